@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { displayNameSchema, passwordSchema, roomIdSchema, seqSchema, usernameSchema } from './ids.js';
+import { messageSchema } from './message.js';
+
+// ---- user-service (DESIGN.md §2) ----
+
+export const publicUserSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+});
+export type PublicUser = z.infer<typeof publicUserSchema>;
+
+export const registerBodySchema = z.strictObject({
+  username: usernameSchema,
+  password: passwordSchema,
+  displayName: displayNameSchema.optional(),
+});
+export type RegisterBody = z.infer<typeof registerBodySchema>;
+
+export const loginBodySchema = z.strictObject({
+  username: usernameSchema,
+  // Login does not enforce the registration rules: a bad password is just a wrong one.
+  password: z.string().min(1).max(1024),
+});
+export type LoginBody = z.infer<typeof loginBodySchema>;
+
+export const authResponseSchema = z.object({ user: publicUserSchema, token: z.string() });
+export type AuthResponse = z.infer<typeof authResponseSchema>;
+
+export const userResponseSchema = z.object({ user: publicUserSchema });
+export type UserResponse = z.infer<typeof userResponseSchema>;
+
+export const usernameParamsSchema = z.strictObject({ username: usernameSchema });
+
+// ---- message-service (DESIGN.md §2) ----
+
+export const HISTORY_LIMIT_DEFAULT = 50;
+export const HISTORY_LIMIT_MAX = 100;
+
+/** Query strings arrive as strings; only plain digit strings are accepted (no operator objects). */
+const intString = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be a non-negative integer')
+  .transform(Number);
+
+export const historyParamsSchema = z.strictObject({ roomId: roomIdSchema });
+
+export const historyQuerySchema = z
+  .strictObject({
+    limit: intString
+      .pipe(z.number().int().min(1).max(HISTORY_LIMIT_MAX))
+      .optional()
+      .default(HISTORY_LIMIT_DEFAULT),
+    before: intString.pipe(seqSchema).optional(),
+    after: intString.pipe(seqSchema).optional(),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, {
+    message: 'use either before or after, not both',
+    path: ['before'],
+  });
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;
+
+/** Messages in ascending `seq`; `hasMore` says older (or, with `after`, newer) pages exist. */
+export const historyResponseSchema = z.object({
+  messages: z.array(messageSchema),
+  hasMore: z.boolean(),
+});
+export type HistoryResponse = z.infer<typeof historyResponseSchema>;
+
+// ---- every service ----
+
+export const healthResponseSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  service: z.string(),
+  checks: z.record(z.string(), z.boolean()).optional(),
+});
+export type HealthResponse = z.infer<typeof healthResponseSchema>;

@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './ids.js';
+export * from './message.js';
+export * from './http.js';
+export * from './socket.js';
+export * from './queue.js';

@@ -1,0 +1,28 @@
+import { messageSchema } from './message.js';
+
+/** RabbitMQ topology (DESIGN.md §4). One source of truth for these names. */
+export const CHAT_EXCHANGE = 'chat_exchange';
+export const MESSAGE_PERSIST_QUEUE = 'message_persist_queue';
+export const MESSAGE_PERSIST_DLQ = 'message_persist_queue.dlq';
+/** Dead-letter exchange that routes rejected persist messages to the DLQ. */
+export const MESSAGE_PERSIST_DLX = 'message_persist_queue.dlx';
+export const MESSAGE_ROUTING_PATTERN = 'messages.*';
+/** How often a message may be redelivered before it is dead-lettered. */
+export const MESSAGE_PERSIST_DELIVERY_LIMIT = 5;
+/** Header naming why a message was dead-lettered by the consumer. */
+export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
+
+export function messageRoutingKey(roomId: string): string {
+  return `messages.${roomId}`;
+}
+
+/** The queued body is exactly a Message, JSON-encoded. */
+export const queuedMessageSchema = messageSchema;
+
+/** Arguments of the persist queue, shared by the declaring code and the broker definitions. */
+export const MESSAGE_PERSIST_QUEUE_ARGS = {
+  'x-queue-type': 'quorum',
+  'x-dead-letter-exchange': MESSAGE_PERSIST_DLX,
+  'x-dead-letter-routing-key': MESSAGE_PERSIST_DLQ,
+  'x-delivery-limit': MESSAGE_PERSIST_DELIVERY_LIMIT,
+} as const;

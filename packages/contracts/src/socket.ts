@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { errorDetailSchema } from './errors.js';
+import { clientMsgIdSchema, messageTextSchema, roomIdSchema, seqSchema } from './ids.js';
+import { messageSchema, type Message } from './message.js';
+
+/** Socket.IO protocol (DESIGN.md §3): path `/socket.io`, default namespace, `auth: {token}`. */
+export const SOCKET_PATH = '/socket.io';
+/** The `connect_error` message for a missing, expired or forged token. */
+export const UNAUTHORIZED_CONNECT_ERROR = 'unauthorized';
+/** How many missed messages one `joinRoom` ack carries at most; the rest come from history. */
+export const JOIN_MISSED_MAX = 200;
+
+export const joinRoomPayloadSchema = z.strictObject({
+  roomId: roomIdSchema,
+  sinceSeq: seqSchema.optional(),
+});
+export type JoinRoomPayload = z.infer<typeof joinRoomPayloadSchema>;
+
+export const leaveRoomPayloadSchema = z.strictObject({ roomId: roomIdSchema });
+export type LeaveRoomPayload = z.infer<typeof leaveRoomPayloadSchema>;
+
+export const sendMessagePayloadSchema = z.strictObject({
+  roomId: roomIdSchema,
+  clientMsgId: clientMsgIdSchema,
+  text: messageTextSchema,
+});
+export type SendMessagePayload = z.infer<typeof sendMessagePayloadSchema>;
+
+export const ackErrorSchema = z.object({ ok: z.literal(false), error: errorDetailSchema });
+export type AckError = z.infer<typeof ackErrorSchema>;
+
+export const joinRoomOkSchema = z.object({
+  ok: z.literal(true),
+  room: z.object({ id: roomIdSchema, lastSeq: seqSchema }),
+  missed: z.array(messageSchema),
+  hasMore: z.boolean(),
+});
+export type JoinRoomOk = z.infer<typeof joinRoomOkSchema>;
+export const joinRoomAckSchema = z.union([joinRoomOkSchema, ackErrorSchema]);
+export type JoinRoomAck = z.infer<typeof joinRoomAckSchema>;
+
+export const leaveRoomAckSchema = z.union([z.object({ ok: z.literal(true) }), ackErrorSchema]);
+export type LeaveRoomAck = z.infer<typeof leaveRoomAckSchema>;
+
+export const sendMessageOkSchema = z.object({ ok: z.literal(true), message: messageSchema });
+export const sendMessageAckSchema = z.union([sendMessageOkSchema, ackErrorSchema]);
+export type SendMessageAck = z.infer<typeof sendMessageAckSchema>;
+
+/**
+ * Typed event maps shared by server and client (socket.io's `Server<C2S, S2C>` and
+ * `Socket<S2C, C2S>`). Payloads are `unknown` on the wire until validated, so the server
+ * handler types take `unknown` and parse with the schemas above.
+ */
+export interface ClientToServerEvents {
+  joinRoom: (payload: JoinRoomPayload, ack: (res: JoinRoomAck) => void) => void;
+  leaveRoom: (payload: LeaveRoomPayload, ack: (res: LeaveRoomAck) => void) => void;
+  sendMessage: (payload: SendMessagePayload, ack: (res: SendMessageAck) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  receiveMessage: (message: Message) => void;
+  /** Sent by a draining node before it closes: reconnect (elsewhere) and resync. */
+  serverShutdown: (info: { reconnectInMs: number }) => void;
+}

@@ -1,0 +1,79 @@
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+import { AppError } from './errors.js';
+
+/** Tokens are ES256-signed by user-service only; every other service verifies with the public key. */
+export const TOKEN_ALGORITHM = 'ES256' as const;
+
+/** Who a verified token says the caller is. Identity comes from here, never from a payload. */
+export interface Identity {
+  userId: string;
+  username: string;
+  displayName: string;
+}
+
+const claimsSchema = z.object({
+  sub: z.string().regex(/^[a-f0-9]{24}$/),
+  username: z.string().min(1),
+  name: z.string().min(1),
+});
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+}
+
+export type VerifyToken = (token: unknown) => Identity;
+
+/** A verifier with the algorithm, issuer and audience pinned; anything else is UNAUTHORIZED. */
+export function createTokenVerifier(publicKeyPem: string, settings: TokenSettings): VerifyToken {
+  return (token) => {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
+      throw new AppError('UNAUTHORIZED', 'missing or malformed token');
+    }
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, publicKeyPem, {
+        algorithms: [TOKEN_ALGORITHM],
+        issuer: settings.issuer,
+        audience: settings.audience,
+      });
+    } catch {
+      throw new AppError('UNAUTHORIZED', 'invalid or expired token');
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw new AppError('UNAUTHORIZED', 'invalid token claims');
+    return { userId: claims.data.sub, username: claims.data.username, displayName: claims.data.name };
+  };
+}
+
+export function signToken(privateKeyPem: string, identity: Identity, settings: TokenSettings & { ttlSec: number }): string {
+  return jwt.sign({ username: identity.username, name: identity.displayName }, privateKeyPem, {
+    algorithm: TOKEN_ALGORITHM,
+    subject: identity.userId,
+    issuer: settings.issuer,
+    audience: settings.audience,
+    expiresIn: settings.ttlSec,
+  });
+}
+
+/** `Authorization: Bearer <token>` → the token, or UNAUTHORIZED. */
+export function bearerToken(header: string | undefined): string {
+  const m = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header ?? '');
+  if (!m) throw new AppError('UNAUTHORIZED', 'missing bearer token');
+  return m[1]!;
+}
+
+/** PEM from an env var: accepts real newlines or `\n` escapes (one-line .env files). */
+export const pemVar = z
+  .string()
+  .transform((v) => v.replace(/\\n/g, '\n').trim())
+  .refine((v) => /^-----BEGIN [A-Z ]+-----\n[\s\S]+\n-----END [A-Z ]+-----$/.test(v), {
+    message: 'must be a PEM key',
+  });
+
+export const tokenConfigShape = {
+  JWT_PUBLIC_KEY: pemVar,
+  JWT_ISSUER: z.string().min(1).optional().default('chat-platform'),
+  JWT_AUDIENCE: z.string().min(1).optional().default('chat-platform'),
+};

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/** Thrown when the environment is missing or malformed; `message` is the one line to print. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Typed config from the environment. On failure throws ConfigError naming the variable,
+ * the rule and (for non-secret variables) the value it got, e.g.
+ * `config: PORT must be an integer 0-65535 (got "abc")`.
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    input[key] = v === '' ? undefined : v;
+  }
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '?');
+    const got = input[key];
+    const shown = got === undefined ? 'missing' : isSecret(key) ? 'got <redacted>' : `got ${JSON.stringify(got)}`;
+    return `${key} ${issue.message} (${shown})`;
+  });
+  throw new ConfigError(`config: ${problems.join('; ')}`);
+}
+
+function isSecret(key: string): boolean {
+  return /SECRET|PASSWORD|KEY|TOKEN/i.test(key);
+}
+
+// ---- variable types ----
+
+export const portVar = (def: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be an integer 0-65535')
+    .transform(Number)
+    .pipe(z.number().int().min(0, 'must be an integer 0-65535').max(65535, 'must be an integer 0-65535'))
+    .optional()
+    .default(def);
+
+export const intVar = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^-?\d+$/, `must be an integer ${min}-${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be an integer ${min}-${max}`).max(max, `must be an integer ${min}-${max}`))
+    .optional()
+    .default(def);
+
+export const boolVar = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1')
+    .optional()
+    .default(def);
+
+/** A URL whose scheme is one of `protocols`, e.g. `urlVar(['redis:', 'rediss:'], 'redis://127.0.0.1:6379')`. */
+const urlSchema = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL` },
+  );
+
+export const urlVar = (protocols: string[], def?: string) =>
+  def === undefined ? urlSchema(protocols) : urlSchema(protocols).optional().default(def);
+
+/** Comma-separated list of URLs (e.g. several chat-service nodes). */
+export const urlListVar = (protocols: string[], def?: string) => {
+  const list = z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(urlSchema(protocols)).min(1, 'must list at least one URL'));
+  return def === undefined ? list : list.optional().default(def.split(','));
+};
+
+export const logLevelVar = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .optional()
+  .default('info');
+
+export const nodeEnvVar = z.enum(['development', 'production', 'test']).optional().default('development');
+
+/** Variables every service reads. */
+export const commonConfigShape = {
+  NODE_ENV: nodeEnvVar,
+  LOG_LEVEL: logLevelVar,
+  HOST: z.string().optional().default('0.0.0.0'),
+  SHUTDOWN_TIMEOUT_MS: intVar(10_000, 100, 600_000),
+};

@@ -1,0 +1,73 @@
+import type { HealthResponse } from '@chat/contracts';
+import { Router } from 'express';
+import type { Registry } from 'prom-client';
+
+type Check = () => boolean | Promise<boolean>;
+
+/**
+ * What `/ready` reports: each dependency registers a check (a connection helper reports its
+ * own state); the service is ready when every check passes and it is not shutting down.
+ */
+export class Readiness {
+  private readonly checks = new Map<string, Check>();
+  private draining = false;
+
+  register(name: string, check: Check): void {
+    this.checks.set(name, check);
+  }
+
+  /** Called at the start of shutdown so load balancers stop sending new work. */
+  markDraining(): void {
+    this.draining = true;
+  }
+
+  async evaluate(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+    const checks: Record<string, boolean> = {};
+    await Promise.all(
+      [...this.checks].map(async ([name, check]) => {
+        try {
+          checks[name] = await withTimeout(Promise.resolve(check()), 1000);
+        } catch {
+          checks[name] = false;
+        }
+      }),
+    );
+    if (this.draining) checks.draining = false;
+    return { ready: Object.values(checks).every(Boolean), checks };
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('check timed out')), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+/** `/health` (liveness), `/ready` (dependencies) and `/metrics` (Prometheus text). */
+export function healthRouter(service: string, readiness: Readiness, registry: Registry): Router {
+  const router = Router();
+  router.get('/health', (_req, res) => {
+    const body: HealthResponse = { status: 'ok', service };
+    res.json(body);
+  });
+  router.get('/ready', async (_req, res) => {
+    const { ready, checks } = await readiness.evaluate();
+    const body: HealthResponse = { status: ready ? 'ok' : 'unavailable', service, checks };
+    res.status(ready ? 200 : 503).json(body);
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', registry.contentType);
+    res.send(await registry.metrics());
+  });
+  return router;
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Registry } from 'prom-client';
+import { AppError, isServerFault, toAppError } from './errors.js';
+import { healthRouter, type Readiness } from './health.js';
+import type { Logger } from './logger.js';
+import { httpMetricsMiddleware } from './metrics.js';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Accept a well-formed incoming `x-request-id` or mint one; echo it on the response. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  const id = typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+  req.headers[REQUEST_ID_HEADER] = id;
+  res.setHeader(REQUEST_ID_HEADER, id);
+  return id;
+}
+
+/** Headers every JSON API answer carries (the gateway adds a CSP for the UI). */
+export const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  next();
+};
+
+export interface BaseAppOptions {
+  service: string;
+  log: Logger;
+  readiness: Readiness;
+  metrics: Registry;
+  /** Largest JSON body accepted; larger bodies get 413 PAYLOAD_TOO_LARGE. */
+  bodyLimit?: string;
+}
+
+/**
+ * An express app with what every service shares: request ids, one access-log line per
+ * request, security headers, request metrics, a JSON body parser with a size limit, and
+ * `/health`, `/ready`, `/metrics`. Add routes, then call `finishApp(app, log)`.
+ */
+export function createBaseApp(opts: BaseAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple'); // no nested objects from `?a[b]=` (operator injection)
+  app.use(
+    pinoHttp({
+      logger: opts.log,
+      genReqId: requestId,
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/metrics' || req.url === '/health' },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(securityHeaders);
+  app.use(httpMetricsMiddleware(opts.metrics));
+  app.use(healthRouter(opts.service, opts.readiness, opts.metrics));
+  app.use(express.json({ limit: opts.bodyLimit ?? '16kb', strict: true }));
+  return app;
+}
+
+/** 404 for unknown routes and the central error handler, last in the chain. */
+export function finishApp(app: Express, log: Logger): Express {
+  app.use((req, _res, next) => next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`)));
+  app.use(httpErrorHandler(log));
+  return app;
+}
+
+/** Maps anything thrown in a route to the contract's `{error:{code, message}}`. */
+export function httpErrorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const appErr = fromBodyParserError(err) ?? toAppError(err);
+    if (isServerFault(appErr)) log.error({ err, reqId: req.id }, 'request failed');
+    if (appErr.retryAfterSec !== undefined) res.setHeader('Retry-After', String(appErr.retryAfterSec));
+    res.status(appErr.status).json(appErr.toBody());
+  };
+}
+
+function fromBodyParserError(err: unknown): AppError | null {
+  if (typeof err !== 'object' || err === null || !('type' in err)) return null;
+  switch ((err as { type: unknown }).type) {
+    case 'entity.parse.failed':
+      return new AppError('INVALID_JSON', 'request body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError('PAYLOAD_TOO_LARGE', 'request body is too large');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('INVALID', 'unsupported body encoding');
+    default:
+      return null;
+  }
+}
+
+/** Listen and resolve with the bound port (port 0 picks a free one, as tests do). */
+export function listen(server: Server, port: number, host = '0.0.0.0'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stop accepting and wait for open requests; idle keep-alive sockets are closed. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Local infrastructure for machines without Docker: Redis, RabbitMQ (with management UI)
+# and FerretDB standing in for MongoDB.
+#
+#   scripts/services.sh up     start what does not answer, wait, print the URLs
+#   scripts/services.sh down   stop only what `up` started (pid files in .services/)
+#   scripts/services.sh env    print `export` lines for the URLs
+#
+# Idempotent: a server that already answers at its URL is used as it is.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE="$ROOT/.services"
+FERRETDB_VERSION="v1.24.2"
+
+REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+AMQP_URL="${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}"
+MONGO_URL="${MONGO_URL:-mongodb://127.0.0.1:27017}"
+RABBITMQ_MANAGEMENT_URL="${RABBITMQ_MANAGEMENT_URL:-http://guest:guest@127.0.0.1:15672}"
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
+
+# host and port of a URL: "scheme://[user[:pass]@]host[:port][/...]"
+url_host() { local r="${1#*://}"; r="${r#*@}"; r="${r%%/*}"; echo "${r%%:*}"; }
+url_port() { local r="${1#*://}"; r="${r#*@}"; r="${r%%/*}"; [[ "$r" == *:* ]] && echo "${r##*:}" || echo "$2"; }
+
+answers() { # host port
+  timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
+}
+
+wait_for() { # name host port seconds
+  local i
+  for ((i = 0; i < $4 * 5; i++)); do
+    answers "$2" "$3" && return 0
+    sleep 0.2
+  done
+  die "$1 did not answer on $2:$3 within $4 s (log: $STATE/$1.log)"
+}
+
+is_local() { [[ "$1" == 127.0.0.1 || "$1" == localhost || "$1" == ::1 ]]; }
+
+apt_install() {
+  command -v apt-get >/dev/null || die "cannot install $*: no apt-get; install it yourself"
+  log "installing $* (apt-get)"
+  if [[ ! -f "$STATE/.apt-updated" ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    touch "$STATE/.apt-updated"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+free_port() {
+  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# ---- Redis ----
+redis_up() {
+  local host port
+  host="$(url_host "$REDIS_URL")"; port="$(url_port "$REDIS_URL" 6379)"
+  if answers "$host" "$port"; then log "redis answers at $host:$port"; return; fi
+  is_local "$host" || die "redis at $REDIS_URL does not answer and is not local"
+  command -v redis-server >/dev/null || apt_install redis-server
+  mkdir -p "$STATE/redis"
+  log "starting redis on $host:$port"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+    --dir "$STATE/redis" --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log"
+  wait_for redis "$host" "$port" 15
+}
+
+# ---- RabbitMQ ----
+rabbit_up() {
+  local host port
+  host="$(url_host "$AMQP_URL")"; port="$(url_port "$AMQP_URL" 5672)"
+  if ! answers "$host" "$port"; then
+    is_local "$host" || die "rabbitmq at $AMQP_URL does not answer and is not local"
+    command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+    log "starting rabbitmq on $host:$port"
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+    touch "$STATE/rabbitmq.started"
+    rabbitmqctl -q await_startup --timeout 120 >/dev/null 2>&1 || true
+    wait_for rabbitmq "$host" "$port" 120
+  else
+    log "rabbitmq answers at $host:$port"
+  fi
+  local mhost mport
+  mhost="$(url_host "$RABBITMQ_MANAGEMENT_URL")"; mport="$(url_port "$RABBITMQ_MANAGEMENT_URL" 15672)"
+  if ! answers "$mhost" "$mport"; then
+    if is_local "$host" && command -v rabbitmq-plugins >/dev/null; then
+      log "enabling the rabbitmq management plugin"
+      rabbitmq-plugins enable --quiet rabbitmq_management >/dev/null
+      wait_for rabbitmq-management "$mhost" "$mport" 60
+    else
+      die "rabbitmq management API does not answer at $mhost:$mport (enable rabbitmq_management)"
+    fi
+  fi
+}
+
+# ---- FerretDB (MongoDB wire protocol over SQLite) ----
+ferretdb_bin() {
+  local bin="$STATE/bin/ferretdb"
+  if [[ -x "$bin" ]] && "$bin" --version >/dev/null 2>&1; then echo "$bin"; return; fi
+  command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
+  command -v go >/dev/null || die "FerretDB needs Go to build (https://go.dev/dl); none found"
+  log "building FerretDB $FERRETDB_VERSION (go module proxy; once)"
+  # `go install ...@$FERRETDB_VERSION` builds a binary that panics at start because the
+  # module lacks build/version/version.txt; build the same module source with that file.
+  local modroot src
+  modroot="$(go env GOMODCACHE)"
+  GOFLAGS=-mod=mod go mod download "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" >&2
+  src="$STATE/build/ferretdb-src"
+  rm -rf "$src"; mkdir -p "$STATE/build" "$STATE/bin"
+  cp -r "$modroot/github.com/!ferret!d!b/!ferret!d!b@$FERRETDB_VERSION" "$src"
+  chmod -R u+w "$src"
+  echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  (cd "$src" && go build -o "$bin" ./cmd/ferretdb) >&2
+  rm -rf "$src"
+  echo "$bin"
+}
+
+ferretdb_up() {
+  local host port
+  host="$(url_host "$MONGO_URL")"; port="$(url_port "$MONGO_URL" 27017)"
+  if answers "$host" "$port"; then log "mongodb answers at $host:$port"; return; fi
+  is_local "$host" || die "mongodb at $MONGO_URL does not answer and is not local"
+  local bin debug_port
+  bin="$(ferretdb_bin)"
+  debug_port="$(free_port)"
+  mkdir -p "$STATE/ferretdb-data" "$STATE/ferretdb-state"
+  log "starting FerretDB on $host:$port (debug port $debug_port, data $STATE/ferretdb-data)"
+  nohup "$bin" --handler=sqlite --sqlite-url="file:$STATE/ferretdb-data/" \
+    --state-dir="$STATE/ferretdb-state" --listen-addr="$host:$port" \
+    --debug-addr="127.0.0.1:$debug_port" --telemetry=disable --log-level=warn \
+    >"$STATE/ferretdb.log" 2>&1 &
+  echo $! >"$STATE/ferretdb.pid"
+  wait_for ferretdb "$host" "$port" 30
+}
+
+print_env() {
+  cat <<EOF
+export REDIS_URL='$REDIS_URL'
+export AMQP_URL='$AMQP_URL'
+export MONGO_URL='$MONGO_URL'
+export RABBITMQ_MANAGEMENT_URL='$RABBITMQ_MANAGEMENT_URL'
+EOF
+}
+
+up() {
+  mkdir -p "$STATE"
+  redis_up
+  rabbit_up
+  ferretdb_up
+  print_env >"$STATE/env"
+  log "ready:"
+  log "  REDIS_URL=$REDIS_URL"
+  log "  AMQP_URL=$AMQP_URL  (management UI: ${RABBITMQ_MANAGEMENT_URL/\/\/*@/\/\/})"
+  log "  MONGO_URL=$MONGO_URL"
+}
+
+down() {
+  if pid_alive "$STATE/ferretdb.pid"; then log "stopping FerretDB"; kill "$(cat "$STATE/ferretdb.pid")"; fi
+  rm -f "$STATE/ferretdb.pid"
+  if pid_alive "$STATE/redis.pid"; then log "stopping redis"; kill "$(cat "$STATE/redis.pid")"; fi
+  rm -f "$STATE/redis.pid"
+  if [[ -f "$STATE/rabbitmq.started" ]]; then
+    log "stopping rabbitmq"; rabbitmqctl -q stop >/dev/null 2>&1 || true
+    rm -f "$STATE/rabbitmq.started"
+  fi
+  log "stopped what this script started"
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down ;;
+  env) print_env ;;
+  *) die "usage: $0 up|down|env" ;;
+esac

@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/** Workspace packages resolve to their TypeScript sources in tests (no build step needed). */
+export const workspaceAliases = {
+  '@chat/contracts': src('./packages/contracts/src/index.ts'),
+  '@chat/service-kit': src('./packages/service-kit/src/index.ts'),
+  '@chat/testing': src('./packages/testing/src/index.ts'),
+};
+
+export default defineConfig({
+  resolve: { alias: workspaceAliases },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'services',
+          include: [
+            'packages/*/test/**/*.test.ts',
+            '{user-service,message-service,chat-service,api-gateway,tools}/test/**/*.test.ts',
+          ],
+          environment: 'node',
+          globalSetup: ['packages/testing/src/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
