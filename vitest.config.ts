@@ -20,7 +20,7 @@ export default defineConfig({
           name: 'services',
           include: [
             'packages/*/test/**/*.test.ts',
-            '{user-service,message-service,chat-service,api-gateway,tools}/test/**/*.test.ts',
+            '{user-service,message-service,chat-service,api-gateway,tools,deploy}/test/**/*.test.ts',
           ],
           environment: 'node',
           globalSetup: ['packages/testing/src/global-setup.ts'],
@@ -34,6 +34,17 @@ export default defineConfig({
           name: 'ui',
           include: ['client-ui/test/**/*.test.{ts,tsx}'],
           environment: 'happy-dom',
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['client-ui/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['packages/testing/src/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],
