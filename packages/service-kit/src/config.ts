@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Thrown when the environment is missing or malformed; `message` is the one line to print. */
@@ -88,6 +89,27 @@ export const urlListVar = (protocols: string[], def?: string) => {
     .pipe(z.array(urlSchema(protocols)).min(1, 'must list at least one URL'));
   return def === undefined ? list : list.optional().default(def.split(','));
 };
+
+/**
+ * Which proxies to trust for the client address (`X-Forwarded-For`): a comma list of
+ * addresses, CIDR subnets or the names `loopback`, `linklocal`, `uniquelocal`; `none` trusts
+ * nobody. The array form is what express's `trust proxy` setting and `proxy-addr` take.
+ */
+export const trustProxyVar = (def: string) =>
+  z
+    .string()
+    .transform((v) => (v.trim() === 'none' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)))
+    .pipe(
+      z.array(
+        z.string().refine((s) => TRUST_NAMES.includes(s) || isIP(s.replace(/\/\d{1,3}$/, '')) !== 0, {
+          message: 'must be none or a comma list of IPs, CIDR subnets, loopback, linklocal, uniquelocal',
+        }),
+      ),
+    )
+    .optional()
+    .default(def === 'none' ? [] : def.split(','));
+
+const TRUST_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 export const logLevelVar = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

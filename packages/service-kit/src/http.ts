@@ -12,11 +12,17 @@ import { httpMetricsMiddleware } from './metrics.js';
 export const REQUEST_ID_HEADER = 'x-request-id';
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Accept a well-formed incoming `x-request-id` or mint one; echo it on the response. */
-export function requestId(req: IncomingMessage, res: ServerResponse): string {
+/** Accept a well-formed incoming `x-request-id` or mint one, and put it on the request headers. */
+export function ensureRequestId(req: IncomingMessage): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
   const id = typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
   req.headers[REQUEST_ID_HEADER] = id;
+  return id;
+}
+
+/** `ensureRequestId`, echoed on the response. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const id = ensureRequestId(req);
   res.setHeader(REQUEST_ID_HEADER, id);
   return id;
 }
@@ -37,6 +43,8 @@ export interface BaseAppOptions {
   metrics: Registry;
   /** Largest JSON body accepted; larger bodies get 413 PAYLOAD_TOO_LARGE. */
   bodyLimit?: string;
+  /** Parse JSON bodies (default true); a proxy passes bodies through unread. */
+  parseJson?: boolean;
 }
 
 /**
@@ -63,7 +71,7 @@ export function createBaseApp(opts: BaseAppOptions): Express {
   app.use(securityHeaders);
   app.use(httpMetricsMiddleware(opts.metrics));
   app.use(healthRouter(opts.service, opts.readiness, opts.metrics));
-  app.use(express.json({ limit: opts.bodyLimit ?? '16kb', strict: true }));
+  if (opts.parseJson !== false) app.use(express.json({ limit: opts.bodyLimit ?? '16kb', strict: true }));
   return app;
 }
 
