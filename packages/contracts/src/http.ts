@@ -48,10 +48,7 @@ export const historyParamsSchema = z.strictObject({ roomId: roomIdSchema });
 
 export const historyQuerySchema = z
   .strictObject({
-    limit: intString
-      .pipe(z.number().int().min(1).max(HISTORY_LIMIT_MAX))
-      .optional()
-      .default(HISTORY_LIMIT_DEFAULT),
+    limit: intString.pipe(z.number().int().min(1).max(HISTORY_LIMIT_MAX)).optional().default(HISTORY_LIMIT_DEFAULT),
     before: intString.pipe(seqSchema).optional(),
     after: intString.pipe(seqSchema).optional(),
   })

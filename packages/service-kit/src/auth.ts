@@ -47,7 +47,11 @@ export function createTokenVerifier(publicKeyPem: string, settings: TokenSetting
   };
 }
 
-export function signToken(privateKeyPem: string, identity: Identity, settings: TokenSettings & { ttlSec: number }): string {
+export function signToken(
+  privateKeyPem: string,
+  identity: Identity,
+  settings: TokenSettings & { ttlSec: number },
+): string {
   return jwt.sign({ username: identity.username, name: identity.displayName }, privateKeyPem, {
     algorithm: TOKEN_ALGORITHM,
     subject: identity.userId,

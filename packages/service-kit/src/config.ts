@@ -14,10 +14,7 @@ export class ConfigError extends Error {
  * the rule and (for non-secret variables) the value it got, e.g.
  * `config: PORT must be an integer 0-65535 (got "abc")`.
  */
-export function loadConfig<S extends z.ZodObject>(
-  schema: S,
-  env: NodeJS.ProcessEnv = process.env,
-): z.infer<S> {
+export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const input: Record<string, string | undefined> = {};
   for (const key of Object.keys(schema.shape)) {
     const v = env[key];
@@ -85,7 +82,12 @@ export const urlVar = (protocols: string[], def?: string) =>
 export const urlListVar = (protocols: string[], def?: string) => {
   const list = z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(urlSchema(protocols)).min(1, 'must list at least one URL'));
   return def === undefined ? list : list.optional().default(def.split(','));
 };
@@ -98,7 +100,14 @@ export const urlListVar = (protocols: string[], def?: string) => {
 export const trustProxyVar = (def: string) =>
   z
     .string()
-    .transform((v) => (v.trim() === 'none' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)))
+    .transform((v) =>
+      v.trim() === 'none'
+        ? []
+        : v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+    )
     .pipe(
       z.array(
         z.string().refine((s) => TRUST_NAMES.includes(s) || isIP(s.replace(/\/\d{1,3}$/, '')) !== 0, {

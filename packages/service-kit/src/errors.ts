@@ -1,10 +1,4 @@
-import {
-  HTTP_STATUS_BY_CODE,
-  type AckError,
-  type ErrorBody,
-  type ErrorCode,
-  type ErrorDetail,
-} from '@chat/contracts';
+import { HTTP_STATUS_BY_CODE, type AckError, type ErrorBody, type ErrorCode, type ErrorDetail } from '@chat/contracts';
 import { ZodError } from 'zod';
 
 /** The one error type every service throws; HTTP, socket acks and the queue consumer map it. */

@@ -45,7 +45,10 @@ export function createRedis(opts: RedisConnectOptions): Redis {
 export async function closeRedis(client: Redis): Promise<void> {
   if (client.status === 'end') return;
   try {
-    await Promise.race([client.quit(), new Promise((_, reject) => setTimeout(() => reject(new Error('quit timeout')), 1000))]);
+    await Promise.race([
+      client.quit(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('quit timeout')), 1000)),
+    ]);
   } catch {
     client.disconnect();
   }

@@ -24,7 +24,10 @@ export interface Isolation {
 }
 
 export async function createIsolation(services: TestServices, label: string): Promise<Isolation> {
-  const safe = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 24);
+  const safe = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 24);
   const id = `t_${safe}_${randomBytes(4).toString('hex')}`;
   const rabbit = new RabbitManagement(services.rabbitManagementUrl);
   const amqp = new URL(services.amqpUrl);

@@ -5,7 +5,8 @@ export class RabbitManagement {
 
   constructor(managementUrl: string) {
     const u = new URL(managementUrl);
-    this.auth = 'Basic ' + Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+    this.auth =
+      'Basic ' + Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
     u.username = '';
     u.password = '';
     this.base = u.toString().replace(/\/$/, '');

@@ -1,0 +1,83 @@
+import { createServer } from 'node:http';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../src/errors.js';
+import { Readiness } from '../src/health.js';
+import { closeServer, createBaseApp, finishApp, listen } from '../src/http.js';
+import { createMetricsRegistry } from '../src/metrics.js';
+
+const log = pino({ level: 'silent' });
+const readiness = new Readiness();
+let depUp = true;
+readiness.register('dep', () => depUp);
+const app = createBaseApp({
+  service: 'kit-test',
+  log,
+  readiness,
+  metrics: createMetricsRegistry('kit-test', false),
+  bodyLimit: '1kb',
+});
+app.post('/echo', (req, res) => {
+  res.json(req.body);
+});
+app.get('/limited', () => {
+  throw new AppError('RATE_LIMITED', 'slow down', { retryAfterSec: 7 });
+});
+app.get('/crash', () => {
+  throw new Error('secret internals');
+});
+finishApp(app, log);
+const server = createServer(app);
+let base = '';
+
+beforeAll(async () => {
+  base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+});
+afterAll(() => closeServer(server));
+
+const post = (body: string) =>
+  fetch(`${base}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+describe('base app', () => {
+  it('maps malformed JSON, oversized bodies and unknown routes to the error shape', async () => {
+    const bad = await post('{"a":');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: { code: 'INVALID_JSON', message: 'request body is not valid JSON' } });
+    const big = await post(JSON.stringify({ a: 'x'.repeat(2000) }));
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    const missing = await fetch(`${base}/nope`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+
+  it('hides unexpected errors and sets Retry-After for rate limits', async () => {
+    const crash = await fetch(`${base}/crash`);
+    expect(crash.status).toBe(500);
+    expect(await crash.text()).not.toContain('secret');
+    const limited = await fetch(`${base}/limited`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('7');
+  });
+
+  it('accepts or mints a request id and echoes it', async () => {
+    const given = await fetch(`${base}/health`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('abc-123');
+    const minted = await fetch(`${base}/health`, { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(minted.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('reports readiness from registered checks and serves metrics', async () => {
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    depUp = false;
+    const down = await fetch(`${base}/ready`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({ status: 'unavailable', service: 'kit-test', checks: { dep: false } });
+    depUp = true;
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('http_requests_total{method="GET",route="/limited",status="429"');
+    // Raw paths never become labels (unbounded cardinality): unknown routes share one label.
+    expect(metrics).toContain('http_requests_total{method="GET",route="unmatched",status="404"');
+    expect(metrics).not.toContain('/nope');
+  });
+});
