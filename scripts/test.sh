@@ -16,4 +16,11 @@ else
   source .services/env
 fi
 
+# The browser end-to-end tests drive Debian's Chromium (no browser download is possible here).
+if [[ ! -x /usr/bin/chromium ]] && command -v apt-get >/dev/null; then
+  echo "[test] installing chromium (apt-get) for the browser tests" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 exec npx vitest run "$@"
