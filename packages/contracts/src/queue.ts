@@ -2,10 +2,13 @@ import { messageSchema } from './message.js';
 
 /** RabbitMQ topology (DESIGN.md §4). One source of truth for these names. */
 export const CHAT_EXCHANGE = 'chat_exchange';
+export const CHAT_EXCHANGE_TYPE = 'topic';
 export const MESSAGE_PERSIST_QUEUE = 'message_persist_queue';
 export const MESSAGE_PERSIST_DLQ = 'message_persist_queue.dlq';
 /** Dead-letter exchange that routes rejected persist messages to the DLQ. */
 export const MESSAGE_PERSIST_DLX = 'message_persist_queue.dlx';
+/** The DLX routes by the key in MESSAGE_PERSIST_QUEUE_ARGS to the one DLQ bound to it. */
+export const MESSAGE_PERSIST_DLX_TYPE = 'direct';
 export const MESSAGE_ROUTING_PATTERN = 'messages.*';
 /** How often a message may be redelivered before it is dead-lettered. */
 export const MESSAGE_PERSIST_DELIVERY_LIMIT = 5;
@@ -25,4 +28,9 @@ export const MESSAGE_PERSIST_QUEUE_ARGS = {
   'x-dead-letter-exchange': MESSAGE_PERSIST_DLX,
   'x-dead-letter-routing-key': MESSAGE_PERSIST_DLQ,
   'x-delivery-limit': MESSAGE_PERSIST_DELIVERY_LIMIT,
+} as const;
+
+/** Arguments of the dead-letter queue: quorum too, so parked messages survive losing a broker node. */
+export const MESSAGE_PERSIST_DLQ_ARGS = {
+  'x-queue-type': 'quorum',
 } as const;
