@@ -1,0 +1,49 @@
+import {
+  commonConfigShape,
+  intVar,
+  pemVar,
+  portVar,
+  tokenConfigShape,
+  trustProxyVar,
+  urlVar,
+} from '@chat/service-kit';
+import { z } from 'zod';
+
+/** bcrypt rounds below this are for tests only. */
+export const MIN_PRODUCTION_BCRYPT_COST = 10;
+
+export const userServiceConfigSchema = z
+  .object({
+    ...commonConfigShape,
+    ...tokenConfigShape,
+    PORT: portVar(3001),
+    JWT_PRIVATE_KEY: pemVar,
+    JWT_TTL_SEC: intVar(3600, 60, 30 * 24 * 3600),
+    BCRYPT_COST: intVar(12, 4, 15),
+    MONGO_URL: urlVar(['mongodb:', 'mongodb+srv:'], 'mongodb://127.0.0.1:27017'),
+    MONGO_DB: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -')
+      .optional()
+      .default('chat'),
+    REDIS_URL: urlVar(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+    REDIS_KEY_PREFIX: z.string().max(64).optional().default('chat:'),
+    // user-service sits behind the gateway on a private network; the gateway's address is trusted.
+    TRUST_PROXY: trustProxyVar('loopback,linklocal,uniquelocal'),
+    LOGIN_MAX_FAILURES_PER_USER: intVar(5, 1),
+    LOGIN_MAX_FAILURES_PER_IP: intVar(50, 1),
+    LOGIN_FAILURE_WINDOW_SEC: intVar(900, 1, 86_400),
+    REGISTER_MAX_PER_IP: intVar(20, 1),
+    REGISTER_WINDOW_SEC: intVar(3600, 1, 86_400),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && c.BCRYPT_COST < MIN_PRODUCTION_BCRYPT_COST) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BCRYPT_COST'],
+        message: `must be at least ${MIN_PRODUCTION_BCRYPT_COST} in production`,
+      });
+    }
+  });
+
+export type UserServiceConfig = z.infer<typeof userServiceConfigSchema>;
