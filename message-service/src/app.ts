@@ -1,0 +1,142 @@
+/**
+ * message-service as a library: `createApp(deps)` is what main.ts and tests (including
+ * chat-service's system tests, which run the whole message path in one process) call.
+ *
+ *   const ms = createApp({ config, log, mongo, redis });
+ *   const server = http.createServer(ms.app); await listen(server, 0);
+ *   await ms.start();   // indexes, AMQP connection `message-service@<host>`, topology, consumer
+ *   ...
+ *   await ms.stop();    // cancel the consumer, finish the in-flight batch and its acks, close AMQP
+ *   await ms.start();   // consuming again (a fresh connection), e.g. to test a restart mid-stream
+ *
+ * Deps:
+ * - `config`: `loadConfig(messageServiceConfigSchema, env)`; the consumer connects to
+ *   `config.AMQP_URL` itself (vhost in the URL) and reconnects with backoff.
+ * - `mongo`: a connected mongoose Connection (`connectMongo`); owned by the caller.
+ * - `redis`: the cache client, owned by the caller; give it `enableOfflineQueue: false` so
+ *   commands fail at once while Redis is down (each cache command is also bounded by
+ *   HISTORY_CACHE_TIMEOUT_MS) and history falls back to MongoDB.
+ * - `store`: optional, wraps or replaces the MongoDB store (tests count or delay its reads).
+ *
+ * Returns the express `app` (history + /health /ready /metrics, also under /messages/),
+ * its `readiness` and `metrics` registry, `history` (the cache) and `start`/`stop`.
+ * `stop` leaves the HTTP side and the caller's clients untouched.
+ */
+import os from 'node:os';
+import {
+  createBaseApp,
+  createMetricsRegistry,
+  createTokenVerifier,
+  finishApp,
+  healthRouter,
+  Readiness,
+  ReconnectingAmqp,
+  type Logger,
+} from '@chat/service-kit';
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import mongoose, { type Connection } from 'mongoose';
+import type { Registry } from 'prom-client';
+import type { MessageServiceConfig } from './config.js';
+import { CachedHistory } from './history-cache.js';
+import { historyRouter } from './history-routes.js';
+import { messageServiceKeys } from './keys.js';
+import { createMongoMessageStore, type MessageStore } from './message-store.js';
+import { createMessageServiceMetrics } from './metrics.js';
+import { PersistConsumer } from './persist-consumer.js';
+
+export const SERVICE_NAME = 'message-service';
+
+export interface MessageServiceDeps {
+  config: MessageServiceConfig;
+  log: Logger;
+  mongo: Connection;
+  redis: Redis;
+  store?: MessageStore;
+  /** Shown as `message-service@<hostName>` on the AMQP connection and consumer; default os.hostname(). */
+  hostName?: string;
+}
+
+export interface MessageServiceApp {
+  app: Express;
+  readiness: Readiness;
+  metrics: Registry;
+  history: CachedHistory;
+  /** Ensure indexes, connect to RabbitMQ, declare the topology and consume. Resolves once consuming. */
+  start(): Promise<void>;
+  /** Stop consuming gracefully (bounded by SHUTDOWN_TIMEOUT_MS) and close the AMQP connection. */
+  stop(): Promise<void>;
+}
+
+export function createApp(deps: MessageServiceDeps): MessageServiceApp {
+  const { config, log, mongo, redis } = deps;
+  const instanceName = `${SERVICE_NAME}@${deps.hostName ?? os.hostname()}`;
+  const readiness = new Readiness();
+  const registry = createMetricsRegistry(SERVICE_NAME);
+  const metrics = createMessageServiceMetrics(registry);
+  const store = deps.store ?? createMongoMessageStore(mongo);
+  const history = new CachedHistory({
+    redis,
+    keys: messageServiceKeys(config.REDIS_KEY_PREFIX),
+    store,
+    metrics,
+    log,
+    ttlSec: config.HISTORY_CACHE_TTL_SEC,
+    timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
+  });
+
+  let running: { amqp: ReconnectingAmqp; consumer: PersistConsumer } | null = null;
+  readiness.register('mongo', () => mongo.readyState === mongoose.ConnectionStates.connected);
+  readiness.register('redis', () => redis.status === 'ready');
+  readiness.register('rabbitmq', () => running?.amqp.isConnected ?? false);
+
+  const app = createBaseApp({ service: SERVICE_NAME, log, readiness, metrics: registry });
+  // The gateway forwards /messages/* unchanged, so /messages/health is this service's too.
+  app.use('/messages', healthRouter(SERVICE_NAME, readiness, registry));
+  app.use(
+    historyRouter({
+      verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+      history,
+      metrics,
+    }),
+  );
+  finishApp(app, log);
+
+  return {
+    app,
+    readiness,
+    metrics: registry,
+    history,
+    async start() {
+      if (running) return;
+      await store.ensureIndexes();
+      const consumer = new PersistConsumer({
+        store,
+        onStored: (rooms) => history.invalidate(rooms),
+        metrics,
+        log,
+        consumerTag: instanceName,
+        prefetch: config.PERSIST_PREFETCH,
+        batchSize: config.PERSIST_BATCH_SIZE,
+        batchMaxWaitMs: config.PERSIST_BATCH_MAX_WAIT_MS,
+        retryMaxMs: config.PERSIST_RETRY_MAX_MS,
+        docMaxAttempts: config.PERSIST_DOC_MAX_ATTEMPTS,
+      });
+      const amqp = new ReconnectingAmqp({
+        url: config.AMQP_URL,
+        name: instanceName,
+        log,
+        setup: (conn) => consumer.attach(conn),
+      });
+      running = { amqp, consumer };
+      await amqp.start();
+    },
+    async stop() {
+      const current = running;
+      if (!current) return;
+      running = null;
+      await current.consumer.drain(config.SHUTDOWN_TIMEOUT_MS);
+      await current.amqp.close();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { commonConfigShape, intVar, portVar, tokenConfigShape, urlVar } from '@chat/service-kit';
+import { z } from 'zod';
+
+export const messageServiceConfigSchema = z.object({
+  ...commonConfigShape,
+  ...tokenConfigShape,
+  PORT: portVar(3002),
+  MONGO_URL: urlVar(['mongodb:', 'mongodb+srv:'], 'mongodb://127.0.0.1:27017'),
+  MONGO_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -')
+    .optional()
+    .default('chat'),
+  REDIS_URL: urlVar(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().max(64).optional().default('chat:'),
+  AMQP_URL: urlVar(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  /** Unacked deliveries the broker may hand the consumer at once (the batching window). */
+  PERSIST_PREFETCH: intVar(500, 1, 65_535),
+  /** Messages written to MongoDB in one insertMany. */
+  PERSIST_BATCH_SIZE: intVar(200, 1, 5_000),
+  /** How long a partial batch waits for more messages before it is written. */
+  PERSIST_BATCH_MAX_WAIT_MS: intVar(20, 0, 10_000),
+  /** Upper bound of the backoff between write retries while MongoDB is unavailable. */
+  PERSIST_RETRY_MAX_MS: intVar(5_000, 10, 60_000),
+  /** Attempts before a document MongoDB keeps rejecting (not a duplicate) is dead-lettered. */
+  PERSIST_DOC_MAX_ATTEMPTS: intVar(5, 1, 100),
+  /** Lifetime of a cached history page; bounds staleness if an invalidation could not reach Redis. */
+  HISTORY_CACHE_TTL_SEC: intVar(60, 1, 86_400),
+  /** A cache command slower than this counts as Redis down and the read goes to MongoDB. */
+  HISTORY_CACHE_TIMEOUT_MS: intVar(200, 10, 10_000),
+});
+
+export type MessageServiceConfig = z.infer<typeof messageServiceConfigSchema>;

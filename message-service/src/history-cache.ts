@@ -1,0 +1,132 @@
+import type { HistoryResponse } from '@chat/contracts';
+import type { Logger } from '@chat/service-kit';
+import type { Redis } from 'ioredis';
+import type { MessageServiceKeys } from './keys.js';
+import type { MessageStore, PageQuery } from './message-store.js';
+import type { MessageServiceMetrics } from './metrics.js';
+
+export type PageSource = 'cache' | 'mongo' | 'fallback';
+
+export interface CachedHistoryOptions {
+  redis: Redis;
+  keys: MessageServiceKeys;
+  store: MessageStore;
+  metrics: MessageServiceMetrics;
+  log: Logger;
+  ttlSec: number;
+  /** Bound on each Redis command; slower counts as Redis down. */
+  timeoutMs: number;
+}
+
+/**
+ * Cache-aside for history pages. Every page key carries the room's version counter, which
+ * the consumer INCRs after each stored batch: a reader captures the version *before* it
+ * queries MongoDB and writes under that version's key, so a slow reader that read before a
+ * write can only refill a key nobody reads any more. Concurrent misses of one page (same
+ * version) share one MongoDB query. Redis failing or slow → the page comes from MongoDB.
+ */
+export class CachedHistory {
+  private readonly inFlight = new Map<string, Promise<{ page: HistoryResponse; source: PageSource }>>();
+  /** Rooms whose invalidation did not reach Redis: read around the cache and retry on reconnect. */
+  private readonly pendingInvalidation = new Set<string>();
+  private readonly onRedisReady = () => void this.invalidate([]);
+
+  constructor(private readonly opts: CachedHistoryOptions) {
+    opts.redis.on('ready', this.onRedisReady);
+  }
+
+  /** One page and where it came from (each request counted as a hit, miss or fallback). */
+  async read(roomId: string, query: PageQuery): Promise<{ page: HistoryResponse; source: PageSource }> {
+    const result = await this.load(roomId, query);
+    const { cacheHits, cacheMisses, cacheFallbacks } = this.opts.metrics;
+    ({ cache: cacheHits, mongo: cacheMisses, fallback: cacheFallbacks })[result.source].inc();
+    return result;
+  }
+
+  private async load(roomId: string, query: PageQuery): Promise<{ page: HistoryResponse; source: PageSource }> {
+    const pageId = describePage(query);
+    let version: string;
+    try {
+      if (this.pendingInvalidation.has(roomId)) throw new Error('invalidation pending');
+      version = (await this.redisCall(this.opts.redis.get(this.opts.keys.historyVersion(roomId)))) ?? '0';
+    } catch (err) {
+      return this.singleFlight(`fallback:${roomId}:${pageId}`, () => this.fromMongo(roomId, query, 'fallback', err));
+    }
+    const key = this.opts.keys.historyPage(roomId, version, pageId);
+    return this.singleFlight(key, () => this.readThrough(key, roomId, query));
+  }
+
+  /** After a write: bump each room's version so every cached page of it stops being read. */
+  async invalidate(roomIds: Iterable<string>): Promise<void> {
+    const rooms = new Set([...this.pendingInvalidation, ...roomIds]);
+    if (rooms.size === 0) return;
+    const pipeline = this.opts.redis.pipeline();
+    for (const room of rooms) pipeline.incr(this.opts.keys.historyVersion(room));
+    try {
+      const results = (await this.redisCall(pipeline.exec())) ?? [];
+      if (results.some(([err]) => err)) throw new Error('INCR failed');
+      for (const room of rooms) this.pendingInvalidation.delete(room);
+    } catch (err) {
+      if (this.pendingInvalidation.size === 0) this.opts.log.warn({ err: (err as Error).message }, 'cache invalidation failed; will retry');
+      for (const room of rooms) this.pendingInvalidation.add(room);
+    }
+  }
+
+  close(): void {
+    this.opts.redis.off('ready', this.onRedisReady);
+  }
+
+  private async readThrough(key: string, roomId: string, query: PageQuery): Promise<{ page: HistoryResponse; source: PageSource }> {
+    let cached: string | null;
+    try {
+      cached = await this.redisCall(this.opts.redis.get(key));
+    } catch (err) {
+      return this.fromMongo(roomId, query, 'fallback', err);
+    }
+    if (cached !== null) {
+      return { page: JSON.parse(cached) as HistoryResponse, source: 'cache' };
+    }
+    const result = await this.fromMongo(roomId, query, 'mongo');
+    try {
+      await this.redisCall(this.opts.redis.set(key, JSON.stringify(result.page), 'EX', this.opts.ttlSec));
+    } catch (err) {
+      this.opts.log.debug({ err: (err as Error).message }, 'cache fill failed');
+    }
+    return result;
+  }
+
+  private async fromMongo(
+    roomId: string,
+    query: PageQuery,
+    source: 'mongo' | 'fallback',
+    redisErr?: unknown,
+  ): Promise<{ page: HistoryResponse; source: PageSource }> {
+    if (source === 'fallback') {
+      this.opts.log.debug({ err: (redisErr as Error | undefined)?.message }, 'history cache bypassed');
+    }
+    this.opts.metrics.historyQueries.inc();
+    return { page: await this.opts.store.findPage(roomId, query), source };
+  }
+
+  private singleFlight<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const existing = this.inFlight.get(key) as Promise<T> | undefined;
+    if (existing) return existing;
+    const p = load().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, p as Promise<{ page: HistoryResponse; source: PageSource }>);
+    return p;
+  }
+
+  private redisCall<T>(command: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('redis timeout')), this.opts.timeoutMs);
+    });
+    return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** The page's part of the cache key: cursor and limit. */
+function describePage(query: PageQuery): string {
+  const cursor = query.before !== undefined ? `b${query.before}` : query.after !== undefined ? `a${query.after}` : 'newest';
+  return `${cursor}:l${query.limit}`;
+}

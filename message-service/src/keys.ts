@@ -1,0 +1,11 @@
+/** Every Redis key message-service writes, under REDIS_KEY_PREFIX. */
+export function messageServiceKeys(prefix: string) {
+  return {
+    /** Per-room counter, INCRed after each stored batch; part of every page key of the room. */
+    historyVersion: (roomId: string) => `${prefix}history:version:${roomId}`,
+    /** One cached history page: the room's version when it was read, and the page's query. */
+    historyPage: (roomId: string, version: string, page: string) => `${prefix}history:page:${roomId}:v${version}:${page}`,
+  };
+}
+
+export type MessageServiceKeys = ReturnType<typeof messageServiceKeys>;
