@@ -193,7 +193,8 @@ export function describeAuthApi(base: () => string): void {
     });
 
     it('401 without a token or with a malformed Authorization header', async () => {
-      for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer ' }, { authorization: 'Bearer a.b.c' }]) {
+      const headerSets: Record<string, string>[] = [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer ' }, { authorization: 'Bearer a.b.c' }];
+      for (const headers of headerSets) {
         const res = await call(url('/auth/me'), { headers });
         expect(res.status).toBe(401);
         expect(res.body.error?.code).toBe('UNAUTHORIZED');
