@@ -27,7 +27,10 @@ export class AttemptLimits {
     ]);
     const over = [exceeded(byUser, loginPerUser), exceeded(byIp, loginPerIp)].filter((s) => s !== null);
     if (over.length > 0) {
-      throw rateLimited('too many failed login attempts; try again later', Math.max(...over.map((s) => s.retryAfterSec)));
+      throw rateLimited(
+        'too many failed login attempts; try again later',
+        Math.max(...over.map((s) => s.retryAfterSec)),
+      );
     }
   }
 

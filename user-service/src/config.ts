@@ -1,12 +1,4 @@
-import {
-  commonConfigShape,
-  intVar,
-  pemVar,
-  portVar,
-  tokenConfigShape,
-  trustProxyVar,
-  urlVar,
-} from '@chat/service-kit';
+import { commonConfigShape, intVar, pemVar, portVar, tokenConfigShape, trustProxyVar, urlVar } from '@chat/service-kit';
 import { z } from 'zod';
 
 /** bcrypt rounds below this are for tests only. */

@@ -19,7 +19,10 @@ export class Passwords {
   async verify(password: string, hash: string | undefined): Promise<boolean> {
     // bcrypt reads only the first 72 bytes; a longer input must not match on its prefix.
     const tooLong = Buffer.byteLength(password) > PASSWORD_MAX_BYTES;
-    const matches = await bcrypt.compare(tooLong ? password.slice(0, PASSWORD_MAX_BYTES) : password, hash ?? (await this.dummyHash));
+    const matches = await bcrypt.compare(
+      tooLong ? password.slice(0, PASSWORD_MAX_BYTES) : password,
+      hash ?? (await this.dummyHash),
+    );
     return matches && hash !== undefined && !tooLong;
   }
 }

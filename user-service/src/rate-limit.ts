@@ -21,9 +21,7 @@ export class WindowCounter {
   constructor(private readonly redis: Redis) {}
 
   async hit(key: string, windowSec: number): Promise<WindowState> {
-    const replies = await this.exec(
-      this.redis.multi().set(key, '0', 'EX', windowSec, 'NX').incr(key).pttl(key),
-    );
+    const replies = await this.exec(this.redis.multi().set(key, '0', 'EX', windowSec, 'NX').incr(key).pttl(key));
     return { count: Number(replies[1]), retryAfterSec: retryAfter(Number(replies[2]), windowSec) };
   }
 

@@ -29,6 +29,10 @@ export class Tokens {
   }
 
   issue(user: PublicUser): string {
-    return signToken(this.keys.privateKey, { userId: user.id, username: user.username, displayName: user.displayName }, this.keys);
+    return signToken(
+      this.keys.privateKey,
+      { userId: user.id, username: user.username, displayName: user.displayName },
+      this.keys,
+    );
   }
 }

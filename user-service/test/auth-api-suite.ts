@@ -63,11 +63,20 @@ export function describeAuthApi(base: () => string): void {
       const alice = uniqueName('alice');
       const reg = await register(alice, 'correct horse battery', 'Alice A.');
       expect(reg.status).toBe(201);
-      expect(reg.body.user).toEqual({ id: expect.stringMatching(/^[a-f0-9]{24}$/), username: alice, displayName: 'Alice A.' });
+      expect(reg.body.user).toEqual({
+        id: expect.stringMatching(/^[a-f0-9]{24}$/),
+        username: alice,
+        displayName: 'Alice A.',
+      });
       expect(reg.text).not.toMatch(/passwordHash|\$2[aby]\$/);
 
       const decoded = jwt.verify(reg.body.token!, testKeyPair().publicKey, { algorithms: ['ES256'] }) as jwt.JwtPayload;
-      expect(decoded).toMatchObject({ sub: reg.body.user!.id, username: alice, name: 'Alice A.', ...{ iss: 'chat-platform', aud: 'chat-platform' } });
+      expect(decoded).toMatchObject({
+        sub: reg.body.user!.id,
+        username: alice,
+        name: 'Alice A.',
+        ...{ iss: 'chat-platform', aud: 'chat-platform' },
+      });
       expect(decoded.exp! - decoded.iat!).toBe(3600);
 
       const login = await call(url('/auth/login'), { body: { username: alice, password: 'correct horse battery' } });
@@ -125,7 +134,9 @@ export function describeAuthApi(base: () => string): void {
       const name = uniqueName('frank');
       await register(name);
       const wrong = await call(url('/auth/login'), { body: { username: name, password: 'not the password' } });
-      const unknown = await call(url('/auth/login'), { body: { username: uniqueName('ghost'), password: 'not the password' } });
+      const unknown = await call(url('/auth/login'), {
+        body: { username: uniqueName('ghost'), password: 'not the password' },
+      });
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(401);
       expect(wrong.body).toEqual(unknown.body);
@@ -182,7 +193,9 @@ export function describeAuthApi(base: () => string): void {
         expect(res.status, path).toBe(400);
         expect(res.body.error?.code).toBe('INVALID');
       }
-      const login = await call(url('/auth/login?username[$ne]=null'), { body: { username: 'hank_x', password: 'whatever!' } });
+      const login = await call(url('/auth/login?username[$ne]=null'), {
+        body: { username: 'hank_x', password: 'whatever!' },
+      });
       expect(login.status).toBe(400);
     });
 
@@ -193,7 +206,12 @@ export function describeAuthApi(base: () => string): void {
     });
 
     it('401 without a token or with a malformed Authorization header', async () => {
-      const headerSets: Record<string, string>[] = [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer ' }, { authorization: 'Bearer a.b.c' }];
+      const headerSets: Record<string, string>[] = [
+        {},
+        { authorization: 'Basic abc' },
+        { authorization: 'Bearer ' },
+        { authorization: 'Bearer a.b.c' },
+      ];
       for (const headers of headerSets) {
         const res = await call(url('/auth/me'), { headers });
         expect(res.status).toBe(401);

@@ -1,6 +1,15 @@
 import type { ErrorDetail, PublicUser } from '@chat/contracts';
 import http from 'node:http';
-import { Readiness, closeRedis, closeServer, connectMongo, createLogger, createMetricsRegistry, createRedis, listen } from '@chat/service-kit';
+import {
+  Readiness,
+  closeRedis,
+  closeServer,
+  connectMongo,
+  createLogger,
+  createMetricsRegistry,
+  createRedis,
+  listen,
+} from '@chat/service-kit';
 import { testKeyPair, type Isolation } from '@chat/testing';
 import { createApp } from '../src/app.js';
 import { AttemptLimits, type AttemptLimitSettings } from '../src/attempt-limits.js';
@@ -31,8 +40,20 @@ export async function startUserService(
 ): Promise<RunningUserService> {
   const log = createLogger('user-service', 'silent');
   const readiness = new Readiness();
-  const redis = createRedis({ url: iso.redisUrl, name: 'user-service-test', log, readiness, options: { commandTimeout: 1000 } });
-  const mongo = await connectMongo({ url: iso.mongoUrl, dbName: iso.mongoDbName, appName: 'user-service-test', log, readiness });
+  const redis = createRedis({
+    url: iso.redisUrl,
+    name: 'user-service-test',
+    log,
+    readiness,
+    options: { commandTimeout: 1000 },
+  });
+  const mongo = await connectMongo({
+    url: iso.mongoUrl,
+    dbName: iso.mongoDbName,
+    appName: 'user-service-test',
+    log,
+    readiness,
+  });
   const users = new UserStore(mongo);
   await users.init();
   const keys = testKeyPair();
@@ -44,7 +65,10 @@ export async function startUserService(
     users,
     passwords: new Passwords(4),
     tokens: new Tokens({ privateKey: keys.privateKey, publicKey: keys.publicKey, ttlSec: 3600, ...TOKEN_SETTINGS }),
-    limits: new AttemptLimits(new WindowCounter(redis), userServiceKeys(iso.redisPrefix), { ...GENEROUS, ...opts.limits }),
+    limits: new AttemptLimits(new WindowCounter(redis), userServiceKeys(iso.redisPrefix), {
+      ...GENEROUS,
+      ...opts.limits,
+    }),
   });
   const server = http.createServer(app);
   const port = await listen(server, 0, '127.0.0.1');

@@ -35,7 +35,11 @@ describe.concurrent('user-service main: configuration failures stop the process 
   it.each([
     ['no keys at all', {}, /^config: JWT_PUBLIC_KEY .*missing.*JWT_PRIVATE_KEY .*missing/],
     ['a malformed port', { ...validKeys, PORT: 'abc' }, /^config: PORT must be an integer 0-65535 \(got "abc"\)$/],
-    ['a weak bcrypt cost in production', { ...validKeys, NODE_ENV: 'production', BCRYPT_COST: '4' }, /^config: BCRYPT_COST must be at least 10 in production/],
+    [
+      'a weak bcrypt cost in production',
+      { ...validKeys, NODE_ENV: 'production', BCRYPT_COST: '4' },
+      /^config: BCRYPT_COST must be at least 10 in production/,
+    ],
     [
       'keys that are not a pair',
       { JWT_PUBLIC_KEY: keys.publicKey, JWT_PRIVATE_KEY: otherPrivateKey() },
