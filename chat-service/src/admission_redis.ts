@@ -1,0 +1,97 @@
+import type { Message } from '@chat/contracts';
+import type { Redis } from 'ioredis';
+import type { Admission, SendAdmission, SendRequest } from './admission.js';
+import type { ChatKeys } from './keys.js';
+
+/** Pending claims start with this; accepted ones hold the message JSON (which starts with `{`). */
+const PENDING = 'p:';
+
+/**
+ * One round trip per send: dedupe check, rate-limit check, seq INCR, rate count and pending
+ * claim, atomically. Returns {status, value}.
+ * KEYS: sent, rate, seq. ARGV: limit, windowSec, pendingValue, pendingTtlSec.
+ */
+const ADMIT_LUA = `
+local sent = redis.call('GET', KEYS[1])
+if sent then
+  if string.sub(sent, 1, 2) == '${PENDING}' then return {'in-flight', ''} end
+  return {'duplicate', sent}
+end
+local used = tonumber(redis.call('GET', KEYS[2]) or '0')
+if used >= tonumber(ARGV[1]) then
+  return {'rate-limited', redis.call('TTL', KEYS[2])}
+end
+if redis.call('EXISTS', KEYS[3]) == 0 then return {'unseeded', ''} end
+local seq = redis.call('INCR', KEYS[3])
+if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+return {'accepted', seq}
+`;
+
+/** Delete the claim only if it is still ours (it may have expired and been re-claimed). */
+const RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+interface AdmissionCommands {
+  chatAdmit(sent: string, rate: string, seq: string, ...argv: (string | number)[]): Promise<[string, string | number]>;
+  chatRelease(sent: string, pending: string): Promise<number>;
+}
+
+export interface RedisAdmissionOptions {
+  redis: Redis;
+  keys: ChatKeys;
+  ratePerMinute: number;
+  dedupeTtlSec: number;
+  /** How long a pending claim lives if its node dies mid-publish; longer than the confirm bound. */
+  pendingTtlSec: number;
+}
+
+export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission {
+  const { redis, keys } = opts;
+  redis.defineCommand('chatAdmit', { numberOfKeys: 3, lua: ADMIT_LUA });
+  redis.defineCommand('chatRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+  const commands = redis as unknown as AdmissionCommands;
+  const pendingValue = (req: SendRequest) => `${PENDING}${req.messageId}`;
+
+  return {
+    async admit(req): Promise<Admission> {
+      const [status, value] = await commands.chatAdmit(
+        keys.sentMessage(req.userId, req.clientMsgId),
+        keys.sendRate(req.userId),
+        keys.roomSeq(req.roomId),
+        opts.ratePerMinute,
+        60,
+        pendingValue(req),
+        opts.pendingTtlSec,
+      );
+      switch (status) {
+        case 'accepted':
+          return { kind: 'accepted', seq: Number(value) };
+        case 'duplicate':
+          // Our own record, written by commit() from a validated Message.
+          return { kind: 'duplicate', message: JSON.parse(String(value)) as Message };
+        case 'rate-limited':
+          return { kind: 'rate-limited', retryAfterSec: Math.max(1, Number(value)) };
+        case 'in-flight':
+          return { kind: 'in-flight' };
+        default:
+          return { kind: 'unseeded' };
+      }
+    },
+    async commit(req, messageJson) {
+      await redis.set(keys.sentMessage(req.userId, req.clientMsgId), messageJson, 'EX', opts.dedupeTtlSec);
+    },
+    async release(req) {
+      await commands.chatRelease(keys.sentMessage(req.userId, req.clientMsgId), pendingValue(req));
+    },
+    async seedSequence(roomId, floor) {
+      await redis.set(keys.roomSeq(roomId), floor, 'NX');
+    },
+    async lastSeq(roomId) {
+      const v = await redis.get(keys.roomSeq(roomId));
+      return v === null ? null : Number(v);
+    },
+  };
+}

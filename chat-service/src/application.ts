@@ -1,0 +1,131 @@
+import type { Server as HttpServer } from 'node:http';
+import { SOCKET_PATH } from '@chat/contracts';
+import type { Logger, Readiness, VerifyToken } from '@chat/service-kit';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { Server } from 'socket.io';
+import { withAck } from './ack.js';
+import { createRedisAdmission } from './admission_redis.js';
+import { allowRequest } from './allow-request.js';
+import { authMiddleware } from './auth-middleware.js';
+import type { ChatConfig } from './config.js';
+import type { HistoryClient } from './history-client.js';
+import { InFlight } from './in-flight.js';
+import { chatKeys } from './keys.js';
+import { createMessageHandlers } from './message-handlers.js';
+import { createChatMetrics } from './metrics.js';
+import type { MessagePublisher } from './publisher.js';
+import { createRedisRecentBuffer } from './recent-buffer_redis.js';
+import { createRoomHandlers } from './room-handlers.js';
+import { createSequenceRecovery } from './sequence-recovery.js';
+import type { ChatServer } from './socket-types.js';
+
+/** Largest Socket.IO frame; a 4000-character message is far below, anything bigger disconnects. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+export type ChatSettings = Pick<
+  ChatConfig,
+  | 'REDIS_KEY_PREFIX'
+  | 'ALLOWED_ORIGINS'
+  | 'SEND_RATE_LIMIT_PER_MIN'
+  | 'CONFIRM_TIMEOUT_MS'
+  | 'RECENT_BUFFER_SIZE'
+  | 'SEQ_RECOVERY_MARGIN'
+  | 'DEDUPE_TTL_SEC'
+  | 'RECONNECT_HINT_MS'
+>;
+
+export interface ChatDeps {
+  config: ChatSettings;
+  log: Logger;
+  readiness: Readiness;
+  metrics: Registry;
+  verifyToken: VerifyToken;
+  /** Commands: sequences, rate limits, dedupe records, recent buffers. */
+  redis: Redis;
+  /** The Socket.IO adapter's publishing and subscribing connections. */
+  adapterPub: Redis;
+  adapterSub: Redis;
+  publisher: MessagePublisher;
+  history: HistoryClient;
+}
+
+export interface ChatApplication {
+  io: ChatServer;
+  /** Graceful stop: refuse new work, finish sends, tell clients, disconnect, close the server. */
+  close(): Promise<void>;
+}
+
+/** The Socket.IO composition root: wires the concerns and handlers onto `httpServer`. */
+export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatApplication {
+  const { config, log } = deps;
+  const keys = chatKeys(config.REDIS_KEY_PREFIX);
+  const metrics = createChatMetrics(deps.metrics);
+  const inFlight = new InFlight();
+  let draining = false;
+  const isDraining = () => draining;
+
+  const io: ChatServer = new Server(httpServer, {
+    path: SOCKET_PATH,
+    serveClient: false,
+    maxHttpBufferSize: MAX_FRAME_BYTES,
+    allowRequest: allowRequest(config.ALLOWED_ORIGINS, isDraining),
+    cors: { origin: config.ALLOWED_ORIGINS },
+    adapter: createAdapter(deps.adapterPub, deps.adapterSub, { key: keys.adapter }),
+  });
+  io.use(authMiddleware(deps.verifyToken));
+
+  const admission = createRedisAdmission({
+    redis: deps.redis,
+    keys,
+    ratePerMinute: config.SEND_RATE_LIMIT_PER_MIN,
+    dedupeTtlSec: config.DEDUPE_TTL_SEC,
+    pendingTtlSec: Math.ceil(config.CONFIRM_TIMEOUT_MS / 1000) * 2 + 10,
+  });
+  const recent = createRedisRecentBuffer({ redis: deps.redis, keys, size: config.RECENT_BUFFER_SIZE });
+  const recoverSequence = createSequenceRecovery({
+    admission,
+    recent,
+    history: deps.history,
+    marginSeq: config.SEQ_RECOVERY_MARGIN,
+    log,
+  });
+  const rooms = createRoomHandlers({ admission, recent, history: deps.history, log });
+  const messages = createMessageHandlers({
+    io,
+    admission,
+    recent,
+    publisher: deps.publisher,
+    recoverSequence,
+    metrics,
+    log,
+    inFlight,
+    isDraining,
+    confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
+  });
+
+  io.on('connection', (socket) => {
+    metrics.connectedSockets.inc();
+    socket.on('disconnect', () => metrics.connectedSockets.dec());
+    socket.on('joinRoom', withAck(log, 'joinRoom', (payload) => rooms.joinRoom(socket, payload)));
+    socket.on('leaveRoom', withAck(log, 'leaveRoom', (payload) => rooms.leaveRoom(socket, payload)));
+    socket.on('sendMessage', withAck(log, 'sendMessage', (payload) => messages.sendMessage(socket.data, payload)));
+  });
+
+  return {
+    io,
+    async close() {
+      draining = true;
+      deps.readiness.markDraining();
+      await inFlight.idle();
+      io.local.emit('serverShutdown', { reconnectInMs: config.RECONNECT_HINT_MS });
+      io.local.disconnectSockets(true);
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        httpServer.closeIdleConnections();
+      });
+      log.info('socket server closed');
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import os from 'node:os';
+import { closeRedis, createRedis, type Logger, type Readiness } from '@chat/service-kit';
+import type { Redis } from 'ioredis';
+import type { ChatConfig } from './config.js';
+import type { HistoryClient } from './history-client.js';
+import { createHttpHistoryClient } from './history-client_http.js';
+import { AmqpPublisher } from './publisher_amqp.js';
+
+export interface ChatInfrastructure {
+  redis: Redis;
+  adapterPub: Redis;
+  adapterSub: Redis;
+  publisher: AmqpPublisher;
+  history: HistoryClient;
+  /** Close the broker and Redis connections (after the socket server has drained). */
+  close(): Promise<void>;
+}
+
+type InfraConfig = Pick<
+  ChatConfig,
+  'REDIS_URL' | 'AMQP_URL' | 'MESSAGE_SERVICE_URL' | 'CONFIRM_TIMEOUT_MS' | 'HISTORY_TIMEOUT_MS'
+>;
+
+/** The outside connections, named `chat-service@<host>` so operators can tell who is who. */
+export function connectInfrastructure(config: InfraConfig, log: Logger, readiness: Readiness): ChatInfrastructure {
+  const name = `chat-service@${os.hostname()}`;
+  const redisClient = (role: string, readinessName: string) =>
+    createRedis({ url: config.REDIS_URL, name: `${name}:${role}`, log, readiness, readinessName });
+  const redis = redisClient('cmd', 'redis');
+  const adapterPub = redisClient('pub', 'redis_pub');
+  const adapterSub = redisClient('sub', 'redis_sub');
+  const publisher = new AmqpPublisher({
+    url: config.AMQP_URL,
+    name,
+    log,
+    readiness,
+    confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
+  });
+  return {
+    redis,
+    adapterPub,
+    adapterSub,
+    publisher,
+    history: createHttpHistoryClient(config.MESSAGE_SERVICE_URL, config.HISTORY_TIMEOUT_MS),
+    async close() {
+      await publisher.close();
+      await Promise.all([redis, adapterPub, adapterSub].map(closeRedis));
+    },
+  };
+}

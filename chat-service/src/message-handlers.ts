@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { sendMessagePayloadSchema, type Message } from '@chat/contracts';
+import { AppError, parseOrThrow, sleep, toAppError, type Identity, type Logger } from '@chat/service-kit';
+import type { SendAdmission, SendRequest } from './admission.js';
+import type { InFlight } from './in-flight.js';
+import type { ChatMetrics } from './metrics.js';
+import type { MessagePublisher } from './publisher.js';
+import type { RecentBuffer } from './recent-buffer.js';
+import { assertRoomAccess } from './room-access.js';
+import type { RecoverSequence } from './sequence-recovery.js';
+import type { ChatServer, SocketData } from './socket-types.js';
+
+export interface MessageHandlerDeps {
+  io: ChatServer;
+  admission: SendAdmission;
+  recent: RecentBuffer;
+  publisher: MessagePublisher;
+  recoverSequence: RecoverSequence;
+  metrics: ChatMetrics;
+  log: Logger;
+  inFlight: InFlight;
+  isDraining: () => boolean;
+  /** Bound on waiting for a concurrent resend of the same clientMsgId to settle. */
+  confirmTimeoutMs: number;
+}
+
+const IN_FLIGHT_POLL_MS = 20;
+const SENDER_NAME_MAX = 64;
+
+/**
+ * sendMessage (DESIGN.md §4): validate, authorise, admit (dedupe + rate limit + seq in one
+ * Redis call), publish and await the confirm, then record, broadcast and ack. Nothing is
+ * broadcast for a send the broker did not confirm.
+ */
+export function createMessageHandlers(deps: MessageHandlerDeps) {
+  const { admission, metrics, log } = deps;
+
+  async function send(caller: SocketData, payload: unknown): Promise<{ message: Message; duplicate: boolean }> {
+    if (deps.isDraining()) throw new AppError('UNAVAILABLE', 'server shutting down; reconnect and resend');
+    const input = parseOrThrow(sendMessagePayloadSchema, payload);
+    assertRoomAccess(caller.user.userId, input.roomId);
+    const req: SendRequest = {
+      userId: caller.user.userId,
+      roomId: input.roomId,
+      clientMsgId: input.clientMsgId,
+      messageId: randomUUID(),
+    };
+    const deadline = Date.now() + deps.confirmTimeoutMs + 1000;
+    while (Date.now() < deadline) {
+      const admitted = await admission.admit(req);
+      switch (admitted.kind) {
+        case 'accepted':
+          return { message: await publishAccepted(req, admitted.seq, caller.user, input.text), duplicate: false };
+        case 'duplicate':
+          return { message: admitted.message, duplicate: true };
+        case 'rate-limited':
+          throw new AppError('RATE_LIMITED', 'too many messages; slow down', { retryAfterSec: admitted.retryAfterSec });
+        case 'unseeded':
+          await deps.recoverSequence(req.roomId, caller.token);
+          break;
+        case 'in-flight':
+          await sleep(IN_FLIGHT_POLL_MS);
+          break;
+      }
+    }
+    throw new AppError('UNAVAILABLE', 'an earlier send of this message has not settled; retry');
+  }
+
+  async function publishAccepted(req: SendRequest, seq: number, user: Identity, text: string): Promise<Message> {
+    const message: Message = {
+      id: req.messageId,
+      roomId: req.roomId,
+      seq,
+      senderId: user.userId,
+      senderName: user.displayName.slice(0, SENDER_NAME_MAX),
+      text,
+      clientMsgId: req.clientMsgId,
+      createdAt: new Date().toISOString(),
+    };
+    const json = JSON.stringify(message);
+    const confirmTimer = metrics.confirmSeconds.startTimer();
+    try {
+      await deps.publisher.publish(req.roomId, req.messageId, Buffer.from(json));
+    } catch (err) {
+      await admission.release(req).catch((e: Error) => log.warn({ err: e.message }, 'releasing send claim failed'));
+      throw err;
+    }
+    confirmTimer();
+    // Durable now, so the send stands even if these fail; the buffer is written before the
+    // broadcast so that a client joining in between finds the message there.
+    await Promise.all([admission.commit(req, json), deps.recent.push(req.roomId, seq, json)]).catch((e: Error) =>
+      log.warn({ err: e.message, roomId: req.roomId, seq }, 'recording a confirmed message failed'),
+    );
+    deps.io.to(req.roomId).emit('receiveMessage', message);
+    metrics.broadcasts.inc();
+    return message;
+  }
+
+  return {
+    async sendMessage(caller: SocketData, payload: unknown) {
+      try {
+        const { message, duplicate } = await deps.inFlight.track(send(caller, payload));
+        metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'accepted' });
+        return { ok: true as const, message };
+      } catch (err) {
+        metrics.sends.inc({ outcome: toAppError(err).code.toLowerCase() });
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** What /metrics says about the socket side; sends are counted by outcome (`accepted`, `duplicate`, error codes). */
+export interface ChatMetrics {
+  connectedSockets: Gauge;
+  sends: Counter<'outcome'>;
+  confirmSeconds: Histogram;
+  broadcasts: Counter;
+}
+
+export function createChatMetrics(registry: Registry): ChatMetrics {
+  return {
+    connectedSockets: new Gauge({
+      name: 'chat_connected_sockets',
+      help: 'Sockets connected to this node',
+      registers: [registry],
+    }),
+    sends: new Counter({
+      name: 'chat_sends_total',
+      help: 'sendMessage requests by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    confirmSeconds: new Histogram({
+      name: 'chat_publish_confirm_seconds',
+      help: 'Time from publish to RabbitMQ confirm',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    broadcasts: new Counter({
+      name: 'chat_broadcasts_total',
+      help: 'receiveMessage broadcasts emitted by this node',
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,50 @@
+import { joinRoomPayloadSchema, leaveRoomPayloadSchema, type JoinRoomOk } from '@chat/contracts';
+import { AppError, parseOrThrow, type Logger } from '@chat/service-kit';
+import type { SendAdmission } from './admission.js';
+import type { HistoryClient } from './history-client.js';
+import { collectMissed, type Missed } from './missed.js';
+import type { RecentBuffer } from './recent-buffer.js';
+import { assertRoomAccess } from './room-access.js';
+import type { ChatSocket } from './socket-types.js';
+
+export interface RoomHandlerDeps {
+  admission: SendAdmission;
+  recent: RecentBuffer;
+  history: HistoryClient;
+  log: Logger;
+}
+
+/** Rooms one socket may be in at once (its own id-room included): bounds adapter state. */
+export const MAX_ROOMS_PER_SOCKET = 100;
+
+export function createRoomHandlers(deps: RoomHandlerDeps) {
+  return {
+    async joinRoom(socket: ChatSocket, payload: unknown): Promise<JoinRoomOk> {
+      const { roomId, sinceSeq } = parseOrThrow(joinRoomPayloadSchema, payload);
+      assertRoomAccess(socket.data.user.userId, roomId);
+      if (!socket.rooms.has(roomId) && socket.rooms.size >= MAX_ROOMS_PER_SOCKET) {
+        throw new AppError('INVALID', `at most ${MAX_ROOMS_PER_SOCKET - 1} rooms per connection`);
+      }
+      // Join before reading the buffer: a message confirmed meanwhile is either buffered or delivered live.
+      await socket.join(roomId);
+      try {
+        const noneMissed: Missed = { missed: [], hasMore: false };
+        const [counter, { missed, hasMore }] = await Promise.all([
+          deps.admission.lastSeq(roomId),
+          sinceSeq === undefined ? noneMissed : collectMissed(deps, roomId, sinceSeq, socket.data.token),
+        ]);
+        const lastSeq = Math.max(counter ?? 0, missed.at(-1)?.seq ?? 0);
+        return { ok: true, room: { id: roomId, lastSeq }, missed, hasMore };
+      } catch (err) {
+        await socket.leave(roomId);
+        throw err;
+      }
+    },
+
+    async leaveRoom(socket: ChatSocket, payload: unknown): Promise<{ ok: true }> {
+      const { roomId } = parseOrThrow(leaveRoomPayloadSchema, payload);
+      await socket.leave(roomId);
+      return { ok: true };
+    },
+  };
+}

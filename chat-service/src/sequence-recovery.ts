@@ -1,0 +1,49 @@
+import { AppError, type Logger } from '@chat/service-kit';
+import type { SendAdmission } from './admission.js';
+import type { HistoryClient } from './history-client.js';
+import type { RecentBuffer } from './recent-buffer.js';
+
+export interface SequenceRecoveryDeps {
+  admission: SendAdmission;
+  recent: RecentBuffer;
+  history: HistoryClient;
+  /** Covers messages accepted but not yet persisted when Redis lost the counter. */
+  marginSeq: number;
+  log: Logger;
+}
+
+/**
+ * Seeds a missing room counter above every seq the room may have used: the highest stored
+ * (history, read with the sender's token) or buffered seq, plus a margin. SET NX makes
+ * concurrent seeders on several nodes agree; one recovery per room at a time per node.
+ */
+export function createSequenceRecovery(deps: SequenceRecoveryDeps) {
+  const running = new Map<string, Promise<void>>();
+
+  async function recover(roomId: string, token: string): Promise<void> {
+    let highest: number;
+    try {
+      const [newest, buffered] = await Promise.all([
+        deps.history.page(roomId, { limit: 1 }, token),
+        deps.recent.highestSeq(roomId),
+      ]);
+      highest = Math.max(newest.messages.at(-1)?.seq ?? 0, buffered ?? 0);
+    } catch (err) {
+      throw new AppError('UNAVAILABLE', 'room sequence cannot be recovered now; retry', { cause: err });
+    }
+    const floor = highest + deps.marginSeq;
+    await deps.admission.seedSequence(roomId, floor);
+    deps.log.info({ roomId, highest, floor }, 'room sequence seeded');
+  }
+
+  return (roomId: string, token: string): Promise<void> => {
+    let run = running.get(roomId);
+    if (!run) {
+      run = recover(roomId, token).finally(() => running.delete(roomId));
+      running.set(roomId, run);
+    }
+    return run;
+  };
+}
+
+export type RecoverSequence = ReturnType<typeof createSequenceRecovery>;
