@@ -1,0 +1,179 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import net from 'node:net';
+import { CHAT_EXCHANGE, messageRoutingKey, type ErrorDetail, type Message } from '@chat/contracts';
+import { closeRedis, closeServer, connectMongo, createLogger, listen, loadConfig, signToken } from '@chat/service-kit';
+import { testKeyPair, type Isolation } from '@chat/testing';
+import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import { createApp, type MessageServiceApp } from '../src/app.js';
+import { messageServiceConfigSchema, type MessageServiceConfig } from '../src/config.js';
+import { createMongoMessageStore, type MessageStore } from '../src/message-store.js';
+import { declareTopology } from '../src/topology.js';
+
+export const log = createLogger('message-service-test', 'silent');
+
+export function testConfig(iso: Isolation, env: Record<string, string> = {}): MessageServiceConfig {
+  return loadConfig(messageServiceConfigSchema, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    AMQP_URL: iso.amqpUrl,
+    MONGO_URL: iso.mongoUrl,
+    MONGO_DB: iso.mongoDbName,
+    REDIS_URL: iso.redisUrl,
+    REDIS_KEY_PREFIX: iso.redisPrefix,
+    JWT_PUBLIC_KEY: testKeyPair().publicKey,
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...env,
+  });
+}
+
+export const userId = () => randomBytes(12).toString('hex');
+
+export function tokenFor(id: string, username = `user${id.slice(0, 6)}`): string {
+  return signToken(
+    testKeyPair().privateKey,
+    { userId: id, username, displayName: username },
+    { issuer: 'chat-platform', audience: 'chat-platform', ttlSec: 600 },
+  );
+}
+
+export function makeMessage(fields: Partial<Message> & Pick<Message, 'roomId' | 'seq'>): Message {
+  return {
+    id: randomUUID(),
+    senderId: fields.senderId ?? userId(),
+    senderName: 'Tester',
+    text: `message ${fields.seq}`,
+    clientMsgId: randomUUID(),
+    createdAt: new Date().toISOString(),
+    ...fields,
+  };
+}
+
+/** A confirm-channel publisher into the isolation's vhost, as chat-service publishes. */
+export async function createPublisher(amqpUrl: string): Promise<{
+  publish(body: Message | Buffer, routingKey?: string): void;
+  confirmed(): Promise<void>;
+  close(): Promise<void>;
+  conn: ChannelModel;
+  ch: ConfirmChannel;
+}> {
+  const conn = await amqp.connect(amqpUrl);
+  const ch = await conn.createConfirmChannel();
+  await declareTopology(ch);
+  return {
+    conn,
+    ch,
+    publish(body, routingKey) {
+      const content = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+      const key = routingKey ?? messageRoutingKey(Buffer.isBuffer(body) ? 'poison' : body.roomId);
+      ch.publish(CHAT_EXCHANGE, key, content, { persistent: true, contentType: 'application/json' });
+    },
+    confirmed: () => ch.waitForConfirms(),
+    close: async () => {
+      await conn.close().catch(() => undefined);
+    },
+  };
+}
+
+export interface RunningService {
+  svc: MessageServiceApp;
+  url: string;
+  mongo: Connection;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+/** createApp on real clients, listening on port 0, consumer started unless `consume: false`. */
+export async function startService(
+  iso: Isolation,
+  opts: {
+    env?: Record<string, string>;
+    wrapStore?: (store: MessageStore) => MessageStore;
+    mongoUrl?: string;
+    redisUrl?: string;
+    consume?: boolean;
+  } = {},
+): Promise<RunningService> {
+  const config = testConfig(iso, opts.env);
+  const mongo = await connectMongo({
+    url: opts.mongoUrl ?? iso.mongoUrl,
+    dbName: iso.mongoDbName,
+    appName: 'message-service-test',
+    log,
+    serverSelectionTimeoutMS: 2000,
+  });
+  const redis = new Redis(opts.redisUrl ?? iso.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => 100,
+  });
+  redis.on('error', () => undefined);
+  await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  const store = opts.wrapStore ? opts.wrapStore(createMongoMessageStore(mongo)) : undefined;
+  const svc = createApp({ config, log, mongo, redis, ...(store ? { store } : {}) });
+  const server: Server = createServer(svc.app);
+  const port = await listen(server, 0, '127.0.0.1');
+  if (opts.consume !== false) await svc.start();
+  return {
+    svc,
+    url: `http://127.0.0.1:${port}`,
+    mongo,
+    redis,
+    close: async () => {
+      await svc.stop();
+      await closeServer(server);
+      svc.history.close();
+      await closeRedis(redis);
+      await mongo.close();
+    },
+  };
+}
+
+/** A history answer or an error body, as the tests look at it. */
+export interface HistoryAnswer {
+  messages: Message[];
+  hasMore: boolean;
+  error?: ErrorDetail;
+}
+
+export async function getHistory(
+  base: string,
+  roomId: string,
+  query: Record<string, string | number> | string = {},
+  token?: string,
+): Promise<{ status: number; body: HistoryAnswer }> {
+  const qs = typeof query === 'string' ? query : new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+  const res = await fetch(`${base}/messages/history/${encodeURIComponent(roomId)}${qs ? `?${qs}` : ''}`, {
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
+  return { status: res.status, body: (await res.json()) as HistoryAnswer };
+}
+
+/** Poll `check` every 25 ms until it returns true, or fail after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** A value from the service's /metrics text, e.g. `persist_messages_stored_total`. */
+export async function metricValue(svc: MessageServiceApp, name: string, labels = ''): Promise<number> {
+  const text = await svc.metrics.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
