@@ -1,0 +1,223 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import net from 'node:net';
+import {
+  CHAT_EXCHANGE,
+  MESSAGE_ROUTING_PATTERN,
+  queuedMessageSchema,
+  SOCKET_PATH,
+  type ClientToServerEvents,
+  type Message,
+  type SendMessageAck,
+  type ServerToClientEvents,
+} from '@chat/contracts';
+import {
+  createLogger,
+  createMetricsRegistry,
+  createTokenVerifier,
+  listen,
+  loadConfig,
+  Readiness,
+  signToken,
+  type Identity,
+} from '@chat/service-kit';
+import { testKeyPair, type Isolation } from '@chat/testing';
+import amqp from 'amqplib';
+import { Redis } from 'ioredis';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { createApp, type ChatApp } from '../src/app.js';
+import { chatConfigSchema, type ChatConfig } from '../src/config.js';
+import type { HistoryClient } from '../src/history-client.js';
+import { MemoryHistoryClient } from '../src/history-client_memory.js';
+import { connectInfrastructure, type ChatInfrastructure } from '../src/infrastructure.js';
+
+export const ALLOWED_ORIGIN = 'http://chat.test';
+export const log = createLogger('chat-service-test', (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent');
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export function testConfig(iso: Isolation, env: Record<string, string> = {}): ChatConfig {
+  return loadConfig(chatConfigSchema, {
+    NODE_ENV: 'test',
+    JWT_PUBLIC_KEY: testKeyPair().publicKey,
+    REDIS_URL: iso.redisUrl,
+    REDIS_KEY_PREFIX: iso.redisPrefix,
+    AMQP_URL: iso.amqpUrl,
+    ALLOWED_ORIGINS: ALLOWED_ORIGIN,
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...env,
+  });
+}
+
+export interface ChatNode {
+  app: ChatApp;
+  infra: ChatInfrastructure;
+  readiness: Readiness;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One chat-service node in-process on port 0 with its own Redis clients, adapter and AMQP
+ * connection; history is an in-memory fake unless given (e.g. real message-service over HTTP).
+ */
+export async function startChatNode(
+  iso: Isolation,
+  opts: { env?: Record<string, string>; history?: HistoryClient } = {},
+): Promise<ChatNode> {
+  const config = testConfig(iso, opts.env);
+  const readiness = new Readiness();
+  const infra = connectInfrastructure(config, log, readiness);
+  await infra.publisher.start();
+  const app = createApp({
+    ...infra,
+    // Without message-service running, history (seq recovery, resync) comes from a fake.
+    history: opts.history ?? new MemoryHistoryClient(),
+    config,
+    log,
+    readiness,
+    metrics: createMetricsRegistry('chat-service', false),
+    verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+  });
+  const port = await listen(app.server, 0, '127.0.0.1');
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    infra,
+    readiness,
+    url: `http://127.0.0.1:${port}`,
+    close: () => (closed ??= app.close().then(() => infra.close())),
+  };
+}
+
+export const newUserId = () => randomBytes(12).toString('hex');
+
+export function userFor(id = newUserId(), name = `user-${id.slice(0, 6)}`): Identity {
+  return { userId: id, username: name, displayName: name };
+}
+
+export function tokenFor(user: Identity, opts: { ttlSec?: number; privateKey?: string; audience?: string } = {}): string {
+  return signToken(opts.privateKey ?? testKeyPair().privateKey, user, {
+    issuer: 'chat-platform',
+    audience: opts.audience ?? 'chat-platform',
+    ttlSec: opts.ttlSec ?? 600,
+  });
+}
+
+const openClients = new Set<ClientSocket>();
+
+/** A real Socket.IO client (WebSocket transport unless given), connected or rejected. */
+export function connect(
+  url: string,
+  token: string | undefined,
+  opts: { transports?: string[]; origin?: string } = {},
+): ClientSocket {
+  const socket: ClientSocket = connectClient(url, {
+    path: SOCKET_PATH,
+    auth: token === undefined ? {} : { token },
+    transports: opts.transports ?? ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    ...(opts.origin ? { extraHeaders: { origin: opts.origin } } : {}),
+  });
+  openClients.add(socket);
+  return socket;
+}
+
+export async function connected(socket: ClientSocket): Promise<ClientSocket> {
+  if (socket.connected) return socket;
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+export function connectError(socket: ClientSocket): Promise<Error> {
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => reject(new Error('connected, expected connect_error')));
+    socket.once('connect_error', resolve);
+  });
+}
+
+export function closeClients(): void {
+  for (const s of openClients) s.disconnect();
+  openClients.clear();
+}
+
+/** Emit with any payload (the typed client forbids malformed ones) and await the ack. */
+export function emitRaw(socket: ClientSocket, event: string, ...args: unknown[]): Promise<unknown> {
+  const untyped = socket as unknown as { timeout(ms: number): { emitWithAck(ev: string, ...a: unknown[]): Promise<unknown> } };
+  return untyped.timeout(10_000).emitWithAck(event, ...args);
+}
+
+export function send(socket: ClientSocket, roomId: string, text: string, clientMsgId = randomUUID()): Promise<SendMessageAck> {
+  return socket.timeout(10_000).emitWithAck('sendMessage', { roomId, clientMsgId, text });
+}
+
+export async function join(socket: ClientSocket, roomId: string, sinceSeq?: number) {
+  const ack = await socket.timeout(10_000).emitWithAck('joinRoom', sinceSeq === undefined ? { roomId } : { roomId, sinceSeq });
+  if (!ack.ok) throw new Error(`join ${roomId} failed: ${ack.error.code} ${ack.error.message}`);
+  return ack;
+}
+
+/** Everything `receiveMessage` delivers to this socket, in arrival order. */
+export function collectReceived(socket: ClientSocket): Message[] {
+  const got: Message[] = [];
+  socket.on('receiveMessage', (m) => got.push(m));
+  return got;
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 8000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A queue bound to chat_exchange for every room: what the broker really got. */
+export async function bindSink(amqpUrl: string): Promise<{ messages: Message[]; close(): Promise<void> }> {
+  const conn = await amqp.connect(amqpUrl);
+  const ch = await conn.createChannel();
+  await ch.assertExchange(CHAT_EXCHANGE, 'topic', { durable: true });
+  const { queue } = await ch.assertQueue('', { exclusive: true });
+  await ch.bindQueue(queue, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN);
+  const messages: Message[] = [];
+  await ch.consume(queue, (msg) => {
+    if (msg) messages.push(queuedMessageSchema.parse(JSON.parse(msg.content.toString())));
+  }, { noAck: true });
+  return { messages, close: () => conn.close().catch(() => undefined) };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A private, non-persistent redis-server that a test may flush or kill. */
+export async function startPrivateRedis(): Promise<{ url: string; client: Redis; stop(): Promise<void> }> {
+  const port = await freePort();
+  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+  await waitFor(async () => (await client.ping().catch(() => null)) === 'PONG', 5000, 'private redis');
+  return {
+    url,
+    client,
+    stop: async () => {
+      client.disconnect();
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
