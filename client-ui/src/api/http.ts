@@ -1,0 +1,59 @@
+import { errorBodySchema, type ErrorCode } from '@chat/contracts';
+import type { z } from 'zod';
+
+/** An API failure as the UI needs it: the contract's code, a readable message, the field at fault. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    /** The form field the error belongs to (`username`, not `body.username`), if any. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface RequestOptions<T> {
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  token?: string;
+  /** Shape of a successful answer; anything else is treated as a server fault. */
+  schema: z.ZodType<T>;
+  signal?: AbortSignal;
+}
+
+/** Same-origin JSON request through the gateway, answering parsed data or throwing ApiError. */
+export async function requestJson<T>(path: string, opts: RequestOptions<T>): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: opts.method ?? 'GET',
+      headers,
+      body: opts.body === undefined ? null : JSON.stringify(opts.body),
+      signal: opts.signal ?? null,
+      credentials: 'omit',
+    });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'UPSTREAM_UNAVAILABLE', 'Cannot reach the server. Check your connection.');
+  }
+  const data: unknown = await res.json().catch(() => undefined);
+  if (!res.ok) throw toApiError(res.status, data);
+  const parsed = opts.schema.safeParse(data);
+  if (!parsed.success) throw new ApiError(res.status, 'INTERNAL', 'The server sent an unexpected answer.');
+  return parsed.data;
+}
+
+function toApiError(status: number, data: unknown): ApiError {
+  const body = errorBodySchema.safeParse(data);
+  if (!body.success) {
+    return new ApiError(status, status >= 500 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL', `Request failed (${status}).`);
+  }
+  const { code, message, field } = body.data.error;
+  return new ApiError(status, code, message, field?.split('.').pop());
+}

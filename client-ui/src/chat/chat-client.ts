@@ -1,0 +1,365 @@
+import {
+  HISTORY_LIMIT_MAX,
+  joinRoomAckSchema,
+  messageSchema,
+  sendMessageAckSchema,
+  SOCKET_PATH,
+  UNAUTHORIZED_CONNECT_ERROR,
+  type ClientToServerEvents,
+  type HistoryResponse,
+  type PublicUser,
+  type ServerToClientEvents,
+} from '@chat/contracts';
+import { io, type Socket } from 'socket.io-client';
+import { ApiError } from '../api/http.js';
+import type { HistoryCursor } from '../api/history.js';
+import { emptyTimeline, oldestSeq, timelineReducer, type Timeline, type TimelineAction } from '../messages/timeline.js';
+import { newClientMsgId } from './client-msg-id.js';
+
+export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+
+export interface RoomState {
+  timeline: Timeline;
+  /** First history page in flight. */
+  loading: boolean;
+  loadingOlder: boolean;
+  /** The room cannot be used (e.g. a direct room of other people): shown instead of messages. */
+  fatalError: string | undefined;
+  /** Earlier messages could not be loaded; live ones still arrive. */
+  historyFailed: boolean;
+  unread: number;
+}
+
+export interface ChatSnapshot {
+  status: ConnectionStatus;
+  rooms: Readonly<Record<string, RoomState>>;
+  /** The latest message from someone else in the active room, for the screen-reader live region. */
+  announcement: { id: string; text: string } | undefined;
+}
+
+export interface ChatClientDeps {
+  token: string;
+  me: PublicUser;
+  history: (roomId: string, cursor: HistoryCursor, limit?: number) => Promise<HistoryResponse>;
+  /** The token was refused: the app goes back to the login screen. */
+  onUnauthorized: () => void;
+  createSocket?: (token: string) => ChatSocket;
+  newClientMsgId?: () => string;
+  /** How long to wait for a send or join acknowledgement. */
+  ackTimeoutMs?: number;
+  isOnline?: () => boolean;
+}
+
+/** The production socket: websocket only, token in the handshake, quick reconnects. */
+export function createBrowserSocket(token: string): ChatSocket {
+  return io({
+    path: SOCKET_PATH,
+    transports: ['websocket'],
+    auth: { token },
+    autoConnect: false,
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 5000,
+  });
+}
+
+const emptyRoom: RoomState = {
+  timeline: emptyTimeline,
+  loading: true,
+  loadingOlder: false,
+  fatalError: undefined,
+  historyFailed: false,
+  unread: 0,
+};
+
+/** Pages of missed messages fetched after a rejoin, at most (then scroll-back takes over). */
+const MAX_CATCH_UP_PAGES = 50;
+
+/**
+ * Owns the socket and every open room's state; React reads it through `subscribe` and
+ * `getSnapshot` (useSyncExternalStore). All message-list rules live in the timeline reducer.
+ */
+export class ChatClient {
+  private snapshot: ChatSnapshot = { status: 'connecting', rooms: {}, announcement: undefined };
+  private readonly listeners = new Set<() => void>();
+  private socket: ChatSocket | undefined;
+  private everConnected = false;
+  private activeRoomId: string | undefined;
+  /** Rooms this socket connection has joined; cleared on every disconnect. */
+  private joined = new Set<string>();
+  private readonly ackTimeoutMs: number;
+  private readonly newId: () => string;
+  private readonly isOnline: () => boolean;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private reconnectDelayMs = 500;
+
+  constructor(private readonly deps: ChatClientDeps) {
+    this.ackTimeoutMs = deps.ackTimeoutMs ?? 15_000;
+    this.newId = deps.newClientMsgId ?? newClientMsgId;
+    this.isOnline = deps.isOnline ?? (() => navigator.onLine);
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): ChatSnapshot => this.snapshot;
+
+  start(): void {
+    const socket = (this.deps.createSocket ?? createBrowserSocket)(this.deps.token);
+    this.socket = socket;
+    socket.on('connect', () => this.onConnect());
+    socket.on('disconnect', (reason) => this.onDisconnect(reason));
+    socket.on('connect_error', (err) => this.onConnectError(err));
+    socket.on('receiveMessage', (raw) => this.onReceive(raw));
+    socket.on('serverShutdown', (info) => {
+      // The node is draining and will drop us; come back after the pause it asks for.
+      if (typeof info?.reconnectInMs === 'number') this.reconnectDelayMs = Math.min(info.reconnectInMs, 10_000);
+    });
+    socket.io.on('reconnect_attempt', () => this.refreshStatus());
+    window.addEventListener('online', this.onNetworkChange);
+    window.addEventListener('offline', this.onNetworkChange);
+    socket.connect();
+  }
+
+  stop(): void {
+    clearTimeout(this.reconnectTimer);
+    window.removeEventListener('online', this.onNetworkChange);
+    window.removeEventListener('offline', this.onNetworkChange);
+    this.socket?.removeAllListeners();
+    this.socket?.io.removeAllListeners();
+    this.socket?.disconnect();
+    this.socket = undefined;
+    this.joined.clear();
+  }
+
+  /** Load a room's newest page, then join it from there; no-op if already open. */
+  async openRoom(roomId: string): Promise<void> {
+    if (this.snapshot.rooms[roomId]) return;
+    this.update({ ...this.snapshot, rooms: { ...this.snapshot.rooms, [roomId]: emptyRoom } });
+    await this.loadNewest(roomId);
+  }
+
+  /** Retry loading the newest page after a failure. */
+  async reloadRoom(roomId: string): Promise<void> {
+    this.setRoom(roomId, (r) => ({ ...r, loading: true, fatalError: undefined, historyFailed: false }));
+    await this.loadNewest(roomId);
+  }
+
+  closeRoom(roomId: string): void {
+    if (this.joined.delete(roomId)) this.socket?.emit('leaveRoom', { roomId }, () => undefined);
+    const { [roomId]: _closed, ...rest } = this.snapshot.rooms;
+    this.update({ ...this.snapshot, rooms: rest });
+  }
+
+  setActiveRoom(roomId: string | undefined): void {
+    this.activeRoomId = roomId;
+    if (roomId && this.snapshot.rooms[roomId]?.unread) this.setRoom(roomId, (r) => ({ ...r, unread: 0 }));
+  }
+
+  /** Scroll-back: the page before the oldest message held. */
+  async loadOlder(roomId: string): Promise<void> {
+    const room = this.snapshot.rooms[roomId];
+    const before = room && oldestSeq(room.timeline);
+    if (!room || room.loadingOlder || !room.timeline.hasOlder || before === undefined) return;
+    this.setRoom(roomId, (r) => ({ ...r, loadingOlder: true }));
+    try {
+      const page = await this.deps.history(roomId, { before });
+      this.dispatch(roomId, { type: 'historyPage', ...page, direction: 'older' });
+    } catch (err) {
+      this.handleHttpError(err);
+    } finally {
+      this.setRoom(roomId, (r) => ({ ...r, loadingOlder: false }));
+    }
+  }
+
+  /** Show the message at once as pending and send it. */
+  send(roomId: string, text: string): void {
+    const clientMsgId = this.newId();
+    const { id: senderId, displayName: senderName } = this.deps.me;
+    const createdAt = new Date().toISOString();
+    this.dispatch(roomId, { type: 'pending', message: { clientMsgId, roomId, text, senderId, senderName, createdAt } });
+    void this.emitSend(roomId, clientMsgId, text);
+  }
+
+  /** Resend a failed message under the same clientMsgId, so the server stores it at most once. */
+  retry(roomId: string, clientMsgId: string): void {
+    const outgoing = this.snapshot.rooms[roomId]?.timeline.outbox.find((o) => o.clientMsgId === clientMsgId);
+    if (!outgoing || outgoing.status !== 'failed') return;
+    this.dispatch(roomId, { type: 'retry', clientMsgId });
+    void this.emitSend(roomId, clientMsgId, outgoing.text);
+  }
+
+  // ---- internals ----
+
+  private async loadNewest(roomId: string): Promise<void> {
+    try {
+      const page = await this.deps.history(roomId, {});
+      this.dispatch(roomId, { type: 'historyPage', ...page, direction: 'older' });
+    } catch (err) {
+      if (err instanceof ApiError && (err.code === 'FORBIDDEN' || err.code === 'NOT_FOUND' || err.code === 'INVALID')) {
+        this.setRoom(roomId, (r) => ({ ...r, loading: false, fatalError: err.message }));
+        return;
+      }
+      this.handleHttpError(err);
+      this.setRoom(roomId, (r) => ({ ...r, historyFailed: true }));
+    }
+    this.setRoom(roomId, (r) => ({ ...r, loading: false }));
+    if (this.socket?.connected) await this.join(roomId);
+  }
+
+  /** Join (or rejoin) from the last seq held; merge what was missed and page the rest. */
+  private async join(roomId: string): Promise<void> {
+    const socket = this.socket;
+    const room = this.snapshot.rooms[roomId];
+    if (!socket || !room || room.fatalError || this.joined.has(roomId)) return;
+    this.joined.add(roomId);
+    // After a successful history load (even an empty one) resume from what it held, so the
+    // missed batch covers messages not yet persisted; without history, just start live.
+    const sinceSeq = room.timeline.lastSeq ?? (room.historyFailed ? undefined : 0);
+    let raw: unknown;
+    try {
+      raw = await socket.timeout(this.ackTimeoutMs).emitWithAck('joinRoom', sinceSeq === undefined ? { roomId } : { roomId, sinceSeq });
+    } catch {
+      // No answer: the next connect rejoins.
+      this.joined.delete(roomId);
+      return;
+    }
+    const ack = joinRoomAckSchema.safeParse(raw);
+    if (!ack.success || !ack.data.ok) {
+      this.joined.delete(roomId);
+      const message = ack.success && !ack.data.ok ? ack.data.error.message : 'The server refused to open this room.';
+      this.setRoom(roomId, (r) => ({ ...r, fatalError: message }));
+      return;
+    }
+    if (sinceSeq === undefined) this.dispatch(roomId, { type: 'joined', lastSeq: ack.data.room.lastSeq });
+    this.dispatch(roomId, { type: 'missedBatch', messages: ack.data.missed });
+    if (ack.data.hasMore && sinceSeq !== undefined) await this.catchUp(roomId, sinceSeq);
+  }
+
+  /** The missed batch was capped: page everything after `sinceSeq` from history. */
+  private async catchUp(roomId: string, sinceSeq: number): Promise<void> {
+    let after = sinceSeq;
+    try {
+      for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
+        const res = await this.deps.history(roomId, { after }, HISTORY_LIMIT_MAX);
+        this.dispatch(roomId, { type: 'historyPage', ...res, direction: 'newer' });
+        const last = res.messages.at(-1);
+        if (!res.hasMore || !last) return;
+        after = last.seq;
+      }
+    } catch (err) {
+      this.handleHttpError(err);
+    }
+  }
+
+  private async emitSend(roomId: string, clientMsgId: string, text: string): Promise<void> {
+    let error = 'Not sent.';
+    try {
+      const raw: unknown = await this.socket
+        ?.timeout(this.ackTimeoutMs)
+        .emitWithAck('sendMessage', { roomId, clientMsgId, text });
+      const ack = sendMessageAckSchema.safeParse(raw);
+      if (ack.success && ack.data.ok) {
+        this.dispatch(roomId, { type: 'ackOk', clientMsgId, message: ack.data.message });
+        return;
+      }
+      if (ack.success && !ack.data.ok) error = ack.data.error.message;
+    } catch {
+      error = 'No answer from the server.';
+    }
+    this.dispatch(roomId, { type: 'ackFailed', clientMsgId, error });
+  }
+
+  private onConnect(): void {
+    this.everConnected = true;
+    this.reconnectDelayMs = 500;
+    this.refreshStatus();
+    for (const [roomId, room] of Object.entries(this.snapshot.rooms)) {
+      if (!room.loading) void this.join(roomId);
+    }
+  }
+
+  private onDisconnect(reason: string): void {
+    this.joined.clear();
+    this.refreshStatus();
+    // A server-side disconnect is not retried by socket.io itself.
+    if (reason === 'io server disconnect') this.scheduleReconnect();
+  }
+
+  private onConnectError(err: Error): void {
+    if (err.message === UNAUTHORIZED_CONNECT_ERROR) {
+      this.deps.onUnauthorized();
+      return;
+    }
+    this.refreshStatus();
+    // Refused by a server middleware for another reason: socket.io does not retry those.
+    if (this.socket && !this.socket.active) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    clearTimeout(this.reconnectTimer);
+    const delay = this.reconnectDelayMs * (0.5 + Math.random());
+    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 10_000);
+    this.reconnectTimer = setTimeout(() => this.socket?.connect(), delay);
+    this.refreshStatus();
+  }
+
+  private readonly onNetworkChange = (): void => {
+    if (this.isOnline() && this.socket && !this.socket.connected && !this.socket.active) this.socket.connect();
+    this.refreshStatus();
+  };
+
+  private onReceive(raw: unknown): void {
+    const parsed = messageSchema.safeParse(raw);
+    if (!parsed.success) return;
+    const message = parsed.data;
+    if (!this.snapshot.rooms[message.roomId]) return;
+    this.dispatch(message.roomId, { type: 'live', message });
+    if (message.senderId === this.deps.me.id) return;
+    if (message.roomId === this.activeRoomId) {
+      this.update({
+        ...this.snapshot,
+        announcement: { id: message.id, text: `${message.senderName}: ${message.text}` },
+      });
+    } else {
+      this.setRoom(message.roomId, (r) => ({ ...r, unread: r.unread + 1 }));
+    }
+  }
+
+  private handleHttpError(err: unknown): void {
+    if (err instanceof ApiError && err.code === 'UNAUTHORIZED') this.deps.onUnauthorized();
+  }
+
+  private refreshStatus(): void {
+    const status: ConnectionStatus = this.socket?.connected
+      ? 'connected'
+      : !this.isOnline()
+        ? 'offline'
+        : this.everConnected
+          ? 'reconnecting'
+          : 'connecting';
+    if (status !== this.snapshot.status) this.update({ ...this.snapshot, status });
+  }
+
+  private dispatch(roomId: string, action: TimelineAction): void {
+    this.setRoom(roomId, (r) => {
+      const timeline = timelineReducer(r.timeline, action);
+      return timeline === r.timeline ? r : { ...r, timeline };
+    });
+  }
+
+  /** Change one open room; ignored if the room was closed meanwhile. */
+  private setRoom(roomId: string, change: (room: RoomState) => RoomState): void {
+    const current = this.snapshot.rooms[roomId];
+    if (!current) return;
+    const next = change(current);
+    if (next !== current) this.update({ ...this.snapshot, rooms: { ...this.snapshot.rooms, [roomId]: next } });
+  }
+
+  private update(next: ChatSnapshot): void {
+    this.snapshot = next;
+    for (const listener of this.listeners) listener();
+  }
+}

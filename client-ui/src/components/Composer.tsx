@@ -1,0 +1,84 @@
+import { MESSAGE_TEXT_MAX } from '@chat/contracts';
+import { useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { SendIcon } from './icons.js';
+
+interface ComposerProps {
+  /** What the field is for, read by screen readers ("Message #general"). */
+  label: string;
+  placeholder: string;
+  disabled?: boolean;
+  onSend: (text: string) => void;
+}
+
+/** Show the remaining count once a message gets this close to the limit. */
+const COUNT_FROM = MESSAGE_TEXT_MAX - 500;
+const MAX_HEIGHT_PX = 200;
+
+/** Message field: Enter sends, Shift+Enter starts a new line; grows with its content. */
+export function Composer({ label, placeholder, disabled = false, onSend }: ComposerProps) {
+  const [text, setText] = useState('');
+  const fieldRef = useRef<HTMLTextAreaElement>(null);
+  const id = useId();
+  const canSend = !disabled && text.trim().length > 0;
+
+  useLayoutEffect(() => {
+    const el = fieldRef.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
+  }, [text]);
+
+  const submit = () => {
+    if (!canSend) return;
+    onSend(text.trim());
+    setText('');
+    fieldRef.current?.focus();
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    // Not while an input method is composing (Enter confirms the composition there).
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      submit();
+    }
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    submit();
+  };
+
+  return (
+    <form className="composer" onSubmit={onSubmit}>
+      <label htmlFor={id} className="sr-only">
+        {label}
+      </label>
+      <div className="composer__box">
+        <textarea
+          id={id}
+          ref={fieldRef}
+          className="composer__field"
+          rows={1}
+          value={text}
+          placeholder={placeholder}
+          maxLength={MESSAGE_TEXT_MAX}
+          disabled={disabled}
+          aria-describedby={`${id}-hint`}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+        />
+        <button type="submit" className="composer__send" disabled={!canSend} aria-label="Send message">
+          <SendIcon />
+        </button>
+      </div>
+      <p id={`${id}-hint`} className="composer__hint">
+        <span>
+          <kbd>Enter</kbd> to send · <kbd>Shift</kbd> + <kbd>Enter</kbd> for a new line
+        </span>
+        {text.length >= COUNT_FROM && (
+          <span className="composer__count">{MESSAGE_TEXT_MAX - text.length} characters left</span>
+        )}
+      </p>
+    </form>
+  );
+}

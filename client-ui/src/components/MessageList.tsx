@@ -1,0 +1,121 @@
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { dayLabel } from '../format.js';
+import { groupRows } from '../messages/grouping.js';
+import { timelineItems, type Timeline } from '../messages/timeline.js';
+import { ArrowDownIcon } from './icons.js';
+import { MessageRow } from './MessageRow.js';
+
+interface MessageListProps {
+  /** Accessible name of the list ("Messages in #general"). */
+  label: string;
+  /** Shown above the first message once the whole history is loaded. */
+  beginning: string;
+  timeline: Timeline;
+  loading: boolean;
+  loadingOlder: boolean;
+  meId: string;
+  onLoadOlder: () => void;
+  onRetry: (clientMsgId: string) => void;
+}
+
+/** Within this many pixels of an edge counts as being at it. */
+const EDGE_PX = 120;
+
+/**
+ * Newest at the bottom. Scrolling near the top asks for the previous page, and the view
+ * stays where it was when that page is prepended. New messages keep the view pinned to the
+ * bottom if it was there (or if they are our own); otherwise a "new messages" button appears.
+ */
+export function MessageList(props: MessageListProps) {
+  const { timeline, loading, loadingOlder, meId, onLoadOlder, onRetry } = props;
+  const rows = useMemo(() => groupRows(timelineItems(timeline)), [timeline]);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const previous = useRef<{ first?: string; last?: string; height: number }>({ height: 0 });
+  const [unseen, setUnseen] = useState(false);
+
+  const firstKey = rows.find((r) => r.kind === 'item')?.key;
+  const lastRow = rows.at(-1);
+  const lastKey = lastRow?.key;
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const prev = previous.current;
+    if (prev.first !== undefined && firstKey !== prev.first && lastKey === prev.last) {
+      // An older page went in above: keep the same messages under the reader's eyes.
+      el.scrollTop += el.scrollHeight - prev.height;
+    } else if (lastKey !== prev.last) {
+      const own = lastRow?.kind === 'item' && lastRow.item.message.senderId === meId;
+      if (atBottom.current || own || prev.last === undefined) {
+        el.scrollTop = el.scrollHeight;
+        atBottom.current = true;
+      } else {
+        setUnseen(true);
+      }
+    }
+    previous.current = { first: firstKey, last: lastKey, height: el.scrollHeight };
+  });
+
+  // A first page shorter than the viewport cannot be scrolled: fetch more until it fills.
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (el && !loading && !loadingOlder && timeline.hasOlder && el.scrollHeight <= el.clientHeight + EDGE_PX) {
+      onLoadOlder();
+    }
+  }, [loading, loadingOlder, timeline.hasOlder, firstKey, onLoadOlder]);
+
+  const onScroll = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX;
+    if (atBottom.current) setUnseen(false);
+    if (el.scrollTop < EDGE_PX && timeline.hasOlder && !loadingOlder) onLoadOlder();
+  };
+
+  const scrollToBottom = () => {
+    const el = scrollRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+    atBottom.current = true;
+    setUnseen(false);
+  };
+
+  return (
+    <div className="messages">
+      <div className="messages__scroll" ref={scrollRef} onScroll={onScroll} data-testid="message-scroll">
+        <div className="messages__top">
+          {loading || loadingOlder ? (
+            <span className="messages__loading" role="status">
+              <span className="spinner" aria-hidden="true" /> Loading messages…
+            </span>
+          ) : (
+            !timeline.hasOlder && <span className="messages__beginning">{props.beginning}</span>
+          )}
+        </div>
+        <ol className="messages__list" aria-label={props.label}>
+          {rows.map((row) =>
+            row.kind === 'day' ? (
+              <li key={row.key} className="day-separator">
+                <span>{dayLabel(row.at)}</span>
+              </li>
+            ) : (
+              <MessageRow
+                key={row.key}
+                message={row.item.message}
+                status={row.item.kind === 'message' ? 'sent' : row.item.message.status}
+                own={row.item.message.senderId === meId}
+                continued={row.continued}
+                onRetry={() => onRetry(row.item.message.clientMsgId)}
+              />
+            ),
+          )}
+        </ol>
+      </div>
+      {unseen && (
+        <button type="button" className="messages__jump" onClick={scrollToBottom}>
+          <ArrowDownIcon /> New messages
+        </button>
+      )}
+    </div>
+  );
+}

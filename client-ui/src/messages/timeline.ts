@@ -1,0 +1,142 @@
+import type { Message } from '@chat/contracts';
+
+/**
+ * One room's message list, kept pure so every merge rule is unit-testable.
+ *
+ * Confirmed messages come from four places that overlap freely — history pages, live
+ * broadcasts, the `missed` batch of a rejoin, and acks of our own sends — so every merge
+ * deduplicates by `id` and orders by `seq`. Our own unconfirmed sends live apart in `outbox`
+ * and leave it as soon as their confirmed copy arrives by any of those routes.
+ */
+
+/** An own message the server has not confirmed yet: `pending` while in flight, `failed` after. */
+export interface OutgoingMessage {
+  clientMsgId: string;
+  roomId: string;
+  text: string;
+  senderId: string;
+  senderName: string;
+  /** When the user sent it (local clock), for display until the server's time is known. */
+  createdAt: string;
+  status: 'pending' | 'failed';
+  error?: string;
+}
+
+export interface Timeline {
+  /** Confirmed messages: ascending `seq`, unique by `id`. */
+  messages: Message[];
+  /** Own unconfirmed messages, in the order they were written. */
+  outbox: OutgoingMessage[];
+  /** Whether older history exists before `messages[0]`. */
+  hasOlder: boolean;
+  /** Highest `seq` seen; a rejoin asks for everything after it. */
+  lastSeq: number | undefined;
+}
+
+export type TimelineAction =
+  /** A history page: `older` = newest page or a `before` page (its hasMore is about older ones); `newer` = an `after` page. */
+  | { type: 'historyPage'; messages: Message[]; hasMore: boolean; direction: 'older' | 'newer' }
+  | { type: 'live'; message: Message }
+  | { type: 'missedBatch'; messages: Message[] }
+  /** Joined without a cursor: the room's last seq is where the next rejoin resumes. */
+  | { type: 'joined'; lastSeq: number }
+  | { type: 'pending'; message: Omit<OutgoingMessage, 'status' | 'error'> }
+  | { type: 'ackOk'; clientMsgId: string; message: Message }
+  | { type: 'ackFailed'; clientMsgId: string; error: string }
+  /** Resend a failed message: back to pending with the same clientMsgId. */
+  | { type: 'retry'; clientMsgId: string };
+
+export const emptyTimeline: Timeline = { messages: [], outbox: [], hasOlder: false, lastSeq: undefined };
+
+export function timelineReducer(state: Timeline, action: TimelineAction): Timeline {
+  switch (action.type) {
+    case 'historyPage': {
+      const next = mergeConfirmed(state, action.messages);
+      if (action.direction === 'newer') return next;
+      // A page reaching further back than what we hold decides whether even older ones exist.
+      const reachesOldest =
+        state.messages.length === 0 ||
+        action.messages.length === 0 ||
+        action.messages[0]!.seq <= state.messages[0]!.seq;
+      return reachesOldest ? { ...next, hasOlder: action.hasMore } : next;
+    }
+    case 'live':
+      return mergeConfirmed(state, [action.message]);
+    case 'missedBatch':
+      return mergeConfirmed(state, action.messages);
+    case 'joined':
+      return state.lastSeq !== undefined && state.lastSeq >= action.lastSeq
+        ? state
+        : { ...state, lastSeq: action.lastSeq };
+    case 'pending':
+      if (state.outbox.some((o) => o.clientMsgId === action.message.clientMsgId)) return state;
+      return { ...state, outbox: [...state.outbox, { ...action.message, status: 'pending' }] };
+    case 'ackOk':
+      return mergeConfirmed(state, [action.message]);
+    case 'ackFailed':
+      return updateOutgoing(state, action.clientMsgId, (o) =>
+        o.status === 'pending' ? { ...o, status: 'failed', error: action.error } : o,
+      );
+    case 'retry':
+      return updateOutgoing(state, action.clientMsgId, (o) =>
+        o.status === 'failed' ? { ...o, status: 'pending', error: undefined } : o,
+      );
+  }
+}
+
+/** Add confirmed messages: dedupe by id, order by seq, and retire the outbox entries they confirm. */
+function mergeConfirmed(state: Timeline, incoming: Message[]): Timeline {
+  if (incoming.length === 0) return state;
+  const byId = new Map(state.messages.map((m) => [m.id, m]));
+  let added = false;
+  for (const m of incoming) {
+    if (byId.has(m.id)) continue;
+    byId.set(m.id, m);
+    added = true;
+  }
+  const confirms = (o: OutgoingMessage) =>
+    incoming.some((m) => m.clientMsgId === o.clientMsgId && m.senderId === o.senderId);
+  const outbox = state.outbox.some(confirms) ? state.outbox.filter((o) => !confirms(o)) : state.outbox;
+  const lastSeq = Math.max(state.lastSeq ?? -1, ...incoming.map((m) => m.seq));
+  if (!added && outbox === state.outbox && lastSeq === state.lastSeq) return state;
+  // Sorting is stable and the input nearly ordered (pages and live messages arrive in runs).
+  const messages = added ? [...byId.values()].sort((a, b) => a.seq - b.seq) : state.messages;
+  return { ...state, messages, outbox, lastSeq };
+}
+
+function updateOutgoing(
+  state: Timeline,
+  clientMsgId: string,
+  change: (o: OutgoingMessage) => OutgoingMessage,
+): Timeline {
+  let changed = false;
+  const outbox = state.outbox.map((o) => {
+    if (o.clientMsgId !== clientMsgId) return o;
+    const next = change(o);
+    changed ||= next !== o;
+    return next;
+  });
+  return changed ? { ...state, outbox } : state;
+}
+
+/**
+ * One row of the rendered list. The key is sender + clientMsgId (unique per the server's
+ * idempotency rule), so a pending row keeps its DOM node when it becomes sent.
+ */
+export type TimelineItem =
+  | { kind: 'message'; key: string; message: Message }
+  | { kind: 'outgoing'; key: string; message: OutgoingMessage };
+
+/** Confirmed messages in seq order, then own unconfirmed ones: what the list shows. */
+export function timelineItems(t: Timeline): TimelineItem[] {
+  const key = (m: { senderId: string; clientMsgId: string }) => `${m.senderId}/${m.clientMsgId}`;
+  return [
+    ...t.messages.map((m): TimelineItem => ({ kind: 'message', key: key(m), message: m })),
+    ...t.outbox.map((o): TimelineItem => ({ kind: 'outgoing', key: key(o), message: o })),
+  ];
+}
+
+/** The cursor for the next scroll-back page. */
+export function oldestSeq(t: Timeline): number | undefined {
+  return t.messages[0]?.seq;
+}

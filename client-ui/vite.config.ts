@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+/** Where `npm run dev` forwards API and socket traffic: the gateway, the app's one origin. */
+const gateway = process.env.GATEWAY_URL ?? 'http://localhost:3000';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  plugins: [react()],
+  resolve: {
+    // The contracts package resolves to its TypeScript source: no build step needed.
+    alias: { '@chat/contracts': fileURLToPath(new URL('../packages/contracts/src/index.ts', import.meta.url)) },
+  },
+  server: {
+    proxy: {
+      '/auth': { target: gateway, changeOrigin: true },
+      '/messages': { target: gateway, changeOrigin: true },
+      '/socket.io': { target: gateway, changeOrigin: true, ws: true },
+    },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // zod's sources carry comments Rollup cannot place; harmless and not ours to fix.
+        if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('node_modules')) return;
+        warn(warning);
+      },
+    },
+  },
+});
