@@ -1,0 +1,23 @@
+#!/bin/sh
+# Starts RabbitMQ, then gives the users defined in definitions.json their passwords from the
+# environment. The committed definitions carry no credentials (empty hashes: no password
+# login), and every boot's import resets them, so this runs on every start. The healthcheck
+# waits for the marker file, so services only connect once their user can log in.
+set -eu
+
+: "${RABBITMQ_ADMIN_PASSWORD:?is required (see .env.example)}"
+: "${CHAT_SERVICE_AMQP_PASSWORD:?is required (see .env.example)}"
+: "${MESSAGE_SERVICE_AMQP_PASSWORD:?is required (see .env.example)}"
+
+ready_marker=/tmp/chat-users-ready
+rm -f "$ready_marker"
+
+(
+  rabbitmqctl --quiet --timeout 300 await_startup
+  rabbitmqctl --quiet change_password admin "$RABBITMQ_ADMIN_PASSWORD"
+  rabbitmqctl --quiet change_password chat-service "$CHAT_SERVICE_AMQP_PASSWORD"
+  rabbitmqctl --quiet change_password message-service "$MESSAGE_SERVICE_AMQP_PASSWORD"
+  touch "$ready_marker"
+) &
+
+exec docker-entrypoint.sh rabbitmq-server
