@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import { commonConfigShape, intVar, portVar, trustProxyVar, urlListVar, urlVar } from '@chat/service-kit';
+import { z } from 'zod';
+
+/** The built UI of this repository, found relative to this package (src/ and dist/ alike). */
+export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../client-ui/dist', import.meta.url));
+
+const HTTP = ['http:', 'https:'];
+
+export const gatewayConfigSchema = z.object({
+  ...commonConfigShape,
+  PORT: portVar(3000),
+  USER_SERVICE_URL: urlVar(HTTP, 'http://127.0.0.1:3001'),
+  MESSAGE_SERVICE_URL: urlVar(HTTP, 'http://127.0.0.1:3002'),
+  CHAT_SERVICE_URLS: urlListVar(HTTP, 'http://127.0.0.1:3003'),
+  STATIC_DIR: z.string().min(1).optional().default(DEFAULT_STATIC_DIR),
+  /** How long an upstream may take to start answering before the client gets 504. */
+  UPSTREAM_TIMEOUT_MS: intVar(10_000, 100, 600_000),
+  /** How long connecting to an upstream may take before the client gets 503. */
+  UPSTREAM_CONNECT_TIMEOUT_MS: intVar(800, 50, 60_000),
+  /** Socket.IO long-polling GETs are held open by the server for up to its ping interval (25 s). */
+  SOCKET_POLL_TIMEOUT_MS: intVar(60_000, 1_000, 600_000),
+  /** Largest request body passed upstream (Socket.IO polling posts up to 1 MB by default). */
+  MAX_BODY_BYTES: intVar(1_048_576, 1_024, 100 * 1_048_576),
+  /** The gateway is the public edge: by default it trusts nobody's X-Forwarded-For. */
+  TRUST_PROXY: trustProxyVar('none'),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

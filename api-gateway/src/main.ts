@@ -1,0 +1,57 @@
+import http from 'node:http';
+import {
+  ConfigError,
+  Readiness,
+  ShutdownRegistry,
+  closeServer,
+  createLogger,
+  createMetricsRegistry,
+  listen,
+  loadConfig,
+} from '@chat/service-kit';
+import { SERVICE_NAME, createApp } from './app.js';
+import { gatewayConfigSchema } from './config.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig(gatewayConfigSchema);
+  const log = createLogger(SERVICE_NAME, config.LOG_LEVEL);
+  const readiness = new Readiness();
+  const shutdown = new ShutdownRegistry(log, config.SHUTDOWN_TIMEOUT_MS);
+  shutdown.installSignalHandlers();
+
+  const gateway = createApp({
+    log,
+    readiness,
+    metrics: createMetricsRegistry(SERVICE_NAME),
+    userServiceUrl: config.USER_SERVICE_URL,
+    messageServiceUrl: config.MESSAGE_SERVICE_URL,
+    chatServiceUrls: config.CHAT_SERVICE_URLS,
+    staticDir: config.STATIC_DIR,
+    upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+    socketPollTimeoutMs: config.SOCKET_POLL_TIMEOUT_MS,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    trustProxy: config.TRUST_PROXY,
+  });
+  const server = http.createServer(gateway.app);
+  server.on('upgrade', gateway.handleUpgrade);
+  shutdown
+    .add('mark draining', () => readiness.markDraining())
+    .add('drain http and close websockets', async () => {
+      const drained = closeServer(server);
+      gateway.closeUpgrades();
+      await drained;
+    })
+    .add('release upstream connections', () => gateway.close());
+  const port = await listen(server, config.PORT, config.HOST);
+  log.info({ port, staticDir: config.STATIC_DIR, chatNodes: config.CHAT_SERVICE_URLS.length }, 'api-gateway listening');
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`api-gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  process.exit(1);
+});
