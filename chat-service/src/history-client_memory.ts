@@ -13,6 +13,11 @@ export class MemoryHistoryClient implements HistoryClient {
     room.set(message.seq, message);
   }
 
+  /** How many messages the room holds (tests poll it). */
+  pageSync(roomId: string): number {
+    return this.rooms.get(roomId)?.size ?? 0;
+  }
+
   async page(roomId: string, query: HistoryPageQuery, _token: string): Promise<HistoryResponse> {
     if (this.failure) throw this.failure;
     const all = [...(this.rooms.get(roomId)?.values() ?? [])].sort((a, b) => a.seq - b.seq);

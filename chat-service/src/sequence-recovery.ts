@@ -13,9 +13,15 @@ export interface SequenceRecoveryDeps {
 }
 
 /**
- * Seeds a missing room counter above every seq the room may have used: the highest stored
- * (history, read with the sender's token) or buffered seq, plus a margin. SET NX makes
- * concurrent seeders on several nodes agree; one recovery per room at a time per node.
+ * Seeds a missing room counter above every seq the room may have used. Two floors:
+ * - the highest stored (history, read with the sender's token) or buffered seq plus a margin
+ *   for messages accepted but not yet persisted;
+ * - the clock in milliseconds. The margin alone fails when nothing was persisted since the
+ *   previous seed (a new room whose first messages are still queued: history is empty, so
+ *   the same seed would come back and seqs be reused). Seeding at or above `Date.now()`
+ *   makes every later seed exceed every earlier counter as long as a room averages under
+ *   one message per millisecond between seeds (node clocks assumed within that slack).
+ * SET NX makes concurrent seeders on several nodes agree; one recovery per room per node.
  */
 export function createSequenceRecovery(deps: SequenceRecoveryDeps) {
   const running = new Map<string, Promise<void>>();
@@ -31,7 +37,7 @@ export function createSequenceRecovery(deps: SequenceRecoveryDeps) {
     } catch (err) {
       throw new AppError('UNAVAILABLE', 'room sequence cannot be recovered now; retry', { cause: err });
     }
-    const floor = highest + deps.marginSeq;
+    const floor = Math.max(highest + deps.marginSeq, Date.now());
     await deps.admission.seedSequence(roomId, floor);
     deps.log.info({ roomId, highest, floor }, 'room sequence seeded');
   }

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ALLOWED_ORIGIN,
   bindSink,
+  type Sink,
   closeClients,
   connect,
   connected,
@@ -18,7 +19,7 @@ import {
 
 const iso = useIsolation('chat-auth');
 let node: ChatNode;
-let sink: Awaited<ReturnType<typeof bindSink>>;
+let sink: Sink;
 
 beforeAll(async () => {
   // Publishes are mandatory: without a bound queue they would come back UNAVAILABLE.

@@ -176,18 +176,39 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
   }
 }
 
+export interface Sink {
+  /** Every message the broker routed to the sink, in arrival order. */
+  messages: Message[];
+  /** Remove / restore the binding (publishes then come back unroutable / route again). */
+  unbind(): Promise<void>;
+  rebind(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** A queue bound to chat_exchange for every room: what the broker really got. */
-export async function bindSink(amqpUrl: string): Promise<{ messages: Message[]; close(): Promise<void> }> {
+export async function bindSink(amqpUrl: string, onMessage?: (m: Message) => void): Promise<Sink> {
   const conn = await amqp.connect(amqpUrl);
   const ch = await conn.createChannel();
   await ch.assertExchange(CHAT_EXCHANGE, 'topic', { durable: true });
   const { queue } = await ch.assertQueue('', { exclusive: true });
   await ch.bindQueue(queue, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN);
   const messages: Message[] = [];
-  await ch.consume(queue, (msg) => {
-    if (msg) messages.push(queuedMessageSchema.parse(JSON.parse(msg.content.toString())));
-  }, { noAck: true });
-  return { messages, close: () => conn.close().catch(() => undefined) };
+  await ch.consume(
+    queue,
+    (msg) => {
+      if (!msg) return;
+      const message = queuedMessageSchema.parse(JSON.parse(msg.content.toString()));
+      messages.push(message);
+      onMessage?.(message);
+    },
+    { noAck: true },
+  );
+  return {
+    messages,
+    unbind: async () => void (await ch.unbindQueue(queue, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN)),
+    rebind: async () => void (await ch.bindQueue(queue, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN)),
+    close: () => conn.close().catch(() => undefined),
+  };
 }
 
 export function freePort(): Promise<number> {
@@ -209,6 +230,7 @@ export async function startPrivateRedis(): Promise<{ url: string; client: Redis;
   });
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+  client.on('error', () => undefined); // refused until the server is up; the ping loop waits
   await waitFor(async () => (await client.ping().catch(() => null)) === 'PONG', 5000, 'private redis');
   return {
     url,

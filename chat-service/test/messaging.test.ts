@@ -4,6 +4,7 @@ import { useIsolation } from '@chat/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   bindSink,
+  type Sink,
   closeClients,
   collectReceived,
   connect,
@@ -21,7 +22,7 @@ import {
 const iso = useIsolation('chat-messaging');
 let nodeA: ChatNode;
 let nodeB: ChatNode;
-let sink: Awaited<ReturnType<typeof bindSink>>;
+let sink: Sink;
 
 beforeAll(async () => {
   sink = await bindSink(iso().amqpUrl);

@@ -4,6 +4,7 @@ import { useIsolation } from '@chat/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   bindSink,
+  type Sink,
   closeClients,
   connect,
   connected,
@@ -18,7 +19,7 @@ import {
 
 const iso = useIsolation('chat-validation');
 let node: ChatNode;
-let sink: Awaited<ReturnType<typeof bindSink>>;
+let sink: Sink;
 
 beforeAll(async () => {
   sink = await bindSink(iso().amqpUrl);

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { SendMessageAck } from '@chat/contracts';
+import { useIsolation } from '@chat/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bindSink,
+  closeClients,
+  collectReceived,
+  connect,
+  connected,
+  join,
+  send,
+  startChatNode,
+  tokenFor,
+  userFor,
+  waitFor,
+  type ChatNode,
+  type Sink,
+} from './helpers.js';
+
+const iso = useIsolation('chat-broker');
+let node: ChatNode;
+let sink: Sink;
+
+beforeAll(async () => {
+  sink = await bindSink(iso().amqpUrl);
+  node = await startChatNode(iso(), { env: { SEND_RATE_LIMIT_PER_MIN: '10000' } });
+});
+afterEach(() => closeClients());
+afterAll(async () => {
+  await node?.close();
+  await sink?.close();
+});
+
+/** The management API lists a new connection only after its next stats tick: poll for it. */
+async function chatConnectionName(): Promise<string> {
+  let name: string | undefined;
+  await waitFor(
+    async () => {
+      const conns = await iso().rabbit.connections(iso().vhost);
+      name = conns.find((c) => c.clientName?.startsWith('chat-service@'))?.name;
+      return name !== undefined;
+    },
+    15_000,
+    'chat-service connection in the management API',
+  );
+  return name!;
+}
+
+describe('broker failures', () => {
+  it('connection closed by the broker mid-stream: acked ⊆ published, the rest error-acked, then sending resumes', async () => {
+    const roomId = 'stream';
+    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const member = await connected(connect(node.url, tokenFor(userFor())));
+    await join(member, roomId);
+    const received = collectReceived(member);
+
+    const connectionName = await chatConnectionName();
+    const total = 300;
+    const acks: SendMessageAck[] = [];
+    let closing: Promise<void> | undefined;
+    const window = 10;
+    for (let i = 0; i < total; i += window) {
+      const batch = Array.from({ length: window }, (_, j) => send(sender, roomId, `m${i + j}`, `c${i + j}`));
+      if (i === 100) closing = iso().rabbit.closeConnection(connectionName);
+      acks.push(...(await Promise.all(batch)));
+    }
+    await closing;
+
+    const ok = acks.filter((a) => a.ok);
+    const failed = acks.filter((a) => !a.ok);
+    expect(acks).toHaveLength(total);
+    expect(ok.length).toBeGreaterThanOrEqual(100);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const f of failed) expect(f).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+
+    // Sending works again once the publisher has reconnected; failed clientMsgIds may be resent.
+    const retried = await retryUntilOk(() => send(sender, roomId, 'after reconnect'));
+    const resent: SendMessageAck[] = [];
+    for (const f of acks.map((a, i) => ({ a, i })).filter(({ a }) => !a.ok)) {
+      resent.push(await send(sender, roomId, `m${f.i}`, `c${f.i}`));
+    }
+    expect(resent.every((a) => a.ok)).toBe(true);
+
+    const accepted = [...ok, retried, ...resent].map((a) => (a.ok ? a.message : null)).filter((m) => m !== null);
+    await waitFor(() => accepted.every((m) => sink.messages.some((s) => s.id === m.id)), 8000, 'acked messages in the broker');
+    // Nobody saw a message whose send failed: deliveries are exactly the accepted sends.
+    await waitFor(() => received.length >= accepted.length, 5000, 'deliveries');
+    expect(new Set(received.map((m) => m.id))).toEqual(new Set(accepted.map((m) => m.id)));
+    const seqs = received.map((m) => m.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(new Set(received.map((m) => m.clientMsgId)).size).toBe(total + 1);
+  });
+
+  it('a returned (unroutable) publish is UNAVAILABLE, not broadcast, and the same clientMsgId succeeds later', async () => {
+    const roomId = `returned-${randomUUID().slice(0, 6)}`;
+    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const member = await connected(connect(node.url, tokenFor(userFor())));
+    await join(member, roomId);
+    const received = collectReceived(member);
+
+    await sink.unbind();
+    let failed: SendMessageAck;
+    try {
+      failed = await send(sender, roomId, 'nowhere to go', 'retry-me');
+    } finally {
+      await sink.rebind();
+    }
+    expect(failed).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toEqual([]);
+
+    const retried = await send(sender, roomId, 'nowhere to go', 'retry-me');
+    expect(retried.ok).toBe(true);
+    await waitFor(() => received.length === 1);
+    expect(retried.ok && received[0]!.id === retried.message.id).toBe(true);
+  });
+});
+
+async function retryUntilOk(attempt: () => Promise<SendMessageAck>): Promise<SendMessageAck> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ack = await attempt();
+    if (ack.ok || Date.now() > deadline) return ack;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,104 @@
+import type { Message } from '@chat/contracts';
+import { useIsolation } from '@chat/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryHistoryClient } from '../src/history-client_memory.js';
+import {
+  bindSink,
+  closeClients,
+  collectReceived,
+  connect,
+  connected,
+  join,
+  send,
+  startChatNode,
+  startPrivateRedis,
+  tokenFor,
+  userFor,
+  waitFor,
+  type ChatNode,
+  type ClientSocket,
+  type Sink,
+} from './helpers.js';
+
+/**
+ * Redis loses everything (FLUSHALL on a private redis-server). History is the in-memory fake
+ * fed with what the broker received, except for rooms marked as lagging, which stand for
+ * messages accepted but not yet persisted by message-service.
+ */
+const iso = useIsolation('chat-redis-flush');
+const history = new MemoryHistoryClient();
+const lagging = new Set<string>();
+let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
+let nodeA: ChatNode;
+let nodeB: ChatNode;
+let sink: Sink;
+
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  sink = await bindSink(iso().amqpUrl, (m) => {
+    if (!lagging.has(m.roomId)) history.store(m);
+  });
+  const env = { REDIS_URL: redis.url, SEND_RATE_LIMIT_PER_MIN: '10000', SEQ_RECOVERY_MARGIN: '1000' };
+  [nodeA, nodeB] = await Promise.all([startChatNode(iso(), { env, history }), startChatNode(iso(), { env, history })]);
+});
+afterEach(() => closeClients());
+afterAll(async () => {
+  await Promise.all([nodeA?.close(), nodeB?.close()]);
+  await sink?.close();
+  await redis?.stop();
+});
+
+async function sendMany(sockets: ClientSocket[], roomId: string, n: number): Promise<Message[]> {
+  const out: Message[] = [];
+  for (let i = 0; i < n; i++) {
+    const ack = await send(sockets[i % sockets.length]!, roomId, `m${i}`);
+    if (!ack.ok) throw new Error(`${ack.error.code}: ${ack.error.message}`);
+    out.push(ack.message);
+  }
+  return out;
+}
+
+describe('Redis loses its data mid-run', () => {
+  it('keeps every later seq above every earlier one, persisted or not, and keeps delivering', async () => {
+    const a = await connected(connect(nodeA.url, tokenFor(userFor())));
+    const b = await connected(connect(nodeB.url, tokenFor(userFor())));
+    const member = await connected(connect(nodeB.url, tokenFor(userFor())));
+    await join(member, 'persisted');
+    const received = collectReceived(member);
+    lagging.add('lagging');
+
+    const before = {
+      persisted: await sendMany([a, b], 'persisted', 20),
+      lagging: await sendMany([a, b], 'lagging', 20),
+    };
+    await waitFor(() => history.pageSync('persisted') === 20, 5000, 'history to hold the persisted room');
+    expect(history.pageSync('lagging')).toBe(0);
+
+    expect(await redis.client.flushall()).toBe('OK');
+
+    // Concurrent first sends on both nodes race to recover the counter; SET NX makes them agree.
+    const after = {
+      persisted: (await Promise.all([sendMany([a], 'persisted', 10), sendMany([b], 'persisted', 10)])).flat(),
+      lagging: (await Promise.all([sendMany([a], 'lagging', 10), sendMany([b], 'lagging', 10)])).flat(),
+    };
+    for (const room of ['persisted', 'lagging'] as const) {
+      const highestBefore = Math.max(...before[room].map((m) => m.seq));
+      const seqsAfter = after[room].map((m) => m.seq);
+      expect(Math.min(...seqsAfter)).toBeGreaterThan(highestBefore);
+      expect(new Set(seqsAfter).size).toBe(seqsAfter.length);
+    }
+    // The adapter's pub/sub is unaffected by the flush: the member on B got all 40.
+    await waitFor(() => received.length === 40, 5000, 'deliveries after the flush');
+    const seqs = received.map((m) => m.seq);
+    expect([...seqs].sort((x, y) => x - y)).toEqual([...new Set(seqs)].sort((x, y) => x - y));
+  });
+
+  it('recovers a lost counter from the highest stored seq plus the margin when that is ahead of the clock', async () => {
+    const sender = await connected(connect(nodeA.url, tokenFor(userFor())));
+    const stored = Date.now() + 10_000_000; // a room whose counter ran ahead of the clock
+    history.store({ ...(await sendMany([sender], 'busy', 1))[0]!, seq: stored });
+    expect(await redis.client.flushall()).toBe('OK');
+    const [next] = await sendMany([sender], 'busy', 1);
+    expect(next!.seq).toBe(stored + 1000 + 1);
+  });
+});
