@@ -151,7 +151,7 @@ export function emitRaw(socket: ClientSocket, event: string, ...args: unknown[])
   return untyped.timeout(10_000).emitWithAck(event, ...args);
 }
 
-export function send(socket: ClientSocket, roomId: string, text: string, clientMsgId = randomUUID()): Promise<SendMessageAck> {
+export function send(socket: ClientSocket, roomId: string, text: string, clientMsgId: string = randomUUID()): Promise<SendMessageAck> {
   return socket.timeout(10_000).emitWithAck('sendMessage', { roomId, clientMsgId, text });
 }
 
