@@ -1,0 +1,398 @@
+// One run of the load test: accounts, connections, the send schedule, the waits, the history
+// check and the report. Driven by tools/socket_test.js.
+import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { ConnectFailure, joinRoom, openSocket } from './clients.js';
+import { fetchHistoryAfter, HttpError, registerOrLogin } from './http.js';
+import { clientMsgId, roomId, username } from './ids.js';
+import { mapWithConcurrency } from './pool.js';
+import { formatProgress, verdict } from './report.js';
+import { runSchedule, totalCount } from './scheduler.js';
+import { newHistogram, RunTracker, STATUS, summarizeHistogram } from './tracker.js';
+import { verifyPersistence } from './verify.js';
+
+const now = () => performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Bytes of `t=<13-digit epoch ms> ` that start every text. */
+const TEXT_STAMP_LENGTH = 16;
+const HISTORY_POLL_MS = 250;
+const HISTORY_CONCURRENCY = 4;
+
+export class LoadRun {
+  constructor(opts) {
+    this.opts = opts;
+    this.mode = opts.idle ? 'idle' : 'load';
+    // clientMsgIds `<runId>-<k>`: 1-64 of [A-Za-z0-9_-] (contracts ids.ts clientMsgIdSchema).
+    this.runId = randomBytes(6).toString('hex');
+    this.socketUrls = opts.chatUrls.length > 0 ? opts.chatUrls : [opts.url];
+    this.sockets = new Array(opts.users).fill(null);
+    this.tokens = [];
+    this.historyToken = null;
+    this.startSeq = new Array(opts.rooms).fill(Infinity);
+    this.closing = false;
+    this.stopRequested = false;
+    this.schedule = null;
+    this.persistence = { skipped: true };
+    this.counts = { connected: 0, failed: 0, disconnects: 0, reconnects: 0, resends: 0, resyncFetched: 0 };
+    this.failureReasons = {};
+    this.connectHist = newHistogram();
+    this.joinHist = newHistogram();
+    this.startedAt = now();
+    const capacity = opts.idle ? 1 : totalCount(opts.rate, opts.ramp * 1000, opts.duration * 1000) + 1;
+    this.tracker = new RunTracker({
+      capacity,
+      clients: opts.users,
+      rooms: opts.rooms,
+      roomsPerUser: opts.roomsPerUser,
+      runId: this.runId,
+      roomPrefix: opts.roomPrefix,
+      now,
+    });
+    this.textPad = 'x'.repeat(Math.max(0, opts.textSize - TEXT_STAMP_LENGTH));
+    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  }
+
+  fail(reason) {
+    this.counts.failed++;
+    this.failureReasons[reason] = (this.failureReasons[reason] ?? 0) + 1;
+  }
+
+  async setupAccounts() {
+    const { opts } = this;
+    const t0 = now();
+    let created = 0;
+    const errors = {};
+    this.tokens = await mapWithConcurrency(opts.accounts, opts.connectConcurrency, async (i) => {
+      try {
+        const r = await registerOrLogin(opts.url, username(opts.userPrefix, i), opts.password);
+        if (r.created) created++;
+        return r.token;
+      } catch (err) {
+        const key = err instanceof HttpError ? `${err.status} ${err.code ?? ''}`.trim() : String(err.message ?? err);
+        errors[key] = (errors[key] ?? 0) + 1;
+        return null;
+      }
+    });
+    const ok = this.tokens.filter(Boolean).length;
+    this.historyToken = this.tokens.find(Boolean) ?? null;
+    this.accounts = { ok, created, failed: opts.accounts - ok, errors, seconds: (now() - t0) / 1000 };
+    if (errors['429 RATE_LIMITED']) {
+      process.stderr.write(
+        'socket_test: registration/login was rate-limited (429). Reuse accounts with --user-prefix, use fewer --accounts, or raise the limits of the deployment.\n',
+      );
+    }
+  }
+
+  /** Connect client i, join its rooms, and wire its delivery and reconnect handlers. */
+  async connectClient(i) {
+    const { opts, tracker } = this;
+    const token = this.tokens[i % opts.accounts];
+    if (!token) return this.fail('no token (account setup failed)');
+    const t0 = now();
+    let socket;
+    try {
+      socket = await openSocket(this.socketUrls[i % this.socketUrls.length], token, opts.connectTimeout * 1000);
+    } catch (err) {
+      return this.fail(err instanceof ConnectFailure ? err.message : String(err));
+    }
+    const t1 = now();
+    this.connectHist.recordValue(Math.max(1, Math.round((t1 - t0) * 1000)));
+    this.sockets[i] = socket;
+    const onMessage = (msg) => tracker.recordDelivery(i, msg, now());
+    socket.on('receiveMessage', onMessage);
+    if (!opts.idle) {
+      try {
+        for (let s = 0; s < opts.roomsPerUser; s++) {
+          const j = (i + s) % opts.rooms;
+          const ack = await joinRoom(socket, roomId(opts.roomPrefix, j), -1, opts.connectTimeout * 1000);
+          if (ack.room.lastSeq < this.startSeq[j]) this.startSeq[j] = ack.room.lastSeq;
+        }
+      } catch (err) {
+        this.sockets[i] = null;
+        socket.close();
+        return this.fail(err.message);
+      }
+      this.joinHist.recordValue(Math.max(1, Math.round((now() - t1) * 1000)));
+      tracker.member[i] = 1;
+    }
+    this.counts.connected++;
+    let disconnectedAt = 0;
+    socket.on('disconnect', (reason) => {
+      if (this.closing) return;
+      this.counts.disconnects++;
+      disconnectedAt = now();
+      // A server-side disconnect is not retried by socket.io itself.
+      if (reason === 'io server disconnect') socket.connect();
+    });
+    socket.on('connect', () => {
+      if (this.closing) return;
+      this.counts.reconnects++;
+      if (!opts.idle) void this.resync(i, socket, disconnectedAt, onMessage);
+    });
+  }
+
+  /**
+   * After a reconnect: rejoin with sinceSeq (missed messages count as deliveries; the rest of
+   * a capped list comes from history) and resend what was in flight when the link dropped —
+   * the same clientMsgId, so the server answers with the original (DESIGN.md §3).
+   */
+  async resync(i, socket, disconnectedAt, onMessage) {
+    const { opts, tracker } = this;
+    try {
+      for (let s = 0; s < opts.roomsPerUser; s++) {
+        const j = (i + s) % opts.rooms;
+        const rid = roomId(opts.roomPrefix, j);
+        const seen = tracker.lastSeqSeen(i, j);
+        const since = seen >= 0 ? seen : this.startSeq[j];
+        const ack = await joinRoom(socket, rid, Number.isFinite(since) ? since : -1, opts.connectTimeout * 1000);
+        for (const m of ack.missed) onMessage(m);
+        if (ack.hasMore && ack.missed.length > 0 && this.historyToken) {
+          const rest = await fetchHistoryAfter(opts.url, this.historyToken, rid, ack.missed[ack.missed.length - 1].seq);
+          this.counts.resyncFetched += rest.length;
+          for (const m of rest) onMessage(m);
+        }
+      }
+    } catch (err) {
+      this.failureReasons[`resync: ${err.message}`] = (this.failureReasons[`resync: ${err.message}`] ?? 0) + 1;
+    }
+    for (let k = 0; k < tracker.sentCount; k++) {
+      if (tracker.status[k] === STATUS.SENT && tracker.senderOf[k] === i && tracker.sendAt[k] < disconnectedAt) {
+        this.counts.resends++;
+        this.emitSend(socket, k);
+      }
+    }
+  }
+
+  async connectAll() {
+    const t0 = now();
+    await mapWithConcurrency(this.opts.users, this.opts.connectConcurrency, (i) => this.connectClient(i));
+    this.connectSeconds = (now() - t0) / 1000;
+    this.senders = [];
+    for (let i = 0; i < this.opts.users; i++)
+      if (this.sockets[i] && (this.opts.idle || this.tracker.member[i])) this.senders.push(i);
+  }
+
+  text() {
+    return `t=${Date.now()} ${this.textPad}`;
+  }
+
+  emitSend(socket, k) {
+    const { tracker, opts } = this;
+    socket.emit(
+      'sendMessage',
+      {
+        roomId: roomId(opts.roomPrefix, tracker.roomOf[k]),
+        clientMsgId: clientMsgId(this.runId, k),
+        text: this.text(),
+      },
+      (ack) => tracker.recordAck(k, ack, now()),
+    );
+  }
+
+  /** Message k goes from the next member round-robin, to each of its rooms in turn. */
+  sendOne(k) {
+    const { senders, opts, tracker } = this;
+    const i = senders[k % senders.length];
+    const slot = Math.floor(k / senders.length) % opts.roomsPerUser;
+    tracker.recordSend(k, i, (i + slot) % opts.rooms, now());
+    this.emitSend(this.sockets[i], k);
+  }
+
+  async sendPhase() {
+    const { opts, tracker } = this;
+    const rampMs = opts.ramp * 1000;
+    const t0 = now();
+    let steadyDelivered = 0;
+    let steadySent = 0;
+    const steadyTimer = setTimeout(() => {
+      steadyDelivered = tracker.delivered;
+      steadySent = tracker.sentCount;
+    }, rampMs);
+    this.schedule = runSchedule({
+      rate: opts.rate,
+      rampMs,
+      durationMs: opts.duration * 1000,
+      now,
+      send: (k) => this.sendOne(k),
+    });
+    await this.schedule.done;
+    clearTimeout(steadyTimer);
+    const sendEnd = now();
+    this.sendSeconds = (sendEnd - t0) / 1000;
+    const steadySeconds = Math.max(0.001, (sendEnd - t0 - rampMs) / 1000);
+    this.steadyDeliveriesPerSec = (tracker.delivered - steadyDelivered) / steadySeconds;
+    this.steadySendsPerSec = (tracker.sentCount - steadySent) / steadySeconds;
+    // Outstanding acks, then outstanding deliveries, each bounded.
+    await this.waitFor(() => tracker.outstandingAcks() === 0, opts.ackTimeout * 1000);
+    for (let k = 0; k < tracker.sentCount; k++) tracker.recordSendFailure(k, 'ACK_TIMEOUT');
+    this.lastAckAt = 0;
+    for (let k = 0; k < tracker.sentCount; k++)
+      if (tracker.ackAt[k] > this.lastAckAt) this.lastAckAt = tracker.ackAt[k];
+    // History is polled while late deliveries drain, so neither wait inflates the other.
+    const verifying =
+      opts.noVerifyHistory || tracker.acked === 0 ? Promise.resolve({ skipped: true }) : this.verifyHistory();
+    await this.waitFor(() => tracker.delivered >= tracker.expectedDeliveries(), opts.deliveryTimeout * 1000, 50);
+    this.persistence = await verifying;
+  }
+
+  async waitFor(cond, timeoutMs, intervalMs = 20) {
+    const deadline = now() + timeoutMs;
+    while (!cond() && now() < deadline && !this.stopRequested) await sleep(intervalMs);
+  }
+
+  /** Poll the history API until every acked message is there (or the timeout), then judge it. */
+  async verifyHistory() {
+    const { opts, tracker } = this;
+    const acked = tracker.ackedMessages((j) => roomId(opts.roomPrefix, j));
+    if (!this.historyToken)
+      return {
+        skipped: false,
+        error: 'no token to read history with',
+        ...verifyPersistence({ acked, stored: [], msgPrefix: `${this.runId}-` }),
+        completeAfterMs: null,
+        waitedMs: 0,
+      };
+    const rooms = [...new Set(acked.map((a) => a.roomId))];
+    const t0 = now();
+    const deadline = t0 + opts.persistTimeout * 1000;
+    let result;
+    let lastError = null;
+    for (;;) {
+      try {
+        const pages = await mapWithConcurrency(rooms.length, HISTORY_CONCURRENCY, (r) => {
+          const j = Number(rooms[r].slice(opts.roomPrefix.length + 1));
+          const start = Number.isFinite(this.startSeq[j]) ? this.startSeq[j] : 0;
+          return fetchHistoryAfter(opts.url, this.historyToken, rooms[r], start);
+        });
+        result = verifyPersistence({ acked, stored: pages.flat(), msgPrefix: `${this.runId}-` });
+        lastError = null;
+      } catch (err) {
+        lastError = err.message;
+      }
+      if ((result && result.missing === 0) || now() >= deadline || this.stopRequested) break;
+      await sleep(HISTORY_POLL_MS);
+    }
+    result ??= verifyPersistence({ acked, stored: [], msgPrefix: `${this.runId}-` });
+    const complete = result.missing === 0 && !lastError;
+    return {
+      skipped: false,
+      ...result,
+      // Upper bound: the poll that first found everything ended then.
+      completeAfterMs: complete ? Math.max(0, now() - this.lastAckAt) : null,
+      waitedMs: now() - t0,
+      ...(lastError ? { error: lastError } : {}),
+    };
+  }
+
+  progress() {
+    const { tracker } = this;
+    const line = formatProgress({
+      elapsedSec: (now() - this.startedAt) / 1000,
+      connected: this.counts.connected,
+      clients: this.opts.users,
+      ...(this.mode === 'load' && this.schedule
+        ? {
+            sent: tracker.sentCount,
+            acked: tracker.acked,
+            delivered: tracker.delivered,
+            p99Ms: tracker.windowHist.totalCount ? tracker.windowHist.getValueAtPercentile(99) / 1000 : null,
+          }
+        : {}),
+      errors: tracker.ackErrors + this.counts.failed,
+    });
+    tracker.windowHist.reset();
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
+    else process.stderr.write(`${line}\n`);
+  }
+
+  closeAll() {
+    this.closing = true;
+    for (const s of this.sockets) s?.close();
+  }
+
+  report() {
+    const { opts, tracker } = this;
+    const c = {
+      attempted: opts.users,
+      connected: this.counts.connected,
+      failed: this.counts.failed,
+      failureReasons: this.failureReasons,
+      seconds: this.connectSeconds,
+      ratePerSec: this.counts.connected / Math.max(0.001, this.connectSeconds ?? 0),
+      connectMs: summarizeHistogram(this.connectHist),
+      joinMs: summarizeHistogram(this.joinHist),
+      disconnects: this.counts.disconnects,
+      reconnects: this.counts.reconnects,
+      resends: this.counts.resends,
+    };
+    const report = {
+      tool: 'socket_test',
+      runId: this.runId,
+      mode: this.mode,
+      startedAt: new Date(Date.now() - (now() - this.startedAt)).toISOString(),
+      options: { ...opts, password: undefined },
+      target: { http: opts.url, sockets: this.socketUrls },
+      accounts: this.accounts,
+      connections: c,
+      client: {
+        cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+        eventLoopDelayP99Ms: this.loopDelay.percentile(99) / 1e6,
+        rssBytes: process.memoryUsage().rss,
+      },
+    };
+    if (this.mode === 'load') {
+      const lost = tracker.lostDeliveries();
+      report.messages = {
+        planned: this.schedule?.total ?? 0,
+        sent: tracker.sentCount,
+        sendSeconds: this.sendSeconds,
+        sendRatePerSec: this.steadySendsPerSec,
+        acked: tracker.acked,
+        ackErrors: tracker.ackErrors,
+        errorsByCode: tracker.errorsByCode,
+        ackMs: summarizeHistogram(tracker.ackHist),
+      };
+      report.deliveries = {
+        expected: tracker.expectedDeliveries(),
+        received: tracker.delivered,
+        perSec: this.steadyDeliveriesPerSec,
+        lost: lost.total,
+        membersWithLoss: lost.membersWithLoss,
+        worstMember: lost.worst,
+        lostSamples: lost.samples,
+        duplicates: tracker.duplicates,
+        outOfOrder: tracker.outOfOrder,
+        foreign: tracker.foreign,
+        notMember: tracker.notMember,
+        latencyFallbacks: tracker.latencyFallbacks,
+        latencyMs: summarizeHistogram(tracker.deliveryHist),
+      };
+      report.persistence = this.persistence;
+    }
+    report.verdict = verdict(report, opts.maxConnectFailures);
+    return report;
+  }
+
+  async run() {
+    const { opts } = this;
+    this.loopDelay.enable();
+    const ticker = setInterval(() => this.progress(), opts.progressInterval * 1000);
+    try {
+      await this.setupAccounts();
+      await this.connectAll();
+      if (this.mode === 'idle') {
+        await this.waitFor(() => false, opts.duration * 1000, 100);
+      } else if (this.senders.length === 0) {
+        process.stderr.write('socket_test: no client connected and joined; nothing to send\n');
+      } else {
+        await this.sendPhase();
+      }
+    } finally {
+      clearInterval(ticker);
+      this.closeAll();
+      if (process.stderr.isTTY) process.stderr.write('\n');
+    }
+    this.loopDelay.disable();
+    return this.report();
+  }
+}
