@@ -181,12 +181,7 @@ export class PersistConsumer {
         await sleep(delay);
         continue;
       }
-      const { metrics } = this.opts;
-      metrics.batchWriteSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      metrics.batches.inc();
-      metrics.batchSize.observe(pending.length);
-      metrics.stored.inc(outcome.inserted);
-      metrics.duplicates.inc(outcome.duplicates);
+      const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (outageRetries > 0) this.opts.log.info({ retries: outageRetries }, 'batch written after retries');
       outageRetries = 0;
 
@@ -194,6 +189,13 @@ export class PersistConsumer {
       const done = pending.filter((_, i) => !rejectedIndexes.has(i));
       await this.opts.onStored(new Set(done.map((p) => p.message.roomId)));
       this.ackAll(done, done.length === pending.length);
+      // Counted once stored, invalidated and acked: a reader that sees the count sees the write.
+      const { metrics } = this.opts;
+      metrics.batchWriteSeconds.observe(writeSeconds);
+      metrics.batches.inc();
+      metrics.batchSize.observe(pending.length);
+      metrics.stored.inc(outcome.inserted);
+      metrics.duplicates.inc(outcome.duplicates);
       if (rejectedIndexes.size === 0) return;
 
       const rejected = outcome.rejected.map((r) => ({ entry: pending[r.index]!, reason: r.reason }));

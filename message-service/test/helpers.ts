@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import net from 'node:net';
-import { CHAT_EXCHANGE, messageRoutingKey, type ErrorDetail, type Message } from '@chat/contracts';
+import { CHAT_EXCHANGE, messageRoutingKey, type ErrorDetail, type HistoryResponse, type Message } from '@chat/contracts';
 import { closeRedis, closeServer, connectMongo, createLogger, listen, loadConfig, signToken } from '@chat/service-kit';
 import { testKeyPair, type Isolation } from '@chat/testing';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { createApp, type MessageServiceApp } from '../src/app.js';
 import { messageServiceConfigSchema, type MessageServiceConfig } from '../src/config.js';
-import { createMongoMessageStore, type MessageStore } from '../src/message-store.js';
+import { createMongoMessageStore, type InsertOutcome, type MessageStore, type PageQuery } from '../src/message-store.js';
 import { declareTopology } from '../src/topology.js';
 
 export const log = createLogger('message-service-test', 'silent');
@@ -144,7 +144,7 @@ export async function getHistory(
   query: Record<string, string | number> | string = {},
   token?: string,
 ): Promise<{ status: number; body: HistoryAnswer }> {
-  const qs = typeof query === 'string' ? query : new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+  const qs = typeof query === 'string' ? query : new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
   const res = await fetch(`${base}/messages/history/${encodeURIComponent(roomId)}${qs ? `?${qs}` : ''}`, {
     headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
   });
@@ -176,4 +176,50 @@ export async function metricValue(svc: MessageServiceApp, name: string, labels =
   const text = await svc.metrics.metrics();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
   return line ? Number(line.split(' ').pop()) : 0;
+}
+
+/**
+ * The MongoDB store with its reads counted, and optionally held after they have queried
+ * MongoDB (a slow reader whose page is already stale when it returns).
+ */
+export class ObservedStore implements MessageStore {
+  reads = 0;
+  private held: { gate: Promise<void>; queried: () => void } | null = null;
+
+  constructor(private readonly inner: MessageStore) {}
+
+  ensureIndexes(): Promise<void> {
+    return this.inner.ensureIndexes();
+  }
+
+  insertBatch(messages: Message[]): Promise<InsertOutcome> {
+    return this.inner.insertBatch(messages);
+  }
+
+  async findPage(roomId: string, query: PageQuery): Promise<HistoryResponse> {
+    this.reads += 1;
+    const page = await this.inner.findPage(roomId, query);
+    const held = this.held;
+    if (held) {
+      held.queried();
+      await held.gate;
+    }
+    return page;
+  }
+
+  /** Hold reads after their query until `release()`; `queried` resolves when one has read MongoDB. */
+  holdReads(): { queried: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let queried!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queriedP = new Promise<void>((resolve) => (queried = resolve));
+    this.held = { gate, queried };
+    return {
+      queried: queriedP,
+      release: () => {
+        this.held = null;
+        release();
+      },
+    };
+  }
 }
