@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { tcpReachable, useIsolation } from '@chat/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  createPublisher,
+  freePort,
+  getHistory,
+  makeMessage,
+  metricValue,
+  ObservedStore,
+  startService,
+  tokenFor,
+  userId,
+  waitFor,
+  type RunningService,
+} from './helpers.js';
+
+const iso = useIsolation('ms-redis-outage');
+let port: number;
+let dir: string;
+let redisProc: ChildProcess | null = null;
+let service: RunningService;
+let store: ObservedStore;
+let publisher: Awaited<ReturnType<typeof createPublisher>>;
+const token = tokenFor(userId());
+
+async function startRedis(): Promise<void> {
+  // AOF fsynced on every write: the cached pages survive the kill, as with a persistent Redis.
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'];
+  redisProc = spawn('redis-server', args, { stdio: 'ignore' });
+  await waitFor(() => tcpReachable(`redis://127.0.0.1:${port}`, 200), 10_000, 'private redis-server');
+}
+
+async function killRedis(): Promise<void> {
+  const proc = redisProc;
+  if (!proc || proc.exitCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGKILL');
+  await exited;
+  redisProc = null;
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ms-redis-'));
+  await startRedis();
+  service = await startService(iso(), {
+    redisUrl: `redis://127.0.0.1:${port}`,
+    wrapStore: (inner) => (store = new ObservedStore(inner)),
+  });
+  publisher = await createPublisher(iso().amqpUrl);
+});
+
+afterAll(async () => {
+  await publisher?.close();
+  await service?.close();
+  await killRedis();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const seqs = (body: { messages: { seq: number }[] }) => body.messages.map((m) => m.seq);
+
+async function persist(message: ReturnType<typeof makeMessage>): Promise<void> {
+  const before = await metricValue(service.svc, 'persist_messages_stored_total');
+  publisher.publish(message);
+  await publisher.confirmed();
+  await waitFor(async () => (await metricValue(service.svc, 'persist_messages_stored_total')) === before + 1, 10_000, 'stored');
+}
+
+it('serves history from MongoDB while Redis is down, and caches again once it is back', async () => {
+  const roomId = 'redis-down';
+  await persist(makeMessage({ roomId, seq: 1 }));
+  await getHistory(service.url, roomId, {}, token);
+  const reads = store.reads;
+  expect(seqs((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1]);
+  expect(store.reads).toBe(reads); // cached
+
+  await killRedis();
+  const started = Date.now();
+  const down = await getHistory(service.url, roomId, {}, token);
+  expect(down.status).toBe(200);
+  expect(seqs(down.body)).toEqual([1]);
+  expect(Date.now() - started).toBeLessThan(1000); // fails fast, no waiting on Redis
+  expect(store.reads).toBe(reads + 1);
+  expect(await metricValue(service.svc, 'history_cache_fallbacks_total')).toBeGreaterThanOrEqual(1);
+  expect((await fetch(`${service.url}/ready`)).status).toBe(503);
+
+  // Writes go on; their invalidation waits for Redis, reads see them from MongoDB meanwhile.
+  await persist(makeMessage({ roomId, seq: 2 }));
+  expect(seqs((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1, 2]);
+
+  // Redis comes back with the page cached before seq 2; the invalidation held back meanwhile
+  // is applied on reconnect, so the old page is not served.
+  await startRedis();
+  await waitFor(() => service.redis.status === 'ready', 10_000, 'cache client reconnected');
+  expect(seqs((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1, 2]);
+  const readsAfter = store.reads;
+  const hitsBefore = await metricValue(service.svc, 'history_cache_hits_total');
+  expect(seqs((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1, 2]);
+  expect(store.reads).toBe(readsAfter);
+  expect(await metricValue(service.svc, 'history_cache_hits_total')).toBe(hitsBefore + 1);
+});
