@@ -3,15 +3,18 @@ import type { z } from 'zod';
 
 /** An API failure as the UI needs it: the contract's code, a readable message, the field at fault. */
 export class ApiError extends Error {
+  /** The form field the error belongs to (`username` for the API's `body.username`), if any. */
+  readonly field: string | undefined;
+
   constructor(
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
-    /** The form field the error belongs to (`username`, not `body.username`), if any. */
-    readonly field?: string,
+    field?: string,
   ) {
     super(message);
     this.name = 'ApiError';
+    this.field = field?.split('.').pop();
   }
 }
 
@@ -55,5 +58,5 @@ function toApiError(status: number, data: unknown): ApiError {
     return new ApiError(status, status >= 500 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL', `Request failed (${status}).`);
   }
   const { code, message, field } = body.data.error;
-  return new ApiError(status, code, message, field?.split('.').pop());
+  return new ApiError(status, code, message, field);
 }

@@ -206,7 +206,7 @@ export class ChatClient {
       this.setRoom(roomId, (r) => ({ ...r, historyFailed: true }));
     }
     this.setRoom(roomId, (r) => ({ ...r, loading: false }));
-    if (this.socket?.connected) await this.join(roomId);
+    if (this.socket?.connected) void this.join(roomId);
   }
 
   /** Join (or rejoin) from the last seq held; merge what was missed and page the rest. */

@@ -1,0 +1,227 @@
+import type { HistoryResponse, Message, PublicUser } from '@chat/contracts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { HistoryCursor } from '../src/api/history.js';
+import { ApiError } from '../src/api/http.js';
+import { ChatClient, type ChatSocket } from '../src/chat/chat-client.js';
+
+const ME: PublicUser = { id: 'a'.repeat(24), username: 'me', displayName: 'Me' };
+const ALICE = 'b'.repeat(24);
+
+function msg(seq: number, over: Partial<Message> = {}): Message {
+  return {
+    id: `m${seq}`,
+    roomId: 'general',
+    seq,
+    senderId: ALICE,
+    senderName: 'Alice',
+    text: `message ${seq}`,
+    clientMsgId: `c${seq}`,
+    createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
+    ...over,
+  };
+}
+
+type Handler = (...args: unknown[]) => void;
+
+/**
+ * Stands in for socket.io's client socket: records emits and lets the test answer them,
+ * drop the connection, and push server events. Only what ChatClient uses.
+ */
+class FakeSocket {
+  connected = false;
+  active = false;
+  readonly emitted: { event: string; payload: unknown; answer: (ack: unknown) => void; fail: () => void }[] = [];
+  private readonly handlers = new Map<string, Handler[]>();
+  readonly io = { on: () => this.io, removeAllListeners: () => this.io };
+
+  on(event: string, handler: Handler) {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
+    return this;
+  }
+  removeAllListeners() {
+    this.handlers.clear();
+    return this;
+  }
+  fire(event: string, ...args: unknown[]) {
+    for (const h of this.handlers.get(event) ?? []) h(...args);
+  }
+  connect() {
+    this.active = true;
+    return this;
+  }
+  serverAccepts() {
+    this.connected = true;
+    this.fire('connect');
+  }
+  drop() {
+    this.connected = false;
+    this.fire('disconnect', 'transport close');
+  }
+  disconnect() {
+    this.connected = false;
+    this.active = false;
+    return this;
+  }
+  emit(event: string, payload: unknown) {
+    this.emitted.push({ event, payload, answer: () => undefined, fail: () => undefined });
+    return this;
+  }
+  timeout() {
+    return {
+      emitWithAck: (event: string, payload: unknown) =>
+        new Promise((resolve, reject) => {
+          this.emitted.push({ event, payload, answer: resolve, fail: () => reject(new Error('operation has timed out')) });
+        }),
+    };
+  }
+  /** The oldest unanswered emit of this event. */
+  take(event: string) {
+    const i = this.emitted.findIndex((e) => e.event === event);
+    if (i < 0) throw new Error(`no ${event} emitted; have ${this.emitted.map((e) => e.event).join(', ')}`);
+    return this.emitted.splice(i, 1)[0]!;
+  }
+}
+
+function setup(history: (roomId: string, cursor: HistoryCursor) => Promise<HistoryResponse>) {
+  const socket = new FakeSocket();
+  const onUnauthorized = vi.fn();
+  const historyMock = vi.fn(history);
+  let n = 0;
+  const client = new ChatClient({
+    token: 't',
+    me: ME,
+    history: historyMock,
+    onUnauthorized,
+    createSocket: () => socket as unknown as ChatSocket,
+    newClientMsgId: () => `id-${++n}`,
+    isOnline: () => true,
+  });
+  client.start();
+  clients.push(client);
+  return { client, socket, onUnauthorized, history: historyMock };
+}
+
+const clients: ChatClient[] = [];
+afterEach(() => clients.splice(0).forEach((c) => c.stop()));
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+const room = (c: ChatClient) => c.getSnapshot().rooms.general!;
+const seqs = (c: ChatClient) => room(c).timeline.messages.map((m) => m.seq);
+
+describe('ChatClient', () => {
+  it('loads the newest page, then joins from its last seq', async () => {
+    const { client, socket } = setup(async () => ({ messages: [msg(1), msg(2)], hasMore: false }));
+    socket.serverAccepts();
+    await client.openRoom('general');
+    const join = socket.take('joinRoom');
+    expect(join.payload).toEqual({ roomId: 'general', sinceSeq: 2 });
+    join.answer({ ok: true, room: { id: 'general', lastSeq: 3 }, missed: [msg(3)], hasMore: false });
+    await flush();
+    expect(seqs(client)).toEqual([1, 2, 3]);
+    expect(client.getSnapshot().status).toBe('connected');
+  });
+
+  it('after a drop, rejoins every room with its last seq and merges what was missed, once each', async () => {
+    const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }));
+    socket.serverAccepts();
+    await client.openRoom('general');
+    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 1 }, missed: [], hasMore: false });
+    await flush();
+    socket.fire('receiveMessage', msg(2));
+    socket.drop();
+    expect(client.getSnapshot().status).toBe('reconnecting');
+
+    socket.serverAccepts();
+    const rejoin = socket.take('joinRoom');
+    expect(rejoin.payload).toEqual({ roomId: 'general', sinceSeq: 2 });
+    rejoin.answer({ ok: true, room: { id: 'general', lastSeq: 4 }, missed: [msg(2), msg(3), msg(4)], hasMore: false });
+    await flush();
+    socket.fire('receiveMessage', msg(4));
+    expect(seqs(client)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('pages the rest from history when the missed batch is capped', async () => {
+    const pages: Record<string, HistoryResponse> = {
+      '{}': { messages: [msg(1)], hasMore: false },
+      '{"after":1}': { messages: [msg(2), msg(3)], hasMore: true },
+      '{"after":3}': { messages: [msg(4)], hasMore: false },
+    };
+    const { client, socket, history } = setup(async (_room, cursor) => pages[JSON.stringify(cursor)]!);
+    socket.serverAccepts();
+    await client.openRoom('general');
+    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 5 }, missed: [msg(4), msg(5)], hasMore: true });
+    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5]));
+    expect(history).toHaveBeenCalledTimes(3);
+  });
+
+  it('send: pending at once, sent on ack; a timeout fails it and Retry resends the same clientMsgId', async () => {
+    const { client, socket } = setup(async () => ({ messages: [], hasMore: false }));
+    socket.serverAccepts();
+    await client.openRoom('general');
+    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 0 }, missed: [], hasMore: false });
+
+    client.send('general', 'first');
+    expect(room(client).timeline.outbox).toEqual([expect.objectContaining({ clientMsgId: 'id-1', status: 'pending' })]);
+    const first = socket.take('sendMessage');
+    expect(first.payload).toEqual({ roomId: 'general', clientMsgId: 'id-1', text: 'first' });
+    first.answer({ ok: true, message: msg(1, { senderId: ME.id, senderName: 'Me', clientMsgId: 'id-1', text: 'first' }) });
+    await flush();
+    expect(room(client).timeline.outbox).toEqual([]);
+    expect(seqs(client)).toEqual([1]);
+
+    client.send('general', 'second');
+    socket.take('sendMessage').fail();
+    await flush();
+    expect(room(client).timeline.outbox[0]).toMatchObject({ clientMsgId: 'id-2', status: 'failed' });
+
+    client.retry('general', 'id-2');
+    expect(room(client).timeline.outbox[0]).toMatchObject({ clientMsgId: 'id-2', status: 'pending' });
+    expect(socket.take('sendMessage').payload).toEqual({ roomId: 'general', clientMsgId: 'id-2', text: 'second' });
+  });
+
+  it('an error ack marks the message failed with the server message', async () => {
+    const { client, socket } = setup(async () => ({ messages: [], hasMore: false }));
+    await client.openRoom('general');
+    client.send('general', 'hello');
+    socket.take('sendMessage').answer({ ok: false, error: { code: 'UNAVAILABLE', message: 'Try again shortly.' } });
+    await flush();
+    expect(room(client).timeline.outbox[0]).toMatchObject({ status: 'failed', error: 'Try again shortly.' });
+  });
+
+  it('a forbidden room shows its error and is never joined', async () => {
+    const { client, socket } = setup(async () => {
+      throw new ApiError(403, 'FORBIDDEN', 'You are not a member of this conversation.');
+    });
+    socket.serverAccepts();
+    await client.openRoom('general');
+    expect(room(client).fatalError).toBe('You are not a member of this conversation.');
+    expect(socket.emitted.filter((e) => e.event === 'joinRoom')).toHaveLength(0);
+  });
+
+  it('a refused token sends the user back to log in', () => {
+    const { socket, onUnauthorized } = setup(async () => ({ messages: [], hasMore: false }));
+    socket.fire('connect_error', new Error('unauthorized'));
+    expect(onUnauthorized).toHaveBeenCalledOnce();
+  });
+
+  it('counts unread messages in rooms other than the active one and announces the active one', async () => {
+    const { client, socket } = setup(async () => ({ messages: [], hasMore: false }));
+    socket.serverAccepts();
+    await client.openRoom('general');
+    await client.openRoom('random');
+    client.setActiveRoom('random');
+    socket.fire('receiveMessage', msg(1));
+    socket.fire('receiveMessage', msg(1, { id: 'r1', roomId: 'random', text: 'psst' }));
+    expect(room(client).unread).toBe(1);
+    expect(client.getSnapshot().announcement?.text).toBe('Alice: psst');
+    client.setActiveRoom('general');
+    expect(room(client).unread).toBe(0);
+  });
+
+  it('ignores malformed server events', async () => {
+    const { client, socket } = setup(async () => ({ messages: [], hasMore: false }));
+    await client.openRoom('general');
+    socket.fire('receiveMessage', { roomId: 'general', text: '<b>no id</b>' });
+    expect(room(client).timeline.messages).toEqual([]);
+  });
+});

@@ -1,0 +1,206 @@
+import type { Message } from '@chat/contracts';
+import { describe, expect, it } from 'vitest';
+import {
+  emptyTimeline,
+  oldestSeq,
+  timelineItems,
+  timelineReducer,
+  type Timeline,
+  type TimelineAction,
+} from '../src/messages/timeline.js';
+
+const ME = 'a'.repeat(24);
+const ALICE = 'b'.repeat(24);
+const ROOM = 'general';
+
+function msg(seq: number, over: Partial<Message> = {}): Message {
+  return {
+    id: `m${seq}`,
+    roomId: ROOM,
+    seq,
+    senderId: ALICE,
+    senderName: 'Alice',
+    text: `message ${seq}`,
+    clientMsgId: `c${seq}`,
+    createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
+    ...over,
+  };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => msg(from + i));
+const run = (actions: TimelineAction[], start: Timeline = emptyTimeline) => actions.reduce(timelineReducer, start);
+const seqs = (t: Timeline) => t.messages.map((m) => m.seq);
+
+const pending = (clientMsgId: string, text = 'hi'): TimelineAction => ({
+  type: 'pending',
+  message: { clientMsgId, roomId: ROOM, text, senderId: ME, senderName: 'Me', createdAt: new Date().toISOString() },
+});
+
+describe('timeline: history pages', () => {
+  it('takes the newest page and records whether older pages exist', () => {
+    const t = run([{ type: 'historyPage', messages: range(51, 100), hasMore: true, direction: 'older' }]);
+    expect(seqs(t)).toEqual(range(51, 100).map((m) => m.seq));
+    expect(t.hasOlder).toBe(true);
+    expect(t.lastSeq).toBe(100);
+    expect(oldestSeq(t)).toBe(51);
+  });
+
+  it('prepends older pages in seq order and stops when the server says there is no more', () => {
+    const t = run([
+      { type: 'historyPage', messages: range(51, 100), hasMore: true, direction: 'older' },
+      { type: 'historyPage', messages: range(1, 50), hasMore: false, direction: 'older' },
+    ]);
+    expect(seqs(t)).toEqual(range(1, 100).map((m) => m.seq));
+    expect(t.hasOlder).toBe(false);
+    expect(t.lastSeq).toBe(100);
+  });
+
+  it('ignores overlapping pages: no message appears twice', () => {
+    const t = run([
+      { type: 'historyPage', messages: range(40, 100), hasMore: true, direction: 'older' },
+      { type: 'historyPage', messages: range(20, 60), hasMore: true, direction: 'older' },
+      { type: 'historyPage', messages: range(20, 60), hasMore: true, direction: 'older' },
+    ]);
+    expect(seqs(t)).toEqual(range(20, 100).map((m) => m.seq));
+    expect(new Set(t.messages.map((m) => m.id)).size).toBe(t.messages.length);
+  });
+
+  it('a newer (after-cursor) page does not change whether older pages exist', () => {
+    const t = run([
+      { type: 'historyPage', messages: range(10, 20), hasMore: true, direction: 'older' },
+      { type: 'historyPage', messages: range(21, 30), hasMore: false, direction: 'newer' },
+    ]);
+    expect(t.hasOlder).toBe(true);
+    expect(t.lastSeq).toBe(30);
+  });
+
+  it('keeps gaps in seq (allowed by the contract) without inventing messages', () => {
+    const t = run([{ type: 'historyPage', messages: [msg(3), msg(7), msg(8)], hasMore: false, direction: 'older' }]);
+    expect(seqs(t)).toEqual([3, 7, 8]);
+  });
+});
+
+describe('timeline: live messages and missed batches', () => {
+  it('appends live messages and orders out-of-order arrivals by seq', () => {
+    const t = run([
+      { type: 'historyPage', messages: range(1, 3), hasMore: false, direction: 'older' },
+      { type: 'live', message: msg(5) },
+      { type: 'live', message: msg(4) },
+    ]);
+    expect(seqs(t)).toEqual([1, 2, 3, 4, 5]);
+    expect(t.lastSeq).toBe(5);
+  });
+
+  it('drops a live message it already has (e.g. also in a history page)', () => {
+    const before = run([{ type: 'historyPage', messages: range(1, 3), hasMore: false, direction: 'older' }]);
+    const after = timelineReducer(before, { type: 'live', message: msg(3) });
+    expect(after).toBe(before);
+  });
+
+  it('merges a missed batch that overlaps live messages, exactly once each', () => {
+    const t = run([
+      { type: 'historyPage', messages: range(1, 10), hasMore: false, direction: 'older' },
+      { type: 'live', message: msg(11) },
+      { type: 'live', message: msg(13) },
+      // Reconnected: the server sends everything after the last seq we had before the drop.
+      { type: 'missedBatch', messages: range(11, 15) },
+    ]);
+    expect(seqs(t)).toEqual(range(1, 15).map((m) => m.seq));
+    expect(t.lastSeq).toBe(15);
+  });
+
+  it('an empty missed batch changes nothing', () => {
+    const before = run([{ type: 'historyPage', messages: range(1, 3), hasMore: false, direction: 'older' }]);
+    expect(timelineReducer(before, { type: 'missedBatch', messages: [] })).toBe(before);
+  });
+
+  it('joined records the room last seq only when the timeline knows none higher', () => {
+    expect(run([{ type: 'joined', lastSeq: 42 }]).lastSeq).toBe(42);
+    const t = run([
+      { type: 'historyPage', messages: range(1, 50), hasMore: false, direction: 'older' },
+      { type: 'joined', lastSeq: 42 },
+    ]);
+    expect(t.lastSeq).toBe(50);
+  });
+});
+
+describe('timeline: own messages', () => {
+  const confirmed = (clientMsgId: string, seq: number) =>
+    msg(seq, { id: `srv-${clientMsgId}`, clientMsgId, senderId: ME, senderName: 'Me', text: 'hi' });
+
+  it('shows a sent message at once as pending, after the confirmed ones', () => {
+    const t = run([{ type: 'historyPage', messages: range(1, 2), hasMore: false, direction: 'older' }, pending('x1')]);
+    const items = timelineItems(t);
+    expect(items.map((i) => i.kind)).toEqual(['message', 'message', 'outgoing']);
+    expect(t.outbox[0]).toMatchObject({ clientMsgId: 'x1', status: 'pending', text: 'hi' });
+  });
+
+  it('pending becomes sent on its ack, placed by the seq the server gave it', () => {
+    const t = run([
+      { type: 'historyPage', messages: range(1, 2), hasMore: false, direction: 'older' },
+      pending('x1'),
+      { type: 'ackOk', clientMsgId: 'x1', message: confirmed('x1', 3) },
+    ]);
+    expect(t.outbox).toEqual([]);
+    expect(seqs(t)).toEqual([1, 2, 3]);
+    expect(t.messages[2]!.clientMsgId).toBe('x1');
+  });
+
+  it('the broadcast of our own message arriving before the ack confirms it once', () => {
+    const t = run([
+      pending('x1'),
+      { type: 'live', message: confirmed('x1', 1) },
+      { type: 'ackOk', clientMsgId: 'x1', message: confirmed('x1', 1) },
+    ]);
+    expect(t.outbox).toEqual([]);
+    expect(t.messages).toHaveLength(1);
+  });
+
+  it('a failed send stays visible as failed with its error', () => {
+    const t = run([pending('x1'), { type: 'ackFailed', clientMsgId: 'x1', error: 'Service unavailable' }]);
+    expect(t.outbox).toEqual([expect.objectContaining({ clientMsgId: 'x1', status: 'failed', error: 'Service unavailable' })]);
+  });
+
+  it('retry goes back to pending with the same clientMsgId and text', () => {
+    const t = run([
+      pending('x1', 'hello there'),
+      { type: 'ackFailed', clientMsgId: 'x1', error: 'timeout' },
+      { type: 'retry', clientMsgId: 'x1' },
+    ]);
+    expect(t.outbox).toHaveLength(1);
+    expect(t.outbox[0]).toMatchObject({ clientMsgId: 'x1', text: 'hello there', status: 'pending' });
+    expect(t.outbox[0]!.error).toBeUndefined();
+  });
+
+  it('a failed send that was in fact stored is confirmed by the missed batch after reconnect', () => {
+    const t = run([
+      pending('x1'),
+      { type: 'ackFailed', clientMsgId: 'x1', error: 'No answer from the server.' },
+      { type: 'missedBatch', messages: [msg(1), confirmed('x1', 2)] },
+    ]);
+    expect(t.outbox).toEqual([]);
+    expect(seqs(t)).toEqual([1, 2]);
+  });
+
+  it('a late ack failure after confirmation does nothing', () => {
+    const before = run([pending('x1'), { type: 'ackOk', clientMsgId: 'x1', message: confirmed('x1', 1) }]);
+    expect(timelineReducer(before, { type: 'ackFailed', clientMsgId: 'x1', error: 'late' })).toBe(before);
+  });
+
+  it('retry of a message that is not failed does nothing', () => {
+    const before = run([pending('x1')]);
+    expect(timelineReducer(before, { type: 'retry', clientMsgId: 'x1' })).toBe(before);
+  });
+
+  it('another user reusing our clientMsgId does not confirm our message', () => {
+    const t = run([pending('x1'), { type: 'live', message: msg(1, { clientMsgId: 'x1' }) }]);
+    expect(t.outbox).toHaveLength(1);
+    expect(t.messages).toHaveLength(1);
+  });
+
+  it('keeps one list key per message from pending to sent', () => {
+    const pendingState = run([pending('x1')]);
+    const sentState = timelineReducer(pendingState, { type: 'ackOk', clientMsgId: 'x1', message: confirmed('x1', 1) });
+    expect(timelineItems(sentState)[0]!.key).toBe(timelineItems(pendingState)[0]!.key);
+  });
+});
