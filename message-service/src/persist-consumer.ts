@@ -107,6 +107,12 @@ export class PersistConsumer {
       this.abandoned = true;
       this.opts.log.warn({ unacked: this.buffer.length }, 'drain timed out; unacked messages return to the queue');
     }
+    // Closing the channels (close-ok comes after every frame sent before) makes sure the
+    // broker has our acks before the connection goes: amqplib may send a connection close
+    // ahead of channel frames still queued in its writer.
+    if (channels) {
+      await Promise.all([channels.ch.close(), channels.confirm.close()].map((p) => p.catch(() => undefined)));
+    }
   }
 
   private async flushAll(): Promise<void> {

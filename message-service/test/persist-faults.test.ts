@@ -1,0 +1,90 @@
+import { DEAD_LETTER_REASON_HEADER, MESSAGE_PERSIST_DLQ, MESSAGE_PERSIST_QUEUE, type Message } from '@chat/contracts';
+import { useIsolation } from '@chat/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { messageModel } from '../src/message-model.js';
+import type { InsertOutcome, MessageStore } from '../src/message-store.js';
+import { createPublisher, makeMessage, metricValue, startService, waitFor, type RunningService } from './helpers.js';
+
+/** The MongoDB store, with inserts that can be slowed down or refuse chosen documents. */
+class FaultyStore implements MessageStore {
+  insertDelayMs = 0;
+  insertsStarted = 0;
+  refuse: (m: Message) => boolean = () => false;
+
+  constructor(private readonly inner: MessageStore) {}
+
+  ensureIndexes = () => this.inner.ensureIndexes();
+  findPage: MessageStore['findPage'] = (roomId, query) => this.inner.findPage(roomId, query);
+
+  async insertBatch(messages: Message[]): Promise<InsertOutcome> {
+    this.insertsStarted += 1;
+    if (this.insertDelayMs > 0) await new Promise((r) => setTimeout(r, this.insertDelayMs));
+    const accepted = messages.filter((m) => !this.refuse(m));
+    const outcome = accepted.length > 0 ? await this.inner.insertBatch(accepted) : { inserted: 0, duplicates: 0, rejected: [] };
+    const rejected = messages.flatMap((m, index) => (this.refuse(m) ? [{ index, reason: 'document failed validation' }] : []));
+    return { ...outcome, rejected };
+  }
+}
+
+const iso = useIsolation('ms-persist-faults');
+let service: RunningService;
+let store: FaultyStore;
+let publisher: Awaited<ReturnType<typeof createPublisher>>;
+
+beforeAll(async () => {
+  service = await startService(iso(), {
+    wrapStore: (inner) => (store = new FaultyStore(inner)),
+    env: { PERSIST_DOC_MAX_ATTEMPTS: '3', PERSIST_RETRY_MAX_MS: '50' },
+  });
+  publisher = await createPublisher(iso().amqpUrl);
+});
+
+afterAll(async () => {
+  await publisher?.close();
+  await service?.close();
+});
+
+const stored = (roomId: string) => messageModel(service.mongo).countDocuments({ roomId });
+
+async function queueDepth(queue: string): Promise<number> {
+  const ch = await publisher.conn.createChannel();
+  try {
+    return (await ch.checkQueue(queue)).messageCount;
+  } finally {
+    await ch.close();
+  }
+}
+
+it('a document MongoDB keeps rejecting goes to the DLQ after its attempts; the rest of its batch is stored', async () => {
+  const roomId = 'faults-rejected';
+  const messages = Array.from({ length: 5 }, (_, i) => makeMessage({ roomId, seq: i + 1 }));
+  const bad = messages[2]!;
+  store.refuse = (m) => m.id === bad.id;
+  for (const m of messages) publisher.publish(m);
+  await publisher.confirmed();
+  await waitFor(async () => (await queueDepth(MESSAGE_PERSIST_DLQ)) === 1, 10_000, 'rejected document dead-lettered');
+  expect(await stored(roomId)).toBe(4);
+  const ch = await publisher.conn.createChannel();
+  const got = await ch.get(MESSAGE_PERSIST_DLQ, { noAck: true });
+  await ch.close();
+  if (got === false) throw new Error('DLQ empty');
+  expect((JSON.parse(got.content.toString()) as Message).id).toBe(bad.id);
+  expect(String(got.properties.headers?.[DEAD_LETTER_REASON_HEADER])).toMatch(/MongoDB rejected the document/);
+  expect(await metricValue(service.svc, 'persist_dead_lettered_total', 'reason="write_rejected"')).toBe(1);
+  store.refuse = () => false;
+});
+
+it('stop() finishes the batch being written and acks it before closing', async () => {
+  const roomId = 'faults-graceful';
+  store.insertDelayMs = 400;
+  const started = store.insertsStarted;
+  for (let seq = 1; seq <= 20; seq++) publisher.publish(makeMessage({ roomId, seq }));
+  await publisher.confirmed();
+  await waitFor(() => store.insertsStarted > started, 5000, 'a write in flight');
+  await service.svc.stop();
+  // Everything written and acked: nothing returned to the queue when the connection closed.
+  expect(await stored(roomId)).toBe(20);
+  expect(await queueDepth(MESSAGE_PERSIST_QUEUE)).toBe(0);
+  store.insertDelayMs = 0;
+  await service.svc.start();
+});
