@@ -1,0 +1,138 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useIsolation } from '@chat/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRealStack, type RealStack } from './real-stack.js';
+import { runScript } from './run-script.js';
+
+/** The parts of the JSON report these tests read. */
+interface RunReport {
+  connections: { connected: number; failed: number };
+  messages: { sent: number; acked: number; ackErrors: number };
+  deliveries: {
+    expected: number;
+    received: number;
+    lost: number;
+    duplicates: number;
+    latencyMs: { count: number; p99: number };
+  };
+  persistence: {
+    acked: number;
+    persisted: number;
+    missing: number;
+    duplicated: number;
+    mismatched: number;
+    completeAfterMs: number | null;
+  };
+  verdict: { ok: boolean; failures: string[] };
+}
+
+const iso = useIsolation('socket-test-e2e');
+let stack: RealStack;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'socket-test-e2e-'));
+  stack = await startRealStack(iso(), 2);
+});
+afterAll(async () => {
+  await stack?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string; report: RunReport }> {
+  const json = join(dir, `${Math.random()}.json`);
+  const r = await runScript([...args, '--json', json, '--persist-timeout', '15']);
+  return { ...r, report: JSON.parse(await readFile(json, 'utf8')) as RunReport };
+}
+
+function expectClean(report: RunReport) {
+  expect(report.verdict).toEqual({ ok: true, exitCode: 0, failures: [] });
+  expect(report.messages.ackErrors).toBe(0);
+  expect(report.messages.acked).toBe(report.messages.sent);
+  expect(report.deliveries.lost).toBe(0);
+  expect(report.deliveries.duplicates).toBe(0);
+  expect(report.deliveries.received).toBe(report.deliveries.expected);
+  expect(report.persistence).toMatchObject({
+    acked: report.messages.acked,
+    persisted: report.messages.acked,
+    missing: 0,
+    duplicated: 0,
+    mismatched: 0,
+  });
+  expect(report.persistence.completeAfterMs).not.toBeNull();
+}
+
+describe('socket_test.js against the real stack', () => {
+  it('through the gateway (two chat nodes): every acked message delivered to every member and stored once', async () => {
+    const { code, stdout, report } = await run([
+      '--url',
+      stack.url,
+      '--users',
+      '6',
+      '--rooms',
+      '2',
+      '--rate',
+      '50',
+      '--duration',
+      '3',
+      '--ramp',
+      '0.5',
+    ]);
+    expect(code, stdout).toBe(0);
+    expectClean(report);
+    expect(report.connections).toMatchObject({ connected: 6, failed: 0 });
+    // 6 clients over 2 rooms: each message reaches its room's 3 members, the sender included.
+    expect(report.messages.sent).toBeGreaterThanOrEqual(160);
+    expect(report.deliveries.expected).toBe(report.messages.acked * 3);
+    expect(report.deliveries.latencyMs.count).toBe(report.deliveries.received);
+  });
+
+  it('straight to the chat nodes with --chat-urls, accounts reused by prefix and shared by clients', async () => {
+    const common = [
+      '--url',
+      stack.url,
+      '--chat-urls',
+      stack.chatUrls.join(','),
+      '--user-prefix',
+      'e2ereuse',
+      '--rooms',
+      '3',
+    ];
+    const first = await run([
+      ...common,
+      '--users',
+      '4',
+      '--accounts',
+      '2',
+      '--rate',
+      '20',
+      '--duration',
+      '1',
+      '--ramp',
+      '0',
+    ]);
+    expect(first.code, first.stdout).toBe(0);
+    expectClean(first.report);
+    // Same prefix again: the accounts exist (409 on register), so the script logs in.
+    const again = await run([
+      ...common,
+      '--users',
+      '3',
+      '--rooms-per-user',
+      '2',
+      '--rate',
+      '20',
+      '--duration',
+      '1',
+      '--ramp',
+      '0',
+    ]);
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toMatch(/accounts +3 ok \(1 created\)/);
+    expectClean(again.report);
+  });
+});
