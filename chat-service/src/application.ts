@@ -120,6 +120,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
       deps.readiness.markDraining();
       await inFlight.idle();
       io.local.emit('serverShutdown', { reconnectInMs: config.RECONNECT_HINT_MS });
+      // Closing the transport (rather than a server disconnect) makes clients auto-reconnect.
       io.local.disconnectSockets(true);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());

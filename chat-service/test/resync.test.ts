@@ -1,0 +1,105 @@
+import { JOIN_MISSED_MAX, type Message } from '@chat/contracts';
+import { useIsolation } from '@chat/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryHistoryClient } from '../src/history-client_memory.js';
+import {
+  bindSink,
+  closeClients,
+  connect,
+  connected,
+  join,
+  send,
+  startChatNode,
+  tokenFor,
+  userFor,
+  waitFor,
+  type ChatNode,
+  type ClientSocket,
+  type Sink,
+} from './helpers.js';
+
+/**
+ * joinRoom {sinceSeq} with a small recent buffer (5): older messages come from history (the
+ * in-memory fake, fed with what the broker received unless the room is marked unpersisted).
+ */
+const iso = useIsolation('chat-resync');
+const history = new MemoryHistoryClient();
+const unpersisted = new Set<string>();
+let node: ChatNode;
+let sink: Sink;
+
+beforeAll(async () => {
+  sink = await bindSink(iso().amqpUrl, (m) => {
+    if (!unpersisted.has(m.roomId)) history.store(m);
+  });
+  node = await startChatNode(iso(), { history, env: { RECENT_BUFFER_SIZE: '5', SEND_RATE_LIMIT_PER_MIN: '10000' } });
+});
+afterEach(() => {
+  closeClients();
+  history.failure = null;
+});
+afterAll(async () => {
+  await node?.close();
+  await sink?.close();
+});
+
+async function sendMany(socket: ClientSocket, roomId: string, n: number): Promise<Message[]> {
+  const out: Message[] = [];
+  for (let i = 0; i < n; i++) {
+    const ack = await send(socket, roomId, `${roomId} ${i}`);
+    if (!ack.ok) throw new Error(`${ack.error.code}: ${ack.error.message}`);
+    out.push(ack.message);
+  }
+  return out;
+}
+
+describe('joinRoom with sinceSeq', () => {
+  it('merges history (older) and the buffer (newer, partly unpersisted) into one ordered gapless list', async () => {
+    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const persisted = await sendMany(sender, 'merge', 30);
+    await waitFor(() => history.pageSync('merge') === 30, 5000, 'persistence');
+    unpersisted.add('merge');
+    const lagging = await sendMany(sender, 'merge', 3);
+
+    const rejoining = await connected(connect(node.url, tokenFor(userFor())));
+    const ack = await join(rejoining, 'merge', persisted[3]!.seq);
+    expect(ack.missed).toEqual([...persisted.slice(4), ...lagging]);
+    expect(ack.hasMore).toBe(false);
+    expect(ack.room.lastSeq).toBe(lagging[2]!.seq);
+  });
+
+  it('caps missed at JOIN_MISSED_MAX, oldest first, with hasMore; the rest pages from history', async () => {
+    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const sent = await sendMany(sender, 'capped', JOIN_MISSED_MAX + 20);
+    await waitFor(() => history.pageSync('capped') === sent.length, 5000, 'persistence');
+    const ack = await join(sender, 'capped', 0);
+    expect(ack.missed).toEqual(sent.slice(0, JOIN_MISSED_MAX));
+    expect(ack.hasMore).toBe(true);
+    const rest = await history.page('capped', { limit: 100, after: ack.missed.at(-1)!.seq }, '');
+    expect([...ack.missed, ...rest.messages]).toEqual(sent);
+  });
+
+  it('answers from the buffer alone when it covers sinceSeq, even with history down', async () => {
+    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const sent = await sendMany(sender, 'covered', 8);
+    history.failure = new Error('message-service down');
+    const ack = await join(sender, 'covered', sent[4]!.seq);
+    expect(ack.missed).toEqual(sent.slice(5));
+    expect(ack.hasMore).toBe(false);
+  });
+
+  it('with history down and the buffer short, says hasMore with nothing missed rather than skip a gap', async () => {
+    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const sent = await sendMany(sender, 'gap', 12);
+    history.failure = new Error('message-service down');
+    const ack = await join(sender, 'gap', sent[0]!.seq);
+    expect(ack).toMatchObject({ ok: true, missed: [], hasMore: true, room: { lastSeq: sent[11]!.seq } });
+  });
+
+  it('gives nothing missed when sinceSeq is current', async () => {
+    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const sent = await sendMany(sender, 'current', 2);
+    const ack = await join(sender, 'current', sent[1]!.seq);
+    expect(ack).toMatchObject({ missed: [], hasMore: false, room: { lastSeq: sent[1]!.seq } });
+  });
+});
