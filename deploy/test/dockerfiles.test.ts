@@ -9,6 +9,7 @@ import path from 'node:path';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { DEFAULT_STATIC_DIR } from '../../api-gateway/src/config.js';
 import { NODE_SERVICES, readRepoFile, ROOT, serviceConfigSchema, type NodeService } from './repo.js';
 
@@ -113,7 +114,7 @@ describe.each(services)('%s/Dockerfile', (service) => {
 
   it("exposes and defaults PORT to the port in the service's config", async () => {
     const schema = await serviceConfigSchema(service);
-    const port = schema.pick({ PORT: true }).parse({}).PORT;
+    const port = z.object({ PORT: schema.shape.PORT! }).parse({}).PORT;
     expect(port).toBe(NODE_SERVICES[service]);
     expect(step('EXPOSE')).toEqual([String(port)]);
     expect(step('ENV').join(' ')).toMatch(new RegExp(`\\bPORT=${port}\\b`));
