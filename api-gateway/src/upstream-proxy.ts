@@ -33,6 +33,8 @@ interface Attempt {
   timeoutMs: number;
   fail: (err: AppError) => void;
   settled: boolean;
+  /** For an upgrade: tie the upstream socket's life to the client's. */
+  upgraded?: (upstreamSocket: Duplex) => void;
 }
 
 const UNAVAILABLE_MESSAGE: Record<UpstreamName, string> = {
@@ -94,6 +96,12 @@ export class UpstreamProxy {
   ws(req: IncomingMessage, socket: Duplex, head: Buffer, target: { url: string; timeoutMs: number }): void {
     const attempt = this.begin(req, 'chat-service', target.timeoutMs, (err) => rejectUpgrade(socket, err));
     socket.once('close', () => (attempt.settled = true));
+    // http-proxy pipes the two sockets, which only propagates a clean end; a destroyed side
+    // (client gone, shutdown, upstream crash) must take the other one with it.
+    attempt.upgraded = (upstreamSocket) => {
+      socket.once('close', () => upstreamSocket.destroy());
+      upstreamSocket.once('close', () => socket.destroy());
+    };
     this.proxy.ws(req, socket, head, { target: target.url }, (err) => attempt.fail(this.classify(err, 'chat-service')));
   }
 
@@ -143,7 +151,10 @@ export class UpstreamProxy {
       clear();
       this.answered(req);
     };
-    proxyReq.once('response', answered).once('upgrade', answered);
+    proxyReq.once('response', answered).once('upgrade', (_res: IncomingMessage, upstreamSocket: Duplex) => {
+      answered();
+      attempt.upgraded?.(upstreamSocket);
+    });
     proxyReq.once('close', clear);
     proxyReq.once('socket', (socket) => {
       if (!socket.connecting) return;

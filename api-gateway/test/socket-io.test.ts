@@ -1,0 +1,157 @@
+import http from 'node:http';
+import { closeServer, listen } from '@chat/service-kit';
+import { Server } from 'socket.io';
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deadUrl, startGateway, type RunningGateway } from './harness.js';
+
+interface ChatNode {
+  url: string;
+  name: string;
+  /** What each connection's handshake carried, as the node saw it. */
+  handshakes: { auth: unknown; forwardedFor: string | undefined; requestId: string | undefined }[];
+  /** Socket.IO connections open on this node now. */
+  openConnections(): number;
+  close(): Promise<void>;
+}
+
+/** A real Socket.IO server standing in for a chat-service node. */
+async function startChatNode(name: string): Promise<ChatNode> {
+  const server = http.createServer();
+  const io = new Server(server);
+  const handshakes: ChatNode['handshakes'] = [];
+  io.on('connection', (socket) => {
+    const headers = socket.handshake.headers;
+    handshakes.push({
+      auth: socket.handshake.auth,
+      forwardedFor: headers['x-forwarded-for'] as string | undefined,
+      requestId: headers['x-request-id'] as string | undefined,
+    });
+    socket.on('echo', (payload: unknown, ack: (answer: unknown) => void) => ack({ node: name, payload }));
+  });
+  const port = await listen(server, 0, '127.0.0.1');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    name,
+    handshakes,
+    openConnections: () => io.engine.clientsCount,
+    close: async () => {
+      await io.close();
+      await closeServer(server);
+    },
+  };
+}
+
+const clients: ClientSocket[] = [];
+function client(gw: RunningGateway, transports: ('polling' | 'websocket')[]): ClientSocket {
+  const socket = connect(gw.url, { transports, reconnection: false, forceNew: true, auth: { token: 'opaque-token' } });
+  clients.push(socket);
+  return socket;
+}
+
+function connected(socket: ClientSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+}
+
+const echo = (socket: ClientSocket, payload: unknown) =>
+  socket.timeout(2_000).emitWithAck('echo', payload) as Promise<{ node: string; payload: unknown }>;
+
+let a: ChatNode;
+let b: ChatNode;
+let single: RunningGateway;
+let pair: RunningGateway;
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([startChatNode('a'), startChatNode('b')]);
+  single = await startGateway({ chatServiceUrls: [a.url] });
+  pair = await startGateway({ chatServiceUrls: [a.url, b.url] });
+});
+afterEach(() => {
+  for (const socket of clients.splice(0)) socket.disconnect();
+});
+afterAll(async () => {
+  await Promise.all([single?.close(), pair?.close()]);
+  await Promise.all([a?.close(), b?.close()]);
+});
+
+describe('Socket.IO through the gateway', () => {
+  it('a WebSocket connection reaches the chat node and exchanges an event', async () => {
+    const socket = client(single, ['websocket']);
+    await connected(socket);
+    expect(socket.io.engine.transport.name).toBe('websocket');
+    expect(await echo(socket, { text: 'hello' })).toEqual({ node: 'a', payload: { text: 'hello' } });
+    const seen = a.handshakes.at(-1)!;
+    expect(seen.auth).toEqual({ token: 'opaque-token' });
+    expect(seen.forwardedFor).toBe('127.0.0.1');
+    expect(seen.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('long-polling works and upgrades to a WebSocket on the same node', async () => {
+    const socket = client(single, ['polling', 'websocket']);
+    await connected(socket);
+    expect(await echo(socket, 1)).toEqual({ node: 'a', payload: 1 });
+    await expect.poll(() => socket.io.engine.transport.name, { interval: 20, timeout: 3_000 }).toBe('websocket');
+    expect(await echo(socket, 2)).toEqual({ node: 'a', payload: 2 });
+  });
+
+  it('with two nodes: WebSocket connections go round-robin', async () => {
+    const sockets = [0, 1, 2, 3].map(() => client(pair, ['websocket']));
+    await Promise.all(sockets.map(connected));
+    const nodes = await Promise.all(sockets.map(async (s) => (await echo(s, null)).node));
+    expect(nodes.filter((n) => n === 'a')).toHaveLength(2);
+    expect(nodes.filter((n) => n === 'b')).toHaveLength(2);
+  });
+
+  it('with two nodes: a polling client sticks to one node through its upgrade', async () => {
+    const sockets = [0, 1, 2].map(() => client(pair, ['polling', 'websocket']));
+    await Promise.all(sockets.map(connected));
+    for (const s of sockets)
+      await expect.poll(() => s.io.engine.transport.name, { interval: 20, timeout: 3_000 }).toBe('websocket');
+    const nodes = await Promise.all(sockets.map(async (s) => (await echo(s, null)).node));
+    // Same client address → same node, for the polling requests and for the upgrade with their sid.
+    expect(new Set(nodes).size).toBe(1);
+  });
+
+  it('a stopped chat node refuses the upgrade quickly, as a connect_error', async () => {
+    const gw = await startGateway({ chatServiceUrls: [await deadUrl()] });
+    try {
+      const started = performance.now();
+      const socket = client(gw, ['websocket']);
+      await expect(connected(socket)).rejects.toThrow();
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('refuses upgrades outside /socket.io', async () => {
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = http.request(`${single.url}/auth/me`, { headers: { connection: 'Upgrade', upgrade: 'websocket' } });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('upgrade', () => resolve(101));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(404);
+  });
+
+  it('shutdown closes open WebSockets, client and upstream side, so clients reconnect elsewhere', async () => {
+    await expect.poll(() => a.openConnections(), { interval: 20, timeout: 2_000 }).toBe(0);
+    const gw = await startGateway({ chatServiceUrls: [a.url] });
+    const socket = client(gw, ['websocket']);
+    await connected(socket);
+    expect(a.openConnections()).toBe(1);
+    const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    await gw.close();
+    expect(await disconnected).toMatch(/transport (close|error)/);
+    expect(gw.server.listening).toBe(false);
+    // The chat node sees the connection end at once, not after its ping timeout.
+    await expect.poll(() => a.openConnections(), { interval: 20, timeout: 1_000 }).toBe(0);
+  });
+});
