@@ -76,7 +76,8 @@ describe('what the gateway passes upstream', () => {
   });
 
   it('mints an x-request-id when there is none or it is malformed', async () => {
-    for (const headers of [{}, { 'x-request-id': 'bad id with spaces' }]) {
+    const headerSets: Record<string, string>[] = [{}, { 'x-request-id': 'bad id with spaces' }];
+    for (const headers of headerSets) {
       const res = await call(`${gw.url}/auth/me`, { headers });
       const id = res.headers.get('x-request-id');
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
