@@ -1,3 +1,4 @@
+/* global db -- mongosh provides the connected database */
 // mongosh init script (docker-entrypoint-initdb.d): runs once, when the container starts
 // with an empty data volume. The services log in as this user, which may only read and
 // write the chat database; the root user stays with operators.

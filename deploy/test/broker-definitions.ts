@@ -12,14 +12,30 @@ export interface Definitions {
   users: { name: string; password_hash: string; tags: string[] }[];
   vhosts: { name: string }[];
   permissions: Permission[];
-  exchanges: { name: string; vhost: string; type: string; durable: boolean; auto_delete: boolean; internal: boolean; arguments: Record<string, unknown> }[];
+  exchanges: {
+    name: string;
+    vhost: string;
+    type: string;
+    durable: boolean;
+    auto_delete: boolean;
+    internal: boolean;
+    arguments: Record<string, unknown>;
+  }[];
   queues: { name: string; vhost: string; durable: boolean; auto_delete: boolean; arguments: Record<string, unknown> }[];
-  bindings: { source: string; vhost: string; destination: string; destination_type: string; routing_key: string; arguments: Record<string, unknown> }[];
+  bindings: {
+    source: string;
+    vhost: string;
+    destination: string;
+    destination_type: string;
+    routing_key: string;
+    arguments: Record<string, unknown>;
+  }[];
   [other: string]: unknown;
 }
 
 /** deploy/rabbitmq/definitions.json, as the broker loads it at boot. */
-export const readDefinitions = (): Definitions => JSON.parse(readRepoFile('deploy/rabbitmq/definitions.json')) as Definitions;
+export const readDefinitions = (): Definitions =>
+  JSON.parse(readRepoFile('deploy/rabbitmq/definitions.json')) as Definitions;
 
 /**
  * The definitions moved onto a test file's own vhost, with each user renamed `<iso.id>.<name>`,

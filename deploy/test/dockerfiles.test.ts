@@ -64,7 +64,9 @@ describe.each(services)('%s/Dockerfile', (service) => {
     expect(text).not.toMatch(/npm (install|i) /);
     // The runtime stage installs nothing and takes node_modules only from the production install.
     expect(runs(runtime)).toEqual([]);
-    expect(step('COPY').filter((c) => c.includes('node_modules'))).toEqual(['--from=deps /app/node_modules node_modules']);
+    expect(step('COPY').filter((c) => c.includes('node_modules'))).toEqual([
+      '--from=deps /app/node_modules node_modules',
+    ]);
     expect(step('COPY').filter((c) => /\bsrc\b/.test(c))).toEqual([]);
   });
 

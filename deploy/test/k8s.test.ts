@@ -35,7 +35,8 @@ const find = (kind: string, name: string) => manifests.find(({ m }) => m.kind ==
 
 /** Validates against the Kubernetes OpenAPI schema of its kind (kubernetes-models). */
 function validateManifest(m: Manifest): void {
-  const Model = MODELS[`${m.apiVersion}/${m.kind}` as Kind] as (new (data: unknown) => { validate(): void }) | undefined;
+  const Model = MODELS[`${m.apiVersion}/${m.kind}` as Kind] as
+    (new (data: unknown) => { validate(): void }) | undefined;
   if (!Model) throw new Error(`no schema for ${m.apiVersion} ${m.kind}`);
   new Model(m).validate();
 }

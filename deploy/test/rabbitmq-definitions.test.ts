@@ -154,7 +154,10 @@ describe('the definitions on a real broker, used by the services’ own code', (
 
   afterAll(async () => {
     await Promise.allSettled(connections.map((c) => c.close()));
-    await deleteUsers(iso(), ['admin', ...SERVICES].map((s) => user(s)));
+    await deleteUsers(
+      iso(),
+      ['admin', ...SERVICES].map((s) => user(s)),
+    );
   });
 
   it('imports, and its users cannot log in until their password is set', () => {
