@@ -1,31 +1,7 @@
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { testKeyPair } from '@chat/testing';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Run user-service's real entry point with `env` and collect how it ends. */
-function runMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'user-service/src/main.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, stdout });
-    });
-  });
-}
+import { runEntryPoint } from './run-entry-point.js';
 
 const keys = testKeyPair();
 const validKeys = { JWT_PUBLIC_KEY: keys.publicKey, JWT_PRIVATE_KEY: keys.privateKey };
@@ -46,7 +22,7 @@ describe.concurrent('user-service main: configuration failures stop the process 
       /^config: JWT_PUBLIC_KEY does not verify tokens signed with JWT_PRIVATE_KEY$/,
     ],
   ])('%s', async (_label, env, expected) => {
-    const { code, stderr, stdout } = await runMain(env);
+    const { code, stderr, stdout } = await runEntryPoint('user-service/src/main.ts', env);
     expect(code).toBe(1);
     const lines = stderr.trim().split('\n');
     expect(lines, stderr).toHaveLength(1);
