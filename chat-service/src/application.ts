@@ -24,6 +24,12 @@ import type { ChatServer } from './socket-types.js';
 /** Largest Socket.IO frame; a 4000-character message is far below, anything bigger disconnects. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
+/**
+ * A message pushed this long before another may still reach a client after it: the
+ * adapter's pub/sub hop to other nodes plus event-loop delays. Generous; extra ones are deduped.
+ */
+const STRAGGLER_WINDOW_MS = 1000;
+
 export type ChatSettings = Pick<
   ChatConfig,
   | 'REDIS_KEY_PREFIX'
@@ -91,7 +97,13 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     marginSeq: config.SEQ_RECOVERY_MARGIN,
     log,
   });
-  const rooms = createRoomHandlers({ admission, recent, history: deps.history, log });
+  const rooms = createRoomHandlers({
+    admission,
+    recent,
+    history: deps.history,
+    log,
+    stragglerWindowMs: STRAGGLER_WINDOW_MS,
+  });
   const messages = createMessageHandlers({
     io,
     admission,

@@ -8,6 +8,8 @@ export interface ChatKeys {
   roomRecent(roomId: string): string;
   /** Seq after which the recent buffer holds every accepted message of the room. */
   roomRecentFloor(roomId: string): string;
+  /** When each buffered seq was pushed (Redis time, ms): finds out-of-order broadcasts. */
+  roomRecentPushed(roomId: string): string;
   /** The user's accepted-send counter for the current rate-limit window. */
   sendRate(userId: string): string;
   /** The user's send with this clientMsgId: pending marker or the accepted message. */
@@ -20,6 +22,7 @@ export function chatKeys(prefix: string): ChatKeys {
     roomSeq: (roomId) => `${prefix}room:${roomId}:seq`,
     roomRecent: (roomId) => `${prefix}room:${roomId}:recent`,
     roomRecentFloor: (roomId) => `${prefix}room:${roomId}:recent-floor`,
+    roomRecentPushed: (roomId) => `${prefix}room:${roomId}:recent-pushed`,
     sendRate: (userId) => `${prefix}rate:send:${userId}`,
     sentMessage: (userId, clientMsgId) => `${prefix}sent:${userId}:${clientMsgId}`,
   };

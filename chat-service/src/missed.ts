@@ -12,6 +12,8 @@ export interface MissedSources {
   recent: RecentBuffer;
   history: HistoryClient;
   log: Logger;
+  /** How much earlier than `sinceSeq` a lower seq may have been pushed and still arrive after it. */
+  stragglerWindowMs: number;
 }
 
 /**
@@ -19,6 +21,11 @@ export interface MissedSources {
  * buffer (which also holds what is not persisted yet) and, for what the buffer no longer
  * holds, from message-service history. If history is needed but fails, the answer is
  * `missed: []` with `hasMore: true` so the client pages it later rather than skipping a gap.
+ *
+ * Broadcasts do not arrive in seq order (concurrent confirms, other nodes one Redis hop
+ * away), so a client that saw `sinceSeq` may still lack a lower seq broadcast after it left.
+ * Those stragglers (lower seqs pushed shortly before or after `sinceSeq`) are included too;
+ * clients drop what they already have by seq.
  */
 export async function collectMissed(
   sources: MissedSources,
@@ -26,9 +33,10 @@ export async function collectMissed(
   sinceSeq: number,
   token: string,
 ): Promise<Missed> {
-  const buffered = await sources.recent.since(roomId, sinceSeq, JOIN_MISSED_MAX + 1);
+  const buffered = await sources.recent.since(roomId, sinceSeq, JOIN_MISSED_MAX + 1, sources.stragglerWindowMs);
+  const newer = mergeBySeq(buffered.stragglers, buffered.messages);
   const floor = buffered.completeAfter;
-  if (floor !== null && floor <= sinceSeq) return capped(buffered.messages);
+  if (floor !== null && floor <= sinceSeq) return capped(newer);
   let older: Message[];
   try {
     older = await historyAfter(sources.history, roomId, sinceSeq, floor, JOIN_MISSED_MAX + 1, token);
@@ -36,7 +44,7 @@ export async function collectMissed(
     sources.log.warn({ err: (err as Error).message, roomId }, 'history unavailable for resync');
     return { missed: [], hasMore: true };
   }
-  return capped(mergeBySeq(older, buffered.messages));
+  return capped(mergeBySeq(older, newer));
 }
 
 /** Pages forward from `after` until `until` (where the buffer takes over), `want` messages, or the end. */

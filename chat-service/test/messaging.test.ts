@@ -148,7 +148,9 @@ describe('sendMessage across nodes', () => {
     const late = await connected(connect(nodeB.url, tokenFor(userFor())));
     const ack = await join(late, roomId, sent[1]!.seq);
     expect(ack.room).toEqual({ id: roomId, lastSeq: sent[4]!.seq });
-    expect(ack.missed).toEqual(sent.slice(2));
+    // Lower seqs pushed within the straggler window may come too (the client dedupes by seq).
+    expect(ack.missed.filter((m: Message) => m.seq > sent[1]!.seq)).toEqual(sent.slice(2));
+    expect(ack.missed.every((m: Message) => sent.some((s) => s.id === m.id))).toBe(true);
     expect(ack.hasMore).toBe(false);
     const fresh = await join(late, room());
     expect(fresh).toMatchObject({ room: { lastSeq: 0 }, missed: [], hasMore: false });
