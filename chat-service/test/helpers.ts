@@ -7,6 +7,7 @@ import {
   queuedMessageSchema,
   SOCKET_PATH,
   type ClientToServerEvents,
+  type JoinRoomOk,
   type Message,
   type SendMessageAck,
   type ServerToClientEvents,
@@ -155,7 +156,7 @@ export function send(socket: ClientSocket, roomId: string, text: string, clientM
   return socket.timeout(10_000).emitWithAck('sendMessage', { roomId, clientMsgId, text });
 }
 
-export async function join(socket: ClientSocket, roomId: string, sinceSeq?: number) {
+export async function join(socket: ClientSocket, roomId: string, sinceSeq?: number): Promise<JoinRoomOk> {
   const ack = await socket.timeout(10_000).emitWithAck('joinRoom', sinceSeq === undefined ? { roomId } : { roomId, sinceSeq });
   if (!ack.ok) throw new Error(`join ${roomId} failed: ${ack.error.code} ${ack.error.message}`);
   return ack;

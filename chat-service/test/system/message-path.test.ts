@@ -1,0 +1,123 @@
+import type { Message } from '@chat/contracts';
+import { useIsolation } from '@chat/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getHistory, startService, type RunningService } from '../../../message-service/test/helpers.js';
+import { createHttpHistoryClient } from '../../src/history-client_http.js';
+import {
+  closeClients,
+  collectReceived,
+  connect,
+  connected,
+  join,
+  send,
+  startChatNode,
+  tokenFor,
+  userFor,
+  waitFor,
+  type ChatNode,
+  type ClientSocket,
+} from '../helpers.js';
+import { ResyncingClient } from './resyncing-client.js';
+
+/** The whole message path in one process: two chat-service nodes → RabbitMQ → message-service → MongoDB. */
+const iso = useIsolation('chat-system');
+let ms: RunningService;
+let nodes: ChatNode[];
+
+beforeAll(async () => {
+  ms = await startService(iso());
+  const history = createHttpHistoryClient(ms.url, 3000);
+  nodes = await Promise.all([startChatNode(iso(), { history }), startChatNode(iso(), { history })]);
+});
+afterEach(() => closeClients());
+afterAll(async () => {
+  await Promise.all((nodes ?? []).map((n) => n.close()));
+  await ms?.close();
+});
+
+const storedCount = (roomId: string) => ms.mongo.collection('messages').countDocuments({ roomId });
+
+/** Every stored message of a room through the history API, oldest first. */
+async function fullHistory(roomId: string, token: string): Promise<Message[]> {
+  const out: Message[] = [];
+  for (let after = 0, hasMore = true; hasMore; ) {
+    const { status, body } = await getHistory(ms.url, roomId, { after, limit: 100 }, token);
+    expect(status).toBe(200);
+    out.push(...body.messages);
+    hasMore = body.hasMore;
+    after = body.messages.at(-1)?.seq ?? after;
+  }
+  return out;
+}
+
+describe('chat-service with message-service', () => {
+  it('a message sent on node A reaches node B, carries its seq, and is then in history', async () => {
+    const alice = userFor();
+    const a = await connected(connect(nodes[0]!.url, tokenFor(alice)));
+    const b = await connected(connect(nodes[1]!.url, tokenFor(userFor())));
+    await join(a, 'system-hello');
+    await join(b, 'system-hello');
+    const got = collectReceived(b);
+    const ack = await send(a, 'system-hello', 'hello through the whole path');
+    if (!ack.ok) throw new Error(ack.error.message);
+    expect(ack.message.seq).toBeGreaterThan(0);
+    await waitFor(() => got.length === 1, 5000, 'delivery on node B');
+    expect(got[0]).toEqual(ack.message);
+    await waitFor(async () => (await storedCount('system-hello')) === 1, 10_000, 'persistence');
+    expect(await fullHistory('system-hello', tokenFor(alice))).toEqual([ack.message]);
+  });
+
+  it('500 messages from 10 clients that drop and rejoin with sinceSeq: each ends complete, ordered, duplicate-free; MongoDB holds 500', async () => {
+    const roomId = 'system-churn';
+    const clients = Array.from({ length: 10 }, (_, i) => new ResyncingClient(nodes, ms.url, roomId, tokenFor(userFor()), i));
+    await Promise.all(clients.map((c) => c.start()));
+    const sent = (await Promise.all(clients.map((c) => c.sendAll(50, 0.12)))).flat();
+    expect(sent).toHaveLength(500);
+    expect(new Set(sent.map((m) => m.seq)).size).toBe(500);
+    expect(clients.reduce((n, c) => n + c.reconnects, 0)).toBeGreaterThan(10);
+
+    const allIds = new Set(sent.map((m) => m.id));
+    await waitFor(() => clients.every((c) => c.received().length === 500), 15_000, 'every client to hold all 500');
+    for (const c of clients) {
+      const list = c.received();
+      expect(c.conflicts).toBe(0);
+      expect(new Set(list.map((m) => m.id))).toEqual(allIds);
+      for (let i = 1; i < list.length; i++) expect(list[i]!.seq).toBeGreaterThan(list[i - 1]!.seq);
+    }
+    await waitFor(async () => (await storedCount(roomId)) === 500, 20_000, 'MongoDB to hold 500');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await storedCount(roomId)).toBe(500);
+    expect(await fullHistory(roomId, clients[0]!.token)).toEqual([...sent].sort((x, y) => x.seq - y.seq));
+  });
+
+  it('message-service stopped mid-stream and restarted: nothing lost, nothing stored twice', async () => {
+    const roomId = 'system-restart';
+    const sockets: ClientSocket[] = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => connected(connect(nodes[i % 2]!.url, tokenFor(userFor())))),
+    );
+    const acked: Message[] = [];
+    let restart: Promise<void> | undefined;
+    await Promise.all(
+      sockets.map(async (socket) => {
+        for (let i = 0; i < 50; i++) {
+          const ack = await send(socket, roomId, `restart ${i}`);
+          if (!ack.ok) throw new Error(`${ack.error.code}: ${ack.error.message}`);
+          acked.push(ack.message);
+          if (acked.length === 60) {
+            restart = (async () => {
+              await ms.svc.stop();
+              await new Promise((r) => setTimeout(r, 300));
+              await ms.svc.start();
+            })();
+          }
+        }
+      }),
+    );
+    await restart;
+    expect(acked).toHaveLength(200);
+    await waitFor(async () => (await storedCount(roomId)) >= 200, 20_000, 'persistence after the restart');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await storedCount(roomId)).toBe(200);
+    expect(await fullHistory(roomId, tokenFor(userFor()))).toEqual([...acked].sort((x, y) => x.seq - y.seq));
+  });
+});
