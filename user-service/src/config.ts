@@ -1,4 +1,13 @@
-import { commonConfigShape, intVar, pemVar, portVar, tokenConfigShape, trustProxyVar, urlVar } from '@chat/service-kit';
+import {
+  commonConfigShape,
+  intVar,
+  mongoConfigShape,
+  pemVar,
+  portVar,
+  redisConfigShape,
+  tokenConfigShape,
+  trustProxyVar,
+} from '@chat/service-kit';
 import { z } from 'zod';
 
 /** bcrypt rounds below this are for tests only. */
@@ -12,14 +21,8 @@ export const userServiceConfigSchema = z
     JWT_PRIVATE_KEY: pemVar,
     JWT_TTL_SEC: intVar(3600, 60, 30 * 24 * 3600),
     BCRYPT_COST: intVar(12, 4, 15),
-    MONGO_URL: urlVar(['mongodb:', 'mongodb+srv:'], 'mongodb://127.0.0.1:27017'),
-    MONGO_DB: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -')
-      .optional()
-      .default('chat'),
-    REDIS_URL: urlVar(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
-    REDIS_KEY_PREFIX: z.string().max(64).optional().default('chat:'),
+    ...mongoConfigShape,
+    ...redisConfigShape,
     // user-service sits behind the gateway on a private network; the gateway's address is trusted.
     TRUST_PROXY: trustProxyVar('loopback,linklocal,uniquelocal'),
     LOGIN_MAX_FAILURES_PER_USER: intVar(5, 1),

@@ -134,3 +134,19 @@ export const commonConfigShape = {
   HOST: z.string().optional().default('0.0.0.0'),
   SHUTDOWN_TIMEOUT_MS: intVar(10_000, 100, 600_000),
 };
+
+/** MONGO_URL and MONGO_DB, for the services that keep data in MongoDB. */
+export const mongoConfigShape = {
+  MONGO_URL: urlVar(['mongodb:', 'mongodb+srv:'], 'mongodb://127.0.0.1:27017'),
+  MONGO_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -')
+    .optional()
+    .default('chat'),
+};
+
+/** REDIS_URL and REDIS_KEY_PREFIX (every key and channel starts with the prefix). */
+export const redisConfigShape = {
+  REDIS_URL: urlVar(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().max(64).optional().default('chat:'),
+};
