@@ -1,13 +1,32 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError, loadConfig } from '@chat/service-kit';
 import { testKeyPair } from '@chat/testing';
 import { describe, expect, it } from 'vitest';
+import { userServiceConfigSchema } from '../src/config.js';
+import { Tokens } from '../src/tokens.js';
 import { runEntryPoint } from './run-entry-point.js';
 
 const keys = testKeyPair();
 const validKeys = { JWT_PUBLIC_KEY: keys.publicKey, JWT_PRIVATE_KEY: keys.privateKey };
 
-// Concurrent: each case is a separate process start (tsx compiles on the fly, ~2 s each).
-describe.concurrent('user-service main: configuration failures stop the process with one line', () => {
+/** The one line loadConfig would stop the service with. */
+function configFailure(env: Record<string, string>): string {
+  try {
+    loadConfig(userServiceConfigSchema, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('user-service configuration', () => {
+  it('accepts the keys alone, with the documented defaults', () => {
+    const config = loadConfig(userServiceConfigSchema, validKeys);
+    expect(config).toMatchObject({ PORT: 3001, BCRYPT_COST: 12, JWT_TTL_SEC: 3600, LOGIN_MAX_FAILURES_PER_USER: 5 });
+    expect(config.TRUST_PROXY).toEqual(['loopback', 'linklocal', 'uniquelocal']);
+  });
+
   it.each([
     ['no keys at all', {}, /^config: JWT_PUBLIC_KEY .*missing.*JWT_PRIVATE_KEY .*missing/],
     ['a malformed port', { ...validKeys, PORT: 'abc' }, /^config: PORT must be an integer 0-65535 \(got "abc"\)$/],
@@ -17,26 +36,42 @@ describe.concurrent('user-service main: configuration failures stop the process 
       /^config: BCRYPT_COST must be at least 10 in production/,
     ],
     [
-      'keys that are not a pair',
-      { JWT_PUBLIC_KEY: keys.publicKey, JWT_PRIVATE_KEY: otherPrivateKey() },
-      /^config: JWT_PUBLIC_KEY does not verify tokens signed with JWT_PRIVATE_KEY$/,
+      'a malformed TRUST_PROXY',
+      { ...validKeys, TRUST_PROXY: 'loopback,not-an-ip' },
+      /^config: TRUST_PROXY must be none or a comma list/,
     ],
-  ])('%s', async (_label, env, expected) => {
-    const { code, stderr, stdout } = await runEntryPoint('user-service/src/main.ts', env);
+    [
+      'a key that is not PEM',
+      { ...validKeys, JWT_PRIVATE_KEY: 'secret' },
+      /^config: JWT_PRIVATE_KEY must be a PEM key \(got <redacted>\)$/,
+    ],
+  ])('refuses %s with one line', (_label, env, expected) => {
+    const line = configFailure(env);
+    expect(line).toMatch(expected);
+    expect(line).not.toContain('\n');
+    expect(line).not.toContain('BEGIN');
+  });
+
+  it('refuses keys that are not a pair', () => {
+    const other = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const settings = { issuer: 'chat-platform', audience: 'chat-platform', ttlSec: 3600 };
+    expect(() => new Tokens({ ...settings, publicKey: keys.publicKey, privateKey: other.privateKey })).toThrow(
+      new ConfigError('config: JWT_PUBLIC_KEY does not verify tokens signed with JWT_PRIVATE_KEY'),
+    );
+  });
+
+  it('main prints the one line to stderr and exits 1', async () => {
+    const { code, stderr, stdout } = await runEntryPoint('user-service/src/main.ts', {
+      ...validKeys,
+      NODE_ENV: 'production',
+      BCRYPT_COST: '4',
+    });
     expect(code).toBe(1);
-    const lines = stderr.trim().split('\n');
-    expect(lines, stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(expected);
-    expect(stderr).not.toContain('BEGIN');
+    expect(stderr).toBe('config: BCRYPT_COST must be at least 10 in production (got "4")\n');
     expect(stdout).toBe('');
   });
 });
-
-/** The private half of a second, unrelated pair. */
-function otherPrivateKey(): string {
-  return generateKeyPairSync('ec', {
-    namedCurve: 'P-256',
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  }).privateKey;
-}

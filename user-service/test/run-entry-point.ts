@@ -18,7 +18,7 @@ export function runEntryPoint(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
