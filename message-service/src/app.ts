@@ -95,7 +95,10 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
   app.use('/messages', healthRouter(SERVICE_NAME, readiness, registry));
   app.use(
     historyRouter({
-      verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+      verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, {
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+      }),
       history,
       metrics,
     }),

@@ -67,7 +67,8 @@ export class CachedHistory {
       if (results.some(([err]) => err)) throw new Error('INCR failed');
       for (const room of rooms) this.pendingInvalidation.delete(room);
     } catch (err) {
-      if (this.pendingInvalidation.size === 0) this.opts.log.warn({ err: (err as Error).message }, 'cache invalidation failed; will retry');
+      if (this.pendingInvalidation.size === 0)
+        this.opts.log.warn({ err: (err as Error).message }, 'cache invalidation failed; will retry');
       for (const room of rooms) this.pendingInvalidation.add(room);
     }
   }
@@ -76,7 +77,11 @@ export class CachedHistory {
     this.opts.redis.off('ready', this.onRedisReady);
   }
 
-  private async readThrough(key: string, roomId: string, query: PageQuery): Promise<{ page: HistoryResponse; source: PageSource }> {
+  private async readThrough(
+    key: string,
+    roomId: string,
+    query: PageQuery,
+  ): Promise<{ page: HistoryResponse; source: PageSource }> {
     let cached: string | null;
     try {
       cached = await this.redisCall(this.opts.redis.get(key));
@@ -127,6 +132,7 @@ export class CachedHistory {
 
 /** The page's part of the cache key: cursor and limit. */
 function describePage(query: PageQuery): string {
-  const cursor = query.before !== undefined ? `b${query.before}` : query.after !== undefined ? `a${query.after}` : 'newest';
+  const cursor =
+    query.before !== undefined ? `b${query.before}` : query.after !== undefined ? `a${query.after}` : 'newest';
   return `${cursor}:l${query.limit}`;
 }

@@ -4,7 +4,8 @@ export function messageServiceKeys(prefix: string) {
     /** Per-room counter, INCRed after each stored batch; part of every page key of the room. */
     historyVersion: (roomId: string) => `${prefix}history:version:${roomId}`,
     /** One cached history page: the room's version when it was read, and the page's query. */
-    historyPage: (roomId: string, version: string, page: string) => `${prefix}history:page:${roomId}:v${version}:${page}`,
+    historyPage: (roomId: string, version: string, page: string) =>
+      `${prefix}history:page:${roomId}:v${version}:${page}`,
   };
 }
 

@@ -34,5 +34,8 @@ export const MESSAGE_COLLECTION = 'messages';
 
 /** The Message model on `conn` (one per connection; tests hold several). */
 export function messageModel(conn: Connection): Model<MessageDoc> {
-  return (conn.models.Message as Model<MessageDoc> | undefined) ?? conn.model<MessageDoc>('Message', messageSchema, MESSAGE_COLLECTION);
+  return (
+    (conn.models.Message as Model<MessageDoc> | undefined) ??
+    conn.model<MessageDoc>('Message', messageSchema, MESSAGE_COLLECTION)
+  );
 }

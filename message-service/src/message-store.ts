@@ -109,7 +109,8 @@ function rethrowUnavailable(err: unknown): never {
 }
 
 export function isMongoUnavailable(err: unknown): boolean {
-  const { MongoNetworkError, MongoServerSelectionError, MongoNotConnectedError, MongoTopologyClosedError } = mongoose.mongo;
+  const { MongoNetworkError, MongoServerSelectionError, MongoNotConnectedError, MongoTopologyClosedError } =
+    mongoose.mongo;
   return (
     err instanceof MongoNetworkError ||
     err instanceof MongoServerSelectionError ||

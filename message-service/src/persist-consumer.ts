@@ -146,10 +146,11 @@ export class PersistConsumer {
     }
     this.buffer.push({ ch, msg, message: parsed.message });
     if (this.buffer.length >= this.opts.batchSize) this.startWrite();
-    else this.timer ??= setTimeout(() => {
-      this.timer = null;
-      this.startWrite();
-    }, this.opts.batchMaxWaitMs);
+    else
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        this.startWrite();
+      }, this.opts.batchMaxWaitMs);
   }
 
   /** Write the oldest buffered batch unless a write is in flight (it restarts us when done). */
@@ -165,7 +166,8 @@ export class PersistConsumer {
       .finally(() => {
         this.writing = null;
         // What arrived during the write has waited long enough; under load this keeps batches full.
-        if (this.buffer.length > 0 && (this.buffer.length >= this.opts.batchSize || this.timer === null)) this.startWrite();
+        if (this.buffer.length > 0 && (this.buffer.length >= this.opts.batchSize || this.timer === null))
+          this.startWrite();
       });
   }
 
@@ -182,7 +184,8 @@ export class PersistConsumer {
       } catch (err) {
         this.opts.metrics.writeRetries.inc();
         const delay = backoffDelay(outageRetries, 50, this.opts.retryMaxMs);
-        if (outageRetries === 0) this.opts.log.warn({ err: (err as Error).message, size: pending.length }, 'batch write failed; retrying');
+        if (outageRetries === 0)
+          this.opts.log.warn({ err: (err as Error).message, size: pending.length }, 'batch write failed; retrying');
         outageRetries += 1;
         await sleep(delay);
         continue;

@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import net from 'node:net';
-import { CHAT_EXCHANGE, messageRoutingKey, type ErrorDetail, type HistoryResponse, type Message } from '@chat/contracts';
+import {
+  CHAT_EXCHANGE,
+  messageRoutingKey,
+  type ErrorDetail,
+  type HistoryResponse,
+  type Message,
+} from '@chat/contracts';
 import { closeRedis, closeServer, connectMongo, createLogger, listen, loadConfig, signToken } from '@chat/service-kit';
 import { testKeyPair, type Isolation } from '@chat/testing';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
@@ -9,7 +15,13 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { createApp, type MessageServiceApp } from '../src/app.js';
 import { messageServiceConfigSchema, type MessageServiceConfig } from '../src/config.js';
-import { createMongoMessageStore, type InsertOutcome, type MessageStore, type PageQuery } from '../src/message-store.js';
+import { messageModel } from '../src/message-model.js';
+import {
+  createMongoMessageStore,
+  type InsertOutcome,
+  type MessageStore,
+  type PageQuery,
+} from '../src/message-store.js';
 import { declareTopology } from '../src/topology.js';
 
 export const log = createLogger('message-service-test', 'silent');
@@ -144,7 +156,10 @@ export async function getHistory(
   query: Record<string, string | number> | string = {},
   token?: string,
 ): Promise<{ status: number; body: HistoryAnswer }> {
-  const qs = typeof query === 'string' ? query : new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
+  const qs =
+    typeof query === 'string'
+      ? query
+      : new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
   const res = await fetch(`${base}/messages/history/${encodeURIComponent(roomId)}${qs ? `?${qs}` : ''}`, {
     headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
   });
@@ -152,7 +167,11 @@ export async function getHistory(
 }
 
 /** Poll `check` every 25 ms until it returns true, or fail after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -222,4 +241,38 @@ export class ObservedStore implements MessageStore {
       },
     };
   }
+}
+
+/** Ready messages in a queue (unacked deliveries are not counted). */
+export async function queueDepth(conn: ChannelModel, queue: string): Promise<number> {
+  const ch = await conn.createChannel();
+  try {
+    return (await ch.checkQueue(queue)).messageCount;
+  } finally {
+    await ch.close();
+  }
+}
+
+export const seqsOf = (body: { messages: { seq: number }[] }) => body.messages.map((m) => m.seq);
+
+/** Publish through the queue and wait until the consumer has stored, invalidated and acked them. */
+export async function persistThroughQueue(
+  service: RunningService,
+  publisher: { publish(m: Message): void; confirmed(): Promise<void> },
+  ...messages: Message[]
+): Promise<void> {
+  const before = await metricValue(service.svc, 'persist_messages_stored_total');
+  for (const m of messages) publisher.publish(m);
+  await publisher.confirmed();
+  await waitFor(
+    async () => (await metricValue(service.svc, 'persist_messages_stored_total')) === before + messages.length,
+    10_000,
+    'messages stored',
+  );
+}
+
+/** The seqs stored for a room, ascending. */
+export async function storedSeqs(mongo: Connection, roomId: string): Promise<number[]> {
+  const docs = await messageModel(mongo).find({ roomId }, { seq: 1 }).sort({ seq: 1 }).lean();
+  return docs.map((d) => d.seq);
 }

@@ -1,3 +1,4 @@
+import type { Message } from '@chat/contracts';
 import { useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageServiceKeys } from '../src/keys.js';
@@ -7,10 +8,11 @@ import {
   makeMessage,
   metricValue,
   ObservedStore,
+  persistThroughQueue,
+  seqsOf,
   startService,
   tokenFor,
   userId,
-  waitFor,
   type RunningService,
 } from './helpers.js';
 
@@ -32,19 +34,7 @@ afterAll(async () => {
   await service?.close();
 });
 
-const seqs = (body: { messages: { seq: number }[] }) => body.messages.map((m) => m.seq);
-
-/** Publish through the queue and wait until the consumer has stored, invalidated and acked it. */
-async function persist(...messages: ReturnType<typeof makeMessage>[]): Promise<void> {
-  const before = await metricValue(service.svc, 'persist_messages_stored_total');
-  for (const m of messages) publisher.publish(m);
-  await publisher.confirmed();
-  await waitFor(
-    async () => (await metricValue(service.svc, 'persist_messages_stored_total')) === before + messages.length,
-    10_000,
-    'messages stored',
-  );
-}
+const persist = (...messages: Message[]) => persistThroughQueue(service, publisher, ...messages);
 
 describe('history cache-aside', () => {
   it('misses once, then hits without touching MongoDB', async () => {
@@ -56,7 +46,7 @@ describe('history cache-aside', () => {
     const hitsBefore = await metricValue(service.svc, 'history_cache_hits_total');
     const second = await getHistory(service.url, roomId, {}, token);
     expect(second.body).toEqual(first.body);
-    expect(seqs(second.body)).toEqual([1, 2]);
+    expect(seqsOf(second.body)).toEqual([1, 2]);
     expect(store.reads).toBe(reads + 1);
     expect(await metricValue(service.svc, 'history_cache_hits_total')).toBe(hitsBefore + 1);
     // A different page of the same room is its own cache entry.
@@ -67,11 +57,11 @@ describe('history cache-aside', () => {
   it('a stored write invalidates the room: the next read sees it', async () => {
     const roomId = 'cache-invalidate';
     await persist(makeMessage({ roomId, seq: 1 }));
-    expect(seqs((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1]);
-    expect(seqs((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1]); // cached
+    expect(seqsOf((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1]);
+    expect(seqsOf((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1]); // cached
     await persist(makeMessage({ roomId, seq: 2 }));
     const reads = store.reads;
-    expect(seqs((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1, 2]);
+    expect(seqsOf((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1, 2]);
     expect(store.reads).toBe(reads + 1);
   });
 
@@ -89,17 +79,17 @@ describe('history cache-aside', () => {
     // Meanwhile seq 2 is stored and the room invalidated.
     await persist(makeMessage({ roomId, seq: 2 }));
     hold.release();
-    expect(seqs((await slowRead).body)).toEqual([1]); // A was concurrent with the write: its answer may be old
+    expect(seqsOf((await slowRead).body)).toEqual([1]); // A was concurrent with the write: its answer may be old
 
     // Readers after the write get it, also once A's page is in Redis.
     for (let i = 0; i < 2; i++) {
-      expect(seqs((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1, 2]);
+      expect(seqsOf((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1, 2]);
     }
     // The race did happen: A wrote its stale page into Redis after the invalidation, but
     // under the version it read, which no reader uses any more.
     const stalePage = await service.redis.get(keys.historyPage(roomId, versionSeenByA ?? '0', 'newest:l50'));
     expect(stalePage).not.toBeNull();
-    expect(seqs(JSON.parse(stalePage!) as { messages: { seq: number }[] })).toEqual([1]);
+    expect(seqsOf(JSON.parse(stalePage!) as { messages: { seq: number }[] })).toEqual([1]);
     expect(await service.redis.get(keys.historyVersion(roomId))).not.toBe(versionSeenByA);
   });
 

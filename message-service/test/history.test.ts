@@ -6,7 +6,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageModel } from '../src/message-model.js';
 import { createMongoMessageStore } from '../src/message-store.js';
-import { getHistory, makeMessage, startService, tokenFor, userId, type RunningService } from './helpers.js';
+import { getHistory, makeMessage, seqsOf, startService, tokenFor, userId, type RunningService } from './helpers.js';
 
 const iso = useIsolation('ms-history');
 let service: RunningService;
@@ -22,14 +22,16 @@ beforeAll(async () => {
   const store = createMongoMessageStore(service.mongo);
   await store.ensureIndexes();
   await store.insertBatch(Array.from({ length: 120 }, (_, i) => makeMessage({ roomId: room, seq: i + 1 })));
-  await store.insertBatch([makeMessage({ roomId: dm, seq: 1, senderId: alice }), makeMessage({ roomId: dm, seq: 2, senderId: bob })]);
+  await store.insertBatch([
+    makeMessage({ roomId: dm, seq: 1, senderId: alice }),
+    makeMessage({ roomId: dm, seq: 2, senderId: bob }),
+  ]);
 });
 
 afterAll(async () => {
   await service?.close();
 });
 
-const seqs = (body: { messages: { seq: number }[] }) => body.messages.map((m) => m.seq);
 const span = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('GET /messages/history/:roomId', () => {
@@ -39,7 +41,7 @@ describe('GET /messages/history/:roomId', () => {
     const { status, body } = await getHistory(service.url, room, {}, token);
     expect(status).toBe(200);
     expect(body.messages).toHaveLength(HISTORY_LIMIT_DEFAULT);
-    expect(seqs(body)).toEqual(span(71, 120));
+    expect(seqsOf(body)).toEqual(span(71, 120));
     expect(body.hasMore).toBe(true);
     expect(body.messages[0]).toEqual(
       expect.objectContaining({ roomId: room, seq: 71, senderName: 'Tester', createdAt: expect.stringMatching(/Z$/) }),
@@ -49,28 +51,28 @@ describe('GET /messages/history/:roomId', () => {
 
   it('limit=1 gives the highest stored seq (chat-service recovers its counter with it)', async () => {
     const { body } = await getHistory(service.url, room, { limit: 1 }, token);
-    expect(seqs(body)).toEqual([120]);
+    expect(seqsOf(body)).toEqual([120]);
     expect(body.hasMore).toBe(true);
   });
 
   it('pages backwards with before until hasMore is false', async () => {
     const first = await getHistory(service.url, room, { before: 71, limit: 50 }, token);
-    expect(seqs(first.body)).toEqual(span(21, 70));
+    expect(seqsOf(first.body)).toEqual(span(21, 70));
     expect(first.body.hasMore).toBe(true);
     const last = await getHistory(service.url, room, { before: 21, limit: 50 }, token);
-    expect(seqs(last.body)).toEqual(span(1, 20));
+    expect(seqsOf(last.body)).toEqual(span(1, 20));
     expect(last.body.hasMore).toBe(false);
     const exact = await getHistory(service.url, room, { before: 21, limit: 20 }, token);
-    expect(seqs(exact.body)).toEqual(span(1, 20));
+    expect(seqsOf(exact.body)).toEqual(span(1, 20));
     expect(exact.body.hasMore).toBe(false);
   });
 
   it('pages forwards with after: the oldest page after the cursor, hasMore = newer ones exist', async () => {
     const first = await getHistory(service.url, room, { after: 100, limit: 10 }, token);
-    expect(seqs(first.body)).toEqual(span(101, 110));
+    expect(seqsOf(first.body)).toEqual(span(101, 110));
     expect(first.body.hasMore).toBe(true);
     const last = await getHistory(service.url, room, { after: 110, limit: 10 }, token);
-    expect(seqs(last.body)).toEqual(span(111, 120));
+    expect(seqsOf(last.body)).toEqual(span(111, 120));
     expect(last.body.hasMore).toBe(false);
     const none = await getHistory(service.url, room, { after: 120 }, token);
     expect(none.body).toEqual({ messages: [], hasMore: false });
@@ -83,8 +85,8 @@ describe('GET /messages/history/:roomId', () => {
   });
 
   it('lets both members read their dm room and refuses a third user with 403', async () => {
-    expect(seqs((await getHistory(service.url, dm, {}, tokenFor(alice))).body)).toEqual([1, 2]);
-    expect(seqs((await getHistory(service.url, dm, {}, tokenFor(bob))).body)).toEqual([1, 2]);
+    expect(seqsOf((await getHistory(service.url, dm, {}, tokenFor(alice))).body)).toEqual([1, 2]);
+    expect(seqsOf((await getHistory(service.url, dm, {}, tokenFor(bob))).body)).toEqual([1, 2]);
     const third = await getHistory(service.url, dm, {}, tokenFor(carol));
     expect(third.status).toBe(403);
     expect(third.body.error?.code).toBe('FORBIDDEN');
@@ -108,11 +110,14 @@ describe('GET /messages/history/:roomId', () => {
     expect(body.error?.field ?? '').toContain(field);
   });
 
-  it.each(['Bad Room', 'dm:zz:yy', `dm:${alice}`, '_leading', 'a'.repeat(65)])('rejects the room id %s with 400', async (roomId) => {
-    const { status, body } = await getHistory(service.url, roomId, {}, token);
-    expect(status).toBe(400);
-    expect(body.error?.code).toBe('INVALID');
-  });
+  it.each(['Bad Room', 'dm:zz:yy', `dm:${alice}`, '_leading', 'a'.repeat(65)])(
+    'rejects the room id %s with 400',
+    async (roomId) => {
+      const { status, body } = await getHistory(service.url, roomId, {}, token);
+      expect(status).toBe(400);
+      expect(body.error?.code).toBe('INVALID');
+    },
+  );
 
   it('rejects a dm room id with unsorted ids with 400', async () => {
     const [x, y] = alice < bob ? [alice, bob] : [bob, alice];
@@ -156,7 +161,9 @@ describe('the unique index on FerretDB and MongoDB', () => {
     const store = createMongoMessageStore(service.mongo);
     expect(await store.insertBatch([original])).toEqual({ inserted: 1, duplicates: 0, rejected: [] });
     const again = { ...original, id: 'another-id', seq: 2 };
-    const err = await model.collection.insertOne({ ...again, createdAt: new Date(again.createdAt) }).catch((e: unknown) => e);
+    const err = await model.collection
+      .insertOne({ ...again, createdAt: new Date(again.createdAt) })
+      .catch((e: unknown) => e);
     expect(isDuplicateKeyError(err)).toBe(true);
     const next = makeMessage({ roomId: 'dup-room', seq: 3 });
     expect(await store.insertBatch([again, next, original])).toEqual({ inserted: 1, duplicates: 2, rejected: [] });

@@ -6,7 +6,15 @@ import { useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { messageModel } from '../src/message-model.js';
 import { PrivateFerretDb } from './ferretdb.js';
-import { createPublisher, makeMessage, metricValue, startService, waitFor, type RunningService } from './helpers.js';
+import {
+  createPublisher,
+  makeMessage,
+  metricValue,
+  startService,
+  storedSeqs,
+  waitFor,
+  type RunningService,
+} from './helpers.js';
 
 const iso = useIsolation('ms-mongo-outage');
 let dir: string;
@@ -41,14 +49,17 @@ it('holds the backlog while MongoDB is down and stores all of it, once, when it 
   await ferret.kill();
   for (const m of messages.slice(200)) publisher.publish(m);
   await publisher.confirmed();
-  await waitFor(async () => (await metricValue(service.svc, 'persist_write_retries_total')) >= 2, 15_000, 'write retries');
+  await waitFor(
+    async () => (await metricValue(service.svc, 'persist_write_retries_total')) >= 2,
+    15_000,
+    'write retries',
+  );
   // Held, not acked and not requeued: the broker keeps the 400 until MongoDB is back.
   expect(await metricValue(service.svc, 'persist_messages_stored_total')).toBe(200);
 
   await ferret.start();
   await waitFor(async () => (await stored().catch(() => 0)) === 600, 30_000, 'all 600 stored after MongoDB returned');
-  const seqs = (await messageModel(service.mongo).find({ roomId }, { seq: 1 }).sort({ seq: 1 }).lean()).map((d) => d.seq);
-  expect(seqs).toEqual(messages.map((m) => m.seq));
+  expect(await storedSeqs(service.mongo, roomId)).toEqual(messages.map((m) => m.seq));
   expect(await metricValue(service.svc, 'persist_messages_stored_total')).toBe(600);
   expect(await metricValue(service.svc, 'persist_dead_lettered_total')).toBe(0);
   const ch = await publisher.conn.createChannel();

@@ -3,7 +3,15 @@ import { useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { messageModel } from '../src/message-model.js';
 import type { InsertOutcome, MessageStore } from '../src/message-store.js';
-import { createPublisher, makeMessage, metricValue, startService, waitFor, type RunningService } from './helpers.js';
+import {
+  createPublisher,
+  makeMessage,
+  metricValue,
+  queueDepth,
+  startService,
+  waitFor,
+  type RunningService,
+} from './helpers.js';
 
 /** The MongoDB store, with inserts that can be slowed down or refuse chosen documents. */
 class FaultyStore implements MessageStore {
@@ -20,8 +28,11 @@ class FaultyStore implements MessageStore {
     this.insertsStarted += 1;
     if (this.insertDelayMs > 0) await new Promise((r) => setTimeout(r, this.insertDelayMs));
     const accepted = messages.filter((m) => !this.refuse(m));
-    const outcome = accepted.length > 0 ? await this.inner.insertBatch(accepted) : { inserted: 0, duplicates: 0, rejected: [] };
-    const rejected = messages.flatMap((m, index) => (this.refuse(m) ? [{ index, reason: 'document failed validation' }] : []));
+    const outcome =
+      accepted.length > 0 ? await this.inner.insertBatch(accepted) : { inserted: 0, duplicates: 0, rejected: [] };
+    const rejected = messages.flatMap((m, index) =>
+      this.refuse(m) ? [{ index, reason: 'document failed validation' }] : [],
+    );
     return { ...outcome, rejected };
   }
 }
@@ -46,14 +57,7 @@ afterAll(async () => {
 
 const stored = (roomId: string) => messageModel(service.mongo).countDocuments({ roomId });
 
-async function queueDepth(queue: string): Promise<number> {
-  const ch = await publisher.conn.createChannel();
-  try {
-    return (await ch.checkQueue(queue)).messageCount;
-  } finally {
-    await ch.close();
-  }
-}
+const depth = (queue: string) => queueDepth(publisher.conn, queue);
 
 it('a document MongoDB keeps rejecting goes to the DLQ after its attempts; the rest of its batch is stored', async () => {
   const roomId = 'faults-rejected';
@@ -62,7 +66,7 @@ it('a document MongoDB keeps rejecting goes to the DLQ after its attempts; the r
   store.refuse = (m) => m.id === bad.id;
   for (const m of messages) publisher.publish(m);
   await publisher.confirmed();
-  await waitFor(async () => (await queueDepth(MESSAGE_PERSIST_DLQ)) === 1, 10_000, 'rejected document dead-lettered');
+  await waitFor(async () => (await depth(MESSAGE_PERSIST_DLQ)) === 1, 10_000, 'rejected document dead-lettered');
   expect(await stored(roomId)).toBe(4);
   const ch = await publisher.conn.createChannel();
   const got = await ch.get(MESSAGE_PERSIST_DLQ, { noAck: true });
@@ -84,7 +88,7 @@ it('stop() finishes the batch being written and acks it before closing', async (
   await service.svc.stop();
   // Everything written and acked: nothing returned to the queue when the connection closed.
   expect(await stored(roomId)).toBe(20);
-  expect(await queueDepth(MESSAGE_PERSIST_QUEUE)).toBe(0);
+  expect(await depth(MESSAGE_PERSIST_QUEUE)).toBe(0);
   store.insertDelayMs = 0;
   await service.svc.start();
 });

@@ -9,7 +9,16 @@ import {
 import { useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageModel } from '../src/message-model.js';
-import { createPublisher, makeMessage, metricValue, startService, waitFor, type RunningService } from './helpers.js';
+import {
+  createPublisher,
+  makeMessage,
+  metricValue,
+  queueDepth,
+  startService,
+  storedSeqs,
+  waitFor,
+  type RunningService,
+} from './helpers.js';
 
 const iso = useIsolation('ms-persist');
 let service: RunningService;
@@ -26,22 +35,13 @@ afterAll(async () => {
 });
 
 const stored = (roomId: string) => messageModel(service.mongo).countDocuments({ roomId });
-const storedSeqs = async (roomId: string) =>
-  (await messageModel(service.mongo).find({ roomId }, { seq: 1 }).sort({ seq: 1 }).lean()).map((d) => d.seq);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 async function ourConnections() {
   return (await iso().rabbit.connections(iso().vhost)).filter((c) => c.clientName?.startsWith('message-service@'));
 }
 
-async function queueDepth(queue: string): Promise<number> {
-  const ch = await publisher.conn.createChannel();
-  try {
-    return (await ch.checkQueue(queue)).messageCount;
-  } finally {
-    await ch.close();
-  }
-}
+const depth = (queue: string) => queueDepth(publisher.conn, queue);
 
 describe('persist consumer', () => {
   it('declares the contract topology and names its connection and consumer', async () => {
@@ -57,7 +57,11 @@ describe('persist consumer', () => {
       queue: { name: string };
     }[];
     expect(consumers).toContainEqual(
-      expect.objectContaining({ consumer_tag: name, prefetch_count: 500, queue: expect.objectContaining({ name: MESSAGE_PERSIST_QUEUE }) }),
+      expect.objectContaining({
+        consumer_tag: name,
+        prefetch_count: 500,
+        queue: expect.objectContaining({ name: MESSAGE_PERSIST_QUEUE }),
+      }),
     );
   });
 
@@ -67,11 +71,13 @@ describe('persist consumer', () => {
     for (const m of messages) publisher.publish(m);
     for (const m of messages.slice(0, 50)) publisher.publish(m); // the same message published twice
     await publisher.confirmed();
-    await waitFor(async () => (await stored(roomId)) === 500 && (await metricValue(service.svc, 'persist_duplicates_total')) >= 50);
-    expect(await storedSeqs(roomId)).toEqual(range(500));
+    await waitFor(
+      async () => (await stored(roomId)) === 500 && (await metricValue(service.svc, 'persist_duplicates_total')) >= 50,
+    );
+    expect(await storedSeqs(service.mongo, roomId)).toEqual(range(500));
     expect(await metricValue(service.svc, 'persist_duplicates_total')).toBe(50);
     expect(await metricValue(service.svc, 'persist_messages_stored_total')).toBe(500);
-    await waitFor(async () => (await queueDepth(MESSAGE_PERSIST_QUEUE)) === 0, 5000, 'queue drained');
+    await waitFor(async () => (await depth(MESSAGE_PERSIST_QUEUE)) === 0, 5000, 'queue drained');
     // Batches, not one write per message.
     expect(await metricValue(service.svc, 'persist_batches_total')).toBeLessThan(275);
   });
@@ -89,7 +95,7 @@ describe('persist consumer', () => {
     expect(await stored(roomId)).toBe(afterStop); // nobody consumes while stopped
     await service.svc.start();
     await waitFor(async () => (await stored(roomId)) === 1200, 20_000, 'all 1200 stored');
-    expect(await storedSeqs(roomId)).toEqual(range(1200));
+    expect(await storedSeqs(service.mongo, roomId)).toEqual(range(1200));
   });
 
   it('survives the broker closing its connection mid-stream (unacked deliveries redelivered, stored once)', async () => {
@@ -104,8 +110,8 @@ describe('persist consumer', () => {
     await iso().rabbit.closeConnection(connection!.name);
     expect(await stored(roomId)).toBeLessThan(total); // closed mid-stream
     await waitFor(async () => (await stored(roomId)) === total, 20_000, 'all stored');
-    expect(await storedSeqs(roomId)).toEqual(range(total));
-    await waitFor(async () => (await queueDepth(MESSAGE_PERSIST_QUEUE)) === 0, 10_000, 'queue drained');
+    expect(await storedSeqs(service.mongo, roomId)).toEqual(range(total));
+    await waitFor(async () => (await depth(MESSAGE_PERSIST_QUEUE)) === 0, 10_000, 'queue drained');
   });
 
   it('dead-letters non-JSON and schema-invalid messages with a reason and keeps consuming', async () => {
@@ -114,11 +120,14 @@ describe('persist consumer', () => {
     const { text: _text, ...missingText } = makeMessage({ roomId, seq: 2 });
     publisher.publish(Buffer.from('{not json'));
     publisher.publish(missingText as unknown as Message);
-    publisher.publish({ ...makeMessage({ roomId, seq: 3 }), roomId: { $gt: '' } } as unknown as Message, 'messages.persist-poison');
+    publisher.publish(
+      { ...makeMessage({ roomId, seq: 3 }), roomId: { $gt: '' } } as unknown as Message,
+      'messages.persist-poison',
+    );
     publisher.publish(valid);
     await publisher.confirmed();
     await waitFor(async () => (await stored(roomId)) === 1, 10_000, 'valid message stored');
-    await waitFor(async () => (await queueDepth(MESSAGE_PERSIST_DLQ)) === 3, 10_000, 'three in the DLQ');
+    await waitFor(async () => (await depth(MESSAGE_PERSIST_DLQ)) === 3, 10_000, 'three in the DLQ');
 
     const ch = await publisher.conn.createChannel();
     const reasons: string[] = [];
@@ -134,6 +143,6 @@ describe('persist consumer', () => {
     expect(reasons[2]).toMatch(/not a Message: roomId/);
     expect(await metricValue(service.svc, 'persist_dead_lettered_total', 'reason="invalid_json"')).toBe(1);
     expect(await metricValue(service.svc, 'persist_dead_lettered_total', 'reason="invalid_schema"')).toBe(2);
-    expect(await queueDepth(MESSAGE_PERSIST_QUEUE)).toBe(0);
+    expect(await depth(MESSAGE_PERSIST_QUEUE)).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Message } from '@chat/contracts';
 import { tcpReachable, useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
@@ -11,6 +12,8 @@ import {
   makeMessage,
   metricValue,
   ObservedStore,
+  persistThroughQueue,
+  seqsOf,
   startService,
   tokenFor,
   userId,
@@ -29,7 +32,20 @@ const token = tokenFor(userId());
 
 async function startRedis(): Promise<void> {
   // AOF fsynced on every write: the cached pages survive the kill, as with a persistent Redis.
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+  ];
   redisProc = spawn('redis-server', args, { stdio: 'ignore' });
   await waitFor(() => tcpReachable(`redis://127.0.0.1:${port}`, 200), 10_000, 'private redis-server');
 }
@@ -61,28 +77,21 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const seqs = (body: { messages: { seq: number }[] }) => body.messages.map((m) => m.seq);
-
-async function persist(message: ReturnType<typeof makeMessage>): Promise<void> {
-  const before = await metricValue(service.svc, 'persist_messages_stored_total');
-  publisher.publish(message);
-  await publisher.confirmed();
-  await waitFor(async () => (await metricValue(service.svc, 'persist_messages_stored_total')) === before + 1, 10_000, 'stored');
-}
+const persist = (message: Message) => persistThroughQueue(service, publisher, message);
 
 it('serves history from MongoDB while Redis is down, and caches again once it is back', async () => {
   const roomId = 'redis-down';
   await persist(makeMessage({ roomId, seq: 1 }));
   await getHistory(service.url, roomId, {}, token);
   const reads = store.reads;
-  expect(seqs((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1]);
+  expect(seqsOf((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1]);
   expect(store.reads).toBe(reads); // cached
 
   await killRedis();
   const started = Date.now();
   const down = await getHistory(service.url, roomId, {}, token);
   expect(down.status).toBe(200);
-  expect(seqs(down.body)).toEqual([1]);
+  expect(seqsOf(down.body)).toEqual([1]);
   expect(Date.now() - started).toBeLessThan(1000); // fails fast, no waiting on Redis
   expect(store.reads).toBe(reads + 1);
   expect(await metricValue(service.svc, 'history_cache_fallbacks_total')).toBeGreaterThanOrEqual(1);
@@ -90,7 +99,7 @@ it('serves history from MongoDB while Redis is down, and caches again once it is
 
   // Writes go on; their invalidation waits for Redis, reads see them from MongoDB meanwhile.
   await persist(makeMessage({ roomId, seq: 2 }));
-  expect(seqs((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1, 2]);
+  expect(seqsOf((await getHistory(service.url, roomId, {}, token)).body)).toEqual([1, 2]);
 
   // Redis comes back with the page cached before seq 2; the invalidation held back meanwhile
   // is applied on reconnect, so the old page is not served.
@@ -100,7 +109,7 @@ it('serves history from MongoDB while Redis is down, and caches again once it is
   const answers: number[][] = [];
   await waitFor(
     async () => {
-      answers.push(seqs((await getHistory(service.url, roomId, {}, token)).body));
+      answers.push(seqsOf((await getHistory(service.url, roomId, {}, token)).body));
       return (await metricValue(service.svc, 'history_cache_hits_total')) > hitsBefore;
     },
     5000,
