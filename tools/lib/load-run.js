@@ -33,6 +33,7 @@ export class LoadRun {
     this.stopRequested = false;
     this.schedule = null;
     this.persistence = { skipped: true };
+    this.phases = {};
     this.counts = { connected: 0, failed: 0, disconnects: 0, reconnects: 0, resends: 0, resyncFetched: 0 };
     this.failureReasons = {};
     this.connectHist = newHistogram();
@@ -198,7 +199,8 @@ export class LoadRun {
     this.emitSend(this.sockets[i], k);
   }
 
-  async sendPhase() {
+  /** `onSent` is called when the last message has been sent (the waits begin). */
+  async sendPhase(onSent) {
     const { opts, tracker } = this;
     const rampMs = opts.ramp * 1000;
     const t0 = now();
@@ -217,6 +219,7 @@ export class LoadRun {
     });
     await this.schedule.done;
     clearTimeout(steadyTimer);
+    onSent();
     const sendEnd = now();
     this.sendSeconds = (sendEnd - t0) / 1000;
     const steadySeconds = Math.max(0.001, (sendEnd - t0 - rampMs) / 1000);
@@ -332,6 +335,7 @@ export class LoadRun {
       startedAt: new Date(Date.now() - (now() - this.startedAt)).toISOString(),
       options: { ...opts, password: undefined },
       target: { http: opts.url, sockets: this.socketUrls },
+      phases: this.phases,
       accounts: this.accounts,
       connections: c,
       client: {
@@ -377,17 +381,23 @@ export class LoadRun {
     const { opts } = this;
     this.loopDelay.enable();
     const ticker = setInterval(() => this.progress(), opts.progressInterval * 1000);
+    // Wall-clock times (epoch ms) of each phase, to line the run up with server-side data.
+    const mark = (phase) => (this.phases[phase] = Date.now());
     try {
+      mark('accounts');
       await this.setupAccounts();
+      mark('connect');
       await this.connectAll();
+      mark(this.mode === 'idle' ? 'hold' : 'send');
       if (this.mode === 'idle') {
         await this.waitFor(() => false, opts.duration * 1000, 100);
       } else if (this.senders.length === 0) {
         process.stderr.write('socket_test: no client connected and joined; nothing to send\n');
       } else {
-        await this.sendPhase();
+        await this.sendPhase(() => mark('drain'));
       }
     } finally {
+      mark('close');
       clearInterval(ticker);
       this.closeAll();
       if (process.stderr.isTTY) process.stderr.write('\n');

@@ -1,0 +1,672 @@
+#!/usr/bin/env node
+// `npm run bench`: the standard performance set of issue 6 on the local stack, written to
+// bench/results/<date>.json and bench/results/<date>.md.
+//
+//   node bench/run.mjs [--quick] [--only a,b,c,sweep,d,e,confirm]
+//
+// Needs built services (`npm run build`) and Redis, RabbitMQ (with management API) and MongoDB
+// (REDIS_URL, AMQP_URL, MONGO_URL, RABBITMQ_MANAGEMENT_URL; defaults are the local ones). Every
+// stack runs in its own vhost / key prefix / database, removed afterwards. --quick runs the same
+// scenarios at small sizes (at most 100 sockets and 200 msg/s) as a smoke test.
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import autocannon from 'autocannon';
+import { MongoClient } from 'mongodb';
+import { measureConfirmLatency } from '../tools/lib/bench/confirm-latency.js';
+import { summarizeCpuProfile } from '../tools/lib/bench/cpu-profile.js';
+import { metricValue, removeStackData, startStack } from '../tools/lib/bench/stack.js';
+import { registerOrLogin } from '../tools/lib/http.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SCRIPT = join(ROOT, 'tools', 'socket_test.js');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (msg) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+// ---- options ----
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const onlyArg = argv.find((a) => a.startsWith('--only'));
+const only = onlyArg
+  ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1]).split(',')
+  : null;
+const ALL = ['confirm', 'a', 'b', 'sweep', 'c', 'd', 'e'];
+if (argv.includes('--help') || (only && only.some((s) => !ALL.includes(s)))) {
+  process.stderr.write(`Usage: node bench/run.mjs [--quick] [--only ${ALL.join(',')}]\n`);
+  process.exit(argv.includes('--help') ? 0 : 2);
+}
+const want = (s) => !only || only.includes(s);
+
+/** Sizes: the issue's standard set, or a smoke-test set within 100 sockets / 200 msg/s. */
+const P = quick
+  ? {
+      accounts: 10,
+      a: { users: 100, duration: 3 },
+      b: { users: 60, rooms: 6, rate: 100, duration: 8, ramp: 1 },
+      sweep: { users: 60, rooms: 6, rates: [150, 200], duration: 4, ramp: 1 },
+      d: { backlog: 2000 },
+      e: { seconds: 3, connections: 4 },
+      confirm: { count: 200, pacedRate: 100 },
+    }
+  : {
+      accounts: 100,
+      a: { users: 10_000, duration: 15 },
+      b: { users: 1000, rooms: 50, rate: 500, duration: 60, ramp: 5 },
+      sweep: { users: 1000, rooms: 50, rates: [1000, 2000, 3000], duration: 20, ramp: 3 },
+      d: { backlog: 20_000 },
+      e: { seconds: 10, connections: 20 },
+      confirm: { count: 2000, pacedRate: 500 },
+    };
+
+const TARGETS = {
+  aRssMb: 450,
+  aConnectPerSec: 1000,
+  bP99Ms: 30,
+  sweepP99Ms: 100,
+  sweepRate: 2000,
+  eCachedPerSec: 2000,
+  eCachedP99Ms: 20,
+};
+
+const infra = {
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
+  rabbitManagementUrl: process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672',
+};
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+const RESULTS = join(ROOT, 'bench', 'results');
+const WORK = join(os.tmpdir(), `chat-bench-${stamp}`);
+const PROFILES = join(WORK, 'profiles');
+mkdirSync(RESULTS, { recursive: true });
+mkdirSync(PROFILES, { recursive: true });
+
+/**
+ * Service settings for load from one machine: per-IP and per-user limits raised (all clients
+ * share one IP; 100 accounts send 500+ msg/s), bcrypt at the production minimum. Everything
+ * else is the services' defaults.
+ */
+const SERVICE_ENV = {
+  BCRYPT_COST: '10',
+  REGISTER_MAX_PER_IP: '1000000',
+  LOGIN_MAX_FAILURES_PER_IP: '1000000',
+  SEND_RATE_LIMIT_PER_MIN: '100000',
+  ALLOWED_ORIGINS: 'http://localhost:3000',
+};
+
+let stackSeq = 0;
+async function withStack(label, opts, fn) {
+  const id = `bench_${stamp.replace(/-/g, '').slice(2)}_${++stackSeq}_${randomBytes(2).toString('hex')}`;
+  const logDir = join(WORK, `${stackSeq}-${label}`);
+  mkdirSync(logDir, { recursive: true });
+  log(`starting stack "${label}" (${opts.chatNodes ?? 1} chat node(s)), logs in ${logDir}`);
+  let stack;
+  try {
+    stack = await startStack({ root: ROOT, infra, env: SERVICE_ENV, logDir, id, ...opts });
+    return await fn(stack);
+  } finally {
+    await stack?.stop();
+    await removeStackData({ id, infra }).catch((err) => log(`cleanup of ${id} failed: ${err.message}`));
+  }
+}
+
+/** Run tools/socket_test.js; resolves with its exit code, JSON report and the command line. */
+async function socketTest(name, args) {
+  const json = join(WORK, `${name}.json`);
+  const shown = [...args, '--progress-interval', '5', '--connect-concurrency', '200'];
+  const full = [...shown, '--json', json];
+  const command = `node tools/socket_test.js ${shown.join(' ')}`;
+  log(`${name}: ${command}`);
+  const child = spawn(process.execPath, [SCRIPT, ...full], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => process.stderr.write(`  ${name} | ${d}`));
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  process.stderr.write(stdout.replace(/^/gm, `  ${name} | `) + '\n');
+  let report = null;
+  try {
+    report = JSON.parse(readFileSync(json, 'utf8'));
+  } catch {
+    log(`${name}: no JSON report (exit ${code})`);
+  }
+  return { code, report, command };
+}
+
+/** Sample each process's RSS every second while `during` runs; CPU seconds used over it. */
+async function sampled(procs, during) {
+  const peak = new Map(procs.map((p) => [p.name, 0]));
+  const cpu0 = new Map(procs.map((p) => [p.name, p.cpu()]));
+  const t0 = performance.now();
+  const timer = setInterval(() => {
+    for (const p of procs) peak.set(p.name, Math.max(peak.get(p.name), p.memory() ?? 0));
+  }, 1000);
+  try {
+    const result = await during();
+    const seconds = (performance.now() - t0) / 1000;
+    const servers = Object.fromEntries(
+      procs.map((p) => [
+        p.name,
+        {
+          peakRssMb: mb(peak.get(p.name)),
+          cpuSeconds: round(p.cpu() - cpu0.get(p.name), 1),
+          cpuPct: round((100 * (p.cpu() - cpu0.get(p.name))) / seconds, 0),
+        },
+      ]),
+    );
+    return { result, servers };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const monotonicOffsetUs = Number(process.hrtime.bigint() / 1000n) - Date.now() * 1000;
+const epochToMonotonicUs = (epochMs) => epochMs * 1000 + monotonicOffsetUs;
+const mb = (bytes) => (bytes === null || bytes === undefined ? null : round(bytes / 1048576, 1));
+const round = (x, d = 1) =>
+  x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
+
+/** Mean publisher-confirm wait (ms) from chat-service's histogram, since the last reading. */
+async function confirmMeanMs(node, since) {
+  const sum = await metricValue(node.url, 'chat_publish_confirm_seconds_sum');
+  const count = await metricValue(node.url, 'chat_publish_confirm_seconds_count');
+  const now = { sum: sum ?? 0, count: count ?? 0 };
+  const d = since ? { sum: now.sum - since.sum, count: now.count - since.count } : now;
+  return { reading: now, meanMs: d.count > 0 ? round((1000 * d.sum) / d.count, 2) : null };
+}
+
+function loadArgs(url, p, extra = []) {
+  return [
+    ...['--url', url, '--users', String(p.users), '--accounts', String(P.accounts), '--rooms', String(p.rooms)],
+    ...[
+      '--rate',
+      String(p.rate),
+      '--duration',
+      String(p.duration),
+      '--ramp',
+      String(p.ramp),
+      '--persist-timeout',
+      '120',
+    ],
+    ...extra,
+  ];
+}
+
+/** The figures of one load run that go into the tables. */
+function loadFigures(r) {
+  if (!r.report) return { exitCode: r.code, command: r.command, error: 'no report' };
+  const { messages: m, deliveries: d, persistence: p, connections: c } = r.report;
+  return {
+    command: r.command,
+    exitCode: r.code,
+    connected: c.connected,
+    connectFailures: c.failed,
+    sent: m.sent,
+    sendRatePerSec: round(m.sendRatePerSec, 0),
+    acked: m.acked,
+    ackErrors: m.errorsByCode,
+    ackMs: m.ackMs,
+    deliveryMs: d.latencyMs,
+    deliveriesPerSec: round(d.perSec, 0),
+    expected: d.expected,
+    received: d.received,
+    lost: d.lost,
+    duplicates: d.duplicates,
+    outOfOrder: d.outOfOrder,
+    persisted: p.persisted,
+    persistMissing: p.missing,
+    persistDuplicated: p.duplicated,
+    persistCompleteAfterMs: round(p.completeAfterMs, 0),
+    clientCpuSeconds: round(r.report.client.cpuSeconds, 1),
+    clientLoopDelayP99Ms: round(r.report.client.eventLoopDelayP99Ms, 1),
+    verdict: r.report.verdict,
+    phases: r.report.phases,
+  };
+}
+
+const results = {
+  tool: 'bench/run.mjs',
+  startedAt: new Date().toISOString(),
+  quick,
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: round(os.totalmem() / 1073741824, 1),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+    mongo: 'FerretDB v1.24 (SQLite backend) standing in for MongoDB',
+  },
+  serviceEnv: SERVICE_ENV,
+  parameters: P,
+  targets: TARGETS,
+  scenarios: {},
+};
+
+async function scenarioConfirm() {
+  const admin = new (await import('../tools/lib/bench/stack.js')).RabbitAdmin(infra.rabbitManagementUrl);
+  const vhost = `bench_confirm_${randomBytes(3).toString('hex')}`;
+  await admin.createVhost(vhost);
+  const u = new URL(infra.amqpUrl);
+  u.pathname = `/${vhost}`;
+  const out = [];
+  try {
+    for (const noDelay of [true, false]) {
+      for (const ratePerSec of [undefined, P.confirm.pacedRate]) {
+        const r = await measureConfirmLatency({ amqpUrl: u.toString(), noDelay, count: P.confirm.count, ratePerSec });
+        log(`confirm noDelay=${noDelay} ${r.mode}: p50 ${r.p50} ms, p99 ${r.p99} ms`);
+        out.push(r);
+      }
+    }
+  } finally {
+    await admin.deleteVhost(vhost).catch(() => undefined);
+  }
+  results.scenarios.confirm = out;
+}
+
+async function scenarioA() {
+  await withStack('a-capacity', { chatNodes: 1 }, async (stack) => {
+    const node = stack.chat[0];
+    await sleep(2000);
+    const before = { rss: node.memory(), heap: await node.heapUsed() };
+    let atPeak = null;
+    let stopWatch = false;
+    const watch = (async () => {
+      // Sample once every client is connected (the script then holds for --duration).
+      for (;;) {
+        const n = await metricValue(node.url, 'chat_connected_sockets').catch(() => null);
+        if (n !== null && n >= P.a.users) {
+          await sleep(2000);
+          atPeak = {
+            sockets: await metricValue(node.url, 'chat_connected_sockets'),
+            rss: node.memory(),
+            heap: await node.heapUsed(),
+          };
+          return;
+        }
+        if (stopWatch) return;
+        await sleep(250);
+      }
+    })();
+    const run = await socketTest('a-capacity', [
+      ...['--url', stack.url, '--chat-urls', node.url, '--users', String(P.a.users), '--accounts', String(P.accounts)],
+      ...['--idle', '--duration', String(P.a.duration), '--connect-timeout', '30', '--max-connect-failures', '0'],
+    ]);
+    stopWatch = true;
+    await watch;
+    const c = run.report?.connections;
+    results.scenarios.a = {
+      command: run.command,
+      exitCode: run.code,
+      connected: c?.connected,
+      connectFailures: c?.failed,
+      failureReasons: c?.failureReasons,
+      connectPerSec: round(c?.ratePerSec, 0),
+      connectMs: c?.connectMs,
+      rssBeforeMb: mb(before.rss),
+      heapBeforeMb: mb(before.heap),
+      rssAtPeakMb: mb(atPeak?.rss),
+      heapAtPeakMb: mb(atPeak?.heap),
+      socketsAtPeak: atPeak?.sockets ?? null,
+      rssPerConnectionKb: atPeak ? round((atPeak.rss - before.rss) / 1024 / P.a.users, 1) : null,
+      heapPerConnectionKb: atPeak ? round((atPeak.heap - before.heap) / 1024 / P.a.users, 1) : null,
+      clientRssMb: mb(run.report?.client.rssBytes),
+    };
+  });
+}
+
+async function scenarioB() {
+  // One node, straight to it; chat-service profiled (written when it stops).
+  const profDir = join(PROFILES, 'b');
+  mkdirSync(profDir, { recursive: true });
+  await withStack(
+    'b-one-node',
+    { chatNodes: 1, chatNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] },
+    async (stack) => {
+      const node = stack.chat[0];
+      const c0 = await confirmMeanMs(node);
+      const { result: run, servers } = await sampled(stack.procs, () =>
+        socketTest('b-one-node', loadArgs(stack.url, P.b, ['--chat-urls', node.url])),
+      );
+      results.scenarios.b = {
+        ...loadFigures(run),
+        servers,
+        chatConfirmMeanMs: (await confirmMeanMs(node, c0.reading)).meanMs,
+      };
+    },
+  );
+  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+  const phases = results.scenarios.b?.phases;
+  if (file) {
+    const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8'));
+    // Only the send phase: the profile clock is CLOCK_MONOTONIC µs, the phases are epoch ms.
+    const window = phases?.send
+      ? { fromUs: epochToMonotonicUs(phases.send), toUs: epochToMonotonicUs(phases.drain ?? phases.close) }
+      : {};
+    results.scenarios.bProfile = {
+      file: join(profDir, file),
+      window: phases?.send ? 'send phase' : 'whole process',
+      ...summarizeCpuProfile(profile, { top: 20, ...window }),
+    };
+  } else {
+    results.scenarios.bProfile = { error: 'no .cpuprofile written' };
+  }
+}
+
+async function scenarioSweep() {
+  await withStack('sweep-one-node', { chatNodes: 1 }, async (stack) => {
+    const node = stack.chat[0];
+    const rows = [];
+    for (const rate of P.sweep.rates) {
+      const c0 = await confirmMeanMs(node);
+      const { result: run, servers } = await sampled(stack.procs, () =>
+        socketTest(`sweep-${rate}`, loadArgs(stack.url, { ...P.sweep, rate }, ['--chat-urls', node.url])),
+      );
+      rows.push({
+        rate,
+        ...loadFigures(run),
+        servers,
+        chatConfirmMeanMs: (await confirmMeanMs(node, c0.reading)).meanMs,
+      });
+    }
+    const under = rows.filter((r) => r.deliveryMs && r.deliveryMs.p99 < TARGETS.sweepP99Ms && r.lost === 0);
+    results.scenarios.sweep = {
+      rows,
+      highestRateUnderP99Target: under.length ? Math.max(...under.map((r) => r.rate)) : null,
+    };
+  });
+}
+
+async function scenarioC() {
+  await withStack('c-two-nodes', { chatNodes: 2 }, async (stack) => {
+    if (want('c')) {
+      const c0 = await Promise.all(stack.chat.map((n) => confirmMeanMs(n)));
+      const { result: run, servers } = await sampled(stack.procs, () =>
+        socketTest('c-two-nodes', loadArgs(stack.url, P.b)),
+      );
+      const means = await Promise.all(stack.chat.map((n, i) => confirmMeanMs(n, c0[i].reading)));
+      results.scenarios.c = { ...loadFigures(run), servers, chatConfirmMeanMs: means.map((m) => m.meanMs) };
+    }
+    if (want('d')) await scenarioD(stack);
+    if (want('e')) await scenarioE(stack);
+  });
+}
+
+/**
+ * Persistence backlog: message-service stopped, `backlog` messages published to the exchange
+ * (as chat-service would), message-service started; time until MongoDB holds them all.
+ */
+async function scenarioD(stack) {
+  const n = P.d.backlog;
+  const roomId = 'bench-backlog';
+  await stack.message.stop();
+  const conn = await amqp.connect(stack.amqpUrl, { noDelay: true });
+  const ch = await conn.createConfirmChannel();
+  const senderId = randomBytes(12).toString('hex');
+  const t0 = performance.now();
+  for (let seq = 1; seq <= n; seq++) {
+    const message = {
+      id: randomUUID(),
+      roomId,
+      seq,
+      senderId,
+      senderName: 'bench',
+      text: `backlog message ${seq} `.padEnd(64, 'x'),
+      clientMsgId: `backlog-${seq}`,
+      createdAt: new Date().toISOString(),
+    };
+    // chat_exchange, routing key messages.<roomId> (packages/contracts/src/queue.ts).
+    ch.publish('chat_exchange', `messages.${roomId}`, Buffer.from(JSON.stringify(message)), {
+      persistent: true,
+      contentType: 'application/json',
+    });
+    if (seq % 1000 === 0) await ch.waitForConfirms();
+  }
+  await ch.waitForConfirms();
+  const publishSeconds = (performance.now() - t0) / 1000;
+  await conn.close();
+  log(`d: ${n} messages queued in ${round(publishSeconds, 1)} s; starting message-service`);
+  const mongo = new MongoClient(infra.mongoUrl);
+  await mongo.connect();
+  const coll = mongo.db(stack.id).collection('messages');
+  try {
+    const tStart = performance.now();
+    const proc = await stack.restartMessageService();
+    const tReady = performance.now();
+    let stored = 0;
+    const deadline = tReady + 600_000;
+    const { servers } = await sampled([proc], async () => {
+      while (performance.now() < deadline) {
+        stored = await coll.countDocuments({ roomId });
+        if (stored >= n) break;
+        await sleep(100);
+      }
+    });
+    const drainSeconds = (performance.now() - tReady) / 1000;
+    results.scenarios.d = {
+      backlog: n,
+      publishPerSec: round(n / publishSeconds, 0),
+      stored,
+      startupSeconds: round((tReady - tStart) / 1000, 2),
+      drainSeconds: round(drainSeconds, 2),
+      drainPerSec: round(stored / drainSeconds, 0),
+      servers,
+    };
+    log(`d: ${stored}/${n} stored ${round(drainSeconds, 1)} s after message-service was ready`);
+  } finally {
+    await mongo.close();
+  }
+}
+
+/** History through the gateway: one page asked again and again (cached), and pages at random cursors (misses). */
+async function scenarioE(stack) {
+  const roomId = 'bench-backlog';
+  const { token } = await registerOrLogin(stack.url, 'benchreader', 'bench-reader-password');
+  const headers = { authorization: `Bearer ${token}` };
+  const path = `/messages/history/${roomId}?limit=50`;
+  const hi = Math.max(100, results.scenarios.d?.stored ?? 100);
+  const cannon = (title, requests) =>
+    autocannon({ url: stack.url, connections: P.e.connections, duration: P.e.seconds, headers, requests, title });
+  const figures = (r) => ({
+    requestsPerSec: round(r.requests.average, 0),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    maxMs: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+  });
+  await fetch(`${stack.url}${path}`, { headers }); // warm the cache
+  const cached = await cannon('cached', [{ method: 'GET', path }]);
+  const uncached = await cannon('uncached', [
+    {
+      method: 'GET',
+      setupRequest: (req) => ({
+        ...req,
+        path: `/messages/history/${roomId}?limit=50&before=${51 + Math.floor(Math.random() * (hi - 51))}`,
+      }),
+    },
+  ]);
+  results.scenarios.e = {
+    command: `autocannon -c ${P.e.connections} -d ${P.e.seconds} -H "authorization: Bearer <token>" ${stack.url}${path}`,
+    cached: figures(cached),
+    uncachedRandomCursor: figures(uncached),
+  };
+  log(
+    `e: cached ${results.scenarios.e.cached.requestsPerSec}/s p99 ${cached.latency.p99} ms; uncached ${results.scenarios.e.uncachedRandomCursor.requestsPerSec}/s p99 ${uncached.latency.p99} ms`,
+  );
+}
+
+// ---- report ----
+const f = (x, d = 1) => (x === null || x === undefined ? '–' : typeof x === 'number' ? x.toFixed(d) : String(x));
+const mark = (ok) => (ok === null ? '' : ok ? ' ✅' : ' ❌');
+
+function markdown() {
+  const s = results.scenarios;
+  const m = results.machine;
+  const lines = [
+    `# Benchmark ${results.startedAt}${quick ? ' (quick smoke sizes — not the standard set)' : ''}`,
+    '',
+    `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, ${m.platform}. ${m.mongo}.`,
+    'Load generator, services, Redis, RabbitMQ and FerretDB all share these cores. Reproduce: `npm run build && npm run bench`.',
+    `Service settings beyond defaults: ${Object.entries(SERVICE_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}. Clients log in as ${P.accounts} accounts.`,
+    '',
+    '| scenario | figure | target | measured |',
+    '|---|---|---|---|',
+  ];
+  const row = (sc, fig, target, measured, ok = null) =>
+    lines.push(`| ${sc} | ${fig} | ${target} | ${measured}${mark(ok)} |`);
+  if (s.a) {
+    row(
+      '(a) idle connections, one node',
+      `RSS at ${s.a.socketsAtPeak ?? '?'} sockets (from ${f(s.a.rssBeforeMb)} MB idle)`,
+      `< ${TARGETS.aRssMb} MB`,
+      `${f(s.a.rssAtPeakMb)} MB`,
+      s.a.rssAtPeakMb === null ? null : s.a.rssAtPeakMb < TARGETS.aRssMb,
+    );
+    row('', 'RSS / heap per connection', '', `${f(s.a.rssPerConnectionKb)} KB / ${f(s.a.heapPerConnectionKb)} KB`);
+    row(
+      '',
+      'connect rate (token checked)',
+      `≥ ${TARGETS.aConnectPerSec}/s`,
+      `${f(s.a.connectPerSec, 0)}/s, ${s.a.connectFailures} failed`,
+      s.a.connectPerSec === null ? null : s.a.connectPerSec >= TARGETS.aConnectPerSec,
+    );
+  }
+  const loadRows = (label, r, p99Target) => {
+    if (!r) return;
+    if (r.error) return row(label, 'run', '', `failed: ${r.error} (exit ${r.exitCode})`, false);
+    row(
+      label,
+      'delivery latency p50 / p90 / p99 / p99.9 / max',
+      p99Target ? `p99 < ${p99Target} ms` : '',
+      `${f(r.deliveryMs.p50)} / ${f(r.deliveryMs.p90)} / ${f(r.deliveryMs.p99)} / ${f(r.deliveryMs.p999)} / ${f(r.deliveryMs.max)} ms`,
+      p99Target ? r.deliveryMs.p99 < p99Target : null,
+    );
+    row(
+      '',
+      'ack latency p50 / p99',
+      '',
+      `${f(r.ackMs.p50)} / ${f(r.ackMs.p99)} ms (confirm wait mean ${Array.isArray(r.chatConfirmMeanMs) ? r.chatConfirmMeanMs.map((x) => f(x, 2)).join(', ') : f(r.chatConfirmMeanMs, 2)} ms)`,
+    );
+    row(
+      '',
+      'sent / acked, deliveries/s',
+      '',
+      `${r.sent} / ${r.acked} at ${f(r.sendRatePerSec, 0)} msg/s, ${f(r.deliveriesPerSec, 0)} deliveries/s`,
+    );
+    row(
+      '',
+      'lost / duplicated (live; history)',
+      '0 / 0',
+      `${r.lost} / ${r.duplicates}; ${r.persistMissing} / ${r.persistDuplicated}`,
+      r.lost === 0 && r.duplicates === 0 && r.persistMissing === 0 && r.persistDuplicated === 0,
+    );
+    row('', 'all persisted after last ack', '', `${f(r.persistCompleteAfterMs, 0)} ms`);
+    const cpu = Object.entries(r.servers ?? {})
+      .map(([n, v]) => `${n} ${v.cpuPct}%`)
+      .join(', ');
+    row(
+      '',
+      'server CPU (100% = one core); client',
+      '',
+      `${cpu}; client ${f(r.clientCpuSeconds)} CPU s, loop delay p99 ${f(r.clientLoopDelayP99Ms)} ms`,
+    );
+  };
+  loadRows(
+    `(b) ${P.b.users} clients, ${P.b.rooms} rooms, ${P.b.rate} msg/s, ${P.b.duration} s, one node`,
+    s.b,
+    TARGETS.bP99Ms,
+  );
+  loadRows(`(c) same, two nodes behind the gateway`, s.c, null);
+  if (s.sweep) {
+    for (const r of s.sweep.rows) loadRows(`rate sweep: ${r.rate} msg/s, one node`, r, TARGETS.sweepP99Ms);
+    row(
+      'rate sweep',
+      'highest rate with p99 < 100 ms, 0 lost',
+      `≥ ${TARGETS.sweepRate} msg/s`,
+      `${f(s.sweep.highestRateUnderP99Target, 0)} msg/s`,
+      s.sweep.highestRateUnderP99Target === null ? false : s.sweep.highestRateUnderP99Target >= TARGETS.sweepRate,
+    );
+  }
+  if (s.d)
+    row(
+      '(d) persistence backlog',
+      `drain of ${s.d.backlog} queued messages into MongoDB`,
+      '',
+      `${f(s.d.drainPerSec, 0)} msg/s (${f(s.d.drainSeconds, 1)} s; ${s.d.stored} stored)`,
+    );
+  if (s.e) {
+    row(
+      '(e) history via gateway, cached',
+      'requests/s, p99',
+      `≥ ${TARGETS.eCachedPerSec}/s, p99 < ${TARGETS.eCachedP99Ms} ms`,
+      `${f(s.e.cached.requestsPerSec, 0)}/s, p99 ${s.e.cached.p99Ms} ms (non-2xx ${s.e.cached.non2xx})`,
+      s.e.cached.requestsPerSec >= TARGETS.eCachedPerSec && s.e.cached.p99Ms < TARGETS.eCachedP99Ms,
+    );
+    row(
+      '(e) history via gateway, uncached',
+      'requests/s, p99 (random before= cursors)',
+      '',
+      `${f(s.e.uncachedRandomCursor.requestsPerSec, 0)}/s, p99 ${s.e.uncachedRandomCursor.p99Ms} ms (non-2xx ${s.e.uncachedRandomCursor.non2xx})`,
+    );
+  }
+  if (s.confirm) {
+    for (const c of s.confirm)
+      row(
+        'RabbitMQ confirm (quorum, persistent)',
+        `noDelay ${c.noDelay}, ${c.mode}`,
+        '',
+        `p50 ${f(c.p50, 2)} / p99 ${f(c.p99, 2)} ms`,
+      );
+  }
+  if (s.bProfile?.areas) {
+    lines.push(
+      '',
+      `## chat-service CPU profile under (b), ${s.bProfile.window}: ${f(s.bProfile.busySeconds)} s busy of ${f(s.bProfile.wallSeconds)} s`,
+      '',
+      '| area | self ms | % of busy |',
+      '|---|---|---|',
+    );
+    for (const a of s.bProfile.areas) lines.push(`| ${a.name} | ${a.ms} | ${a.pct} |`);
+    lines.push('', '| function | self ms | % of busy |', '|---|---|---|');
+    for (const fn of s.bProfile.functions) lines.push(`| \`${fn.name}\` | ${fn.ms} | ${fn.pct} |`);
+  }
+  lines.push('', '## Commands', '');
+  for (const [k, v] of Object.entries(s)) {
+    if (v?.command) lines.push(`- (${k}) \`${v.command}\``);
+    for (const r of v?.rows ?? []) lines.push(`- (sweep ${r.rate}) \`${r.command}\``);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function save() {
+  results.finishedAt = new Date().toISOString();
+  const base = join(RESULTS, `${stamp}${quick ? '-quick' : ''}`);
+  writeFileSync(`${base}.json`, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(`${base}.md`, markdown());
+  log(`wrote ${base}.json and ${base}.md`);
+}
+
+const steps = { confirm: scenarioConfirm, a: scenarioA, b: scenarioB, sweep: scenarioSweep, c: scenarioC };
+let failed = false;
+for (const [name, fn] of Object.entries(steps)) {
+  // d and e run on the two-node stack of c; asking for them alone still starts that stack.
+  const needed = name === 'c' ? want('c') || want('d') || want('e') : want(name);
+  if (!needed) continue;
+  try {
+    await fn();
+  } catch (err) {
+    failed = true;
+    results.scenarios[`${name}Error`] = String(err.stack ?? err);
+    log(`${name} failed: ${err.stack ?? err}`);
+  }
+  save();
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,239 @@
+// The local stack as separate processes for bench/run.mjs: each service from its built
+// dist/main.js on a free port, over a private RabbitMQ vhost, Redis key prefix and MongoDB
+// database (removed afterwards), so a benchmark never touches anyone else's data.
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, openSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The RabbitMQ management API (credentials in the URL), as much as the bench needs. */
+export class RabbitAdmin {
+  constructor(managementUrl) {
+    const u = new URL(managementUrl);
+    this.auth =
+      'Basic ' + Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+    this.user = decodeURIComponent(u.username);
+    u.username = '';
+    u.password = '';
+    this.base = u.toString().replace(/\/$/, '');
+  }
+
+  async request(method, path, body) {
+    const res = await fetch(`${this.base}/api${path}`, {
+      method,
+      headers: { authorization: this.auth, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok && !(method === 'DELETE' && res.status === 404))
+      throw new Error(`rabbitmq ${method} ${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  async createVhost(vhost) {
+    await this.request('PUT', `/vhosts/${encodeURIComponent(vhost)}`, {});
+    const all = { configure: '.*', write: '.*', read: '.*' };
+    await this.request('PUT', `/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(this.user)}`, all);
+  }
+
+  deleteVhost(vhost) {
+    return this.request('DELETE', `/vhosts/${encodeURIComponent(vhost)}`);
+  }
+
+  /** Ready + unacked messages of a queue (the management API refreshes every few seconds). */
+  async queueDepth(vhost, queue) {
+    const q = await this.request('GET', `/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}`);
+    return q.messages ?? 0;
+  }
+}
+
+/** Resident set size of a process in bytes, from /proc (Linux). */
+export function rssBytes(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : null;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux). */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** One sample of a Prometheus gauge from a service's /metrics (default Node metrics). */
+export async function metricValue(baseUrl, name) {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name + '{') || l.startsWith(name + ' '));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
+}
+
+export class ServiceProcess {
+  constructor(name, child, url) {
+    this.name = name;
+    this.child = child;
+    this.pid = child.pid;
+    this.url = url;
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  memory() {
+    return rssBytes(this.pid);
+  }
+
+  async heapUsed() {
+    return metricValue(this.url, 'nodejs_heap_size_used_bytes');
+  }
+
+  cpu() {
+    return cpuSeconds(this.pid);
+  }
+
+  /** SIGTERM (graceful shutdown, and a --cpu-prof profile is written), SIGKILL after `graceMs`. */
+  async stop(graceMs = 15_000) {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+async function waitHealthy(proc, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null)
+      throw new Error(`${proc.name} exited with ${proc.child.exitCode} (log: ${proc.logFile})`);
+    try {
+      const res = await fetch(`${proc.url}/ready`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = err.message;
+    }
+    await sleep(200);
+  }
+  throw new Error(`${proc.name} not ready within ${timeoutMs} ms: ${last} (log: ${proc.logFile})`);
+}
+
+/**
+ * Start user-service, message-service, `chatNodes` chat-service nodes and the gateway.
+ * `infra`: {redisUrl, amqpUrl, mongoUrl, rabbitManagementUrl}. `env` adds to every service,
+ * `chatNodeArgs` are node flags for chat nodes (e.g. --cpu-prof). Returns the stack handle.
+ */
+export async function startStack({ root, infra, chatNodes = 1, env = {}, chatNodeArgs = [], logDir, id }) {
+  for (const svc of ['user-service', 'message-service', 'chat-service', 'api-gateway']) {
+    if (!existsSync(join(root, svc, 'dist', 'main.js')))
+      throw new Error(`${svc}/dist/main.js missing: run \`npm run build\` first`);
+  }
+  const rabbit = new RabbitAdmin(infra.rabbitManagementUrl);
+  await rabbit.createVhost(id);
+  const amqp = new URL(infra.amqpUrl);
+  amqp.pathname = `/${encodeURIComponent(id)}`;
+  const keys = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const ports = { gateway: await freePort(), user: await freePort(), message: await freePort(), chat: [] };
+  for (let n = 0; n < chatNodes; n++) ports.chat.push(await freePort());
+  const url = (port) => `http://127.0.0.1:${port}`;
+  const common = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    JWT_PUBLIC_KEY: keys.publicKey,
+    REDIS_URL: infra.redisUrl,
+    REDIS_KEY_PREFIX: `${id}:`,
+    AMQP_URL: amqp.toString(),
+    MONGO_URL: infra.mongoUrl,
+    MONGO_DB: id,
+    MESSAGE_SERVICE_URL: url(ports.message),
+    ...env,
+  };
+  const procs = [];
+  const launch = async (name, dir, port, extraEnv, nodeArgs = []) => {
+    const logFile = join(logDir, `${name}.log`);
+    const out = openSync(logFile, 'a');
+    const child = spawn(process.execPath, [...nodeArgs, join(root, dir, 'dist', 'main.js')], {
+      env: { ...process.env, ...common, PORT: String(port), ...extraEnv },
+      stdio: ['ignore', out, out],
+      cwd: logDir,
+    });
+    const proc = new ServiceProcess(name, child, url(port));
+    proc.logFile = logFile;
+    procs.push(proc);
+    await waitHealthy(proc, 60_000);
+    return proc;
+  };
+  const stack = {
+    id,
+    rabbit,
+    amqpUrl: amqp.toString(),
+    procs,
+    async stop() {
+      for (const p of [...procs].reverse()) await p.stop();
+    },
+  };
+  try {
+    stack.user = await launch('user-service', 'user-service', ports.user, { JWT_PRIVATE_KEY: keys.privateKey });
+    stack.message = await launch('message-service', 'message-service', ports.message, {});
+    stack.chat = [];
+    for (let n = 0; n < chatNodes; n++) {
+      stack.chat.push(await launch(`chat-service-${n + 1}`, 'chat-service', ports.chat[n], {}, chatNodeArgs));
+    }
+    stack.gateway = await launch('api-gateway', 'api-gateway', ports.gateway, {
+      USER_SERVICE_URL: stack.user.url,
+      CHAT_SERVICE_URLS: stack.chat.map((c) => c.url).join(','),
+    });
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  stack.url = stack.gateway.url;
+  /** Restart message-service (after `stop()` on it), e.g. to drain a backlog. */
+  stack.restartMessageService = async () => {
+    procs.splice(procs.indexOf(stack.message), 1);
+    stack.message = await launch('message-service', 'message-service', ports.message, {});
+    return stack.message;
+  };
+  return stack;
+}
+
+/** Remove the vhost, the Redis keys and the MongoDB database a stack used. */
+export async function removeStackData({ id, infra }) {
+  const { Redis } = await import('ioredis');
+  const { MongoClient } = await import('mongodb');
+  await new RabbitAdmin(infra.rabbitManagementUrl).deleteVhost(id).catch(() => undefined);
+  const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  const mongo = new MongoClient(infra.mongoUrl, { serverSelectionTimeoutMS: 3000 });
+  try {
+    await mongo.connect();
+    await mongo.db(id).dropDatabase();
+  } finally {
+    await mongo.close();
+  }
+}
