@@ -64,7 +64,7 @@ export interface MessageServiceApp {
   history: CachedHistory;
   /** Ensure indexes, connect to RabbitMQ, declare the topology and consume. Resolves once consuming. */
   start(): Promise<void>;
-  /** Stop consuming gracefully (bounded by SHUTDOWN_TIMEOUT_MS) and close the AMQP connection. */
+  /** Stop consuming gracefully (bounded by half of SHUTDOWN_TIMEOUT_MS) and close the AMQP connection. */
   stop(): Promise<void>;
 }
 
@@ -138,7 +138,8 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       const current = running;
       if (!current) return;
       running = null;
-      await current.consumer.drain(config.SHUTDOWN_TIMEOUT_MS);
+      // Half the shutdown budget: with MongoDB down the drain cannot finish, and closing must still run.
+      await current.consumer.drain(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2));
       await current.amqp.close();
     },
   };

@@ -228,7 +228,11 @@ export class PersistConsumer {
    */
   private ackAll(entries: Pending[], complete: boolean): void {
     const byChannel = new Map<Channel, Pending[]>();
-    for (const p of entries) byChannel.set(p.ch, [...(byChannel.get(p.ch) ?? []), p]);
+    for (const p of entries) {
+      const list = byChannel.get(p.ch);
+      if (list) list.push(p);
+      else byChannel.set(p.ch, [p]);
+    }
     for (const [ch, list] of byChannel) {
       if (this.closedChannels.has(ch)) continue; // redelivered on the new channel; stored as a duplicate
       const last = list[list.length - 1]!.msg;
