@@ -166,6 +166,8 @@ describe('the definitions on a real broker, used by the services’ own code', (
 
   it("message-service's own topology declaration agrees with the definitions, as its user", async () => {
     const ch = await (await connectAs('message-service')).createChannel();
+    // PRECONDITION_FAILED here: the code declares an object differently from the definitions
+    // (e.g. a queue without its contracts arguments); ACCESS_REFUSED: it needs a grant they lack.
     await declareTopology(ch);
     for (const queue of [MESSAGE_PERSIST_QUEUE, MESSAGE_PERSIST_DLQ]) {
       const { consumerTag } = await ch.consume(queue, () => undefined);
