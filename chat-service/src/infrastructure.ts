@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { closeRedis, createRedis, type Logger, type Readiness } from '@chat/service-kit';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { ChatConfig } from './config.js';
 import type { HistoryClient } from './history-client.js';
 import { createHttpHistoryClient } from './history-client_http.js';
@@ -24,11 +24,13 @@ type InfraConfig = Pick<
 /** The outside connections, named `chat-service@<host>` so operators can tell who is who. */
 export function connectInfrastructure(config: InfraConfig, log: Logger, readiness: Readiness): ChatInfrastructure {
   const name = `chat-service@${os.hostname()}`;
-  const redisClient = (role: string, readinessName: string) =>
-    createRedis({ url: config.REDIS_URL, name: `${name}:${role}`, log, readiness, readinessName });
+  const redisClient = (role: string, readinessName: string, options: RedisOptions = {}) =>
+    createRedis({ url: config.REDIS_URL, name: `${name}:${role}`, log, readiness, readinessName, options });
   const redis = redisClient('cmd', 'redis');
   const adapterPub = redisClient('pub', 'redis_pub');
-  const adapterSub = redisClient('sub', 'redis_sub');
+  // The adapter subscribes before the connection is up; the INFO ready check would then fail
+  // in subscriber mode and force a reconnect.
+  const adapterSub = redisClient('sub', 'redis_sub', { enableReadyCheck: false });
   const publisher = new AmqpPublisher({
     url: config.AMQP_URL,
     name,
