@@ -143,14 +143,15 @@ describe('ChatClient', () => {
   it('pages the rest from history when the missed batch is capped', async () => {
     const pages: Record<string, HistoryResponse> = {
       '{}': { messages: [msg(1)], hasMore: false },
-      '{"after":1}': { messages: [msg(2), msg(3)], hasMore: true },
-      '{"after":3}': { messages: [msg(4)], hasMore: false },
+      '{"after":3}': { messages: [msg(4), msg(5)], hasMore: true },
+      '{"after":5}': { messages: [msg(6)], hasMore: false },
     };
     const { client, socket, history } = setup(async (_room, cursor) => pages[JSON.stringify(cursor)]!);
     socket.serverAccepts();
     await client.openRoom('general');
-    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 5 }, missed: [msg(4), msg(5)], hasMore: true });
-    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5]));
+    // The capped batch holds the oldest missed ones; the rest is paged after its last seq.
+    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 6 }, missed: [msg(2), msg(3)], hasMore: true });
+    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5, 6]));
     expect(history).toHaveBeenCalledTimes(3);
   });
 

@@ -45,7 +45,7 @@ describe('MessageRow', () => {
     const onRetry = vi.fn();
     renderRow({ text: 'try me', own: true, status: 'failed', onRetry });
     await userEvent.setup().click(screen.getByRole('button', { name: 'Retry' }));
-    expect(onRetry).toHaveBeenCalledOnce();
+    expect(onRetry).toHaveBeenCalledExactlyOnceWith('c1');
   });
 
   it('a pending own message says it is sending', () => {

@@ -77,7 +77,7 @@ const MAX_CATCH_UP_PAGES = 50;
 
 /**
  * Owns the socket and every open room's state; React reads it through `subscribe` and
- * `getSnapshot` (useSyncExternalStore). All message-list rules live in the timeline reducer.
+ * `getSnapshot`. All message-list rules live in the timeline reducer.
  */
 export class ChatClient {
   private snapshot: ChatSnapshot = { status: 'connecting', rooms: {}, announcement: undefined };
@@ -235,12 +235,13 @@ export class ChatClient {
     }
     if (sinceSeq === undefined) this.dispatch(roomId, { type: 'joined', lastSeq: ack.data.room.lastSeq });
     this.dispatch(roomId, { type: 'missedBatch', messages: ack.data.missed });
-    if (ack.data.hasMore && sinceSeq !== undefined) await this.catchUp(roomId, sinceSeq);
+    // Capped batch (oldest first): page the rest from history, after the last one it held.
+    if (ack.data.hasMore && sinceSeq !== undefined) await this.catchUp(roomId, ack.data.missed.at(-1)?.seq ?? sinceSeq);
   }
 
-  /** The missed batch was capped: page everything after `sinceSeq` from history. */
-  private async catchUp(roomId: string, sinceSeq: number): Promise<void> {
-    let after = sinceSeq;
+  /** Page everything after `from` from history (newer pages) until there is no more. */
+  private async catchUp(roomId: string, from: number): Promise<void> {
+    let after = from;
     try {
       for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
         const res = await this.deps.history(roomId, { after }, HISTORY_LIMIT_MAX);

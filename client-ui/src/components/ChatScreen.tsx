@@ -1,5 +1,5 @@
 import { dmRoomId, PUBLIC_ROOM_PATTERN, usernameSchema } from '@chat/contracts';
-import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { findUser } from '../api/auth.js';
 import { fetchHistory } from '../api/history.js';
 import { ApiError } from '../api/http.js';
@@ -26,7 +26,13 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
         onUnauthorized: onSignOut,
       }),
   );
-  const chat = useSyncExternalStore(client.subscribe, client.getSnapshot);
+  // Plain state rather than useSyncExternalStore: its updates render synchronously one by
+  // one, while these batch, so a burst of messages (a busy room, a resync) renders once.
+  const [chat, setChat] = useState(client.getSnapshot);
+  useEffect(() => {
+    setChat(client.getSnapshot());
+    return client.subscribe(() => setChat(client.getSnapshot()));
+  }, [client]);
   const [stored, setStored] = useState<StoredRooms>(() => loadRooms(me.id));
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const { rooms, activeRoomId } = stored;

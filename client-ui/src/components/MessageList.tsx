@@ -57,6 +57,17 @@ export function MessageList(props: MessageListProps) {
     previous.current = { first: firstKey, last: lastKey, height: el.scrollHeight };
   });
 
+  // Keep the newest message in view when the viewport shrinks (banner, keyboard, rotation).
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
   // A first page shorter than the viewport cannot be scrolled: fetch more until it fills.
   useEffect(() => {
     const el = scrollRef.current;
@@ -105,7 +116,7 @@ export function MessageList(props: MessageListProps) {
                 status={row.item.kind === 'message' ? 'sent' : row.item.message.status}
                 own={row.item.message.senderId === meId}
                 continued={row.continued}
-                onRetry={() => onRetry(row.item.message.clientMsgId)}
+                onRetry={onRetry}
               />
             ),
           )}

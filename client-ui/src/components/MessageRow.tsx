@@ -1,4 +1,5 @@
 import type { Message } from '@chat/contracts';
+import { memo } from 'react';
 import { formatTime } from '../format.js';
 import type { OutgoingMessage } from '../messages/timeline.js';
 import { Avatar } from './Avatar.js';
@@ -10,11 +11,14 @@ interface MessageRowProps {
   own: boolean;
   /** Same sender as the row above, moments ago: no repeated name and avatar. */
   continued: boolean;
-  onRetry?: () => void;
+  onRetry?: (clientMsgId: string) => void;
 }
 
-/** One message. Its text is a React text node: markup in it is shown, never interpreted. */
-export function MessageRow({ message, status, own, continued, onRetry }: MessageRowProps) {
+/**
+ * One message. Its text is a React text node: markup in it is shown, never interpreted.
+ * Memoised: a new message re-renders only its own row, not the whole history.
+ */
+export const MessageRow = memo(function MessageRow({ message, status, own, continued, onRetry }: MessageRowProps) {
   const classes = ['msg', own ? 'msg--own' : 'msg--other', continued && 'msg--continued', `msg--${status}`];
   return (
     <li className={classes.filter(Boolean).join(' ')} data-testid="message" data-status={status}>
@@ -39,7 +43,7 @@ export function MessageRow({ message, status, own, continued, onRetry }: Message
         {status === 'failed' && (
           <span className="msg__state msg__state--failed">
             {('error' in message && message.error) || 'Not sent.'}{' '}
-            <button type="button" className="link-button" onClick={onRetry}>
+            <button type="button" className="link-button" onClick={() => onRetry?.(message.clientMsgId)}>
               Retry
             </button>
           </span>
@@ -47,4 +51,4 @@ export function MessageRow({ message, status, own, continued, onRetry }: Message
       </div>
     </li>
   );
-}
+});

@@ -83,7 +83,9 @@ export function RoomView({ room, state, me, status, client, onOpenSidebar, onLea
                 ? room.peer
                   ? `This is the start of your conversation with ${room.peer.displayName}. Say hello!`
                   : `Welcome to #${room.id}! No messages yet — start the conversation.`
-                : `This is the beginning of ${title}.`
+                : room.peer
+                  ? `This is the beginning of your conversation with ${room.peer.displayName}.`
+                  : `This is the beginning of #${room.id}.`
             }
             timeline={state?.timeline ?? emptyTimeline}
             loading={state?.loading ?? true}

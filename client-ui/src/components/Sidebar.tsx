@@ -1,10 +1,10 @@
-import type { PublicUser } from '@chat/contracts';
+import type { Message, PublicUser } from '@chat/contracts';
 import { useId, useState, type FormEvent } from 'react';
 import type { RoomState } from '../chat/chat-client.js';
 import { formatTime } from '../format.js';
 import type { RoomEntry } from '../rooms/room-list-store.js';
 import { Avatar } from './Avatar.js';
-import { ChatBubbleIcon, CloseIcon, HashIcon, LogOutIcon } from './icons.js';
+import { ChatBubbleIcon, CloseIcon, HashIcon } from './icons.js';
 
 interface SidebarProps {
   me: PublicUser;
@@ -47,7 +47,7 @@ export function Sidebar(props: SidebarProps) {
           onSubmit={props.onJoinRoom}
         />
         <QuickForm
-          label="Message someone"
+          label="Direct message"
           placeholder="username"
           prefix="@"
           button="Start"
@@ -69,8 +69,8 @@ export function Sidebar(props: SidebarProps) {
           <span className="sidebar__me-name">{me.displayName}</span>
           <span className="sidebar__me-username">@{me.username}</span>
         </span>
-        <button type="button" className="icon-button" aria-label="Log out" title="Log out" onClick={props.onSignOut}>
-          <LogOutIcon />
+        <button type="button" className="sidebar__logout" onClick={props.onSignOut}>
+          Log out
         </button>
       </footer>
     </aside>
@@ -117,7 +117,7 @@ function RoomSection({ title, rooms, roomStates, activeRoomId, meId, onSelect }:
                 <span className="room-item__text">
                   <span className="room-item__title">{room.peer ? room.peer.displayName : room.id}</span>
                   <span className="room-item__preview">
-                    {last ? `${last.senderId === meId ? 'You' : last.senderName}: ${last.text}` : 'No messages yet'}
+                    {last ? preview(last, meId, room.peer !== undefined) : 'No messages yet'}
                   </span>
                 </span>
                 <span className="room-item__side">
@@ -135,6 +135,12 @@ function RoomSection({ title, rooms, roomStates, activeRoomId, meId, onSelect }:
       </ul>
     </section>
   );
+}
+
+/** "You: …" for own messages; the sender's name in rooms (in a direct chat it is obvious). */
+function preview(last: Message, meId: string, direct: boolean): string {
+  if (last.senderId === meId) return `You: ${last.text}`;
+  return direct ? last.text : `${last.senderName}: ${last.text}`;
 }
 
 interface QuickFormProps {

@@ -46,16 +46,10 @@ export const HashIcon = () => (
   </Icon>
 );
 
-export const LogOutIcon = () => (
-  <Icon>
-    <path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3" />
-    <path d="M10 16l-4-4 4-4M6 12h10" />
-  </Icon>
-);
-
 export const LeaveIcon = () => (
   <Icon>
-    <path d="M3 6h18M8 6V4h8v2M6 6l1 14h10l1-14" />
+    <path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4" />
+    <path d="M16 17l5-5-5-5M21 12H9" />
   </Icon>
 );
 
