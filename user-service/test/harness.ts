@@ -36,12 +36,12 @@ export interface RunningUserService {
 /** A real user-service on port 0 over the file's isolated MongoDB database and Redis prefix. */
 export async function startUserService(
   iso: Isolation,
-  opts: { limits?: Partial<AttemptLimitSettings>; trustProxy?: string[] } = {},
+  opts: { limits?: Partial<AttemptLimitSettings>; trustProxy?: string[]; redisUrl?: string } = {},
 ): Promise<RunningUserService> {
   const log = createLogger('user-service', 'silent');
   const readiness = new Readiness();
   const redis = createRedis({
-    url: iso.redisUrl,
+    url: opts.redisUrl ?? iso.redisUrl,
     name: 'user-service-test',
     log,
     readiness,
