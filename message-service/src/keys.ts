@@ -1,7 +1,10 @@
 /** Every Redis key message-service writes, under REDIS_KEY_PREFIX. */
 export function messageServiceKeys(prefix: string) {
   return {
-    /** Per-room counter, INCRed after each stored batch; part of every page key of the room. */
+    /**
+     * Per-room counter, INCRed after each stored batch; part of every page key of the room.
+     * No TTL: were it to expire and restart from 0, an old page under a reused version could come back.
+     */
     historyVersion: (roomId: string) => `${prefix}history:version:${roomId}`,
     /** One cached history page: the room's version when it was read, and the page's query. */
     historyPage: (roomId: string, version: string, page: string) =>
