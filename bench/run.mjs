@@ -470,7 +470,15 @@ async function scenarioE(stack) {
   const path = `/messages/history/${roomId}?limit=50`;
   const hi = Math.max(100, results.scenarios.d?.stored ?? 100);
   const cannon = (title, requests) =>
-    autocannon({ url: stack.url, connections: P.e.connections, duration: P.e.seconds, headers, requests, title });
+    autocannon({
+      url: stack.url,
+      connections: P.e.connections,
+      duration: P.e.seconds,
+      headers,
+      requests,
+      timeout: 30,
+      title,
+    });
   const figures = (r) => ({
     requestsPerSec: round(r.requests.average, 0),
     p50Ms: r.latency.p50,
@@ -481,6 +489,17 @@ async function scenarioE(stack) {
     timeouts: r.timeouts,
   });
   await fetch(`${stack.url}${path}`, { headers }); // warm the cache
+  // One request at a time first: the latency of a miss without queueing behind others.
+  const single = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const res = await fetch(
+      `${stack.url}/messages/history/${roomId}?limit=50&before=${51 + Math.floor(Math.random() * (hi - 51))}`,
+      { headers },
+    );
+    await res.text();
+    single.push(round(performance.now() - t, 1));
+  }
   const cached = await cannon('cached', [{ method: 'GET', path }]);
   const uncached = await cannon('uncached', [
     {
@@ -495,6 +514,7 @@ async function scenarioE(stack) {
     command: `autocannon -c ${P.e.connections} -d ${P.e.seconds} -H "authorization: Bearer <token>" ${stack.url}${path}`,
     cached: figures(cached),
     uncachedRandomCursor: figures(uncached),
+    uncachedOneAtATimeMs: single,
   };
   log(
     `e: cached ${results.scenarios.e.cached.requestsPerSec}/s p99 ${cached.latency.p99} ms; uncached ${results.scenarios.e.uncachedRandomCursor.requestsPerSec}/s p99 ${uncached.latency.p99} ms`,
@@ -614,7 +634,7 @@ function markdown() {
       '(e) history via gateway, uncached',
       'requests/s, p99 (random before= cursors)',
       '',
-      `${f(s.e.uncachedRandomCursor.requestsPerSec, 0)}/s, p99 ${s.e.uncachedRandomCursor.p99Ms} ms (non-2xx ${s.e.uncachedRandomCursor.non2xx})`,
+      `${f(s.e.uncachedRandomCursor.requestsPerSec, 0)}/s, p99 ${s.e.uncachedRandomCursor.p99Ms} ms (non-2xx ${s.e.uncachedRandomCursor.non2xx}); one at a time: ${s.e.uncachedOneAtATimeMs.join(', ')} ms`,
     );
   }
   if (s.confirm) {
