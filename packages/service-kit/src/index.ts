@@ -10,3 +10,4 @@ export * from './mongo.js';
 export * from './redis.js';
 export * from './shutdown.js';
 export * from './auth.js';
+export * from './run.js';
