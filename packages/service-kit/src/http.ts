@@ -122,7 +122,13 @@ export function listen(server: Server, port: number, host = '0.0.0.0'): Promise<
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
-    server.close(() => resolve());
+    // A connection whose last request finishes while we wait turns into an idle keep-alive
+    // socket that would hold close() until its keep-alive timeout: sweep those as they appear.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }
