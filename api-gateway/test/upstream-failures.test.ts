@@ -67,6 +67,27 @@ describe('upstream failures answer JSON, quickly', () => {
   });
 });
 
+describe('graceful shutdown', () => {
+  it('finishes a request in flight, then stops promptly and refuses new connections', async () => {
+    const upstream = await startEchoUpstream(300);
+    const gateway = await startGateway({ userServiceUrl: upstream.url });
+    try {
+      const inFlight = call(`${gateway.url}/auth/me`);
+      await expect.poll(() => upstream.received.length, { interval: 10, timeout: 2_000 }).toBe(1);
+      const closing = performance.now();
+      const closed = gateway.close();
+      expect((await inFlight).status).toBe(200);
+      await closed;
+      // Not held until the client's keep-alive connection times out.
+      expect(performance.now() - closing).toBeLessThan(2_000);
+      await expect(fetch(`${gateway.url}/health`)).rejects.toThrow();
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});
+
 describe('what the gateway passes upstream', () => {
   it('passes a well-formed x-request-id through, echoes it and logs it', async () => {
     const res = await call(`${gw.url}/auth/me`, { headers: { 'x-request-id': 'trace-abc.123' } });

@@ -29,7 +29,6 @@ const GENEROUS: AttemptLimitSettings = {
 
 export interface RunningUserService {
   url: string;
-  server: http.Server;
   close(): Promise<void>;
 }
 
@@ -74,7 +73,6 @@ export async function startUserService(
   const port = await listen(server, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
-    server,
     close: async () => {
       await closeServer(server);
       await mongo.close();
