@@ -86,7 +86,10 @@ async function startNode() {
     log,
     readiness,
     metrics,
-    verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, {
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    }),
   });
   const port = await listen(app.server, 0, '127.0.0.1');
   return {
@@ -113,7 +116,9 @@ function percentiles(values) {
 async function meanConfirmMs(registry) {
   const { values } = await registry.getSingleMetric('chat_publish_confirm_seconds').get();
   const of = (name) => values.find((v) => v.metricName === name)?.value ?? 0;
-  return Number(((of('chat_publish_confirm_seconds_sum') / of('chat_publish_confirm_seconds_count')) * 1000).toFixed(2));
+  return Number(
+    ((of('chat_publish_confirm_seconds_sum') / of('chat_publish_confirm_seconds_count')) * 1000).toFixed(2),
+  );
 }
 
 const node = TARGET
@@ -130,12 +135,21 @@ try {
   let failed = 0;
   for (let i = 0; i < MEMBERS; i++) {
     const userId = randomBytes(12).toString('hex');
-    const token = signToken(node.privateKey, { userId, username: `bench${i}`, displayName: `Bench ${i}` }, {
-      issuer: process.env.JWT_ISSUER ?? 'chat-platform',
-      audience: process.env.JWT_AUDIENCE ?? 'chat-platform',
-      ttlSec: 600,
+    const token = signToken(
+      node.privateKey,
+      { userId, username: `bench${i}`, displayName: `Bench ${i}` },
+      {
+        issuer: process.env.JWT_ISSUER ?? 'chat-platform',
+        audience: process.env.JWT_AUDIENCE ?? 'chat-platform',
+        ttlSec: 600,
+      },
+    );
+    const socket = connectClient(node.url, {
+      path: SOCKET_PATH,
+      auth: { token },
+      transports: ['websocket'],
+      forceNew: true,
     });
-    const socket = connectClient(node.url, { path: SOCKET_PATH, auth: { token }, transports: ['websocket'], forceNew: true });
     await new Promise((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('connect_error', reject);
@@ -150,7 +164,10 @@ try {
   }
 
   // Warm-up: seeds the room counter and JIT paths; not measured.
-  for (let i = 0; i < 20; i++) await sockets[i % MEMBERS].timeout(5000).emitWithAck('sendMessage', { roomId, clientMsgId: randomUUID(), text: 'warm-up' });
+  for (let i = 0; i < 20; i++)
+    await sockets[i % MEMBERS]
+      .timeout(5000)
+      .emitWithAck('sendMessage', { roomId, clientMsgId: randomUUID(), text: 'warm-up' });
 
   const total = Math.round(RATE * SECONDS);
   say(`${node.url}: ${MEMBERS} members, ${RATE} msg/s for ${SECONDS} s (${total} messages)`);
@@ -167,7 +184,10 @@ try {
       sockets[i % MEMBERS]
         .timeout(10_000)
         .emitWithAck('sendMessage', { roomId, clientMsgId, text: `latency probe ${i}`.padEnd(80, '.') })
-        .then((res) => (res.ok ? ack.push(performance.now() - t0) : failed++), () => failed++),
+        .then(
+          (res) => (res.ok ? ack.push(performance.now() - t0) : failed++),
+          () => failed++,
+        ),
     );
   }
   await Promise.all(pending);

@@ -120,9 +120,18 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
   io.on('connection', (socket) => {
     metrics.connectedSockets.inc();
     socket.on('disconnect', () => metrics.connectedSockets.dec());
-    socket.on('joinRoom', withAck(log, 'joinRoom', (payload) => rooms.joinRoom(socket, payload)));
-    socket.on('leaveRoom', withAck(log, 'leaveRoom', (payload) => rooms.leaveRoom(socket, payload)));
-    socket.on('sendMessage', withAck(log, 'sendMessage', (payload) => messages.sendMessage(socket.data, payload)));
+    socket.on(
+      'joinRoom',
+      withAck(log, 'joinRoom', (payload) => rooms.joinRoom(socket, payload)),
+    );
+    socket.on(
+      'leaveRoom',
+      withAck(log, 'leaveRoom', (payload) => rooms.leaveRoom(socket, payload)),
+    );
+    socket.on(
+      'sendMessage',
+      withAck(log, 'sendMessage', (payload) => messages.sendMessage(socket.data, payload)),
+    );
   });
 
   return {

@@ -94,7 +94,10 @@ export class AmqpPublisher implements MessagePublisher {
 
     return new Promise<void>((resolve, reject) => {
       let settled = false;
-      const timer = setTimeout(() => entry.settle(unavailable('no confirm in time')), Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => entry.settle(unavailable('no confirm in time')),
+        Math.max(0, deadline - Date.now()),
+      );
       const entry: Pending = {
         returned: false,
         settle: (err) => {

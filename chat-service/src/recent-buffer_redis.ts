@@ -49,7 +49,15 @@ return {redis.call('GET', KEYS[2]), newer, stragglers}
 `;
 
 interface RecentCommands {
-  chatRecentPush(recent: string, floor: string, pushed: string, seq: number, json: string, size: number, ttlSec: number): Promise<number>;
+  chatRecentPush(
+    recent: string,
+    floor: string,
+    pushed: string,
+    seq: number,
+    json: string,
+    size: number,
+    ttlSec: number,
+  ): Promise<number>;
   chatRecentSince(
     recent: string,
     floor: string,

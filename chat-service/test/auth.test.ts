@@ -1,36 +1,18 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { UNAUTHORIZED_CONNECT_ERROR } from '@chat/contracts';
-import { useIsolation } from '@chat/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ALLOWED_ORIGIN,
-  bindSink,
-  type Sink,
-  closeClients,
   connect,
   connected,
   connectError,
   send,
-  startChatNode,
   tokenFor,
+  useChatCluster,
   userFor,
-  type ChatNode,
 } from './helpers.js';
 
-const iso = useIsolation('chat-auth');
-let node: ChatNode;
-let sink: Sink;
-
-beforeAll(async () => {
-  // Publishes are mandatory: without a bound queue they would come back UNAVAILABLE.
-  sink = await bindSink(iso().amqpUrl);
-  node = await startChatNode(iso());
-});
-afterEach(() => closeClients());
-afterAll(async () => {
-  await node?.close();
-  await sink?.close();
-});
+const cluster = useChatCluster('chat-auth');
 
 const otherKey = generateKeyPairSync('ec', {
   namedCurve: 'P-256',
@@ -48,13 +30,13 @@ describe('handshake authentication', () => {
     ['a token for another audience', tokenFor(userFor(), { audience: 'someone-else' })],
     ['a tampered token', tokenFor(userFor()).replace(/\.([^.]+)\./, (_m, p: string) => `.${p.slice(0, -2)}AA.`)],
   ])('refuses %s with connect_error "unauthorized"', async (_what, token) => {
-    const err = await connectError(connect(node.url, token));
+    const err = await connectError(connect(cluster.url(), token));
     expect(err.message).toBe(UNAUTHORIZED_CONNECT_ERROR);
   });
 
   it('takes identity from the token, never from the payload', async () => {
     const user = userFor();
-    const socket = await connected(connect(node.url, tokenFor(user)));
+    const socket = await connected(connect(cluster.url(), tokenFor(user)));
     const ack = await send(socket, 'lobby', 'who am i');
     expect(ack).toMatchObject({ ok: true, message: { senderId: user.userId, senderName: user.displayName } });
   });
@@ -62,18 +44,22 @@ describe('handshake authentication', () => {
 
 describe('origin allowlist', () => {
   it.each([['websocket'], ['polling']])('refuses a browser origin outside the list over %s', async (transport) => {
-    const err = await connectError(connect(node.url, tokenFor(userFor()), { transports: [transport], origin: 'http://evil.test' }));
+    const err = await connectError(
+      connect(cluster.url(), tokenFor(userFor()), { transports: [transport], origin: 'http://evil.test' }),
+    );
     expect(err.message).not.toBe(UNAUTHORIZED_CONNECT_ERROR);
     expect(err.message).toMatch(/error/i);
   });
 
   it.each([['websocket'], ['polling']])('accepts the allowed origin over %s and upgrades', async (transport) => {
-    const socket = await connected(connect(node.url, tokenFor(userFor()), { transports: [transport, 'websocket'], origin: ALLOWED_ORIGIN }));
+    const socket = await connected(
+      connect(cluster.url(), tokenFor(userFor()), { transports: [transport, 'websocket'], origin: ALLOWED_ORIGIN }),
+    );
     expect((await send(socket, 'lobby', 'from the browser')).ok).toBe(true);
   });
 
   it('accepts non-browser clients that send no Origin', async () => {
-    const socket = await connected(connect(node.url, tokenFor(userFor())));
+    const socket = await connected(connect(cluster.url(), tokenFor(userFor())));
     expect(socket.connected).toBe(true);
   });
 });

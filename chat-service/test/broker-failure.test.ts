@@ -1,36 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { SendMessageAck } from '@chat/contracts';
-import { useIsolation } from '@chat/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  bindSink,
-  closeClients,
   collectReceived,
   connect,
   connected,
   join,
   send,
-  startChatNode,
   tokenFor,
+  useChatCluster,
   userFor,
   waitFor,
-  type ChatNode,
-  type Sink,
 } from './helpers.js';
 
-const iso = useIsolation('chat-broker');
-let node: ChatNode;
-let sink: Sink;
-
-beforeAll(async () => {
-  sink = await bindSink(iso().amqpUrl);
-  node = await startChatNode(iso(), { env: { SEND_RATE_LIMIT_PER_MIN: '10000' } });
-});
-afterEach(() => closeClients());
-afterAll(async () => {
-  await node?.close();
-  await sink?.close();
-});
+const cluster = useChatCluster('chat-broker', { env: () => ({ SEND_RATE_LIMIT_PER_MIN: '10000' }) });
+const iso = cluster.iso;
 
 /** The management API lists a new connection only after its next stats tick: poll for it. */
 async function chatConnectionName(): Promise<string> {
@@ -50,8 +34,8 @@ async function chatConnectionName(): Promise<string> {
 describe('broker failures', () => {
   it('connection closed by the broker mid-stream: acked ⊆ published, the rest error-acked, then sending resumes', async () => {
     const roomId = 'stream';
-    const sender = await connected(connect(node.url, tokenFor(userFor())));
-    const member = await connected(connect(node.url, tokenFor(userFor())));
+    const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
+    const member = await connected(connect(cluster.url(), tokenFor(userFor())));
     await join(member, roomId);
     const received = collectReceived(member);
 
@@ -83,7 +67,11 @@ describe('broker failures', () => {
     expect(resent.every((a) => a.ok)).toBe(true);
 
     const accepted = [...ok, retried, ...resent].map((a) => (a.ok ? a.message : null)).filter((m) => m !== null);
-    await waitFor(() => accepted.every((m) => sink.messages.some((s) => s.id === m.id)), 8000, 'acked messages in the broker');
+    await waitFor(
+      () => accepted.every((m) => cluster.sink().messages.some((s) => s.id === m.id)),
+      8000,
+      'acked messages in the broker',
+    );
     // Nobody saw a message whose send failed: deliveries are exactly the accepted sends.
     await waitFor(() => received.length >= accepted.length, 5000, 'deliveries');
     expect(new Set(received.map((m) => m.id))).toEqual(new Set(accepted.map((m) => m.id)));
@@ -94,17 +82,17 @@ describe('broker failures', () => {
 
   it('a returned (unroutable) publish is UNAVAILABLE, not broadcast, and the same clientMsgId succeeds later', async () => {
     const roomId = `returned-${randomUUID().slice(0, 6)}`;
-    const sender = await connected(connect(node.url, tokenFor(userFor())));
-    const member = await connected(connect(node.url, tokenFor(userFor())));
+    const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
+    const member = await connected(connect(cluster.url(), tokenFor(userFor())));
     await join(member, roomId);
     const received = collectReceived(member);
 
-    await sink.unbind();
+    await cluster.sink().unbind();
     let failed: SendMessageAck;
     try {
       failed = await send(sender, roomId, 'nowhere to go', 'retry-me');
     } finally {
-      await sink.rebind();
+      await cluster.sink().rebind();
     }
     expect(failed).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
     await new Promise((r) => setTimeout(r, 100));

@@ -22,9 +22,10 @@ import {
   signToken,
   type Identity,
 } from '@chat/service-kit';
-import { testKeyPair, type Isolation } from '@chat/testing';
+import { testKeyPair, useIsolation, type Isolation } from '@chat/testing';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { createApp, type ChatApp } from '../src/app.js';
 import { chatConfigSchema, type ChatConfig } from '../src/config.js';
@@ -78,7 +79,10 @@ export async function startChatNode(
     log,
     readiness,
     metrics: createMetricsRegistry('chat-service', false),
-    verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, {
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    }),
   });
   const port = await listen(app.server, 0, '127.0.0.1');
   let closed: Promise<void> | undefined;
@@ -91,13 +95,60 @@ export async function startChatNode(
   };
 }
 
+export interface ChatCluster {
+  iso: () => Isolation;
+  nodes: () => ChatNode[];
+  /** The base URL of node `i`. */
+  url: (i?: number) => string;
+  sink: () => Sink;
+}
+
+/**
+ * A test file's chat-service nodes on its own isolation, with a sink queue bound to the
+ * exchange (publishes are mandatory: unroutable ones would come back UNAVAILABLE). Clients
+ * opened with connect() are closed after each test; nodes and sink after the file. `env` and
+ * `history` are read when the nodes start (after earlier-registered beforeAll hooks).
+ */
+export function useChatCluster(
+  label: string,
+  opts: {
+    nodes?: number;
+    env?: () => Record<string, string>;
+    history?: () => HistoryClient;
+    onPublished?: (m: Message) => void;
+  } = {},
+): ChatCluster {
+  const iso = useIsolation(label);
+  let nodes: ChatNode[] = [];
+  let sink: Sink | undefined;
+  beforeAll(async () => {
+    sink = await bindSink(iso().amqpUrl, opts.onPublished);
+    const nodeOpts = { env: opts.env?.(), history: opts.history?.() };
+    nodes = await Promise.all(Array.from({ length: opts.nodes ?? 1 }, () => startChatNode(iso(), nodeOpts)));
+  });
+  afterEach(() => closeClients());
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.close()));
+    await sink?.close();
+  });
+  return {
+    iso,
+    nodes: () => nodes,
+    url: (i = 0) => nodes[i]!.url,
+    sink: () => sink!,
+  };
+}
+
 export const newUserId = () => randomBytes(12).toString('hex');
 
 export function userFor(id = newUserId(), name = `user-${id.slice(0, 6)}`): Identity {
   return { userId: id, username: name, displayName: name };
 }
 
-export function tokenFor(user: Identity, opts: { ttlSec?: number; privateKey?: string; audience?: string } = {}): string {
+export function tokenFor(
+  user: Identity,
+  opts: { ttlSec?: number; privateKey?: string; audience?: string } = {},
+): string {
   return signToken(opts.privateKey ?? testKeyPair().privateKey, user, {
     issuer: 'chat-platform',
     audience: opts.audience ?? 'chat-platform',
@@ -148,16 +199,25 @@ export function closeClients(): void {
 
 /** Emit with any payload (the typed client forbids malformed ones) and await the ack. */
 export function emitRaw(socket: ClientSocket, event: string, ...args: unknown[]): Promise<unknown> {
-  const untyped = socket as unknown as { timeout(ms: number): { emitWithAck(ev: string, ...a: unknown[]): Promise<unknown> } };
+  const untyped = socket as unknown as {
+    timeout(ms: number): { emitWithAck(ev: string, ...a: unknown[]): Promise<unknown> };
+  };
   return untyped.timeout(10_000).emitWithAck(event, ...args);
 }
 
-export function send(socket: ClientSocket, roomId: string, text: string, clientMsgId: string = randomUUID()): Promise<SendMessageAck> {
+export function send(
+  socket: ClientSocket,
+  roomId: string,
+  text: string,
+  clientMsgId: string = randomUUID(),
+): Promise<SendMessageAck> {
   return socket.timeout(10_000).emitWithAck('sendMessage', { roomId, clientMsgId, text });
 }
 
 export async function join(socket: ClientSocket, roomId: string, sinceSeq?: number): Promise<JoinRoomOk> {
-  const ack = await socket.timeout(10_000).emitWithAck('joinRoom', sinceSeq === undefined ? { roomId } : { roomId, sinceSeq });
+  const ack = await socket
+    .timeout(10_000)
+    .emitWithAck('joinRoom', sinceSeq === undefined ? { roomId } : { roomId, sinceSeq });
   if (!ack.ok) throw new Error(`join ${roomId} failed: ${ack.error.code} ${ack.error.message}`);
   return ack;
 }
@@ -169,7 +229,11 @@ export function collectReceived(socket: ClientSocket): Message[] {
   return got;
 }
 
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 8000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 8000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -80,7 +80,7 @@ describe('graceful shutdown', () => {
     const settledAt: number[] = [];
     const inFlight = Array.from({ length: 200 }, (_, i) =>
       send(socket, 'closing', `in flight ${i}`).then(
-        (ack) => (settledAt[i] = performance.now(), ack),
+        (ack) => ((settledAt[i] = performance.now()), ack),
         () => null, // emitted after the server disconnected us: the client resends after reconnecting
       ),
     );

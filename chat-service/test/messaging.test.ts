@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { dmRoomId, type Message } from '@chat/contracts';
-import { useIsolation } from '@chat/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  bindSink,
-  type Sink,
-  closeClients,
+  type ChatNode,
   collectReceived,
   connect,
   connected,
@@ -14,25 +11,13 @@ import {
   send,
   startChatNode,
   tokenFor,
+  useChatCluster,
   userFor,
   waitFor,
-  type ChatNode,
 } from './helpers.js';
 
-const iso = useIsolation('chat-messaging');
-let nodeA: ChatNode;
-let nodeB: ChatNode;
-let sink: Sink;
-
-beforeAll(async () => {
-  sink = await bindSink(iso().amqpUrl);
-  [nodeA, nodeB] = await Promise.all([startChatNode(iso()), startChatNode(iso())]);
-});
-afterEach(() => closeClients());
-afterAll(async () => {
-  await Promise.all([nodeA?.close(), nodeB?.close()]);
-  await sink?.close();
-});
+const cluster = useChatCluster('chat-messaging', { nodes: 2 });
+const iso = cluster.iso;
 
 const room = () => `room-${randomUUID().slice(0, 8)}`;
 const settle = () => new Promise((r) => setTimeout(r, 150));
@@ -40,8 +25,8 @@ const settle = () => new Promise((r) => setTimeout(r, 150));
 describe('sendMessage across nodes', () => {
   it('reaches a member on the other node only after the broker confirmed it, with its seq', async () => {
     const roomId = room();
-    const alice = await connected(connect(nodeA.url, tokenFor(userFor())));
-    const bob = await connected(connect(nodeB.url, tokenFor(userFor())));
+    const alice = await connected(connect(cluster.url(0), tokenFor(userFor())));
+    const bob = await connected(connect(cluster.url(1), tokenFor(userFor())));
     await join(alice, roomId);
     await join(bob, roomId);
     const bobGot = collectReceived(bob);
@@ -52,13 +37,13 @@ describe('sendMessage across nodes', () => {
     expect(ack.message).toMatchObject({ roomId, text: 'hello bob', seq: expect.any(Number) });
     await waitFor(() => bobGot.length === 1, 5000, 'bob to receive');
     expect(bobGot[0]).toEqual(ack.message);
-    expect(sink.messages).toContainEqual(ack.message);
+    expect(cluster.sink().messages).toContainEqual(ack.message);
   });
 
   it('numbers a room strictly increasing in send order, whichever node accepts', async () => {
     const roomId = room();
-    const alice = await connected(connect(nodeA.url, tokenFor(userFor())));
-    const bob = await connected(connect(nodeB.url, tokenFor(userFor())));
+    const alice = await connected(connect(cluster.url(0), tokenFor(userFor())));
+    const bob = await connected(connect(cluster.url(1), tokenFor(userFor())));
     const seqs: number[] = [];
     for (let i = 0; i < 10; i++) {
       const ack = await send(i % 2 ? bob : alice, roomId, `m${i}`);
@@ -71,9 +56,9 @@ describe('sendMessage across nodes', () => {
   it('answers a resend of an accepted clientMsgId with the original and broadcasts it once', async () => {
     const roomId = room();
     const user = userFor();
-    const sender = await connected(connect(nodeA.url, tokenFor(user)));
-    const sameUserElsewhere = await connected(connect(nodeB.url, tokenFor(user)));
-    const member = await connected(connect(nodeB.url, tokenFor(userFor())));
+    const sender = await connected(connect(cluster.url(0), tokenFor(user)));
+    const sameUserElsewhere = await connected(connect(cluster.url(1), tokenFor(user)));
+    const member = await connected(connect(cluster.url(1), tokenFor(userFor())));
     await join(member, roomId);
     const got = collectReceived(member);
     const clientMsgId = randomUUID();
@@ -81,7 +66,10 @@ describe('sendMessage across nodes', () => {
     const first = await send(sender, roomId, 'once', clientMsgId);
     const again = await send(sameUserElsewhere, roomId, 'once', clientMsgId);
     // Concurrent resends race on the pending claim; all must agree too.
-    const racing = await Promise.all([send(sender, roomId, 'twice', 'race-1'), send(sameUserElsewhere, roomId, 'twice', 'race-1')]);
+    const racing = await Promise.all([
+      send(sender, roomId, 'twice', 'race-1'),
+      send(sameUserElsewhere, roomId, 'twice', 'race-1'),
+    ]);
     await settle();
 
     expect(first.ok && again.ok).toBe(true);
@@ -89,13 +77,13 @@ describe('sendMessage across nodes', () => {
     expect(again.message).toEqual(first.message);
     expect(racing[1].message).toEqual(racing[0].message);
     expect(got.map((m) => m.clientMsgId)).toEqual([clientMsgId, 'race-1']);
-    expect(sink.messages.filter((m) => m.roomId === roomId)).toHaveLength(2);
+    expect(cluster.sink().messages.filter((m) => m.roomId === roomId)).toHaveLength(2);
   });
 
   it('keeps the same clientMsgId of two different users apart', async () => {
     const roomId = room();
-    const a = await connected(connect(nodeA.url, tokenFor(userFor())));
-    const b = await connected(connect(nodeA.url, tokenFor(userFor())));
+    const a = await connected(connect(cluster.url(0), tokenFor(userFor())));
+    const b = await connected(connect(cluster.url(0), tokenFor(userFor())));
     const [ackA, ackB] = [await send(a, roomId, 'from a', 'shared-id'), await send(b, roomId, 'from b', 'shared-id')];
     if (!ackA.ok || !ackB.ok) throw new Error('send failed');
     expect(ackA.message.id).not.toBe(ackB.message.id);
@@ -104,8 +92,8 @@ describe('sendMessage across nodes', () => {
 
   it('stops delivering after leaveRoom', async () => {
     const roomId = room();
-    const alice = await connected(connect(nodeA.url, tokenFor(userFor())));
-    const bob = await connected(connect(nodeB.url, tokenFor(userFor())));
+    const alice = await connected(connect(cluster.url(0), tokenFor(userFor())));
+    const bob = await connected(connect(cluster.url(1), tokenFor(userFor())));
     await join(bob, roomId);
     const got = collectReceived(bob);
     await send(alice, roomId, 'before');
@@ -119,9 +107,9 @@ describe('sendMessage across nodes', () => {
   it('lets only its two members join, read or send in a dm room', async () => {
     const [u1, u2, u3] = [userFor(), userFor(), userFor()];
     const roomId = dmRoomId(u1.userId, u2.userId);
-    const one = await connected(connect(nodeA.url, tokenFor(u1)));
-    const two = await connected(connect(nodeB.url, tokenFor(u2)));
-    const outsider = await connected(connect(nodeA.url, tokenFor(u3)));
+    const one = await connected(connect(cluster.url(0), tokenFor(u1)));
+    const two = await connected(connect(cluster.url(1), tokenFor(u2)));
+    const outsider = await connected(connect(cluster.url(0), tokenFor(u3)));
     await join(two, roomId);
     const twoGot = collectReceived(two);
     const outsiderGot = collectReceived(outsider);
@@ -138,14 +126,14 @@ describe('sendMessage across nodes', () => {
 
   it('answers joinRoom with the room lastSeq and what came after sinceSeq', async () => {
     const roomId = room();
-    const alice = await connected(connect(nodeA.url, tokenFor(userFor())));
+    const alice = await connected(connect(cluster.url(0), tokenFor(userFor())));
     const sent: Message[] = [];
     for (let i = 0; i < 5; i++) {
       const ack = await send(alice, roomId, `m${i}`);
       if (!ack.ok) throw new Error(ack.error.message);
       sent.push(ack.message);
     }
-    const late = await connected(connect(nodeB.url, tokenFor(userFor())));
+    const late = await connected(connect(cluster.url(1), tokenFor(userFor())));
     const ack = await join(late, roomId, sent[1]!.seq);
     expect(ack.room).toEqual({ id: roomId, lastSeq: sent[4]!.seq });
     // Lower seqs pushed within the straggler window may come too (the client dedupes by seq).

@@ -1,23 +1,18 @@
 import type { Message } from '@chat/contracts';
-import { useIsolation } from '@chat/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryHistoryClient } from '../src/history-client_memory.js';
 import {
-  bindSink,
-  closeClients,
+  type ClientSocket,
   collectReceived,
   connect,
   connected,
   join,
   send,
-  startChatNode,
   startPrivateRedis,
   tokenFor,
+  useChatCluster,
   userFor,
   waitFor,
-  type ChatNode,
-  type ClientSocket,
-  type Sink,
 } from './helpers.js';
 
 /**
@@ -25,27 +20,23 @@ import {
  * fed with what the broker received, except for rooms marked as lagging, which stand for
  * messages accepted but not yet persisted by message-service.
  */
-const iso = useIsolation('chat-redis-flush');
 const history = new MemoryHistoryClient();
 const lagging = new Set<string>();
 let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
-let nodeA: ChatNode;
-let nodeB: ChatNode;
-let sink: Sink;
-
+// Registered before the cluster's hooks: the private server starts before the nodes and stops after them.
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  sink = await bindSink(iso().amqpUrl, (m) => {
-    if (!lagging.has(m.roomId)) history.store(m);
-  });
-  const env = { REDIS_URL: redis.url, SEND_RATE_LIMIT_PER_MIN: '10000', SEQ_RECOVERY_MARGIN: '1000' };
-  [nodeA, nodeB] = await Promise.all([startChatNode(iso(), { env, history }), startChatNode(iso(), { env, history })]);
 });
-afterEach(() => closeClients());
 afterAll(async () => {
-  await Promise.all([nodeA?.close(), nodeB?.close()]);
-  await sink?.close();
   await redis?.stop();
+});
+const cluster = useChatCluster('chat-redis-flush', {
+  nodes: 2,
+  history: () => history,
+  env: () => ({ REDIS_URL: redis.url, SEND_RATE_LIMIT_PER_MIN: '10000', SEQ_RECOVERY_MARGIN: '1000' }),
+  onPublished: (m) => {
+    if (!lagging.has(m.roomId)) history.store(m);
+  },
 });
 
 async function sendMany(sockets: ClientSocket[], roomId: string, n: number): Promise<Message[]> {
@@ -60,9 +51,9 @@ async function sendMany(sockets: ClientSocket[], roomId: string, n: number): Pro
 
 describe('Redis loses its data mid-run', () => {
   it('keeps every later seq above every earlier one, persisted or not, and keeps delivering', async () => {
-    const a = await connected(connect(nodeA.url, tokenFor(userFor())));
-    const b = await connected(connect(nodeB.url, tokenFor(userFor())));
-    const member = await connected(connect(nodeB.url, tokenFor(userFor())));
+    const a = await connected(connect(cluster.url(0), tokenFor(userFor())));
+    const b = await connected(connect(cluster.url(1), tokenFor(userFor())));
+    const member = await connected(connect(cluster.url(1), tokenFor(userFor())));
     await join(member, 'persisted');
     const received = collectReceived(member);
     lagging.add('lagging');
@@ -94,7 +85,7 @@ describe('Redis loses its data mid-run', () => {
   });
 
   it('recovers a lost counter from the highest stored seq plus the margin when that is ahead of the clock', async () => {
-    const sender = await connected(connect(nodeA.url, tokenFor(userFor())));
+    const sender = await connected(connect(cluster.url(0), tokenFor(userFor())));
     const stored = Date.now() + 10_000_000; // a room whose counter ran ahead of the clock
     history.store({ ...(await sendMany([sender], 'busy', 1))[0]!, seq: stored });
     expect(await redis.client.flushall()).toBe('OK');

@@ -1,46 +1,33 @@
 import { JOIN_MISSED_MAX, type Message } from '@chat/contracts';
-import { useIsolation } from '@chat/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryHistoryClient } from '../src/history-client_memory.js';
 import {
-  bindSink,
-  closeClients,
+  type ClientSocket,
   connect,
   connected,
   join,
   send,
-  startChatNode,
   tokenFor,
+  useChatCluster,
   userFor,
   waitFor,
-  type ChatNode,
-  type ClientSocket,
-  type Sink,
 } from './helpers.js';
 
 /**
  * joinRoom {sinceSeq} with a small recent buffer (5): older messages come from history (the
  * in-memory fake, fed with what the broker received unless the room is marked unpersisted).
  */
-const iso = useIsolation('chat-resync');
 const history = new MemoryHistoryClient();
 const unpersisted = new Set<string>();
-let node: ChatNode;
-let sink: Sink;
-
-beforeAll(async () => {
-  sink = await bindSink(iso().amqpUrl, (m) => {
+const cluster = useChatCluster('chat-resync', {
+  history: () => history,
+  env: () => ({ RECENT_BUFFER_SIZE: '5', SEND_RATE_LIMIT_PER_MIN: '10000' }),
+  onPublished: (m) => {
     if (!unpersisted.has(m.roomId)) history.store(m);
-  });
-  node = await startChatNode(iso(), { history, env: { RECENT_BUFFER_SIZE: '5', SEND_RATE_LIMIT_PER_MIN: '10000' } });
+  },
 });
 afterEach(() => {
-  closeClients();
   history.failure = null;
-});
-afterAll(async () => {
-  await node?.close();
-  await sink?.close();
 });
 
 /** The part of `missed` above sinceSeq; the rest must be recent stragglers the client may lack. */
@@ -63,13 +50,13 @@ async function sendMany(socket: ClientSocket, roomId: string, n: number): Promis
 
 describe('joinRoom with sinceSeq', () => {
   it('merges history (older) and the buffer (newer, partly unpersisted) into one ordered gapless list', async () => {
-    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
     const persisted = await sendMany(sender, 'merge', 30);
     await waitFor(() => history.pageSync('merge') === 30, 5000, 'persistence');
     unpersisted.add('merge');
     const lagging = await sendMany(sender, 'merge', 3);
 
-    const rejoining = await connected(connect(node.url, tokenFor(userFor())));
+    const rejoining = await connected(connect(cluster.url(), tokenFor(userFor())));
     const ack = await join(rejoining, 'merge', persisted[3]!.seq);
     expect(afterSince(ack.missed, persisted[3]!.seq, persisted)).toEqual([...persisted.slice(4), ...lagging]);
     expect(ack.hasMore).toBe(false);
@@ -77,7 +64,7 @@ describe('joinRoom with sinceSeq', () => {
   });
 
   it('caps missed at JOIN_MISSED_MAX, oldest first, with hasMore; the rest pages from history', async () => {
-    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
     const sent = await sendMany(sender, 'capped', JOIN_MISSED_MAX + 20);
     await waitFor(() => history.pageSync('capped') === sent.length, 5000, 'persistence');
     const ack = await join(sender, 'capped', 0);
@@ -88,7 +75,7 @@ describe('joinRoom with sinceSeq', () => {
   });
 
   it('answers from the buffer alone when it covers sinceSeq, even with history down', async () => {
-    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
     const sent = await sendMany(sender, 'covered', 8);
     history.failure = new Error('message-service down');
     const ack = await join(sender, 'covered', sent[4]!.seq);
@@ -97,7 +84,7 @@ describe('joinRoom with sinceSeq', () => {
   });
 
   it('with history down and the buffer short, says hasMore with nothing missed rather than skip a gap', async () => {
-    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
     const sent = await sendMany(sender, 'gap', 12);
     history.failure = new Error('message-service down');
     const ack = await join(sender, 'gap', sent[0]!.seq);
@@ -105,7 +92,7 @@ describe('joinRoom with sinceSeq', () => {
   });
 
   it('gives nothing missed when sinceSeq is current', async () => {
-    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
     const sent = await sendMany(sender, 'current', 2);
     const ack = await join(sender, 'current', sent[1]!.seq);
     expect(ack).toMatchObject({ hasMore: false, room: { lastSeq: sent[1]!.seq } });

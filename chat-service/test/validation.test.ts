@@ -1,35 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { MESSAGE_TEXT_MAX } from '@chat/contracts';
-import { useIsolation } from '@chat/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bindSink,
-  type Sink,
-  closeClients,
-  connect,
-  connected,
-  emitRaw,
-  send,
-  startChatNode,
-  tokenFor,
-  userFor,
-  type ChatNode,
-  type ClientSocket,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type ClientSocket, connect, connected, emitRaw, send, tokenFor, useChatCluster, userFor } from './helpers.js';
 
-const iso = useIsolation('chat-validation');
-let node: ChatNode;
-let sink: Sink;
-
-beforeAll(async () => {
-  sink = await bindSink(iso().amqpUrl);
-  node = await startChatNode(iso());
-});
-afterEach(() => closeClients());
-afterAll(async () => {
-  await node?.close();
-  await sink?.close();
-});
+const cluster = useChatCluster('chat-validation');
 
 /** After every bad payload the same socket must still send. */
 async function stillUsable(socket: ClientSocket): Promise<void> {
@@ -55,7 +29,7 @@ describe('bad input gets an error ack and the socket stays up', () => {
     ['an operator object as room id', { ...good(), roomId: { $gt: '' } }, 'roomId'],
   ];
   it.each(badSends)('sendMessage with %s → INVALID', async (_what, payload, field) => {
-    const socket = await connected(connect(node.url, tokenFor(userFor())));
+    const socket = await connected(connect(cluster.url(), tokenFor(userFor())));
     const ack = await emitRaw(socket, 'sendMessage', payload);
     expect(ack).toMatchObject({ ok: false, error: { code: 'INVALID' } });
     if (field) expect((ack as { error: { field?: string } }).error.field).toBe(field);
@@ -68,7 +42,7 @@ describe('bad input gets an error ack and the socket stays up', () => {
     ['an array', ['lobby']],
     ['a number', 7],
   ])('payloads that are %s are INVALID for every event', async (_what, payload) => {
-    const socket = await connected(connect(node.url, tokenFor(userFor())));
+    const socket = await connected(connect(cluster.url(), tokenFor(userFor())));
     for (const event of ['joinRoom', 'leaveRoom', 'sendMessage']) {
       expect(await emitRaw(socket, event, payload)).toMatchObject({ ok: false, error: { code: 'INVALID' } });
     }
@@ -76,15 +50,20 @@ describe('bad input gets an error ack and the socket stays up', () => {
   });
 
   it('rejects a negative or fractional sinceSeq and a malformed room id on join', async () => {
-    const socket = await connected(connect(node.url, tokenFor(userFor())));
-    for (const payload of [{ roomId: 'lobby', sinceSeq: -1 }, { roomId: 'lobby', sinceSeq: 1.5 }, { roomId: '' }, { roomId: 'x'.repeat(65) }]) {
+    const socket = await connected(connect(cluster.url(), tokenFor(userFor())));
+    for (const payload of [
+      { roomId: 'lobby', sinceSeq: -1 },
+      { roomId: 'lobby', sinceSeq: 1.5 },
+      { roomId: '' },
+      { roomId: 'x'.repeat(65) },
+    ]) {
       expect(await emitRaw(socket, 'joinRoom', payload)).toMatchObject({ ok: false, error: { code: 'INVALID' } });
     }
     await stillUsable(socket);
   });
 
   it('survives an emit without an ack callback, and one with the callback in place of the payload', async () => {
-    const socket = await connected(connect(node.url, tokenFor(userFor())));
+    const socket = await connected(connect(cluster.url(), tokenFor(userFor())));
     (socket as unknown as { emit(ev: string, p: unknown): void }).emit('sendMessage', { text: 5 });
     (socket as unknown as { emit(ev: string, p: unknown): void }).emit('joinRoom', 'nope');
     expect(await emitRaw(socket, 'sendMessage')).toMatchObject({ ok: false, error: { code: 'INVALID' } });
@@ -92,22 +71,25 @@ describe('bad input gets an error ack and the socket stays up', () => {
   });
 
   it('ignores unknown events', async () => {
-    const socket = await connected(connect(node.url, tokenFor(userFor())));
+    const socket = await connected(connect(cluster.url(), tokenFor(userFor())));
     (socket as unknown as { emit(ev: string, p: unknown): void }).emit('deleteEverything', {});
     await stillUsable(socket);
   });
 
   it('disconnects a client that sends a 100 KB frame (maxHttpBufferSize, by design)', async () => {
-    const socket = await connected(connect(node.url, tokenFor(userFor())));
+    const socket = await connected(connect(cluster.url(), tokenFor(userFor())));
     const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
-    (socket as unknown as { emit(ev: string, p: unknown): void }).emit('sendMessage', { ...good(), text: 'x'.repeat(100_000) });
+    (socket as unknown as { emit(ev: string, p: unknown): void }).emit('sendMessage', {
+      ...good(),
+      text: 'x'.repeat(100_000),
+    });
     expect(await closed).toMatch(/transport (close|error)/);
-    const other = await connected(connect(node.url, tokenFor(userFor())));
+    const other = await connected(connect(cluster.url(), tokenFor(userFor())));
     await stillUsable(other);
   });
 
   it('publishes none of the rejected sends', () => {
-    expect(sink.messages.every((m) => m.text === 'still here')).toBe(true);
-    expect(sink.messages.length).toBeGreaterThan(0);
+    expect(cluster.sink().messages.every((m) => m.text === 'still here')).toBe(true);
+    expect(cluster.sink().messages.length).toBeGreaterThan(0);
   });
 });

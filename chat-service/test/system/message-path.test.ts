@@ -1,37 +1,36 @@
 import type { Message } from '@chat/contracts';
-import { useIsolation } from '@chat/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { getHistory, startService, type RunningService } from '../../../message-service/test/helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getHistory, type RunningService, startService } from '../../../message-service/test/helpers.js';
+import type { HistoryClient } from '../../src/history-client.js';
 import { createHttpHistoryClient } from '../../src/history-client_http.js';
 import {
-  closeClients,
+  type ClientSocket,
   collectReceived,
   connect,
   connected,
   join,
   send,
-  startChatNode,
   tokenFor,
+  useChatCluster,
   userFor,
   waitFor,
-  type ChatNode,
-  type ClientSocket,
 } from '../helpers.js';
 import { ResyncingClient } from './resyncing-client.js';
 
 /** The whole message path in one process: two chat-service nodes → RabbitMQ → message-service → MongoDB. */
-const iso = useIsolation('chat-system');
 let ms: RunningService;
-let nodes: ChatNode[];
-
-beforeAll(async () => {
-  ms = await startService(iso());
-  const history = createHttpHistoryClient(ms.url, 3000);
-  nodes = await Promise.all([startChatNode(iso(), { history }), startChatNode(iso(), { history })]);
+// message-service needs the cluster's isolation, so it starts after the nodes: their history
+// client resolves its URL on each call.
+const cluster = useChatCluster('chat-system', {
+  nodes: 2,
+  history: (): HistoryClient => ({
+    page: (roomId, query, token) => createHttpHistoryClient(ms.url, 3000).page(roomId, query, token),
+  }),
 });
-afterEach(() => closeClients());
+beforeAll(async () => {
+  ms = await startService(cluster.iso());
+});
 afterAll(async () => {
-  await Promise.all((nodes ?? []).map((n) => n.close()));
   await ms?.close();
 });
 
@@ -40,7 +39,7 @@ const storedCount = (roomId: string) => ms.mongo.collection('messages').countDoc
 /** Every stored message of a room through the history API, oldest first. */
 async function fullHistory(roomId: string, token: string): Promise<Message[]> {
   const out: Message[] = [];
-  for (let after = 0, hasMore = true; hasMore; ) {
+  for (let after = 0, hasMore = true; hasMore;) {
     const { status, body } = await getHistory(ms.url, roomId, { after, limit: 100 }, token);
     expect(status).toBe(200);
     out.push(...body.messages);
@@ -53,8 +52,8 @@ async function fullHistory(roomId: string, token: string): Promise<Message[]> {
 describe('chat-service with message-service', () => {
   it('a message sent on node A reaches node B, carries its seq, and is then in history', async () => {
     const alice = userFor();
-    const a = await connected(connect(nodes[0]!.url, tokenFor(alice)));
-    const b = await connected(connect(nodes[1]!.url, tokenFor(userFor())));
+    const a = await connected(connect(cluster.url(0), tokenFor(alice)));
+    const b = await connected(connect(cluster.url(1), tokenFor(userFor())));
     await join(a, 'system-hello');
     await join(b, 'system-hello');
     const got = collectReceived(b);
@@ -69,7 +68,10 @@ describe('chat-service with message-service', () => {
 
   it('500 messages from 10 clients that drop and rejoin with sinceSeq: each ends complete, ordered, duplicate-free; MongoDB holds 500', async () => {
     const roomId = 'system-churn';
-    const clients = Array.from({ length: 10 }, (_, i) => new ResyncingClient(nodes, ms.url, roomId, tokenFor(userFor()), i));
+    const clients = Array.from(
+      { length: 10 },
+      (_, i) => new ResyncingClient(cluster.nodes(), ms.url, roomId, tokenFor(userFor()), i),
+    );
     await Promise.all(clients.map((c) => c.start()));
     const sent = (await Promise.all(clients.map((c) => c.sendAll(50, 0.12)))).flat();
     expect(sent).toHaveLength(500);
@@ -93,7 +95,7 @@ describe('chat-service with message-service', () => {
   it('message-service stopped mid-stream and restarted: nothing lost, nothing stored twice', async () => {
     const roomId = 'system-restart';
     const sockets: ClientSocket[] = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => connected(connect(nodes[i % 2]!.url, tokenFor(userFor())))),
+      Array.from({ length: 4 }, (_, i) => connected(connect(cluster.url(i % 2), tokenFor(userFor())))),
     );
     const acked: Message[] = [];
     let restart: Promise<void> | undefined;

@@ -61,7 +61,7 @@ export class ResyncingClient {
     const ack = await join(this.socket, this.roomId, sinceSeq);
     ack.missed.forEach((m) => this.add(m));
     let after = ack.missed.at(-1)?.seq ?? sinceSeq;
-    for (let hasMore = ack.hasMore; hasMore; ) {
+    for (let hasMore = ack.hasMore; hasMore;) {
       const { body } = await getHistory(this.historyUrl, this.roomId, { after, limit: 100 }, this.token);
       body.messages.forEach((m) => this.add(m));
       hasMore = body.hasMore;
