@@ -12,7 +12,7 @@ const PROBE = path.join(ROOT, 'deploy/docker/healthcheck.mjs');
 async function probe(port: number, probePath?: string): Promise<number> {
   try {
     await promisify(execFile)(process.execPath, [PROBE, ...(probePath ? [probePath] : [])], {
-      env: { PATH: process.env.PATH, PORT: String(port), HEALTHCHECK_TIMEOUT_MS: '300' },
+      env: { PATH: process.env.PATH, PORT: String(port), HEALTHCHECK_TIMEOUT_MS: '1500' },
     });
     return 0;
   } catch (err) {
@@ -26,7 +26,7 @@ describe('deploy/docker/healthcheck.mjs', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       if (req.url === '/health') res.end('{"status":"ok"}');
-      else if (req.url === '/slow') setTimeout(() => res.end('late'), 2000);
+      else if (req.url === '/slow') setTimeout(() => res.end('late'), 6000);
       else res.writeHead(503).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
