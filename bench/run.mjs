@@ -35,7 +35,7 @@ const onlyArg = argv.find((a) => a.startsWith('--only'));
 const only = onlyArg
   ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1]).split(',')
   : null;
-const ALL = ['confirm', 'a', 'b', 'sweep', 'c', 'd', 'e'];
+const ALL = ['confirm', 'a', 'b', 'sweep', 'c', 'd', 'e', 'drainBench'];
 if (argv.includes('--help') || (only && only.some((s) => !ALL.includes(s)))) {
   process.stderr.write(`Usage: node bench/run.mjs [--quick] [--only ${ALL.join(',')}]\n`);
   process.exit(argv.includes('--help') ? 0 : 2);
@@ -622,6 +622,15 @@ function markdown() {
       '',
       `${f(s.d.drainPerSec, 0)} msg/s (${f(s.d.drainSeconds, 1)} s; ${s.d.stored} stored)`,
     );
+  if (s.drainBench?.drainRatePerSec) {
+    const d = s.drainBench;
+    row(
+      '(d) bench/drain-bench.mjs (consumer in-process, 100 rooms)',
+      `drain of ${d.messages} messages`,
+      '',
+      `${f(d.drainRatePerSec, 0)} msg/s; mean batch ${d.meanBatchSize} (max ${d.configuredBatchSize}), insertMany ${d.meanInsertManyMs} ms`,
+    );
+  }
   if (s.e) {
     row(
       '(e) history via gateway, cached',
@@ -674,7 +683,29 @@ function save() {
   log(`wrote ${base}.json and ${base}.md`);
 }
 
-const steps = { confirm: scenarioConfirm, a: scenarioA, b: scenarioB, sweep: scenarioSweep, c: scenarioC };
+/** The message-service engineer's in-process drain benchmark (bench/drain-bench.mjs), for batch sizes. */
+async function scenarioDrainBench() {
+  const command = `npx tsx bench/drain-bench.mjs ${P.d.backlog}`;
+  log(`drain-bench: ${command}`);
+  const child = spawn('npx', ['tsx', 'bench/drain-bench.mjs', String(P.d.backlog)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => process.stderr.write(`  drain-bench | ${d}`));
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  results.scenarios.drainBench = { command, exitCode: code, ...JSON.parse(stdout.slice(stdout.indexOf('{'))) };
+}
+
+const steps = {
+  confirm: scenarioConfirm,
+  a: scenarioA,
+  b: scenarioB,
+  sweep: scenarioSweep,
+  c: scenarioC,
+  drainBench: scenarioDrainBench,
+};
 let failed = false;
 for (const [name, fn] of Object.entries(steps)) {
   // d and e run on the two-node stack of c; asking for them alone still starts that stack.

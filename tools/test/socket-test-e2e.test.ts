@@ -92,45 +92,15 @@ describe('socket_test.js against the real stack', () => {
   });
 
   it('straight to the chat nodes with --chat-urls, accounts reused by prefix and shared by clients', async () => {
-    const common = [
-      '--url',
-      stack.url,
-      '--chat-urls',
-      stack.chatUrls.join(','),
-      '--user-prefix',
-      'e2ereuse',
-      '--rooms',
-      '3',
+    const args = (more: string) => [
+      ...['--url', stack.url, '--chat-urls', stack.chatUrls.join(','), '--user-prefix', 'e2ereuse'],
+      ...`--rooms 3 --rate 20 --duration 1 --ramp 0 ${more}`.split(' '),
     ];
-    const first = await run([
-      ...common,
-      '--users',
-      '4',
-      '--accounts',
-      '2',
-      '--rate',
-      '20',
-      '--duration',
-      '1',
-      '--ramp',
-      '0',
-    ]);
+    const first = await run(args('--users 4 --accounts 2'));
     expect(first.code, first.stdout).toBe(0);
     expectClean(first.report);
     // Same prefix again: the accounts exist (409 on register), so the script logs in.
-    const again = await run([
-      ...common,
-      '--users',
-      '3',
-      '--rooms-per-user',
-      '2',
-      '--rate',
-      '20',
-      '--duration',
-      '1',
-      '--ramp',
-      '0',
-    ]);
+    const again = await run(args('--users 3 --rooms-per-user 2'));
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).toMatch(/accounts +3 ok \(1 created\)/);
     expectClean(again.report);
