@@ -16,7 +16,14 @@ export default defineConfig({
     proxy: {
       '/auth': { target: gateway, changeOrigin: true },
       '/messages': { target: gateway, changeOrigin: true },
-      '/socket.io': { target: gateway, changeOrigin: true, ws: true },
+      '/socket.io': {
+        target: gateway,
+        changeOrigin: true,
+        ws: true,
+        // chat-service admits sockets only from ALLOWED_ORIGINS: present the gateway's origin,
+        // as the browser would when the built app is served by the gateway itself.
+        configure: (proxy) => proxy.on('proxyReqWs', (req) => req.setHeader('origin', new URL(gateway).origin)),
+      },
     },
   },
   build: {

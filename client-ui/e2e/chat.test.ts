@@ -289,6 +289,9 @@ describe('chat in the browser, through the gateway, against the real services', 
     }
     await shot(ada, '10-direct-desktop');
     await shot(bob, '11-direct-phone');
+    await ada.emulateMedia({ colorScheme: 'dark' });
+    await shot(ada, '12-direct-desktop-dark');
+    await ada.emulateMedia({ colorScheme: 'light' });
 
     const adaUser = await ada.evaluate(() => JSON.parse(sessionStorage.getItem('chat.session')!).user as { id: string });
     const bobUser = await bob.evaluate(() => JSON.parse(sessionStorage.getItem('chat.session')!).user as { id: string });

@@ -94,6 +94,7 @@ function setup(history: (roomId: string, cursor: HistoryCursor) => Promise<Histo
     onUnauthorized,
     createSocket: () => socket as unknown as ChatSocket,
     newClientMsgId: () => `id-${++n}`,
+    rejoinDelayMs: 5,
     isOnline: () => true,
   });
   client.start();
@@ -196,6 +197,20 @@ describe('ChatClient', () => {
     socket.serverAccepts();
     await client.openRoom('general');
     expect(room(client).fatalError).toBe('You are not a member of this conversation.');
+    expect(socket.emitted.filter((e) => e.event === 'joinRoom')).toHaveLength(0);
+  });
+
+  it('a transient join failure is retried; a refusal is shown and not retried', async () => {
+    const { client, socket } = setup(async () => ({ messages: [], hasMore: false }));
+    socket.serverAccepts();
+    await client.openRoom('general');
+    socket.take('joinRoom').answer({ ok: false, error: { code: 'UNAVAILABLE', message: 'busy' } });
+    await vi.waitFor(() => expect(socket.emitted.some((e) => e.event === 'joinRoom')).toBe(true));
+    expect(room(client).fatalError).toBeUndefined();
+    socket.take('joinRoom').answer({ ok: false, error: { code: 'FORBIDDEN', message: 'Not a member.' } });
+    await flush();
+    expect(room(client).fatalError).toBe('Not a member.');
+    await new Promise((r) => setTimeout(r, 30));
     expect(socket.emitted.filter((e) => e.event === 'joinRoom')).toHaveLength(0);
   });
 

@@ -6,6 +6,7 @@ import {
   SOCKET_PATH,
   UNAUTHORIZED_CONNECT_ERROR,
   type ClientToServerEvents,
+  type ErrorCode,
   type HistoryResponse,
   type PublicUser,
   type ServerToClientEvents,
@@ -48,6 +49,8 @@ export interface ChatClientDeps {
   newClientMsgId?: () => string;
   /** How long to wait for a send or join acknowledgement. */
   ackTimeoutMs?: number;
+  /** Pause before trying a join again after a transient failure. */
+  rejoinDelayMs?: number;
   isOnline?: () => boolean;
 }
 
@@ -58,6 +61,8 @@ export function createBrowserSocket(token: string): ChatSocket {
     transports: ['websocket'],
     auth: { token },
     autoConnect: false,
+    // Own manager per client: a new login never shares a connection with the last one.
+    forceNew: true,
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,
   });
@@ -71,6 +76,9 @@ const emptyRoom: RoomState = {
   historyFailed: false,
   unread: 0,
 };
+
+/** Join refusals that retrying cannot change: the room is shown as unavailable instead. */
+const REFUSALS = new Set<ErrorCode>(['FORBIDDEN', 'INVALID', 'NOT_FOUND', 'UNAUTHORIZED']);
 
 /** Pages of missed messages fetched after a rejoin, at most (then scroll-back takes over). */
 const MAX_CATCH_UP_PAGES = 50;
@@ -88,6 +96,7 @@ export class ChatClient {
   /** Rooms this socket connection has joined; cleared on every disconnect. */
   private joined = new Set<string>();
   private readonly ackTimeoutMs: number;
+  private readonly rejoinDelayMs: number;
   private readonly newId: () => string;
   private readonly isOnline: () => boolean;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -95,6 +104,7 @@ export class ChatClient {
 
   constructor(private readonly deps: ChatClientDeps) {
     this.ackTimeoutMs = deps.ackTimeoutMs ?? 15_000;
+    this.rejoinDelayMs = deps.rejoinDelayMs ?? 2_000;
     this.newId = deps.newClientMsgId ?? newClientMsgId;
     this.isOnline = deps.isOnline ?? (() => navigator.onLine);
   }
@@ -220,23 +230,40 @@ export class ChatClient {
     const sinceSeq = room.timeline.lastSeq ?? (room.historyFailed ? undefined : 0);
     let raw: unknown;
     try {
-      raw = await socket.timeout(this.ackTimeoutMs).emitWithAck('joinRoom', sinceSeq === undefined ? { roomId } : { roomId, sinceSeq });
+      const payload = sinceSeq === undefined ? { roomId } : { roomId, sinceSeq };
+      raw = await socket.timeout(this.ackTimeoutMs).emitWithAck('joinRoom', payload);
     } catch {
-      // No answer: the next connect rejoins.
-      this.joined.delete(roomId);
+      this.retryJoin(roomId);
       return;
     }
     const ack = joinRoomAckSchema.safeParse(raw);
-    if (!ack.success || !ack.data.ok) {
-      this.joined.delete(roomId);
-      const message = ack.success && !ack.data.ok ? ack.data.error.message : 'The server refused to open this room.';
-      this.setRoom(roomId, (r) => ({ ...r, fatalError: message }));
+    if (!ack.success) {
+      this.retryJoin(roomId);
+      return;
+    }
+    if (!ack.data.ok) {
+      const { code, message } = ack.data.error;
+      if (REFUSALS.has(code)) {
+        this.joined.delete(roomId);
+        this.setRoom(roomId, (r) => ({ ...r, fatalError: message }));
+      } else {
+        this.retryJoin(roomId);
+      }
       return;
     }
     if (sinceSeq === undefined) this.dispatch(roomId, { type: 'joined', lastSeq: ack.data.room.lastSeq });
     this.dispatch(roomId, { type: 'missedBatch', messages: ack.data.missed });
     // Capped batch (oldest first): page the rest from history, after the last one it held.
     if (ack.data.hasMore && sinceSeq !== undefined) await this.catchUp(roomId, ack.data.missed.at(-1)?.seq ?? sinceSeq);
+  }
+
+  /** A join that got no answer or a transient error: try again shortly, on this connection. */
+  private retryJoin(roomId: string): void {
+    this.joined.delete(roomId);
+    const socket = this.socket;
+    setTimeout(() => {
+      if (socket === this.socket && socket?.connected) void this.join(roomId);
+    }, this.rejoinDelayMs);
   }
 
   /** Page everything after `from` from history (newer pages) until there is no more. */
