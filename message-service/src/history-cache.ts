@@ -24,6 +24,7 @@ export interface CachedHistoryOptions {
  * queries MongoDB and writes under that version's key, so a slow reader that read before a
  * write can only refill a key nobody reads any more. Concurrent misses of one page (same
  * version) share one MongoDB query. Redis failing or slow → the page comes from MongoDB.
+ * Invalidations that cannot reach Redis are retried; until then that room is read around the cache.
  */
 export class CachedHistory {
   private readonly inFlight = new Map<string, Promise<{ page: HistoryResponse; source: PageSource }>>();
@@ -50,7 +51,9 @@ export class CachedHistory {
       if (this.pendingInvalidation.has(roomId)) throw new Error('invalidation pending');
       version = (await this.redisCall(this.opts.redis.get(this.opts.keys.historyVersion(roomId)))) ?? '0';
     } catch (err) {
-      return this.singleFlight(`fallback:${roomId}:${pageId}`, () => this.fromMongo(roomId, query, 'fallback', err));
+      // Not coalesced: without a version, a request that follows a write must not join a
+      // query that started before it.
+      return this.fromMongo(roomId, query, 'fallback', err);
     }
     const key = this.opts.keys.historyPage(roomId, version, pageId);
     return this.singleFlight(key, () => this.readThrough(key, roomId, query));
