@@ -9,7 +9,7 @@ set -eu
 : "${CHAT_SERVICE_AMQP_PASSWORD:?is required (see .env.example)}"
 : "${MESSAGE_SERVICE_AMQP_PASSWORD:?is required (see .env.example)}"
 
-ready_marker=/tmp/chat-users-ready
+ready_marker="${RABBITMQ_READY_MARKER:-/tmp/chat-users-ready}"
 rm -f "$ready_marker"
 
 (
