@@ -35,6 +35,8 @@ interface Attempt {
   settled: boolean;
   /** For an upgrade: tie the upstream socket's life to the client's. */
   upgraded?: (upstreamSocket: Duplex) => void;
+  /** Drop the outgoing request (set once it exists). */
+  cancel?: () => void;
 }
 
 const UNAVAILABLE_MESSAGE: Record<UpstreamName, string> = {
@@ -128,6 +130,7 @@ export class UpstreamProxy {
         if (err.code !== 'PAYLOAD_TOO_LARGE')
           this.opts.log.warn({ upstream, reqId: req.headers['x-request-id'], code: err.code }, 'upstream failed');
         answer(err);
+        attempt.cancel?.();
       },
     };
     this.attempts.set(req, attempt);
@@ -138,10 +141,8 @@ export class UpstreamProxy {
   private watch(proxyReq: ClientRequest, req: IncomingMessage): void {
     const attempt = this.attempts.get(req);
     if (!attempt) return;
-    const abort = (err: AppError) => {
-      attempt.fail(err);
-      proxyReq.destroy();
-    };
+    attempt.cancel = () => proxyReq.destroy();
+    const abort = (err: AppError) => attempt.fail(err);
     const responseTimer = setTimeout(
       () => abort(new AppError('UPSTREAM_TIMEOUT', `${attempt.upstream} did not answer in time`)),
       attempt.timeoutMs,

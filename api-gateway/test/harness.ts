@@ -73,9 +73,12 @@ export interface Echoed {
 /** An upstream that answers every request with what it received, after `delayMs`. */
 export async function startEchoUpstream(
   delayMs = 0,
-): Promise<{ url: string; received: Echoed[]; close(): Promise<void> }> {
+): Promise<{ url: string; received: Echoed[]; openRequests(): number; close(): Promise<void> }> {
   const received: Echoed[] = [];
+  let open = 0;
   const server = http.createServer((req, res) => {
+    open++;
+    res.once('close', () => open--);
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
@@ -97,6 +100,7 @@ export async function startEchoUpstream(
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    openRequests: () => open,
     close: async () => {
       server.closeAllConnections();
       await closeServer(server);

@@ -151,6 +151,8 @@ describe('what the gateway passes upstream', () => {
     expect(chunked.status).toBe(413);
     expect(JSON.parse(chunked.body)).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
     expect(echo.received.some((r) => r.body.includes('yyyy'))).toBe(false);
+    // The half-sent request is dropped upstream too, not left waiting for the rest of its body.
+    await expect.poll(() => echo.openRequests(), { interval: 20, timeout: 2_000 }).toBe(0);
   });
 
   it('adds security headers and no CORS headers', async () => {
