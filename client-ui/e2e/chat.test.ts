@@ -23,19 +23,14 @@ const sockets: Socket[] = [];
 
 beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
-  let t = Date.now();
   ui = await buildUi();
-  console.log('build', Date.now() - t); t = Date.now();
   stack = await startStack(iso(), ui.dir);
-  console.log('stack', Date.now() - t); t = Date.now();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
-  console.log('browser', Date.now() - t); t = Date.now();
   ada = await newPage(DESKTOP);
   bob = await newPage(PHONE, { isMobile: true, hasTouch: true });
-  console.log('pages', Date.now() - t); t = Date.now();
 });
 
 afterAll(async () => {
@@ -46,7 +41,10 @@ afterAll(async () => {
   await ui?.remove();
 });
 
-async function newPage(viewport: { width: number; height: number }, extra: { isMobile?: boolean; hasTouch?: boolean } = {}) {
+async function newPage(
+  viewport: { width: number; height: number },
+  extra: { isMobile?: boolean; hasTouch?: boolean } = {},
+) {
   // Reduced motion: screenshots show the settled layout, not a drawer half-way in.
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, reducedMotion: 'reduce', ...extra });
   contexts.push(context);
@@ -181,9 +179,7 @@ describe('chat in the browser, through the gateway, against the real services', 
     expect(await ada.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await ada.locator('.msg__text b, .msg__text img').count()).toBe(0);
     for (const page of [ada, bob]) {
-      const overflow = await page
-        .getByTestId('message-scroll')
-        .evaluate((el) => el.scrollWidth - el.clientWidth);
+      const overflow = await page.getByTestId('message-scroll').evaluate((el) => el.scrollWidth - el.clientWidth);
       expect(overflow).toBeLessThanOrEqual(0);
     }
     await shot(ada, '04-room-desktop');
@@ -248,7 +244,8 @@ describe('chat in the browser, through the gateway, against the real services', 
     // Socket.IO flushes the buffered send on reconnect; if its ack was lost, Retry resends it.
     const last = ada.getByTestId('message').last();
     await expect.poll(() => last.getAttribute('data-status'), { timeout: 20_000 }).not.toBe('pending');
-    if ((await last.getAttribute('data-status')) === 'failed') await last.getByRole('button', { name: 'Retry' }).click();
+    if ((await last.getAttribute('data-status')) === 'failed')
+      await last.getByRole('button', { name: 'Retry' }).click();
     conversation.push(whileDown);
 
     for (const [page, text] of [
@@ -293,8 +290,12 @@ describe('chat in the browser, through the gateway, against the real services', 
     await shot(ada, '12-direct-desktop-dark');
     await ada.emulateMedia({ colorScheme: 'light' });
 
-    const adaUser = await ada.evaluate(() => JSON.parse(sessionStorage.getItem('chat.session')!).user as { id: string });
-    const bobUser = await bob.evaluate(() => JSON.parse(sessionStorage.getItem('chat.session')!).user as { id: string });
+    const adaUser = await ada.evaluate(
+      () => JSON.parse(sessionStorage.getItem('chat.session')!).user as { id: string },
+    );
+    const bobUser = await bob.evaluate(
+      () => JSON.parse(sessionStorage.getItem('chat.session')!).user as { id: string },
+    );
     const roomId = dmRoomId(adaUser.id, bobUser.id);
 
     const eve = await api<{ token: string }>('/auth/register', {
@@ -302,10 +303,9 @@ describe('chat in the browser, through the gateway, against the real services', 
       body: { username: 'eve', password: PASSWORD },
     });
     expect(eve.status).toBe(201);
-    const history = await api<{ error: { code: string } }>(
-      `/messages/history/${encodeURIComponent(roomId)}`,
-      { token: eve.body.token },
-    );
+    const history = await api<{ error: { code: string } }>(`/messages/history/${encodeURIComponent(roomId)}`, {
+      token: eve.body.token,
+    });
     expect(history.status).toBe(403);
     expect(history.body.error.code).toBe('FORBIDDEN');
 

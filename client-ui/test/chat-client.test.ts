@@ -70,7 +70,12 @@ class FakeSocket {
     return {
       emitWithAck: (event: string, payload: unknown) =>
         new Promise((resolve, reject) => {
-          this.emitted.push({ event, payload, answer: resolve, fail: () => reject(new Error('operation has timed out')) });
+          this.emitted.push({
+            event,
+            payload,
+            answer: resolve,
+            fail: () => reject(new Error('operation has timed out')),
+          });
         }),
     };
   }
@@ -151,7 +156,9 @@ describe('ChatClient', () => {
     socket.serverAccepts();
     await client.openRoom('general');
     // The capped batch holds the oldest missed ones; the rest is paged after its last seq.
-    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 6 }, missed: [msg(2), msg(3)], hasMore: true });
+    socket
+      .take('joinRoom')
+      .answer({ ok: true, room: { id: 'general', lastSeq: 6 }, missed: [msg(2), msg(3)], hasMore: true });
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5, 6]));
     expect(history).toHaveBeenCalledTimes(3);
   });
@@ -166,7 +173,10 @@ describe('ChatClient', () => {
     expect(room(client).timeline.outbox).toEqual([expect.objectContaining({ clientMsgId: 'id-1', status: 'pending' })]);
     const first = socket.take('sendMessage');
     expect(first.payload).toEqual({ roomId: 'general', clientMsgId: 'id-1', text: 'first' });
-    first.answer({ ok: true, message: msg(1, { senderId: ME.id, senderName: 'Me', clientMsgId: 'id-1', text: 'first' }) });
+    first.answer({
+      ok: true,
+      message: msg(1, { senderId: ME.id, senderName: 'Me', clientMsgId: 'id-1', text: 'first' }),
+    });
     await flush();
     expect(room(client).timeline.outbox).toEqual([]);
     expect(seqs(client)).toEqual([1]);

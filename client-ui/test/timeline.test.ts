@@ -158,7 +158,9 @@ describe('timeline: own messages', () => {
 
   it('a failed send stays visible as failed with its error', () => {
     const t = run([pending('x1'), { type: 'ackFailed', clientMsgId: 'x1', error: 'Service unavailable' }]);
-    expect(t.outbox).toEqual([expect.objectContaining({ clientMsgId: 'x1', status: 'failed', error: 'Service unavailable' })]);
+    expect(t.outbox).toEqual([
+      expect.objectContaining({ clientMsgId: 'x1', status: 'failed', error: 'Service unavailable' }),
+    ]);
   });
 
   it('retry goes back to pending with the same clientMsgId and text', () => {

@@ -193,6 +193,7 @@ function describeApiError(err: unknown, mode: Mode): { fieldErrors: FieldErrors;
   if (err.code === 'UNAUTHORIZED' && mode === 'login') {
     return { fieldErrors: {}, message: 'Wrong username or password.' };
   }
-  if (err.code === 'RATE_LIMITED') return { fieldErrors: {}, message: 'Too many attempts. Wait a moment and try again.' };
+  if (err.code === 'RATE_LIMITED')
+    return { fieldErrors: {}, message: 'Too many attempts. Wait a moment and try again.' };
   return { fieldErrors: {}, message: err.message };
 }

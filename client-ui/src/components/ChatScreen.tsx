@@ -124,7 +124,12 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
       ) : (
         <main className="room room--empty">
           <header className="room__header room__header--bare">
-            <button type="button" className="icon-button room__menu" aria-label="Open conversations" onClick={() => setSidebarOpen(true)}>
+            <button
+              type="button"
+              className="icon-button room__menu"
+              aria-label="Open conversations"
+              onClick={() => setSidebarOpen(true)}
+            >
               <MenuIcon />
             </button>
           </header>

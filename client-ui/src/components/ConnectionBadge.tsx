@@ -9,7 +9,13 @@ const LABELS: Record<ConnectionStatus, string> = {
 
 export function ConnectionBadge({ status }: { status: ConnectionStatus }) {
   return (
-    <span className={`conn conn--${status}`} role="status" data-testid="connection-status" data-status={status} title={LABELS[status]}>
+    <span
+      className={`conn conn--${status}`}
+      role="status"
+      data-testid="connection-status"
+      data-status={status}
+      title={LABELS[status]}
+    >
       <span className="conn__dot" aria-hidden="true" />
       <span className="conn__label">{LABELS[status]}</span>
     </span>

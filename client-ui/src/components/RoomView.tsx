@@ -30,7 +30,12 @@ export function RoomView({ room, state, me, status, client, onOpenSidebar, onLea
   return (
     <main className="room" aria-label={title}>
       <header className="room__header">
-        <button type="button" className="icon-button room__menu" aria-label="Open conversations" onClick={onOpenSidebar}>
+        <button
+          type="button"
+          className="icon-button room__menu"
+          aria-label="Open conversations"
+          onClick={onOpenSidebar}
+        >
           <MenuIcon />
         </button>
         {room.peer ? (

@@ -33,19 +33,18 @@ export function Sidebar(props: SidebarProps) {
           </span>
           Chat
         </span>
-        <button type="button" className="icon-button sidebar__close" aria-label="Close conversations" onClick={props.onClose}>
+        <button
+          type="button"
+          className="icon-button sidebar__close"
+          aria-label="Close conversations"
+          onClick={props.onClose}
+        >
           <CloseIcon />
         </button>
       </header>
 
       <div className="sidebar__forms">
-        <QuickForm
-          label="Join a room"
-          placeholder="room-name"
-          prefix="#"
-          button="Join"
-          onSubmit={props.onJoinRoom}
-        />
+        <QuickForm label="Join a room" placeholder="room-name" prefix="#" button="Join" onSubmit={props.onJoinRoom} />
         <QuickForm
           label="Direct message"
           placeholder="username"
@@ -57,9 +56,15 @@ export function Sidebar(props: SidebarProps) {
 
       <nav className="sidebar__rooms" aria-label="Your conversations">
         <RoomSection title="Rooms" rooms={publicRooms} {...{ roomStates, activeRoomId, onSelect, meId: me.id }} />
-        <RoomSection title="Direct messages" rooms={directRooms} {...{ roomStates, activeRoomId, onSelect, meId: me.id }} />
+        <RoomSection
+          title="Direct messages"
+          rooms={directRooms}
+          {...{ roomStates, activeRoomId, onSelect, meId: me.id }}
+        />
         {rooms.length === 0 && (
-          <p className="sidebar__empty">Join a room like <strong>#general</strong> or message someone by username.</p>
+          <p className="sidebar__empty">
+            Join a room like <strong>#general</strong> or message someone by username.
+          </p>
         )}
       </nav>
 

@@ -3,8 +3,7 @@ import type { TimelineItem } from './timeline.js';
 
 /** A row of the rendered list: a day separator, or a message that may continue its sender's run. */
 export type Row =
-  | { kind: 'day'; key: string; at: string }
-  | { kind: 'item'; key: string; item: TimelineItem; continued: boolean };
+  { kind: 'day'; key: string; at: string } | { kind: 'item'; key: string; item: TimelineItem; continued: boolean };
 
 /** Messages closer than this from the same sender share one header. */
 const RUN_GAP_MS = 5 * 60_000;

@@ -124,8 +124,7 @@ function updateOutgoing(
  * idempotency rule), so a pending row keeps its DOM node when it becomes sent.
  */
 export type TimelineItem =
-  | { kind: 'message'; key: string; message: Message }
-  | { kind: 'outgoing'; key: string; message: OutgoingMessage };
+  { kind: 'message'; key: string; message: Message } | { kind: 'outgoing'; key: string; message: OutgoingMessage };
 
 /** Confirmed messages in seq order, then own unconfirmed ones: what the list shows. */
 export function timelineItems(t: Timeline): TimelineItem[] {

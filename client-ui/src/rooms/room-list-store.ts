@@ -42,4 +42,3 @@ export function saveRooms(userId: string, value: StoredRooms, storage: Storage =
 export function roomTitle(room: RoomEntry): string {
   return room.peer ? room.peer.displayName : `#${room.id}`;
 }
-

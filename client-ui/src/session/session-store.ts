@@ -26,4 +26,3 @@ export function saveSession(session: Session, storage: Storage = sessionStorage)
 export function clearSession(storage: Storage = sessionStorage): void {
   storage.removeItem(SESSION_KEY);
 }
-
