@@ -32,7 +32,11 @@ describe('deploy/rabbitmq/entrypoint.sh', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'rabbit-entrypoint-'));
-    stub('rabbitmqctl', `echo "rabbitmqctl $*" >> "${dir}/calls.log"`);
+    // Like the real one: fails at once while the node is not up yet (here: the first call).
+    stub(
+      'rabbitmqctl',
+      `echo "rabbitmqctl $*" >> "${dir}/calls.log"; [ -f "${dir}/up" ] || { touch "${dir}/up"; exit 69; }`,
+    );
     // The broker runs until the passwords are set (what the healthcheck waits for).
     stub(
       'docker-entrypoint.sh',
@@ -47,8 +51,9 @@ describe('deploy/rabbitmq/entrypoint.sh', () => {
     const calls = log();
     expect(calls).toContain('server rabbitmq-server');
     const ctl = calls.filter((c) => c.startsWith('rabbitmqctl'));
-    expect(ctl[0]).toMatch(/await_startup$/);
-    const changed = ctl.slice(1).map((c) => /change_password (\S+) (\S+)$/.exec(c)!.slice(1));
+    // Retried until the node answers.
+    expect(ctl.slice(0, 2)).toEqual(['rabbitmqctl --quiet await_startup', 'rabbitmqctl --quiet await_startup']);
+    const changed = ctl.slice(2).map((c) => /change_password (\S+) (\S+)$/.exec(c)!.slice(1));
     expect(changed).toEqual([
       ['admin', 'admin-pw'],
       ['chat-service', 'chat-pw'],
