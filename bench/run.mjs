@@ -100,6 +100,8 @@ const SERVICE_ENV = {
   ALLOWED_ORIGINS: 'http://localhost:3000',
 };
 
+const CHILD_TIMEOUT_MS = 10 * 60_000;
+
 let stackSeq = 0;
 async function withStack(label, opts, fn) {
   const id = `bench_${stamp.replace(/-/g, '').slice(2)}_${++stackSeq}_${randomBytes(2).toString('hex')}`;
@@ -127,7 +129,10 @@ async function socketTest(name, args) {
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => process.stderr.write(`  ${name} | ${d}`));
+  // The script bounds itself; this only guards the bench against a hang.
+  const guard = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
   const code = await new Promise((resolve) => child.on('close', resolve));
+  clearTimeout(guard);
   process.stderr.write(stdout.replace(/^/gm, `  ${name} | `) + '\n');
   let report = null;
   try {
@@ -364,7 +369,11 @@ async function scenarioSweep() {
     for (const rate of P.sweep.rates) {
       const c0 = await confirmMeanMs(node);
       const { result: run, servers } = await sampled(stack.procs, () =>
-        socketTest(`sweep-${rate}`, loadArgs(stack.url, { ...P.sweep, rate }, ['--chat-urls', node.url])),
+        // History is checked in (b) and (c); here it would wait out a growing backlog per step.
+        socketTest(
+          `sweep-${rate}`,
+          loadArgs(stack.url, { ...P.sweep, rate }, ['--chat-urls', node.url, '--no-verify-history']),
+        ),
       );
       rows.push({
         rate,
@@ -581,14 +590,15 @@ function markdown() {
       '',
       `${r.sent} / ${r.acked} at ${f(r.sendRatePerSec, 0)} msg/s, ${f(r.deliveriesPerSec, 0)} deliveries/s`,
     );
+    const checked = r.persistMissing !== undefined;
     row(
       '',
       'lost / duplicated (live; history)',
       '0 / 0',
-      `${r.lost} / ${r.duplicates}; ${r.persistMissing} / ${r.persistDuplicated}`,
-      r.lost === 0 && r.duplicates === 0 && r.persistMissing === 0 && r.persistDuplicated === 0,
+      `${r.lost} / ${r.duplicates}; ${checked ? `${r.persistMissing} / ${r.persistDuplicated}` : 'history not checked'}`,
+      r.lost === 0 && r.duplicates === 0 && (!checked || (r.persistMissing === 0 && r.persistDuplicated === 0)),
     );
-    row('', 'all persisted after last ack', '', `${f(r.persistCompleteAfterMs, 0)} ms`);
+    if (checked) row('', 'all persisted after last ack', '', `${f(r.persistCompleteAfterMs, 0)} ms`);
     const cpu = Object.entries(r.servers ?? {})
       .map(([n, v]) => `${n} ${v.cpuPct}%`)
       .join(', ');

@@ -366,6 +366,10 @@ export class LoadRun {
         lostSamples: lost.samples,
         duplicates: tracker.duplicates,
         outOfOrder: tracker.outOfOrder,
+        // Deliveries whose seq was below one the same member had already seen in that room.
+        outOfOrderByRoom: Object.fromEntries(
+          [...tracker.outOfOrderByRoom].flatMap((n, j) => (n > 0 ? [[roomId(opts.roomPrefix, j), n]] : [])),
+        ),
         foreign: tracker.foreign,
         notMember: tracker.notMember,
         latencyFallbacks: tracker.latencyFallbacks,

@@ -38,6 +38,7 @@ export class RunTracker {
   delivered: number;
   duplicates: number;
   outOfOrder: number;
+  outOfOrderByRoom: Uint32Array;
   foreign: number;
   notMember: number;
   latencyFallbacks: number;

@@ -87,6 +87,7 @@ export class RunTracker {
     this.delivered = 0;
     this.duplicates = 0;
     this.outOfOrder = 0;
+    this.outOfOrderByRoom = new Uint32Array(rooms);
     this.foreign = 0;
     this.notMember = 0;
     this.latencyFallbacks = 0;
@@ -155,8 +156,10 @@ export class RunTracker {
     }
     this.receivedBits[byte] |= bit;
     const seqIdx = i * this.roomsPerUser + slot;
-    if (msg.seq < this.lastSeq[seqIdx]) this.outOfOrder++;
-    else this.lastSeq[seqIdx] = msg.seq;
+    if (msg.seq < this.lastSeq[seqIdx]) {
+      this.outOfOrder++;
+      this.outOfOrderByRoom[j]++;
+    } else this.lastSeq[seqIdx] = msg.seq;
     this.delivered++;
     this.deliveriesOf[k]++;
     this.lastDeliveryAt[k] = at;

@@ -42,6 +42,7 @@ describe('RunTracker', () => {
     expect(t.delivered).toBe(3);
     expect(t.duplicates).toBe(1);
     expect(t.outOfOrder).toBe(1);
+    expect([...t.outOfOrderByRoom]).toEqual([1, 0]);
     expect(t.notMember).toBe(1);
     expect(t.lostDeliveries()).toMatchObject({ total: 1, membersWithLoss: 1, worst: { client: 2, lost: 1 } });
   });

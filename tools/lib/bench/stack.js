@@ -63,13 +63,24 @@ export class RabbitAdmin {
 
 /** Resident set size of a process in bytes, from /proc (Linux). */
 export function rssBytes(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const m = /VmRSS:\s+(\d+) kB/.exec(readProc(pid, 'status'));
   return m ? Number(m[1]) * 1024 : null;
+}
+
+/** A /proc file of a process, or '' once it has exited. */
+function readProc(pid, file) {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux). */
 export function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const stat = readProc(pid, 'stat');
+  if (!stat) return null;
+  const fields = stat.split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
