@@ -7,17 +7,20 @@
 //   1. GET /auth/me   straight to user-service          (the baseline)
 //   2. GET /auth/me   through the gateway               (1 vs 2 is the gateway's own overhead)
 //   3. POST /auth/login through the gateway             (bound by bcrypt at the service's BCRYPT_COST)
-// Prints req/s and latency percentiles for each, and the overhead. Signs up one account
+// 1 and 2 alternate for BENCH_ROUNDS rounds so that a change in machine load hits both alike;
+// the summary takes the median round of each. Prints req/s and latency percentiles for each
+// run, the summary, and the overhead. Signs up one account
 // (`BENCH_USERNAME`, default `bench_auth`) or logs in if it exists. Successful logins do not
 // count towards the login rate limit, so the login run measures bcrypt, not the limiter.
 //
-// Tuning: BENCH_DURATION_SEC (10), BENCH_CONNECTIONS (20), BENCH_LOGIN_CONNECTIONS (4),
+// Tuning: BENCH_DURATION_SEC (10, per run), BENCH_ROUNDS (3), BENCH_CONNECTIONS (20), BENCH_LOGIN_CONNECTIONS (4),
 // BENCH_JSON=1 prints the raw summary as JSON as well.
 import autocannon from 'autocannon';
 
 const GATEWAY_URL = process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000';
 const USER_SERVICE_URL = process.env.USER_SERVICE_URL ?? 'http://127.0.0.1:3001';
 const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const LOGIN_CONNECTIONS = Number(process.env.BENCH_LOGIN_CONNECTIONS ?? 4);
 const USERNAME = process.env.BENCH_USERNAME ?? 'bench_auth';
@@ -71,16 +74,13 @@ const token = await benchToken();
 const me = { method: 'GET', headers: { authorization: `Bearer ${token}` } };
 const loginBody = JSON.stringify({ username: USERNAME, password: PASSWORD });
 
-const direct = await run('GET /auth/me direct to user-service', {
-  url: `${USER_SERVICE_URL}/auth/me`,
-  connections: CONNECTIONS,
-  ...me,
-});
-const viaGateway = await run('GET /auth/me through the gateway', {
-  url: `${GATEWAY_URL}/auth/me`,
-  connections: CONNECTIONS,
-  ...me,
-});
+const directRuns = [];
+const gatewayRuns = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  const meRun = (title, url) => run(`${title} (round ${round})`, { url, connections: CONNECTIONS, ...me });
+  directRuns.push(await meRun('GET /auth/me direct to user-service', `${USER_SERVICE_URL}/auth/me`));
+  gatewayRuns.push(await meRun('GET /auth/me through the gateway', `${GATEWAY_URL}/auth/me`));
+}
 const login = await run('POST /auth/login through the gateway', {
   url: `${GATEWAY_URL}/auth/login`,
   connections: LOGIN_CONNECTIONS,
@@ -89,20 +89,31 @@ const login = await run('POST /auth/login through the gateway', {
   body: loginBody,
 });
 
-const rows = [direct, viaGateway, login];
+/** The round with the median throughput stands for the scenario. */
+const median = (runs) => [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec)[Math.floor(runs.length / 2)];
+const direct = median(directRuns);
+const viaGateway = median(gatewayRuns);
+
 const fmt = (n, d = 1) => n.toFixed(d);
+const table = (rows) => {
+  console.log('| run | connections | req/s | p50 ms | p99 ms | mean ms | requests | non-2xx | errors |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const [r, c] of rows) {
+    console.log(
+      `| ${r.title} | ${c} | ${fmt(r.reqPerSec)} | ${r.p50} | ${r.p99} | ${fmt(r.mean, 2)} | ${r.total} | ${r.non2xx} | ${r.errors} |`,
+    );
+  }
+};
+const rows = [...directRuns, ...gatewayRuns, login];
 console.log('');
-console.log('| scenario | connections | req/s | p50 ms | p99 ms | mean ms | requests | non-2xx | errors |');
-console.log('|---|---|---|---|---|---|---|---|---|');
-for (const [r, c] of [
+table(rows.map((r) => [r, r === login ? LOGIN_CONNECTIONS : CONNECTIONS]));
+console.log('');
+console.log(`summary (median round of ${ROUNDS}, ${DURATION}s each):`);
+table([
   [direct, CONNECTIONS],
   [viaGateway, CONNECTIONS],
   [login, LOGIN_CONNECTIONS],
-]) {
-  console.log(
-    `| ${r.title} | ${c} | ${fmt(r.reqPerSec)} | ${r.p50} | ${r.p99} | ${fmt(r.mean, 2)} | ${r.total} | ${r.non2xx} | ${r.errors} |`,
-  );
-}
+]);
 console.log('');
 console.log(
   `gateway overhead on GET /auth/me: ${fmt(viaGateway.mean - direct.mean, 2)} ms mean, ` +
