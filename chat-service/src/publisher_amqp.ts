@@ -119,9 +119,12 @@ export class AmqpPublisher implements MessagePublisher {
           (err) => entry.settle(err ? unavailable('nacked') : entry.returned ? unavailable('unroutable') : undefined),
         );
         if (!writable && !this.drained) {
-          this.drained = Promise.race([once(channel, 'drain'), once(channel, 'close')]).finally(() => {
-            this.drained = null;
-          });
+          // once() also settles on the channel's 'error'; any of the three ends the wait.
+          this.drained = Promise.race([once(channel, 'drain'), once(channel, 'close')])
+            .catch(() => undefined)
+            .finally(() => {
+              this.drained = null;
+            });
         }
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'publish threw');

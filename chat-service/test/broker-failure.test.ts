@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { SendMessageAck } from '@chat/contracts';
-import { describe, expect, it } from 'vitest';
+import { CHAT_EXCHANGE, messageRoutingKey, type SendMessageAck } from '@chat/contracts';
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectReceived,
   connect,
   connected,
   join,
   send,
+  startChatNode,
+  startFreezableProxy,
   tokenFor,
+  type ChatNode,
   useChatCluster,
   userFor,
   waitFor,
@@ -103,6 +107,27 @@ describe('broker failures', () => {
     await waitFor(() => received.length === 1);
     expect(retried.ok && received[0]!.id === retried.message.id).toBe(true);
   });
+
+  it('a nacked publish (a full queue that rejects publishes) is UNAVAILABLE and not broadcast', async () => {
+    const roomId = 'full-room';
+    const conn = await amqp.connect(iso().amqpUrl);
+    try {
+      const ch = await conn.createChannel();
+      await ch.assertQueue('full', { arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
+      await ch.bindQueue('full', CHAT_EXCHANGE, messageRoutingKey(roomId));
+      const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
+      const member = await connected(connect(cluster.url(), tokenFor(userFor())));
+      await join(member, roomId);
+      const received = collectReceived(member);
+      expect(await send(sender, roomId, 'no room for me')).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+      await ch.deleteQueue('full');
+      expect((await send(sender, roomId, 'now there is')).ok).toBe(true);
+      await waitFor(() => received.length === 1);
+      expect(received[0]!.text).toBe('now there is');
+    } finally {
+      await conn.close();
+    }
+  });
 });
 
 async function retryUntilOk(attempt: () => Promise<SendMessageAck>): Promise<SendMessageAck> {
@@ -113,3 +138,46 @@ async function retryUntilOk(attempt: () => Promise<SendMessageAck>): Promise<Sen
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('confirm timeout', () => {
+  let proxy: Awaited<ReturnType<typeof startFreezableProxy>>;
+  let node: ChatNode;
+  beforeAll(async () => {
+    const amqpUrl = new URL(iso().amqpUrl);
+    proxy = await startFreezableProxy({ host: amqpUrl.hostname, port: Number(amqpUrl.port || 5672) });
+    amqpUrl.host = `127.0.0.1:${proxy.port}`;
+    node = await startChatNode(iso(), { env: { AMQP_URL: amqpUrl.toString(), CONFIRM_TIMEOUT_MS: '300' } });
+  });
+  afterAll(async () => {
+    await node?.close();
+    await proxy?.close();
+  });
+
+  it('no confirm within CONFIRM_TIMEOUT_MS → UNAVAILABLE, nothing broadcast; the same clientMsgId succeeds later', async () => {
+    const roomId = `slow-${randomUUID().slice(0, 6)}`;
+    const sender = await connected(connect(node.url, tokenFor(userFor())));
+    const member = await connected(connect(node.url, tokenFor(userFor())));
+    await join(member, roomId);
+    await join(sender, roomId);
+    const received = collectReceived(member);
+    expect((await send(sender, roomId, 'warm')).ok).toBe(true);
+
+    proxy.freeze();
+    const started = Date.now();
+    let timedOut: SendMessageAck;
+    try {
+      timedOut = await send(sender, roomId, 'held confirm', 'held-1');
+    } finally {
+      proxy.thaw();
+    }
+    expect(timedOut).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received.map((m) => m.text)).toEqual(['warm']);
+
+    const retried = await send(sender, roomId, 'held confirm', 'held-1');
+    expect(retried.ok).toBe(true);
+    await waitFor(() => received.length === 2);
+    expect(received[1]).toEqual(retried.ok ? retried.message : null);
+  });
+});

@@ -308,3 +308,49 @@ export async function startPrivateRedis(): Promise<{ url: string; client: Redis;
     },
   };
 }
+
+/**
+ * A TCP proxy to `target` whose server→client direction can be frozen: what the client sends
+ * still arrives, the answers (e.g. publisher confirms) are held until thawed.
+ */
+export async function startFreezableProxy(target: { host: string; port: number }): Promise<{
+  port: number;
+  freeze(): void;
+  thaw(): void;
+  close(): Promise<void>;
+}> {
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  let frozen = false;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    const pair = { client, upstream };
+    pairs.add(pair);
+    client.pipe(upstream);
+    if (!frozen) upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      pairs.delete(pair);
+    };
+    for (const s of [client, upstream]) s.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    freeze: () => {
+      frozen = true;
+      for (const { client, upstream } of pairs) upstream.unpipe(client).pause();
+    },
+    thaw: () => {
+      frozen = false;
+      for (const { client, upstream } of pairs) upstream.pipe(client);
+    },
+    close: async () => {
+      for (const { client, upstream } of pairs) {
+        client.destroy();
+        upstream.destroy();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
