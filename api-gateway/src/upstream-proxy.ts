@@ -39,12 +39,6 @@ interface Attempt {
   cancel?: () => void;
 }
 
-const UNAVAILABLE_MESSAGE: Record<UpstreamName, string> = {
-  'user-service': 'user-service is unavailable',
-  'message-service': 'message-service is unavailable',
-  'chat-service': 'chat-service is unavailable',
-};
-
 /**
  * http-proxy with the gateway's failure rules: an upstream that refuses or does not connect
  * within `connectTimeoutMs` answers 503 UPSTREAM_UNAVAILABLE, one that does not start its
@@ -142,9 +136,8 @@ export class UpstreamProxy {
     const attempt = this.attempts.get(req);
     if (!attempt) return;
     attempt.cancel = () => proxyReq.destroy();
-    const abort = (err: AppError) => attempt.fail(err);
     const responseTimer = setTimeout(
-      () => abort(new AppError('UPSTREAM_TIMEOUT', `${attempt.upstream} did not answer in time`)),
+      () => attempt.fail(new AppError('UPSTREAM_TIMEOUT', `${attempt.upstream} did not answer in time`)),
       attempt.timeoutMs,
     );
     const clear = () => clearTimeout(responseTimer);
@@ -159,7 +152,7 @@ export class UpstreamProxy {
     proxyReq.once('close', clear);
     proxyReq.once('socket', (socket) => {
       if (!socket.connecting) return;
-      const connectTimer = setTimeout(() => abort(unavailable(attempt.upstream)), this.opts.connectTimeoutMs);
+      const connectTimer = setTimeout(() => attempt.fail(unavailable(attempt.upstream)), this.opts.connectTimeoutMs);
       socket.once('connect', () => clearTimeout(connectTimer)).once('close', () => clearTimeout(connectTimer));
     });
   }
@@ -193,7 +186,7 @@ export class UpstreamProxy {
 }
 
 function unavailable(upstream: UpstreamName, cause?: unknown): AppError {
-  return new AppError('UPSTREAM_UNAVAILABLE', UNAVAILABLE_MESSAGE[upstream], { cause });
+  return new AppError('UPSTREAM_UNAVAILABLE', `${upstream} is unavailable`, { cause });
 }
 
 /** An upgrade that cannot be proxied gets a plain HTTP answer with the JSON error body. */
