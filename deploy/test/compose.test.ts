@@ -160,7 +160,7 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('points every URL at a compose service on the port that service listens on', () => {
+  it('points every URL at a compose service it depends on, on the port that service listens on', () => {
     const ports = new Map<string, number>(Object.entries(INFRA_PORTS));
     for (const { name, workspace } of nodeServices) ports.set(name, NODE_SERVICES[workspace]);
     let checked = 0;
@@ -170,6 +170,8 @@ describe('docker-compose.yml', () => {
         for (const url of value.split(',').map((u) => new URL(u))) {
           expect(ports.has(url.hostname), `${name} ${key} → ${url.hostname}`).toBe(true);
           expect(Number(url.port), `${name} ${key}`).toBe(ports.get(url.hostname));
+          // Started after what it calls is healthy.
+          expect(Object.keys(service.depends_on ?? {}), `${name} ${key}`).toContain(url.hostname);
           checked++;
         }
       }
