@@ -260,7 +260,11 @@ export class LoadRun {
     const deadline = t0 + opts.persistTimeout * 1000;
     let result;
     let lastError = null;
+    let rounds = 0;
+    let roundMs = 0;
     for (;;) {
+      const roundStart = now();
+      rounds++;
       try {
         const pages = await mapWithConcurrency(rooms.length, HISTORY_CONCURRENCY, (r) => {
           const j = Number(rooms[r].slice(opts.roomPrefix.length + 1));
@@ -272,6 +276,7 @@ export class LoadRun {
       } catch (err) {
         lastError = err.message;
       }
+      roundMs = now() - roundStart;
       if ((result && result.missing === 0) || now() >= deadline || this.stopRequested) break;
       await sleep(HISTORY_POLL_MS);
     }
@@ -280,8 +285,10 @@ export class LoadRun {
     return {
       skipped: false,
       ...result,
-      // Upper bound: the poll that first found everything ended then.
+      // Upper bound: the poll that first found everything ended then; it took pollRoundMs.
       completeAfterMs: complete ? Math.max(0, now() - this.lastAckAt) : null,
+      pollRounds: rounds,
+      pollRoundMs: roundMs,
       waitedMs: now() - t0,
       ...(lastError ? { error: lastError } : {}),
     };

@@ -62,7 +62,7 @@ export function formatSummary(report) {
         `history     ${p.persisted}/${p.acked} acked stored once; missing ${p.missing}, duplicated ${p.duplicated}, mismatched ${p.mismatched}; ` +
           (p.completeAfterMs === null
             ? `incomplete after ${f(p.waitedMs / 1000, 1)} s`
-            : `complete ${f(p.completeAfterMs, 0)} ms after the last ack`),
+            : `complete ≤ ${f(p.completeAfterMs, 0)} ms after the last ack (${p.pollRounds} reads of ${f(p.pollRoundMs, 0)} ms)`),
       );
     }
   }

@@ -50,7 +50,7 @@ export async function measureConfirmLatency({ amqpUrl, noDelay, count = 1000, wa
     await ch.close();
     return {
       noDelay,
-      mode: ratePerSec ? `paced ${ratePerSec}/s` : 'sequential',
+      mode: `${size} B, ${ratePerSec ? `paced ${ratePerSec}/s` : 'sequential'}`,
       ...summarizeHistogram(hist),
       perSec: hist.totalCount / seconds,
     };
