@@ -103,6 +103,18 @@ async function send(page: Page, text: string) {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Each line sent in turn and recorded in `log`; with `watch`, every watcher must show the
+ * whole log after each line.
+ */
+async function talk(lines: (readonly [Page, string])[], log: string[], watch: Page[] = []) {
+  for (const [page, text] of lines) {
+    await send(page, text);
+    log.push(text);
+    if (watch.length > 0) await expectConversation(watch, log);
+  }
+}
+
 const texts = (page: Page) => page.getByTestId('message-text').allTextContents();
 const status = (page: Page) => page.getByTestId('connection-status').getAttribute('data-status');
 const allSent = async (page: Page) =>
@@ -163,18 +175,17 @@ describe('chat in the browser, through the gateway, against the real services', 
     await expect.poll(() => status(ada)).toBe('connected');
     await expect.poll(() => status(bob)).toBe('connected');
 
-    const lines = [
-      [ada, 'Hi Bob! Welcome to #general.'],
-      [bob, 'Hey Ada, glad to be here.\nThis one has two lines.'],
-      [ada, '<b>not bold</b> <img src=x onerror="window.__pwned=1">'],
-      [bob, `Long words wrap: ${'supercalifragilistic'.repeat(8)}`],
-      [ada, 'Perfect. Let’s test a restart next.'],
-    ] as const;
-    for (const [page, text] of lines) {
-      await send(page, text);
-      conversation.push(text);
-      await expectConversation([ada, bob], conversation);
-    }
+    await talk(
+      [
+        [ada, 'Hi Bob! Welcome to #general.'],
+        [bob, 'Hey Ada, glad to be here.\nThis one has two lines.'],
+        [ada, '<b>not bold</b> <img src=x onerror="window.__pwned=1">'],
+        [bob, `Long words wrap: ${'supercalifragilistic'.repeat(8)}`],
+        [ada, 'Perfect. Let’s test a restart next.'],
+      ],
+      conversation,
+      [ada, bob],
+    );
 
     expect(await ada.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await ada.locator('.msg__text b, .msg__text img').count()).toBe(0);
@@ -198,8 +209,7 @@ describe('chat in the browser, through the gateway, against the real services', 
   it('scroll-back pages older history in order', async () => {
     // Enough messages for more than one history page (50) plus what is already there.
     const token = await ada.evaluate(() => JSON.parse(sessionStorage.getItem('chat.session')!).token as string);
-    const socket = connectSocket(token);
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+    const socket = await connectSocket(token);
     await socket.timeout(10_000).emitWithAck('joinRoom', { roomId: 'general' });
     const acks = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
@@ -248,13 +258,13 @@ describe('chat in the browser, through the gateway, against the real services', 
       await last.getByRole('button', { name: 'Retry' }).click();
     conversation.push(whileDown);
 
-    for (const [page, text] of [
-      [bob, 'Back again — did anything get lost?'],
-      [ada, 'Nothing lost, nothing doubled.'],
-    ] as const) {
-      await send(page, text);
-      conversation.push(text);
-    }
+    await talk(
+      [
+        [bob, 'Back again — did anything get lost?'],
+        [ada, 'Nothing lost, nothing doubled.'],
+      ],
+      conversation,
+    );
     await expectConversation([ada, bob], conversation);
   });
 
@@ -262,10 +272,10 @@ describe('chat in the browser, through the gateway, against the real services', 
     await bob.context().setOffline(true);
     await expect.poll(() => status(bob), { timeout: 10_000 }).toBe('offline');
     await shot(bob, '09-offline-phone');
-    for (const text of ['Missed one', 'Missed two', 'Missed three']) {
-      await send(ada, text);
-      conversation.push(text);
-    }
+    await talk(
+      ['Missed one', 'Missed two', 'Missed three'].map((text) => [ada, text] as const),
+      conversation,
+    );
     await expectConversation([ada], conversation);
     await bob.context().setOffline(false);
     await expect.poll(() => status(bob), { timeout: 20_000 }).toBe('connected');
@@ -276,14 +286,14 @@ describe('chat in the browser, through the gateway, against the real services', 
     await startDirect(ada, 'bob', 'Bob Stone');
     await startDirect(bob, 'ada', 'Ada Lovelace');
     const dm: string[] = [];
-    for (const [page, text] of [
-      [ada, 'Psst — this one is just between us.'],
-      [bob, 'Got it. Secret plans only.'],
-    ] as const) {
-      await send(page, text);
-      dm.push(text);
-      await expectConversation([ada, bob], dm);
-    }
+    await talk(
+      [
+        [ada, 'Psst — this one is just between us.'],
+        [bob, 'Got it. Secret plans only.'],
+      ],
+      dm,
+      [ada, bob],
+    );
     await shot(ada, '10-direct-desktop');
     await shot(bob, '11-direct-phone');
     await ada.emulateMedia({ colorScheme: 'dark' });
@@ -309,8 +319,7 @@ describe('chat in the browser, through the gateway, against the real services', 
     expect(history.status).toBe(403);
     expect(history.body.error.code).toBe('FORBIDDEN');
 
-    const socket = connectSocket(eve.body.token);
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+    const socket = await connectSocket(eve.body.token);
     const join = await socket.timeout(10_000).emitWithAck('joinRoom', { roomId });
     expect(join).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     const sendAck = await socket
@@ -329,7 +338,7 @@ describe('chat in the browser, through the gateway, against the real services', 
 });
 
 /** A plain Socket.IO client through the gateway (a script, not a browser: no Origin header). */
-function connectSocket(token: string): Socket<ServerToClientEvents, ClientToServerEvents> {
+async function connectSocket(token: string): Promise<Socket<ServerToClientEvents, ClientToServerEvents>> {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(stack.url, {
     path: SOCKET_PATH,
     transports: ['websocket'],
@@ -338,5 +347,6 @@ function connectSocket(token: string): Socket<ServerToClientEvents, ClientToServ
     forceNew: true,
   });
   sockets.push(socket);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
   return socket;
 }

@@ -1,25 +1,11 @@
-import type { HistoryResponse, Message, PublicUser } from '@chat/contracts';
+import type { HistoryResponse, PublicUser } from '@chat/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HistoryCursor } from '../src/api/history.js';
 import { ApiError } from '../src/api/http.js';
 import { ChatClient, type ChatSocket } from '../src/chat/chat-client.js';
+import { ME_ID, message as msg } from './fixtures.js';
 
-const ME: PublicUser = { id: 'a'.repeat(24), username: 'me', displayName: 'Me' };
-const ALICE = 'b'.repeat(24);
-
-function msg(seq: number, over: Partial<Message> = {}): Message {
-  return {
-    id: `m${seq}`,
-    roomId: 'general',
-    seq,
-    senderId: ALICE,
-    senderName: 'Alice',
-    text: `message ${seq}`,
-    clientMsgId: `c${seq}`,
-    createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
-    ...over,
-  };
-}
+const ME: PublicUser = { id: ME_ID, username: 'me', displayName: 'Me' };
 
 type Handler = (...args: unknown[]) => void;
 

@@ -1,4 +1,3 @@
-import type { Message } from '@chat/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   emptyTimeline,
@@ -8,24 +7,9 @@ import {
   type Timeline,
   type TimelineAction,
 } from '../src/messages/timeline.js';
+import { ME_ID as ME, message as msg } from './fixtures.js';
 
-const ME = 'a'.repeat(24);
-const ALICE = 'b'.repeat(24);
 const ROOM = 'general';
-
-function msg(seq: number, over: Partial<Message> = {}): Message {
-  return {
-    id: `m${seq}`,
-    roomId: ROOM,
-    seq,
-    senderId: ALICE,
-    senderName: 'Alice',
-    text: `message ${seq}`,
-    clientMsgId: `c${seq}`,
-    createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
-    ...over,
-  };
-}
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => msg(from + i));
 const run = (actions: TimelineAction[], start: Timeline = emptyTimeline) => actions.reduce(timelineReducer, start);

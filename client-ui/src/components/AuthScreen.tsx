@@ -3,6 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { login, register } from '../api/auth.js';
 import { ApiError } from '../api/http.js';
 import { ChatBubbleIcon } from './icons.js';
+import { identifierInputProps } from './input-props.js';
 
 type Mode = 'login' | 'register';
 type Field = 'username' | 'password' | 'displayName';
@@ -101,7 +102,7 @@ export function AuthScreen({ onSignedIn, api = { login, register } }: AuthScreen
             {...field('password')}
           />
           {formError && (
-            <p className="form-error" role="alert">
+            <p className="form-error tone--danger" role="alert">
               {formError}
             </p>
           )}
@@ -140,9 +141,7 @@ function TextField({ label, name, value, error, onChange, type = 'text', autoCom
         className="field__input"
         value={value}
         autoComplete={autoComplete}
-        autoCapitalize="none"
-        autoCorrect="off"
-        spellCheck={false}
+        {...identifierInputProps}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy || undefined}
         onChange={(e) => onChange(e.target.value)}

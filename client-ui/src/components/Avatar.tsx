@@ -1,12 +1,20 @@
+import type { CSSProperties } from 'react';
 import { initials } from '../format.js';
 
-/** Calm hues; a user keeps the same one everywhere (picked from a hash of their id). */
-const HUES = [210, 250, 280, 330, 15, 35, 150, 175, 195];
+/** Calm, well-separated hues; a user keeps the same one everywhere. */
+const HUES = [350, 25, 45, 140, 175, 205, 235, 275, 320];
 
+/**
+ * FNV-1a with a final mix: ids made moments apart (MongoDB ObjectIds differ only in their
+ * last bytes) still land on unrelated hues.
+ */
 function hueFor(seed: string): number {
-  let h = 0;
-  for (const ch of seed) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return HUES[h % HUES.length]!;
+  let h = 0x811c9dc5;
+  for (const ch of seed) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return HUES[(h >>> 0) % HUES.length]!;
 }
 
 interface AvatarProps {
@@ -15,10 +23,14 @@ interface AvatarProps {
   size?: 'sm' | 'md' | 'lg';
 }
 
-/** Initials on a colour; decorative (the name is always shown or labelled next to it). */
+/**
+ * Initials on a colour; decorative (the name is always shown or labelled next to it). The hue
+ * goes in as a CSS custom property, set through the CSSOM, which the gateway's CSP allows.
+ */
 export function Avatar({ name, seed, size = 'md' }: AvatarProps) {
+  const style = { '--hue': hueFor(seed) } as CSSProperties;
   return (
-    <span className={`avatar avatar--${size} avatar--hue-${hueFor(seed)}`} aria-hidden="true">
+    <span className={`avatar avatar--${size}`} style={style} aria-hidden="true">
       {initials(name)}
     </span>
   );

@@ -1,5 +1,7 @@
 import type { ConnectionStatus } from '../chat/chat-client.js';
 
+const TONES: Partial<Record<ConnectionStatus, string>> = { reconnecting: 'tone--warn', offline: 'tone--danger' };
+
 const LABELS: Record<ConnectionStatus, string> = {
   connecting: 'Connecting…',
   connected: 'Connected',
@@ -10,7 +12,7 @@ const LABELS: Record<ConnectionStatus, string> = {
 export function ConnectionBadge({ status }: { status: ConnectionStatus }) {
   return (
     <span
-      className={`conn conn--${status}`}
+      className={`conn conn--${status} ${TONES[status] ?? ''}`}
       role="status"
       data-testid="connection-status"
       data-status={status}

@@ -56,7 +56,7 @@ export function RoomView({ room, state, me, status, client, onOpenSidebar, onLea
       </header>
 
       {status !== 'connected' && (
-        <div className="banner banner--warn" role="status">
+        <div className="banner tone--warn" role="status">
           {status === 'offline'
             ? 'You are offline. Messages will send when the connection is back.'
             : 'Connecting to the chat server… messages will send as soon as it answers.'}
@@ -73,7 +73,7 @@ export function RoomView({ room, state, me, status, client, onOpenSidebar, onLea
       ) : (
         <>
           {state?.historyFailed && (
-            <div className="banner banner--error" role="alert">
+            <div className="banner tone--danger" role="alert">
               Earlier messages could not be loaded.{' '}
               <button type="button" className="link-button" onClick={() => void client.reloadRoom(roomId)}>
                 Retry

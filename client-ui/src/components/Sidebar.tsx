@@ -5,6 +5,7 @@ import { formatTime } from '../format.js';
 import type { RoomEntry } from '../rooms/room-list-store.js';
 import { Avatar } from './Avatar.js';
 import { ChatBubbleIcon, CloseIcon, HashIcon } from './icons.js';
+import { identifierInputProps } from './input-props.js';
 
 interface SidebarProps {
   me: PublicUser;
@@ -187,9 +188,7 @@ function QuickForm({ label, placeholder, prefix, button, onSubmit }: QuickFormPr
           className="quick-form__input"
           value={value}
           placeholder={placeholder}
-          autoCapitalize="none"
-          autoCorrect="off"
-          spellCheck={false}
+          {...identifierInputProps}
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? `${id}-error` : undefined}
           onChange={(e) => {
