@@ -2,6 +2,7 @@ import type { Message } from '@chat/contracts';
 import type { Redis } from 'ioredis';
 import type { Admission, SendAdmission, SendRequest } from './admission.js';
 import type { ChatKeys } from './keys.js';
+import { redisUnavailable } from './redis-errors.js';
 
 /** Pending claims start with this; accepted ones hold the message JSON (which starts with `{`). */
 const PENDING = 'p:';
@@ -57,15 +58,17 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
 
   return {
     async admit(req): Promise<Admission> {
-      const [status, value] = await commands.chatAdmit(
-        keys.sentMessage(req.userId, req.clientMsgId),
-        keys.sendRate(req.userId),
-        keys.roomSeq(req.roomId),
-        opts.ratePerMinute,
-        60,
-        pendingValue(req),
-        opts.pendingTtlSec,
-      );
+      const [status, value] = await commands
+        .chatAdmit(
+          keys.sentMessage(req.userId, req.clientMsgId),
+          keys.sendRate(req.userId),
+          keys.roomSeq(req.roomId),
+          opts.ratePerMinute,
+          60,
+          pendingValue(req),
+          opts.pendingTtlSec,
+        )
+        .catch(redisUnavailable);
       switch (status) {
         case 'accepted':
           return { kind: 'accepted', seq: Number(value) };
@@ -81,16 +84,20 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
       }
     },
     async commit(req, messageJson) {
-      await redis.set(keys.sentMessage(req.userId, req.clientMsgId), messageJson, 'EX', opts.dedupeTtlSec);
+      await redis
+        .set(keys.sentMessage(req.userId, req.clientMsgId), messageJson, 'EX', opts.dedupeTtlSec)
+        .catch(redisUnavailable);
     },
     async release(req) {
-      await commands.chatRelease(keys.sentMessage(req.userId, req.clientMsgId), pendingValue(req));
+      await commands
+        .chatRelease(keys.sentMessage(req.userId, req.clientMsgId), pendingValue(req))
+        .catch(redisUnavailable);
     },
     async seedSequence(roomId, floor) {
-      await redis.set(keys.roomSeq(roomId), floor, 'NX');
+      await redis.set(keys.roomSeq(roomId), floor, 'NX').catch(redisUnavailable);
     },
     async lastSeq(roomId) {
-      const v = await redis.get(keys.roomSeq(roomId));
+      const v = await redis.get(keys.roomSeq(roomId)).catch(redisUnavailable);
       return v === null ? null : Number(v);
     },
   };

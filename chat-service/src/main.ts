@@ -26,6 +26,9 @@ function readConfig(): ChatConfig {
 
 const config = readConfig();
 const log = createLogger('chat-service', config.LOG_LEVEL);
+// The Socket.IO Redis adapter publishes and (un)subscribes fire-and-forget; while Redis is
+// down those promises reject with nobody listening. Log them instead of crashing the node.
+process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 const readiness = new Readiness();
 const infra = connectInfrastructure(config, log, readiness);
 // Not awaited: the node serves /health at once and sends fail UNAVAILABLE until RabbitMQ is up.

@@ -1,6 +1,7 @@
 import type { Message } from '@chat/contracts';
 import type { Redis } from 'ioredis';
 import type { ChatKeys } from './keys.js';
+import { redisUnavailable } from './redis-errors.js';
 import type { RecentBuffer } from './recent-buffer.js';
 
 /**
@@ -89,15 +90,12 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
 
   return {
     async push(roomId, seq, messageJson) {
-      await commands.chatRecentPush(...roomKeys(roomId), seq, messageJson, size, ttlSec);
+      await commands.chatRecentPush(...roomKeys(roomId), seq, messageJson, size, ttlSec).catch(redisUnavailable);
     },
     async since(roomId, sinceSeq, limit, stragglerWindowMs) {
-      const [floor, newer, stragglers] = await commands.chatRecentSince(
-        ...roomKeys(roomId),
-        sinceSeq,
-        limit,
-        stragglerWindowMs,
-      );
+      const [floor, newer, stragglers] = await commands
+        .chatRecentSince(...roomKeys(roomId), sinceSeq, limit, stragglerWindowMs)
+        .catch(redisUnavailable);
       return {
         messages: parse(newer),
         stragglers: parse(stragglers),
@@ -105,7 +103,7 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
       };
     },
     async highestSeq(roomId) {
-      const top = await redis.zrange(keys.roomRecent(roomId), -1, -1, 'WITHSCORES');
+      const top = await redis.zrange(keys.roomRecent(roomId), -1, -1, 'WITHSCORES').catch(redisUnavailable);
       return top.length === 2 ? Number(top[1]) : null;
     },
   };

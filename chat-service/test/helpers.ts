@@ -287,24 +287,45 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A private, non-persistent redis-server that a test may flush or kill. */
-export async function startPrivateRedis(): Promise<{ url: string; client: Redis; stop(): Promise<void> }> {
+export interface PrivateRedis {
+  url: string;
+  /** A client of its own (flushes, checks); reconnects by itself after a restart. */
+  client: Redis;
+  /** Kill the server (its data is gone: nothing is saved). */
+  kill(): Promise<void>;
+  /** Start an empty server again on the same port. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A private, non-persistent redis-server that a test may flush, kill and restart. */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
-  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
-  client.on('error', () => undefined); // refused until the server is up; the ping loop waits
-  await waitFor(async () => (await client.ping().catch(() => null)) === 'PONG', 5000, 'private redis');
+  client.on('error', () => undefined); // refused while the server is down; callers wait for PONG
+  let proc: ChildProcess | null = null;
+  const start = async () => {
+    proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitFor(async () => (await client.ping().catch(() => null)) === 'PONG', 5000, 'private redis');
+  };
+  const kill = async () => {
+    const running = proc;
+    proc = null;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGKILL');
+    await exited;
+  };
+  await start();
   return {
     url,
     client,
+    kill,
+    restart: start,
     stop: async () => {
       client.disconnect();
-      const exited = new Promise((resolve) => proc.once('exit', resolve));
-      proc.kill('SIGTERM');
-      await exited;
+      await kill();
     },
   };
 }

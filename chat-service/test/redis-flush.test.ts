@@ -9,6 +9,7 @@ import {
   join,
   send,
   startPrivateRedis,
+  type PrivateRedis,
   tokenFor,
   useChatCluster,
   userFor,
@@ -22,7 +23,7 @@ import {
  */
 const history = new MemoryHistoryClient();
 const lagging = new Set<string>();
-let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
+let redis: PrivateRedis;
 // Registered before the cluster's hooks: the private server starts before the nodes and stops after them.
 beforeAll(async () => {
   redis = await startPrivateRedis();
@@ -91,5 +92,33 @@ describe('Redis loses its data mid-run', () => {
     expect(await redis.client.flushall()).toBe('OK');
     const [next] = await sendMany([sender], 'busy', 1);
     expect(next!.seq).toBe(stored + 1000 + 1);
+  });
+
+  it('Redis down: sends get UNAVAILABLE and sockets stay up; after a restart (empty) seqs keep rising', async () => {
+    const a = await connected(connect(cluster.url(0), tokenFor(userFor())));
+    const member = await connected(connect(cluster.url(1), tokenFor(userFor())));
+    await join(member, 'outage');
+    const received = collectReceived(member);
+    const before = await sendMany([a], 'outage', 5);
+
+    await redis.kill();
+    const during = await send(a, 'outage', 'while down');
+    expect(during).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    expect(a.connected).toBe(true);
+
+    await redis.restart();
+    let after: Message | undefined;
+    await waitFor(
+      async () => {
+        const ack = await send(a, 'outage', 'back');
+        after = ack.ok ? ack.message : undefined;
+        return ack.ok;
+      },
+      15_000,
+      'sends to work again',
+    );
+    expect(after!.seq).toBeGreaterThan(Math.max(...before.map((m) => m.seq)));
+    // The adapter resubscribed: the member on the other node receives again.
+    await waitFor(() => received.some((m) => m.id === after!.id), 5000, 'delivery after the restart');
   });
 });
