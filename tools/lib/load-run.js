@@ -63,7 +63,7 @@ export class LoadRun {
     const t0 = now();
     let created = 0;
     const errors = {};
-    this.tokens = await mapWithConcurrency(opts.accounts, opts.connectConcurrency, async (i) => {
+    this.tokens = await mapWithConcurrency(opts.accounts, opts.authConcurrency, async (i) => {
       try {
         const r = await registerOrLogin(opts.url, username(opts.userPrefix, i), opts.password);
         if (r.created) created++;

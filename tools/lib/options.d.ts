@@ -25,6 +25,7 @@ export interface Options {
   userPrefix: string;
   roomPrefix: string;
   password: string;
+  authConcurrency: number;
   connectConcurrency: number;
   connectTimeout: number;
   ackTimeout: number;

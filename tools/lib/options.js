@@ -108,12 +108,20 @@ export const OPTION_SPECS = [
     help: 'password of every load-test account (8-72 bytes)',
   },
   {
+    name: 'auth-concurrency',
+    kind: 'int',
+    default: 8,
+    min: 1,
+    max: 1000,
+    help: 'registrations/logins in flight at once (each costs the server a bcrypt hash)',
+  },
+  {
     name: 'connect-concurrency',
     kind: 'int',
     default: 50,
     min: 1,
     max: 10_000,
-    help: 'registrations/logins and socket connects in flight at once',
+    help: 'socket connects (with their joins) in flight at once',
   },
   {
     name: 'connect-timeout',
