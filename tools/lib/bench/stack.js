@@ -192,6 +192,7 @@ export async function startStack({ root, infra, chatNodes = 1, env = {}, chatNod
   };
   const stack = {
     id,
+    chat: [],
     rabbit,
     amqpUrl: amqp.toString(),
     procs,
@@ -200,12 +201,12 @@ export async function startStack({ root, infra, chatNodes = 1, env = {}, chatNod
     },
   };
   try {
-    stack.user = await launch('user-service', 'user-service', ports.user, { JWT_PRIVATE_KEY: keys.privateKey });
-    stack.message = await launch('message-service', 'message-service', ports.message, {});
-    stack.chat = [];
-    for (let n = 0; n < chatNodes; n++) {
-      stack.chat.push(await launch(`chat-service-${n + 1}`, 'chat-service', ports.chat[n], {}, chatNodeArgs));
-    }
+    // The gateway's /ready checks its upstreams, so it starts last; the rest start together.
+    [stack.user, stack.message, ...stack.chat] = await Promise.all([
+      launch('user-service', 'user-service', ports.user, { JWT_PRIVATE_KEY: keys.privateKey }),
+      launch('message-service', 'message-service', ports.message, {}),
+      ...ports.chat.map((port, n) => launch(`chat-service-${n + 1}`, 'chat-service', port, {}, chatNodeArgs)),
+    ]);
     stack.gateway = await launch('api-gateway', 'api-gateway', ports.gateway, {
       USER_SERVICE_URL: stack.user.url,
       CHAT_SERVICE_URLS: stack.chat.map((c) => c.url).join(','),
