@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { AppError } from './errors.js';
@@ -26,14 +27,16 @@ export interface TokenSettings {
 export type VerifyToken = (token: unknown) => Identity;
 
 /** A verifier with the algorithm, issuer and audience pinned; anything else is UNAUTHORIZED. */
-export function createTokenVerifier(publicKeyPem: string, settings: TokenSettings): VerifyToken {
+export function createTokenVerifier(publicKeyPem: string | KeyObject, settings: TokenSettings): VerifyToken {
+  // Parsed once: given a PEM string, jsonwebtoken parses it again on every verify (a hot path).
+  const publicKey = typeof publicKeyPem === 'string' ? createPublicKey(publicKeyPem) : publicKeyPem;
   return (token) => {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
       throw new AppError('UNAUTHORIZED', 'missing or malformed token');
     }
     let payload: unknown;
     try {
-      payload = jwt.verify(token, publicKeyPem, {
+      payload = jwt.verify(token, publicKey, {
         algorithms: [TOKEN_ALGORITHM],
         issuer: settings.issuer,
         audience: settings.audience,
@@ -47,8 +50,9 @@ export function createTokenVerifier(publicKeyPem: string, settings: TokenSetting
   };
 }
 
+/** `privateKey`: a PEM string, or a KeyObject parsed once (cheaper when signing often). */
 export function signToken(
-  privateKeyPem: string,
+  privateKeyPem: string | KeyObject,
   identity: Identity,
   settings: TokenSettings & { ttlSec: number },
 ): string {
