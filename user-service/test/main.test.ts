@@ -52,6 +52,14 @@ describe('user-service configuration', () => {
     expect(line).not.toContain('BEGIN');
   });
 
+  it('refuses a key that is PEM but not a key', () => {
+    const notAKey = '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----';
+    const settings = { issuer: 'chat-platform', audience: 'chat-platform', ttlSec: 3600 };
+    expect(() => new Tokens({ ...settings, publicKey: keys.publicKey, privateKey: notAKey })).toThrow(
+      new ConfigError('config: JWT_PRIVATE_KEY must be an ES256 (P-256) private key'),
+    );
+  });
+
   it('refuses keys that are not a pair', () => {
     const other = generateKeyPairSync('ec', {
       namedCurve: 'P-256',
