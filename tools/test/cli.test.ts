@@ -8,6 +8,7 @@ import { runScript } from './run-script.js';
 
 /** The parts of the JSON report these tests read. */
 interface RunReport {
+  connections: { reconnects: number };
   messages: { sent: number; acked: number };
   deliveries: { expected: number; received: number; lost: number; duplicates: number; latencyMs: { p99: number } };
   persistence: { persisted: number; missing: number; duplicated: number };
@@ -100,6 +101,15 @@ describe('against an in-memory fake of the public API', () => {
     expect(report.deliveries.lost).toBeGreaterThan(0);
     expect(report.persistence.duplicated).toBeGreaterThan(0);
     expect(report.verdict.ok).toBe(false);
+  });
+
+  it('after the server drops every socket mid-run, clients reconnect, resync and lose nothing', async () => {
+    const { code, stdout, report } = await run({ disconnectAllAfter: 40 });
+    expect(code, stdout).toBe(0);
+    expect(report.connections.reconnects).toBeGreaterThanOrEqual(6);
+    expect(report.deliveries).toMatchObject({ lost: 0, duplicates: 0 });
+    expect(report.deliveries.received).toBe(report.deliveries.expected);
+    expect(report.messages.acked).toBe(report.messages.sent);
   });
 
   it('connect failures beyond the threshold fail the run', async () => {

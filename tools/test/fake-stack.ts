@@ -10,6 +10,8 @@ export interface FakeFaults {
   dropDeliveryEvery?: number;
   /** Store every n-th message twice. */
   storeTwiceEvery?: number;
+  /** Disconnect every socket (server side) once, right after the n-th accepted message. */
+  disconnectAllAfter?: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function startFakeStack(faults: FakeFaults = {}): Promise<{ url: st
 
   const io = new IoServer(server, { transports: ['websocket'] });
   const lastSeq = new Map<string, number>();
+  const sent = new Map<string, Message>();
   io.use((socket, next) => {
     const user = tokens.get((socket.handshake.auth as { token?: string }).token ?? '');
     if (!user) return next(new Error('unauthorized'));
@@ -75,14 +78,19 @@ export async function startFakeStack(faults: FakeFaults = {}): Promise<{ url: st
     next();
   });
   io.on('connection', (socket) => {
-    socket.on('joinRoom', (p: { roomId: string }, ack: (r: unknown) => void) => {
+    socket.on('joinRoom', (p: { roomId: string; sinceSeq?: number }, ack: (r: unknown) => void) => {
       void socket.join(p.roomId);
-      ack({ ok: true, room: { id: p.roomId, lastSeq: lastSeq.get(p.roomId) ?? 0 }, missed: [], hasMore: false });
+      const since = p.sinceSeq;
+      const missed = since === undefined ? [] : (rooms.get(p.roomId) ?? []).filter((m) => m.seq > since);
+      ack({ ok: true, room: { id: p.roomId, lastSeq: lastSeq.get(p.roomId) ?? 0 }, missed, hasMore: false });
     });
     socket.on('sendMessage', (p: { roomId: string; clientMsgId: string; text: string }, ack: (r: unknown) => void) => {
+      const user = socket.data.user as { id: string; username: string };
+      // A resend of an accepted clientMsgId answers with the original, not broadcast again.
+      const original = sent.get(`${user.id}:${p.clientMsgId}`);
+      if (original) return ack({ ok: true, message: original });
       const seq = (lastSeq.get(p.roomId) ?? 0) + 1;
       lastSeq.set(p.roomId, seq);
-      const user = socket.data.user as { id: string; username: string };
       const message: Message = {
         id: randomBytes(12).toString('hex'),
         roomId: p.roomId,
@@ -94,6 +102,7 @@ export async function startFakeStack(faults: FakeFaults = {}): Promise<{ url: st
         createdAt: new Date().toISOString(),
       };
       accepted++;
+      sent.set(`${user.id}:${p.clientMsgId}`, message);
       const stored = rooms.get(p.roomId) ?? [];
       stored.push(message);
       if (faults.storeTwiceEvery && accepted % faults.storeTwiceEvery === 0) stored.push(message);
@@ -104,6 +113,7 @@ export async function startFakeStack(faults: FakeFaults = {}): Promise<{ url: st
         io.to(p.roomId).emit('receiveMessage', message);
       }
       ack({ ok: true, message });
+      if (accepted === faults.disconnectAllAfter) io.disconnectSockets(true);
     });
   });
 
