@@ -177,8 +177,31 @@ describe('ChatClient', () => {
     expect(socket.take('sendMessage').payload).toEqual({ roomId: 'general', clientMsgId: 'id-2', text: 'second' });
   });
 
+  it('sends written while offline stay pending and go out on connect; lost acks are resent once', async () => {
+    const { client, socket } = setup(async () => ({ messages: [], hasMore: false }));
+    socket.serverAccepts();
+    await client.openRoom('general');
+    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 0 }, missed: [], hasMore: false });
+    client.send('general', 'in flight');
+    socket.take('sendMessage'); // the connection drops before its ack
+    socket.drop();
+    client.send('general', 'written offline');
+    expect(socket.emitted.filter((e) => e.event === 'sendMessage')).toHaveLength(0);
+    expect(room(client).timeline.outbox.map((o) => o.status)).toEqual(['pending', 'pending']);
+
+    socket.serverAccepts();
+    socket.take('joinRoom');
+    const resent = [socket.take('sendMessage'), socket.take('sendMessage')];
+    expect(resent.map((e) => e.payload)).toEqual([
+      { roomId: 'general', clientMsgId: 'id-1', text: 'in flight' },
+      { roomId: 'general', clientMsgId: 'id-2', text: 'written offline' },
+    ]);
+    expect(socket.emitted.filter((e) => e.event === 'sendMessage')).toHaveLength(0);
+  });
+
   it('an error ack marks the message failed with the server message', async () => {
     const { client, socket } = setup(async () => ({ messages: [], hasMore: false }));
+    socket.serverAccepts();
     await client.openRoom('general');
     client.send('general', 'hello');
     socket.take('sendMessage').answer({ ok: false, error: { code: 'UNAVAILABLE', message: 'Try again shortly.' } });

@@ -184,13 +184,13 @@ export class ChatClient {
     }
   }
 
-  /** Show the message at once as pending and send it. */
+  /** Show the message at once as pending and send it (now, or as soon as connected). */
   send(roomId: string, text: string): void {
     const clientMsgId = this.newId();
     const { id: senderId, displayName: senderName } = this.deps.me;
     const createdAt = new Date().toISOString();
     this.dispatch(roomId, { type: 'pending', message: { clientMsgId, roomId, text, senderId, senderName, createdAt } });
-    void this.emitSend(roomId, clientMsgId, text);
+    this.transmit(roomId, clientMsgId, text);
   }
 
   /** Resend a failed message under the same clientMsgId, so the server stores it at most once. */
@@ -198,7 +198,7 @@ export class ChatClient {
     const outgoing = this.snapshot.rooms[roomId]?.timeline.outbox.find((o) => o.clientMsgId === clientMsgId);
     if (!outgoing || outgoing.status !== 'failed') return;
     this.dispatch(roomId, { type: 'retry', clientMsgId });
-    void this.emitSend(roomId, clientMsgId, outgoing.text);
+    this.transmit(roomId, clientMsgId, outgoing.text);
   }
 
   // ---- internals ----
@@ -282,6 +282,14 @@ export class ChatClient {
     }
   }
 
+  /**
+   * Emit while connected. Offline, the message just stays pending: every connect sends all
+   * pending messages (under their own clientMsgId, so one whose ack was lost is not doubled).
+   */
+  private transmit(roomId: string, clientMsgId: string, text: string): void {
+    if (this.socket?.connected) void this.emitSend(roomId, clientMsgId, text);
+  }
+
   private async emitSend(roomId: string, clientMsgId: string, text: string): Promise<void> {
     let error = 'Not sent.';
     try {
@@ -306,6 +314,11 @@ export class ChatClient {
     this.refreshStatus();
     for (const [roomId, room] of Object.entries(this.snapshot.rooms)) {
       if (!room.loading) void this.join(roomId);
+    }
+    for (const room of Object.values(this.snapshot.rooms)) {
+      for (const o of room.timeline.outbox) {
+        if (o.status === 'pending') void this.emitSend(o.roomId, o.clientMsgId, o.text);
+      }
     }
   }
 
