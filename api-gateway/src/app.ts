@@ -104,8 +104,15 @@ export function createApp(deps: GatewayDeps): Gateway {
     handleUpgrade(req, socket, head) {
       socket.on('error', () => socket.destroy());
       const reqId = ensureRequestId(req);
-      if (draining) return rejectUpgrade(socket, new AppError('UNAVAILABLE', 'shutting down'));
-      if (!isSocketIoPath(req.url)) return rejectUpgrade(socket, new AppError('NOT_FOUND', 'no WebSocket here'));
+      const refusal = draining
+        ? new AppError('UNAVAILABLE', 'shutting down')
+        : isSocketIoPath(req.url)
+          ? null
+          : new AppError('NOT_FOUND', 'no WebSocket here');
+      if (refusal) {
+        log.info({ reqId, url: req.url, status: refusal.status }, 'websocket refused');
+        return rejectUpgrade(socket, refusal);
+      }
       const ip = clientIp(req);
       setForwardedHeaders(req, ip);
       const node = chat.forUpgrade(req, ip);

@@ -139,6 +139,9 @@ describe('Socket.IO through the gateway', () => {
       req.end();
     });
     expect(status).toBe(404);
+    expect(single.logs.some((l) => l.msg === 'websocket refused' && l.url === '/auth/me' && l.status === 404)).toBe(
+      true,
+    );
   });
 
   it('shutdown closes open WebSockets, client and upstream side, so clients reconnect elsewhere', async () => {
@@ -153,5 +156,6 @@ describe('Socket.IO through the gateway', () => {
     expect(gw.server.listening).toBe(false);
     // The chat node sees the connection end at once, not after its ping timeout.
     await expect.poll(() => a.openConnections(), { interval: 20, timeout: 1_000 }).toBe(0);
+    expect(gw.logs.some((l) => l.msg === 'websocket closed' && l.upstream === a.url)).toBe(true);
   });
 });
