@@ -1,6 +1,9 @@
 // One run of the load test: accounts, connections, the send schedule, the waits, the history
 // check and the report. Driven by tools/socket_test.js.
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import hdr from 'hdr-histogram-js';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { ConnectFailure, joinRoom, openSocket } from './clients.js';
 import { fetchHistoryAfter, HttpError, registerOrLogin } from './http.js';
@@ -164,9 +167,10 @@ export class LoadRun {
     }
   }
 
-  async connectAll() {
+  /** Connect clients [from, to) — all of them unless this is one of several --workers. */
+  async connectAll(from = 0, to = this.opts.users) {
     const t0 = now();
-    await mapWithConcurrency(this.opts.users, this.opts.connectConcurrency, (i) => this.connectClient(i));
+    await mapWithConcurrency(to - from, this.opts.connectConcurrency, (n) => this.connectClient(from + n));
     this.connectSeconds = (now() - t0) / 1000;
     this.senders = [];
     for (let i = 0; i < this.opts.users; i++)
@@ -315,6 +319,80 @@ export class LoadRun {
     else process.stderr.write(`${line}\n`);
   }
 
+  /** What an --idle worker reports to the parent (see idle-worker.js). */
+  workerStats() {
+    return {
+      counts: this.counts,
+      failureReasons: this.failureReasons,
+      connectHist: hdr.encodeIntoCompressedBase64(this.connectHist),
+      client: this.clientUsage(),
+    };
+  }
+
+  /**
+   * --idle --workers K: accounts here, then K child processes connect a share of the clients
+   * each and hold them; their figures are merged into this run's.
+   */
+  async connectAndHoldInWorkers() {
+    const { opts } = this;
+    const share = Math.ceil(opts.users / opts.workers);
+    const workers = [];
+    for (let w = 0; w * share < opts.users && w < opts.workers; w++) {
+      const child = fork(fileURLToPath(new URL('./idle-worker.js', import.meta.url)), [], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const worker = { child, ready: null, connected: null, done: null };
+      worker.exited = new Promise((resolve) => child.on('exit', resolve));
+      const reported = (type) => new Promise((resolve) => child.on('message', (m) => m.type === type && resolve()));
+      worker.isReady = Promise.race([reported('ready'), worker.exited]);
+      worker.isConnected = Promise.race([reported('connected'), worker.exited]);
+      child.on('message', (m) => {
+        worker[m.type] = m.stats ?? true;
+        if (m.type === 'connected') this.counts.connected += m.stats.counts.connected;
+      });
+      child.send({
+        type: 'init',
+        opts,
+        tokens: this.tokens,
+        from: w * share,
+        to: Math.min(opts.users, (w + 1) * share),
+      });
+      workers.push(worker);
+    }
+    // Process start-up is not connect time: every worker starts connecting at once.
+    await Promise.all(workers.map((w) => w.isReady));
+    const t0 = now();
+    for (const w of workers) if (w.ready) w.child.send({ type: 'go' });
+    await Promise.all(workers.map((w) => w.isConnected));
+    this.connectSeconds = (now() - t0) / 1000;
+    this.phases.hold = Date.now();
+    await Promise.all(workers.map((w) => w.exited));
+    this.counts.connected = 0;
+    this.workerClients = [];
+    for (const w of workers) {
+      const stats = w.done ?? w.connected;
+      if (!stats) {
+        this.fail('worker process exited without a report');
+        continue;
+      }
+      for (const key of Object.keys(this.counts)) this.counts[key] += stats.counts[key];
+      for (const [reason, n] of Object.entries(stats.failureReasons)) {
+        this.failureReasons[reason] = (this.failureReasons[reason] ?? 0) + n;
+      }
+      this.connectHist.add(hdr.decodeFromCompressedBase64(stats.connectHist));
+      this.workerClients.push(stats.client);
+    }
+  }
+
+  clientUsage() {
+    const cpu = process.cpuUsage();
+    return {
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      eventLoopDelayP99Ms: this.loopDelay.percentile(99) / 1e6,
+      rssBytes: process.memoryUsage().rss,
+    };
+  }
+
   closeAll() {
     this.closing = true;
     for (const s of this.sockets) s?.close();
@@ -345,11 +423,12 @@ export class LoadRun {
       phases: this.phases,
       accounts: this.accounts,
       connections: c,
-      client: {
-        cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
-        eventLoopDelayP99Ms: this.loopDelay.percentile(99) / 1e6,
-        rssBytes: process.memoryUsage().rss,
-      },
+      // With --workers: the parent's and each worker's figures summed (loop delay: the worst).
+      client: [this.clientUsage(), ...(this.workerClients ?? [])].reduce((a, b) => ({
+        cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+        eventLoopDelayP99Ms: Math.max(a.eventLoopDelayP99Ms, b.eventLoopDelayP99Ms),
+        rssBytes: a.rssBytes + b.rssBytes,
+      })),
     };
     if (this.mode === 'load') {
       const lost = tracker.lostDeliveries();
@@ -398,14 +477,15 @@ export class LoadRun {
       mark('accounts');
       await this.setupAccounts();
       mark('connect');
-      await this.connectAll();
-      mark(this.mode === 'idle' ? 'hold' : 'send');
-      if (this.mode === 'idle') {
-        await this.waitFor(() => false, opts.duration * 1000, 100);
-      } else if (this.senders.length === 0) {
-        process.stderr.write('socket_test: no client connected and joined; nothing to send\n');
+      if (opts.workers > 1) {
+        await this.connectAndHoldInWorkers();
       } else {
-        await this.sendPhase(() => mark('drain'));
+        await this.connectAll();
+        mark(this.mode === 'idle' ? 'hold' : 'send');
+        if (this.mode === 'idle') await this.waitFor(() => false, opts.duration * 1000, 100);
+        else if (this.senders.length === 0)
+          process.stderr.write('socket_test: no client connected and joined; nothing to send\n');
+        else await this.sendPhase(() => mark('drain'));
       }
     } finally {
       mark('close');

@@ -36,6 +36,7 @@ export interface Options {
   progressInterval: number;
   noVerifyHistory: boolean;
   idle: boolean;
+  workers: number;
   help: boolean;
 }
 export function helpText(): string;

@@ -191,6 +191,14 @@ export const OPTION_SPECS = [
     default: false,
     help: 'connect only (no joins), hold for --duration seconds, send nothing (capacity test)',
   },
+  {
+    name: 'workers',
+    kind: 'int',
+    default: 1,
+    min: 1,
+    max: 64,
+    help: 'with --idle: child processes sharing the clients (one per core or so for 10,000+ sockets)',
+  },
   { name: 'help', kind: 'flag', default: false, help: 'show this help and exit' },
 ];
 
@@ -301,6 +309,8 @@ function finish(opts) {
   if (opts.roomsPerUser > opts.rooms) {
     throw new UsageError(`--rooms-per-user (${opts.roomsPerUser}) must not exceed --rooms (${opts.rooms})`);
   }
+  if (opts.workers > 1 && !opts.idle)
+    throw new UsageError('--workers needs --idle (a load run keeps every client in one process)');
   const tag = runTag();
   opts.userPrefix ??= `lt${tag}`;
   opts.roomPrefix ??= `lt-${tag}`;

@@ -34,15 +34,15 @@ export function formatSummary(report) {
   const c = report.connections;
   const lines = [
     '',
-    `== socket_test ${report.mode} run ${report.runId}: ${o.users} clients (${o.accounts} accounts), ${o.rooms} rooms x ${o.roomsPerUser}/client` +
+    `== socket_test ${report.mode} run ${report.runId}: ${o.users} clients (${o.accounts} accounts)` +
       (report.mode === 'load'
-        ? `, ${o.rate} msg/s for ${o.duration} s (+${o.ramp} s ramp), ${o.textSize}-char texts`
-        : `, held ${o.duration} s`),
+        ? `, ${o.rooms} rooms x ${o.roomsPerUser}/client, ${o.rate} msg/s for ${o.duration} s (+${o.ramp} s ramp), ${o.textSize}-char texts`
+        : `, held ${o.duration} s${o.workers > 1 ? ` by ${o.workers} worker processes` : ''}`),
     `target      ${report.target.sockets.join(', ')}  (HTTP ${report.target.http})`,
     `accounts    ${report.accounts.ok} ok (${report.accounts.created} created), ${report.accounts.failed} failed in ${f(report.accounts.seconds, 2)} s`,
     `connect     ${c.connected}/${c.attempted} connected, ${c.failed} failed, ${f(c.ratePerSec, 0)} conn/s; connect ${lat(c.connectMs)}`,
-    `join        ${lat(c.joinMs)}`,
   ];
+  if (report.mode === 'load') lines.push(`join        ${lat(c.joinMs)}`);
   if (Object.keys(c.failureReasons).length > 0) lines.push(`            failures: ${JSON.stringify(c.failureReasons)}`);
   if (c.disconnects > 0 || c.reconnects > 0)
     lines.push(`            ${c.disconnects} disconnects, ${c.reconnects} reconnects during the run`);

@@ -39,6 +39,7 @@ describe('options', () => {
     [['--rooms', '2', '--rooms-per-user', '3'], '--rooms-per-user (3) must not exceed --rooms (2)'],
     [['--user-prefix', 'Bad Name'], '--user-prefix'],
     [['--idle=yes'], '--idle takes no value'],
+    [['--workers', '2'], '--workers needs --idle'],
     [['stray'], 'unexpected argument "stray"'],
   ])('%j is refused: %s', (args, message) => {
     expect(() => parseOptions(args)).toThrow(UsageError);
@@ -110,6 +111,36 @@ describe('against an in-memory fake of the public API', () => {
     expect(report.deliveries).toMatchObject({ lost: 0, duplicates: 0 });
     expect(report.deliveries.received).toBe(report.deliveries.expected);
     expect(report.messages.acked).toBe(report.messages.sent);
+  });
+
+  it('--idle --workers: child processes connect and hold the clients; their figures are merged', async () => {
+    const stack = await startFakeStack();
+    try {
+      const json = join(dir, 'idle.json');
+      const r = await runScript([
+        '--url',
+        stack.url,
+        '--idle',
+        '--workers',
+        '2',
+        '--users',
+        '7',
+        '--accounts',
+        '3',
+        '--duration',
+        '0.5',
+        '--json',
+        json,
+      ]);
+      expect(r.code, r.stdout).toBe(0);
+      const report = JSON.parse(await readFile(json, 'utf8')) as {
+        connections: { connected: number; failed: number; connectMs: { count: number } };
+      };
+      expect(report.connections).toMatchObject({ connected: 7, failed: 0, connectMs: { count: 7 } });
+      expect(r.stdout).toContain('held 0.5 s by 2 worker processes');
+    } finally {
+      await stack.close();
+    }
   });
 
   it('connect failures beyond the threshold fail the run', async () => {
