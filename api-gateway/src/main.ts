@@ -1,6 +1,5 @@
 import http from 'node:http';
 import {
-  ConfigError,
   Readiness,
   ShutdownRegistry,
   closeServer,
@@ -8,6 +7,7 @@ import {
   createMetricsRegistry,
   listen,
   loadConfig,
+  runService,
 } from '@chat/service-kit';
 import { SERVICE_NAME, createApp } from './app.js';
 import { gatewayConfigSchema } from './config.js';
@@ -47,11 +47,4 @@ async function main(): Promise<void> {
   log.info({ port, staticDir: config.STATIC_DIR, chatNodes: config.CHAT_SERVICE_URLS.length }, 'api-gateway listening');
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-  } else {
-    process.stderr.write(`api-gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  }
-  process.exit(1);
-});
+runService(SERVICE_NAME, main);

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import os from 'node:os';
 import {
-  ConfigError,
   Readiness,
   ShutdownRegistry,
   closeRedis,
@@ -12,6 +11,7 @@ import {
   createRedis,
   listen,
   loadConfig,
+  runService,
 } from '@chat/service-kit';
 import { SERVICE_NAME, createApp } from './app.js';
 import { AttemptLimits } from './attempt-limits.js';
@@ -67,11 +67,4 @@ async function main(): Promise<void> {
   log.info({ port }, 'user-service listening');
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-  } else {
-    process.stderr.write(`user-service failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  }
-  process.exit(1);
-});
+runService(SERVICE_NAME, main);
