@@ -283,7 +283,10 @@ async function scenarioConfirm() {
 }
 
 async function scenarioA() {
-  await withStack('a-capacity', { chatNodes: 1 }, async (stack) => {
+  const profDir = join(PROFILES, 'a');
+  mkdirSync(profDir, { recursive: true });
+  const chatNodeArgs = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
+  await withStack('a-capacity', { chatNodes: 1, chatNodeArgs }, async (stack) => {
     const node = stack.chat[0];
     await sleep(2000);
     const before = { rss: node.memory(), heap: await node.heapUsed() };
@@ -308,7 +311,17 @@ async function scenarioA() {
     })();
     const run = await socketTest('a-capacity', [
       ...['--url', stack.url, '--chat-urls', node.url, '--users', String(P.a.users), '--accounts', String(P.accounts)],
-      ...['--idle', '--duration', String(P.a.duration), '--connect-timeout', '30', '--max-connect-failures', '0'],
+      ...[
+        '--idle',
+        '--workers',
+        '2',
+        '--duration',
+        String(P.a.duration),
+        '--connect-timeout',
+        '30',
+        '--max-connect-failures',
+        '0',
+      ],
     ]);
     stopWatch = true;
     await watch;
@@ -329,8 +342,10 @@ async function scenarioA() {
       rssPerConnectionKb: atPeak ? round((atPeak.rss - before.rss) / 1024 / P.a.users, 1) : null,
       heapPerConnectionKb: atPeak ? round((atPeak.heap - before.heap) / 1024 / P.a.users, 1) : null,
       clientRssMb: mb(run.report?.client.rssBytes),
+      phases: run.report?.phases,
     };
   });
+  results.scenarios.aProfile = profileSummary(profDir, results.scenarios.a?.phases, 'connect', 'hold');
 }
 
 async function scenarioB() {
@@ -353,22 +368,25 @@ async function scenarioB() {
       };
     },
   );
-  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-  const phases = results.scenarios.b?.phases;
-  if (file) {
-    const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8'));
-    // Only the send phase: the profile clock is CLOCK_MONOTONIC µs, the phases are epoch ms.
-    const window = phases?.send
-      ? { fromUs: epochToMonotonicUs(phases.send), toUs: epochToMonotonicUs(phases.drain ?? phases.close) }
-      : {};
-    results.scenarios.bProfile = {
-      file: join(profDir, file),
-      window: phases?.send ? 'send phase' : 'whole process',
-      ...summarizeCpuProfile(profile, { top: 20, ...window }),
-    };
-  } else {
-    results.scenarios.bProfile = { error: 'no .cpuprofile written' };
-  }
+  results.scenarios.bProfile = profileSummary(profDir, results.scenarios.b?.phases, 'send', 'drain');
+}
+
+/**
+ * The chat-service profile written to `dir`, counted over one phase of the socket_test run
+ * (`from` until `to`, epoch ms in its report) — the profile clock is CLOCK_MONOTONIC µs.
+ */
+function profileSummary(dir, phases, from, to) {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return { error: 'no .cpuprofile written' };
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  const window = phases?.[from]
+    ? { fromUs: epochToMonotonicUs(phases[from]), toUs: epochToMonotonicUs(phases[to] ?? phases.close) }
+    : {};
+  return {
+    file: join(dir, file),
+    window: phases?.[from] ? `${from} phase` : 'whole process',
+    ...summarizeCpuProfile(profile, { top: 20, ...window }),
+  };
 }
 
 async function scenarioSweep() {
@@ -681,18 +699,23 @@ function markdown() {
         `p50 ${f(c.p50, 2)} / p99 ${f(c.p99, 2)} ms`,
       );
   }
-  if (s.bProfile?.areas) {
+  const profileTables = (title, p) => {
+    if (!p?.areas) return;
+    lines.push('', `## ${title}, ${p.window}: ${f(p.busySeconds)} s busy of ${f(p.wallSeconds)} s`, '');
     lines.push(
-      '',
-      `## chat-service CPU profile under (b), ${s.bProfile.window}: ${f(s.bProfile.busySeconds)} s busy of ${f(s.bProfile.wallSeconds)} s`,
-      '',
       '| area | self ms | % of busy |',
       '|---|---|---|',
+      ...p.areas.map((a) => `| ${a.name} | ${a.ms} | ${a.pct} |`),
     );
-    for (const a of s.bProfile.areas) lines.push(`| ${a.name} | ${a.ms} | ${a.pct} |`);
-    lines.push('', '| function | self ms | % of busy |', '|---|---|---|');
-    for (const fn of s.bProfile.functions) lines.push(`| \`${fn.name}\` | ${fn.ms} | ${fn.pct} |`);
-  }
+    lines.push(
+      '',
+      '| function | self ms | % of busy |',
+      '|---|---|---|',
+      ...p.functions.map((fn) => `| \`${fn.name}\` | ${fn.ms} | ${fn.pct} |`),
+    );
+  };
+  profileTables('chat-service CPU profile under (b)', s.bProfile);
+  profileTables('chat-service CPU profile while (a) connects', s.aProfile);
   lines.push('', '## Commands', '');
   for (const [k, v] of Object.entries(s)) {
     if (v?.command) lines.push(`- (${k}) \`${v.command}\``);

@@ -362,6 +362,7 @@ export class LoadRun {
     // Process start-up is not connect time: every worker starts connecting at once.
     await Promise.all(workers.map((w) => w.isReady));
     const t0 = now();
+    this.phases.connect = Date.now();
     for (const w of workers) if (w.ready) w.child.send({ type: 'go' });
     await Promise.all(workers.map((w) => w.isConnected));
     this.connectSeconds = (now() - t0) / 1000;
