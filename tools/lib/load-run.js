@@ -11,7 +11,7 @@ import { clientMsgId, roomId, username } from './ids.js';
 import { mapWithConcurrency } from './pool.js';
 import { formatProgress, verdict } from './report.js';
 import { runSchedule, totalCount } from './scheduler.js';
-import { newHistogram, RunTracker, STATUS, summarizeHistogram } from './tracker.js';
+import { newHistogram, RunTracker, STATUS, summarizeHistogram, tally } from './tracker.js';
 import { verifyPersistence } from './verify.js';
 
 const now = () => performance.now();
@@ -58,7 +58,7 @@ export class LoadRun {
 
   fail(reason) {
     this.counts.failed++;
-    this.failureReasons[reason] = (this.failureReasons[reason] ?? 0) + 1;
+    tally(this.failureReasons, reason);
   }
 
   async setupAccounts() {
@@ -73,7 +73,7 @@ export class LoadRun {
         return r.token;
       } catch (err) {
         const key = err instanceof HttpError ? `${err.status} ${err.code ?? ''}`.trim() : String(err.message ?? err);
-        errors[key] = (errors[key] ?? 0) + 1;
+        tally(errors, key);
         return null;
       }
     });
@@ -157,7 +157,7 @@ export class LoadRun {
         }
       }
     } catch (err) {
-      this.failureReasons[`resync: ${err.message}`] = (this.failureReasons[`resync: ${err.message}`] ?? 0) + 1;
+      tally(this.failureReasons, `resync: ${err.message}`);
     }
     for (let k = 0; k < tracker.sentCount; k++) {
       if (tracker.status[k] === STATUS.SENT && tracker.senderOf[k] === i && tracker.sendAt[k] < disconnectedAt) {
@@ -238,7 +238,7 @@ export class LoadRun {
     // History is polled while late deliveries drain, so neither wait inflates the other.
     const verifying =
       opts.noVerifyHistory || tracker.acked === 0 ? Promise.resolve({ skipped: true }) : this.verifyHistory();
-    await this.waitFor(() => tracker.delivered >= tracker.expectedDeliveries(), opts.deliveryTimeout * 1000, 50);
+    await this.waitFor(() => tracker.lostDeliveries(0).total === 0, opts.deliveryTimeout * 1000, 100);
     this.persistence = await verifying;
   }
 
@@ -378,7 +378,7 @@ export class LoadRun {
       }
       for (const key of Object.keys(this.counts)) this.counts[key] += stats.counts[key];
       for (const [reason, n] of Object.entries(stats.failureReasons)) {
-        this.failureReasons[reason] = (this.failureReasons[reason] ?? 0) + n;
+        tally(this.failureReasons, reason, n);
       }
       this.connectHist.add(hdr.decodeFromCompressedBase64(stats.connectHist));
       this.workerClients.push(stats.client);

@@ -1,6 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 
 export const STATUS: { NONE: 0; SENT: 1; ACKED: 2; ERROR: 3 };
+export function tally(counts: Record<string, number>, key: string, n?: number): void;
 export function newHistogram(): Histogram;
 export interface LatencySummary {
   count: number;

@@ -6,6 +6,11 @@ import { indexAfter } from './ids.js';
 
 export const STATUS = { NONE: 0, SENT: 1, ACKED: 2, ERROR: 3 };
 
+/** Add `n` to `counts[key]` (a plain object of counters by name). */
+export function tally(counts, key, n = 1) {
+  counts[key] = (counts[key] ?? 0) + n;
+}
+
 /** Latencies are recorded in microseconds; reports show milliseconds. */
 export function newHistogram() {
   return hdr.build({
@@ -123,7 +128,7 @@ export class RunTracker {
       this.status[k] = STATUS.ERROR;
       this.ackErrors++;
       const code = (ack && ack.error && ack.error.code) || 'NO_ACK_BODY';
-      this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
+      tally(this.errorsByCode, code);
     }
   }
 
@@ -132,7 +137,7 @@ export class RunTracker {
     if (this.status[k] !== STATUS.SENT) return;
     this.status[k] = STATUS.ERROR;
     this.ackErrors++;
-    this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
+    tally(this.errorsByCode, code);
   }
 
   /** One `receiveMessage` (or a message from a resync) seen by client i. */
