@@ -20,7 +20,8 @@ import autocannon from 'autocannon';
 import { MongoClient } from 'mongodb';
 import { measureConfirmLatency } from '../tools/lib/bench/confirm-latency.js';
 import { summarizeCpuProfile } from '../tools/lib/bench/cpu-profile.js';
-import { metricValue, removeStackData, startStack } from '../tools/lib/bench/stack.js';
+import { createIsolation } from '@chat/testing';
+import { metricValue, startStack } from '../tools/lib/bench/stack.js';
 import { registerOrLogin } from '../tools/lib/http.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -74,11 +75,13 @@ const TARGETS = {
   eCachedP99Ms: 20,
 };
 
-const infra = {
+/** The shared servers (DESIGN.md §6 names); each stack gets its own isolation on them. */
+const SERVICES = {
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
   mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
   rabbitManagementUrl: process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672',
+  source: 'env',
 };
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -105,17 +108,17 @@ const CHILD_TIMEOUT_MS = 10 * 60_000;
 
 let stackSeq = 0;
 async function withStack(label, opts, fn) {
-  const id = `bench_${stamp.replace(/-/g, '').slice(2)}_${++stackSeq}_${randomBytes(2).toString('hex')}`;
-  const logDir = join(WORK, `${stackSeq}-${label}`);
+  const logDir = join(WORK, `${++stackSeq}-${label}`);
   mkdirSync(logDir, { recursive: true });
   log(`starting stack "${label}" (${opts.chatNodes ?? 1} chat node(s)), logs in ${logDir}`);
+  const iso = await createIsolation(SERVICES, `bench ${label}`);
   let stack;
   try {
-    stack = await startStack({ root: ROOT, infra, env: SERVICE_ENV, logDir, id, ...opts });
+    stack = await startStack({ root: ROOT, iso, env: SERVICE_ENV, logDir, ...opts });
     return await fn(stack);
   } finally {
     await stack?.stop();
-    await removeStackData({ id, infra }).catch((err) => log(`cleanup of ${id} failed: ${err.message}`));
+    await iso.cleanup();
   }
 }
 
@@ -255,11 +258,7 @@ const results = {
 };
 
 async function scenarioConfirm() {
-  const admin = new (await import('../tools/lib/bench/stack.js')).RabbitAdmin(infra.rabbitManagementUrl);
-  const vhost = `bench_confirm_${randomBytes(3).toString('hex')}`;
-  await admin.createVhost(vhost);
-  const u = new URL(infra.amqpUrl);
-  u.pathname = `/${vhost}`;
+  const iso = await createIsolation(SERVICES, 'bench confirm');
   const out = [];
   try {
     // 200 bytes is a typical message; 4200 bytes (a 4000-character text) is over amqplib's
@@ -271,13 +270,13 @@ async function scenarioConfirm() {
     ];
     for (const noDelay of [true, false]) {
       for (const c of cases) {
-        const r = await measureConfirmLatency({ amqpUrl: u.toString(), noDelay, count: P.confirm.count, ...c });
+        const r = await measureConfirmLatency({ amqpUrl: iso.amqpUrl, noDelay, count: P.confirm.count, ...c });
         log(`confirm noDelay=${noDelay} ${r.mode}: p50 ${r.p50} ms, p99 ${r.p99} ms`);
         out.push(r);
       }
     }
   } finally {
-    await admin.deleteVhost(vhost).catch(() => undefined);
+    await iso.cleanup();
   }
   results.scenarios.confirm = out;
 }
@@ -440,7 +439,7 @@ async function scenarioD(stack) {
   const n = P.d.backlog;
   const roomId = 'bench-backlog';
   await stack.message.stop();
-  const conn = await amqp.connect(stack.amqpUrl, { noDelay: true });
+  const conn = await amqp.connect(stack.iso.amqpUrl, { noDelay: true });
   const ch = await conn.createConfirmChannel();
   const senderId = randomBytes(12).toString('hex');
   const t0 = performance.now();
@@ -466,9 +465,9 @@ async function scenarioD(stack) {
   const publishSeconds = (performance.now() - t0) / 1000;
   await conn.close();
   log(`d: ${n} messages queued in ${round(publishSeconds, 1)} s; starting message-service`);
-  const mongo = new MongoClient(infra.mongoUrl);
+  const mongo = new MongoClient(stack.iso.mongoUrl);
   await mongo.connect();
-  const coll = mongo.db(stack.id).collection('messages');
+  const coll = mongo.db(stack.iso.mongoDbName).collection('messages');
   try {
     const tStart = performance.now();
     const proc = await stack.restartMessageService();
@@ -568,7 +567,7 @@ function markdown() {
     `# Benchmark ${results.startedAt}${quick ? ' (quick smoke sizes — not the standard set)' : ''}`,
     '',
     `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, ${m.platform}. ${m.mongo}.`,
-    'Load generator, services, Redis, RabbitMQ and FerretDB all share these cores. Reproduce: `npm run build && npm run bench`.',
+    'Load generator, services, Redis, RabbitMQ and FerretDB all share these cores. Reproduce: `npm run bench` (builds the services, then runs `node bench/run.mjs`).',
     `Service settings beyond defaults: ${Object.entries(SERVICE_ENV)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}. Clients log in as ${P.accounts} accounts.`,
@@ -752,6 +751,7 @@ async function buildServices() {
   const workspaces = [
     'packages/contracts',
     'packages/service-kit',
+    'packages/testing',
     'user-service',
     'message-service',
     'chat-service',

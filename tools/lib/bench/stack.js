@@ -1,6 +1,6 @@
 // The local stack as separate processes for bench/run.mjs: each service from its built
-// dist/main.js on a free port, over a private RabbitMQ vhost, Redis key prefix and MongoDB
-// database (removed afterwards), so a benchmark never touches anyone else's data.
+// dist/main.js on a free port, over an isolation of @chat/testing (its own RabbitMQ vhost,
+// Redis key prefix and MongoDB database), so a benchmark never touches anyone else's data.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, openSync, readFileSync } from 'node:fs';
@@ -18,47 +18,6 @@ export function freePort() {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/** The RabbitMQ management API (credentials in the URL), as much as the bench needs. */
-export class RabbitAdmin {
-  constructor(managementUrl) {
-    const u = new URL(managementUrl);
-    this.auth =
-      'Basic ' + Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
-    this.user = decodeURIComponent(u.username);
-    u.username = '';
-    u.password = '';
-    this.base = u.toString().replace(/\/$/, '');
-  }
-
-  async request(method, path, body) {
-    const res = await fetch(`${this.base}/api${path}`, {
-      method,
-      headers: { authorization: this.auth, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok && !(method === 'DELETE' && res.status === 404))
-      throw new Error(`rabbitmq ${method} ${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  }
-
-  async createVhost(vhost) {
-    await this.request('PUT', `/vhosts/${encodeURIComponent(vhost)}`, {});
-    const all = { configure: '.*', write: '.*', read: '.*' };
-    await this.request('PUT', `/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(this.user)}`, all);
-  }
-
-  deleteVhost(vhost) {
-    return this.request('DELETE', `/vhosts/${encodeURIComponent(vhost)}`);
-  }
-
-  /** Ready + unacked messages of a queue (the management API refreshes every few seconds). */
-  async queueDepth(vhost, queue) {
-    const q = await this.request('GET', `/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}`);
-    return q.messages ?? 0;
-  }
 }
 
 /** Resident set size of a process in bytes, from /proc (Linux). */
@@ -141,19 +100,15 @@ async function waitHealthy(proc, timeoutMs) {
 }
 
 /**
- * Start user-service, message-service, `chatNodes` chat-service nodes and the gateway.
- * `infra`: {redisUrl, amqpUrl, mongoUrl, rabbitManagementUrl}. `env` adds to every service,
- * `chatNodeArgs` are node flags for chat nodes (e.g. --cpu-prof). Returns the stack handle.
+ * Start user-service, message-service, `chatNodes` chat-service nodes and the gateway over
+ * `iso` (createIsolation of @chat/testing). `env` adds to every service, `chatNodeArgs` are
+ * node flags for chat nodes (e.g. --cpu-prof). Returns the stack handle.
  */
-export async function startStack({ root, infra, chatNodes = 1, env = {}, chatNodeArgs = [], logDir, id }) {
+export async function startStack({ root, iso, chatNodes = 1, env = {}, chatNodeArgs = [], logDir }) {
   for (const svc of ['user-service', 'message-service', 'chat-service', 'api-gateway']) {
     if (!existsSync(join(root, svc, 'dist', 'main.js')))
       throw new Error(`${svc}/dist/main.js missing: run \`npm run build\` first`);
   }
-  const rabbit = new RabbitAdmin(infra.rabbitManagementUrl);
-  await rabbit.createVhost(id);
-  const amqp = new URL(infra.amqpUrl);
-  amqp.pathname = `/${encodeURIComponent(id)}`;
   const keys = generateKeyPairSync('ec', {
     namedCurve: 'P-256',
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -167,11 +122,11 @@ export async function startStack({ root, infra, chatNodes = 1, env = {}, chatNod
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     JWT_PUBLIC_KEY: keys.publicKey,
-    REDIS_URL: infra.redisUrl,
-    REDIS_KEY_PREFIX: `${id}:`,
-    AMQP_URL: amqp.toString(),
-    MONGO_URL: infra.mongoUrl,
-    MONGO_DB: id,
+    REDIS_URL: iso.redisUrl,
+    REDIS_KEY_PREFIX: iso.redisPrefix,
+    AMQP_URL: iso.amqpUrl,
+    MONGO_URL: iso.mongoUrl,
+    MONGO_DB: iso.mongoDbName,
     MESSAGE_SERVICE_URL: url(ports.message),
     ...env,
   };
@@ -191,10 +146,8 @@ export async function startStack({ root, infra, chatNodes = 1, env = {}, chatNod
     return proc;
   };
   const stack = {
-    id,
+    iso,
     chat: [],
-    rabbit,
-    amqpUrl: amqp.toString(),
     procs,
     async stop() {
       for (const p of [...procs].reverse()) await p.stop();
@@ -223,29 +176,4 @@ export async function startStack({ root, infra, chatNodes = 1, env = {}, chatNod
     return stack.message;
   };
   return stack;
-}
-
-/** Remove the vhost, the Redis keys and the MongoDB database a stack used. */
-export async function removeStackData({ id, infra }) {
-  const { Redis } = await import('ioredis');
-  const { MongoClient } = await import('mongodb');
-  await new RabbitAdmin(infra.rabbitManagementUrl).deleteVhost(id).catch(() => undefined);
-  const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  const mongo = new MongoClient(infra.mongoUrl, { serverSelectionTimeoutMS: 3000 });
-  try {
-    await mongo.connect();
-    await mongo.db(id).dropDatabase();
-  } finally {
-    await mongo.close();
-  }
 }
