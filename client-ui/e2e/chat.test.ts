@@ -197,7 +197,9 @@ describe('chat in the browser, through the gateway, against the real services', 
     await shot(bob, '05-room-phone');
     await openSidebar(bob);
     await shot(bob, '06-sidebar-phone');
-    await bob.getByRole('button', { name: 'Close conversations' }).click();
+    // Focus moved into the drawer; Escape closes it.
+    await bob.keyboard.press('Escape');
+    await bob.getByRole('button', { name: 'Close conversations' }).waitFor({ state: 'hidden' });
   });
 
   it('a reload keeps the session and the room, and shows the history', async () => {

@@ -77,10 +77,10 @@ const emptyRoom: RoomState = {
   unread: 0,
 };
 
-/** Join refusals that retrying cannot change: the room is shown as unavailable instead. */
+/** Refusals (of a join or a history read) that retrying cannot change: the room shows the error. */
 const REFUSALS = new Set<ErrorCode>(['FORBIDDEN', 'INVALID', 'NOT_FOUND', 'UNAUTHORIZED']);
 
-/** Pages of missed messages fetched after a rejoin, at most (then scroll-back takes over). */
+/** Bound on one catch-up after a rejoin (5000 messages); a longer absence is what a reload is for. */
 const MAX_CATCH_UP_PAGES = 50;
 
 /**
@@ -208,11 +208,11 @@ export class ChatClient {
       const page = await this.deps.history(roomId, {});
       this.dispatch(roomId, { type: 'historyPage', ...page, direction: 'older' });
     } catch (err) {
-      if (err instanceof ApiError && (err.code === 'FORBIDDEN' || err.code === 'NOT_FOUND' || err.code === 'INVALID')) {
+      this.handleHttpError(err);
+      if (err instanceof ApiError && REFUSALS.has(err.code)) {
         this.setRoom(roomId, (r) => ({ ...r, loading: false, fatalError: err.message }));
         return;
       }
-      this.handleHttpError(err);
       this.setRoom(roomId, (r) => ({ ...r, historyFailed: true }));
     }
     this.setRoom(roomId, (r) => ({ ...r, loading: false }));

@@ -51,6 +51,11 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
 
   useEffect(() => client.setActiveRoom(activeRoom?.id), [client, activeRoom?.id]);
 
+  const unread = Object.values(chat.rooms).reduce((n, r) => n + r.unread, 0);
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Chat` : 'Chat';
+  }, [unread]);
+
   const select = useCallback((roomId: string) => {
     setStored((s) => ({ ...s, activeRoomId: roomId }));
     setSidebarOpen(false);
@@ -107,6 +112,7 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
         onJoinRoom={joinRoom}
         onStartDirect={startDirect}
         onSignOut={onSignOut}
+        open={sidebarOpen}
         onClose={() => setSidebarOpen(false)}
       />
       <div className="app__scrim" aria-hidden="true" onClick={() => setSidebarOpen(false)} />

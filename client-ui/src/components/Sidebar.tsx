@@ -1,5 +1,5 @@
 import type { Message, PublicUser } from '@chat/contracts';
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { RoomState } from '../chat/chat-client.js';
 import { formatTime } from '../format.js';
 import type { RoomEntry } from '../rooms/room-list-store.js';
@@ -17,7 +17,8 @@ interface SidebarProps {
   onJoinRoom: (name: string) => Promise<string | undefined>;
   onStartDirect: (username: string) => Promise<string | undefined>;
   onSignOut: () => void;
-  /** Phone layout: the drawer's close button. */
+  /** Phone layout: whether the drawer is open, and how to close it (button or Escape). */
+  open: boolean;
   onClose: () => void;
 }
 
@@ -25,8 +26,19 @@ export function Sidebar(props: SidebarProps) {
   const { me, rooms, roomStates, activeRoomId, onSelect } = props;
   const publicRooms = rooms.filter((r) => !r.peer);
   const directRooms = rooms.filter((r) => r.peer);
+  const closeRef = useRef<HTMLButtonElement>(null);
+  // Opening the drawer moves focus into it, so keyboard and screen-reader users land there.
+  useEffect(() => {
+    if (props.open) closeRef.current?.focus();
+  }, [props.open]);
   return (
-    <aside className="sidebar" aria-label="Conversations">
+    <aside
+      className="sidebar"
+      aria-label="Conversations"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && props.open) props.onClose();
+      }}
+    >
       <header className="sidebar__header">
         <span className="brand">
           <span className="brand__mark" aria-hidden="true">
@@ -36,6 +48,7 @@ export function Sidebar(props: SidebarProps) {
         </span>
         <button
           type="button"
+          ref={closeRef}
           className="icon-button sidebar__close"
           aria-label="Close conversations"
           onClick={props.onClose}
