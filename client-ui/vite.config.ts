@@ -30,12 +30,5 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
-    rollupOptions: {
-      onwarn(warning, warn) {
-        // zod's sources carry comments Rollup cannot place; harmless and not ours to fix.
-        if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('node_modules')) return;
-        warn(warning);
-      },
-    },
   },
 });
