@@ -17,20 +17,11 @@ import { performance } from 'node:perf_hooks';
 import amqp from 'amqplib';
 import { io as connectClient } from 'socket.io-client';
 import { SOCKET_PATH } from '@chat/contracts';
-import {
-  createLogger,
-  createMetricsRegistry,
-  createTokenVerifier,
-  listen,
-  loadConfig,
-  Readiness,
-  signToken,
-} from '@chat/service-kit';
+import { createLogger, listen, loadConfig, signToken } from '@chat/service-kit';
 import { RabbitManagement, testKeyPair } from '@chat/testing';
-import { createApp } from '../chat-service/src/app.ts';
 import { chatConfigSchema } from '../chat-service/src/config.ts';
 import { MemoryHistoryClient } from '../chat-service/src/history-client_memory.ts';
-import { connectInfrastructure } from '../chat-service/src/infrastructure.ts';
+import { createChatService } from '../chat-service/src/service.ts';
 import { declareTopology } from '../message-service/src/topology.ts';
 
 const argv = process.argv.slice(2);
@@ -74,31 +65,18 @@ async function startNode() {
     JWT_PUBLIC_KEY: testKeyPair().publicKey,
     SEND_RATE_LIMIT_PER_MIN: '100000',
   });
-  const log = createLogger('latency-bench', 'warn');
-  const metrics = createMetricsRegistry('chat-service', false);
-  const readiness = new Readiness();
-  const infra = connectInfrastructure(config, log, readiness);
-  await infra.publisher.start();
-  const app = createApp({
-    ...infra,
+  const service = createChatService(config, createLogger('latency-bench', 'warn'), {
     history: new MemoryHistoryClient(),
-    config,
-    log,
-    readiness,
-    metrics,
-    verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, {
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-    }),
+    processMetrics: false,
   });
-  const port = await listen(app.server, 0, '127.0.0.1');
+  await service.infra.publisher.start();
+  const port = await listen(service.app.server, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
-    metrics,
+    metrics: service.metrics,
     privateKey: testKeyPair().privateKey,
     stop: async () => {
-      await app.close();
-      await infra.close();
+      await service.close();
       await conn.close().catch(() => undefined);
       await rabbit.deleteVhost(id);
     },

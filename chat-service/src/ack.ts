@@ -1,4 +1,5 @@
 import { isServerFault, toAppError, type Logger } from '@chat/service-kit';
+import type { InFlight } from './in-flight.js';
 
 type Reply = (res: unknown) => void;
 
@@ -6,15 +7,21 @@ type Reply = (res: unknown) => void;
  * Adapts an async handler to a Socket.IO listener that always answers through the ack and
  * never throws: errors become `{ok:false, error}`; a missing ack callback (or one sent in
  * the payload's place) is tolerated, so a malformed emit never takes the socket down.
+ * `inFlight` counts each event until its ack is written, so shutdown can wait for it.
  */
-export function withAck(log: Logger, event: string, handle: (payload: unknown) => Promise<unknown>) {
+export function withAck(
+  log: Logger,
+  inFlight: InFlight,
+  event: string,
+  handle: (payload: unknown) => Promise<unknown>,
+) {
   return (payload: unknown, ack?: unknown): void => {
     let reply: Reply | undefined = typeof ack === 'function' ? (ack as Reply) : undefined;
     if (reply === undefined && typeof payload === 'function') {
       reply = payload as Reply;
       payload = undefined;
     }
-    handle(payload).then(
+    const answered = handle(payload).then(
       (res) => reply?.(res),
       (err: unknown) => {
         const appErr = toAppError(err);
@@ -22,5 +29,6 @@ export function withAck(log: Logger, event: string, handle: (payload: unknown) =
         reply?.(appErr.toAck());
       },
     );
+    void inFlight.track(answered);
   };
 }

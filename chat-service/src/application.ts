@@ -30,6 +30,9 @@ export const MAX_FRAME_BYTES = 64 * 1024;
  */
 const STRAGGLER_WINDOW_MS = 1000;
 
+/** Longest wait for clients' transports to flush and close during shutdown. */
+const TRANSPORT_CLOSE_WAIT_MS = 2000;
+
 export type ChatSettings = Pick<
   ChatConfig,
   | 'REDIS_KEY_PREFIX'
@@ -112,7 +115,6 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     recoverSequence,
     metrics,
     log,
-    inFlight,
     isDraining,
     confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
   });
@@ -122,15 +124,15 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     socket.on('disconnect', () => metrics.connectedSockets.dec());
     socket.on(
       'joinRoom',
-      withAck(log, 'joinRoom', (payload) => rooms.joinRoom(socket, payload)),
+      withAck(log, inFlight, 'joinRoom', (payload) => rooms.joinRoom(socket, payload)),
     );
     socket.on(
       'leaveRoom',
-      withAck(log, 'leaveRoom', (payload) => rooms.leaveRoom(socket, payload)),
+      withAck(log, inFlight, 'leaveRoom', (payload) => rooms.leaveRoom(socket, payload)),
     );
     socket.on(
       'sendMessage',
-      withAck(log, 'sendMessage', (payload) => messages.sendMessage(socket.data, payload)),
+      withAck(log, inFlight, 'sendMessage', (payload) => messages.sendMessage(socket.data, payload)),
     );
   });
 
@@ -140,9 +142,16 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
       draining = true;
       deps.readiness.markDraining();
       await inFlight.idle();
+      const transports = [...io.of('/').sockets.values()].map((socket) => socket.conn);
+      const transportsClosed = transports.map(
+        (conn) => new Promise<void>((resolve) => conn.once('close', () => resolve())),
+      );
       io.local.emit('serverShutdown', { reconnectInMs: config.RECONNECT_HINT_MS });
-      // Closing the transport (rather than a server disconnect) makes clients auto-reconnect.
-      io.local.disconnectSockets(true);
+      // Close each transport itself (a Socket.IO disconnect would tell clients not to come
+      // back): it flushes the last acks and the notice first, and clients see 'transport
+      // close' and reconnect by themselves. io.close() would discard what is still buffered.
+      for (const conn of transports) conn.close();
+      await settledWithin(Promise.all(transportsClosed), TRANSPORT_CLOSE_WAIT_MS);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
         httpServer.closeIdleConnections();
@@ -150,4 +159,14 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
       log.info('socket server closed');
     },
   };
+}
+
+function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

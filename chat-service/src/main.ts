@@ -1,16 +1,6 @@
-import {
-  ConfigError,
-  createLogger,
-  createMetricsRegistry,
-  createTokenVerifier,
-  listen,
-  loadConfig,
-  Readiness,
-  ShutdownRegistry,
-} from '@chat/service-kit';
-import { createApp } from './app.js';
+import { ConfigError, createLogger, listen, loadConfig, ShutdownRegistry } from '@chat/service-kit';
 import { chatConfigSchema, type ChatConfig } from './config.js';
-import { connectInfrastructure } from './infrastructure.js';
+import { createChatService } from './service.js';
 
 function readConfig(): ChatConfig {
   try {
@@ -29,22 +19,14 @@ const log = createLogger('chat-service', config.LOG_LEVEL);
 // The Socket.IO Redis adapter publishes and (un)subscribes fire-and-forget; while Redis is
 // down those promises reject with nobody listening. Log them instead of crashing the node.
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
-const readiness = new Readiness();
-const infra = connectInfrastructure(config, log, readiness);
+
+const service = createChatService(config, log);
 // Not awaited: the node serves /health at once and sends fail UNAVAILABLE until RabbitMQ is up.
-void infra.publisher.start();
-const app = createApp({
-  ...infra,
-  config,
-  log,
-  readiness,
-  metrics: createMetricsRegistry('chat-service'),
-  verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
-});
+void service.infra.publisher.start();
 
 const shutdown = new ShutdownRegistry(log, config.SHUTDOWN_TIMEOUT_MS);
-shutdown.add('drain sockets', () => app.close()).add('close connections', () => infra.close());
+shutdown.add('drain sockets', () => service.app.close()).add('close connections', () => service.infra.close());
 shutdown.installSignalHandlers();
 
-const port = await listen(app.server, config.PORT, config.HOST);
+const port = await listen(service.app.server, config.PORT, config.HOST);
 log.info({ port }, 'chat-service listening');

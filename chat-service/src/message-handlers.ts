@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { sendMessagePayloadSchema, type Message } from '@chat/contracts';
 import { AppError, parseOrThrow, sleep, toAppError, type Identity, type Logger } from '@chat/service-kit';
 import type { SendAdmission, SendRequest } from './admission.js';
-import type { InFlight } from './in-flight.js';
 import type { ChatMetrics } from './metrics.js';
 import type { MessagePublisher } from './publisher.js';
 import type { RecentBuffer } from './recent-buffer.js';
@@ -18,7 +17,6 @@ export interface MessageHandlerDeps {
   recoverSequence: RecoverSequence;
   metrics: ChatMetrics;
   log: Logger;
-  inFlight: InFlight;
   isDraining: () => boolean;
   /** Bound on waiting for a concurrent resend of the same clientMsgId to settle. */
   confirmTimeoutMs: number;
@@ -99,7 +97,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
   return {
     async sendMessage(caller: SocketData, payload: unknown) {
       try {
-        const { message, duplicate } = await deps.inFlight.track(send(caller, payload));
+        const { message, duplicate } = await send(caller, payload);
         metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'accepted' });
         return { ok: true as const, message };
       } catch (err) {

@@ -12,26 +12,16 @@ import {
   type SendMessageAck,
   type ServerToClientEvents,
 } from '@chat/contracts';
-import {
-  createLogger,
-  createMetricsRegistry,
-  createTokenVerifier,
-  listen,
-  loadConfig,
-  Readiness,
-  signToken,
-  type Identity,
-} from '@chat/service-kit';
+import { createLogger, listen, loadConfig, signToken, type Identity } from '@chat/service-kit';
 import { testKeyPair, useIsolation, type Isolation } from '@chat/testing';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import { createApp, type ChatApp } from '../src/app.js';
 import { chatConfigSchema, type ChatConfig } from '../src/config.js';
 import type { HistoryClient } from '../src/history-client.js';
 import { MemoryHistoryClient } from '../src/history-client_memory.js';
-import { connectInfrastructure, type ChatInfrastructure } from '../src/infrastructure.js';
+import { createChatService, type ChatService } from '../src/service.js';
 
 export const ALLOWED_ORIGIN = 'http://chat.test';
 export const log = createLogger('chat-service-test', (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent');
@@ -51,12 +41,8 @@ export function testConfig(iso: Isolation, env: Record<string, string> = {}): Ch
   });
 }
 
-export interface ChatNode {
-  app: ChatApp;
-  infra: ChatInfrastructure;
-  readiness: Readiness;
+export interface ChatNode extends ChatService {
   url: string;
-  close(): Promise<void>;
 }
 
 /**
@@ -67,32 +53,15 @@ export async function startChatNode(
   iso: Isolation,
   opts: { env?: Record<string, string>; history?: HistoryClient } = {},
 ): Promise<ChatNode> {
-  const config = testConfig(iso, opts.env);
-  const readiness = new Readiness();
-  const infra = connectInfrastructure(config, log, readiness);
-  await infra.publisher.start();
-  const app = createApp({
-    ...infra,
-    // Without message-service running, history (seq recovery, resync) comes from a fake.
+  // Without message-service running, history (seq recovery, resync) comes from a fake.
+  const service = createChatService(testConfig(iso, opts.env), log, {
     history: opts.history ?? new MemoryHistoryClient(),
-    config,
-    log,
-    readiness,
-    metrics: createMetricsRegistry('chat-service', false),
-    verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, {
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-    }),
+    processMetrics: false,
   });
-  const port = await listen(app.server, 0, '127.0.0.1');
+  await service.infra.publisher.start();
+  const port = await listen(service.app.server, 0, '127.0.0.1');
   let closed: Promise<void> | undefined;
-  return {
-    app,
-    infra,
-    readiness,
-    url: `http://127.0.0.1:${port}`,
-    close: () => (closed ??= app.close().then(() => infra.close())),
-  };
+  return { ...service, url: `http://127.0.0.1:${port}`, close: () => (closed ??= service.close()) };
 }
 
 export interface ChatCluster {

@@ -5,7 +5,6 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { MemoryAdmission } from '../../src/admission_memory.js';
 import { MemoryHistoryClient } from '../../src/history-client_memory.js';
-import { InFlight } from '../../src/in-flight.js';
 import { createMessageHandlers } from '../../src/message-handlers.js';
 import { createChatMetrics } from '../../src/metrics.js';
 import { MemoryPublisher } from '../../src/publisher_memory.js';
@@ -35,7 +34,6 @@ function setup(opts: { ratePerMinute?: number; draining?: boolean } = {}) {
     recoverSequence: createSequenceRecovery({ admission, recent, history: countingHistory, marginSeq: 1000, log }),
     metrics: createChatMetrics(new Registry()),
     log,
-    inFlight: new InFlight(),
     isDraining: () => opts.draining ?? false,
     confirmTimeoutMs: 1000,
   });
