@@ -63,6 +63,7 @@ describe('collectMissed', () => {
 
   it('includes lower seqs pushed after sinceSeq (stragglers), in seq order', async () => {
     const r = await room(5, 0, 20);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // 1..5 pushed well before 7
     const late = message(6);
     const after = message(7);
     await r.sources.recent.push('room', after.seq, JSON.stringify(after));
