@@ -1,19 +1,19 @@
 import {
   CHAT_EXCHANGE,
+  CHAT_EXCHANGE_TYPE,
   MESSAGE_PERSIST_DLQ,
+  MESSAGE_PERSIST_DLQ_ARGS,
   MESSAGE_PERSIST_DLX,
+  MESSAGE_PERSIST_DLX_TYPE,
   MESSAGE_PERSIST_QUEUE,
   MESSAGE_PERSIST_QUEUE_ARGS,
   MESSAGE_ROUTING_PATTERN,
 } from '@chat/contracts';
 import type { Channel } from 'amqplib';
 
-/** The dead-letter exchange's type; the DLQ is bound to it with the key MESSAGE_PERSIST_DLQ. */
-export const MESSAGE_PERSIST_DLX_TYPE = 'direct';
-
 /** `chat_exchange` (topic, durable): what publishers need. Idempotent. */
 export async function declareChatExchange(channel: Channel): Promise<void> {
-  await channel.assertExchange(CHAT_EXCHANGE, 'topic', { durable: true });
+  await channel.assertExchange(CHAT_EXCHANGE, CHAT_EXCHANGE_TYPE, { durable: true });
 }
 
 /**
@@ -24,7 +24,7 @@ export async function declareChatExchange(channel: Channel): Promise<void> {
 export async function declareTopology(channel: Channel): Promise<void> {
   await declareChatExchange(channel);
   await channel.assertExchange(MESSAGE_PERSIST_DLX, MESSAGE_PERSIST_DLX_TYPE, { durable: true });
-  await channel.assertQueue(MESSAGE_PERSIST_DLQ, { durable: true });
+  await channel.assertQueue(MESSAGE_PERSIST_DLQ, { durable: true, arguments: { ...MESSAGE_PERSIST_DLQ_ARGS } });
   await channel.bindQueue(MESSAGE_PERSIST_DLQ, MESSAGE_PERSIST_DLX, MESSAGE_PERSIST_DLQ);
   await channel.assertQueue(MESSAGE_PERSIST_QUEUE, { durable: true, arguments: { ...MESSAGE_PERSIST_QUEUE_ARGS } });
   await channel.bindQueue(MESSAGE_PERSIST_QUEUE, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN);

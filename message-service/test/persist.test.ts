@@ -23,9 +23,19 @@ import {
 const iso = useIsolation('ms-persist');
 let service: RunningService;
 let publisher: Awaited<ReturnType<typeof createPublisher>>;
+/** Per-batch write delay, so a test can be sure its fault lands mid-stream on a fast or busy machine. */
+let writeDelayMs = 0;
 
 beforeAll(async () => {
-  service = await startService(iso());
+  service = await startService(iso(), {
+    wrapStore: (inner) => ({
+      ...inner,
+      insertBatch: async (messages) => {
+        if (writeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, writeDelayMs));
+        return inner.insertBatch(messages);
+      },
+    }),
+  });
   publisher = await createPublisher(iso().amqpUrl);
 });
 
@@ -104,11 +114,13 @@ describe('persist consumer', () => {
     await waitFor(async () => (await ourConnections()).length === 1, 15_000, 'connection listed');
     const [connection] = await ourConnections();
     const messages = range(total).map((seq) => makeMessage({ roomId, seq }));
+    writeDelayMs = 100; // at least 10 batches of 200: the close lands mid-stream however fast MongoDB is
     for (const m of messages) publisher.publish(m);
     await publisher.confirmed();
     await waitFor(async () => (await stored(roomId)) > 0, 10_000, 'first batch');
+    expect(await stored(roomId)).toBeLessThan(total);
     await iso().rabbit.closeConnection(connection!.name);
-    expect(await stored(roomId)).toBeLessThan(total); // closed mid-stream
+    writeDelayMs = 0;
     await waitFor(async () => (await stored(roomId)) === total, 20_000, 'all stored');
     expect(await storedSeqs(service.mongo, roomId)).toEqual(range(total));
     await waitFor(async () => (await depth(MESSAGE_PERSIST_QUEUE)) === 0, 10_000, 'queue drained');
