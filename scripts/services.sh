@@ -121,12 +121,13 @@ ferretdb_bin() {
 }
 
 ferretdb_up() {
-  local host port
+  local host port bin debug_port
+  # The binary is built even when a MongoDB answers: fault tests start private instances of it.
+  bin="$(ferretdb_bin)"
+  FERRETDB_BIN="$bin"
   host="$(url_host "$MONGO_URL")"; port="$(url_port "$MONGO_URL" 27017)"
   if answers "$host" "$port"; then log "mongodb answers at $host:$port"; return; fi
   is_local "$host" || die "mongodb at $MONGO_URL does not answer and is not local"
-  local bin debug_port
-  bin="$(ferretdb_bin)"
   debug_port="$(free_port)"
   mkdir -p "$STATE/ferretdb-data" "$STATE/ferretdb-state"
   log "starting FerretDB on $host:$port (debug port $debug_port, data $STATE/ferretdb-data)"
@@ -144,6 +145,7 @@ export REDIS_URL='$REDIS_URL'
 export AMQP_URL='$AMQP_URL'
 export MONGO_URL='$MONGO_URL'
 export RABBITMQ_MANAGEMENT_URL='$RABBITMQ_MANAGEMENT_URL'
+export FERRETDB_BIN='${FERRETDB_BIN:-$STATE/bin/ferretdb}'
 EOF
 }
 
