@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { tcpReachable } from '@chat/testing';
 import { freePort, waitFor } from './helpers.js';
 
-const FERRETDB_BIN = fileURLToPath(new URL('../../.services/bin/ferretdb', import.meta.url));
+/** Built by `npm run services:up`, which exports its path. */
+const FERRETDB_BIN = process.env.FERRETDB_BIN ?? fileURLToPath(new URL('../../.services/bin/ferretdb', import.meta.url));
 
 /** A FerretDB of this test file's own (SQLite in `dir`), to kill and restart on the same port and data. */
 export class PrivateFerretDb {
