@@ -62,7 +62,7 @@ export interface ChatDeps {
 
 export interface ChatApplication {
   io: ChatServer;
-  /** Graceful stop: refuse new work, finish sends, tell clients, disconnect, close the server. */
+  /** Graceful stop: refuse new work, finish every event and its ack, tell clients, close their transports and the server. */
   close(): Promise<void>;
 }
 
