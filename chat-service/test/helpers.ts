@@ -183,6 +183,31 @@ export function send(
   return socket.timeout(10_000).emitWithAck('sendMessage', { roomId, clientMsgId, text });
 }
 
+/** Send `n` messages one after another (round robin over `sockets`); every ack must be ok. */
+export async function sendMany(sockets: ClientSocket[], roomId: string, n: number): Promise<Message[]> {
+  const out: Message[] = [];
+  for (let i = 0; i < n; i++) {
+    const ack = await send(sockets[i % sockets.length]!, roomId, `${roomId} ${i}`);
+    if (!ack.ok) throw new Error(`${ack.error.code}: ${ack.error.message}`);
+    out.push(ack.message);
+  }
+  return out;
+}
+
+/** A valid Message for backends tested without a socket. */
+export function fakeMessage(roomId: string, seq: number): Message {
+  return {
+    id: randomUUID(),
+    roomId,
+    seq,
+    senderId: 'a'.repeat(24),
+    senderName: 'A',
+    text: `m${seq}`,
+    clientMsgId: `c${seq}`,
+    createdAt: new Date().toISOString(),
+  };
+}
+
 export async function join(socket: ClientSocket, roomId: string, sinceSeq?: number): Promise<JoinRoomOk> {
   const ack = await socket
     .timeout(10_000)

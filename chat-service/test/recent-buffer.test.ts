@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Message } from '@chat/contracts';
 import { useIsolation } from '@chat/testing';
 import { Redis } from 'ioredis';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatKeys } from '../src/keys.js';
 import type { RecentBuffer } from '../src/recent-buffer.js';
 import { createRedisRecentBuffer } from '../src/recent-buffer_redis.js';
+import { fakeMessage } from './helpers.js';
 
 const iso = useIsolation('chat-recent-buffer');
 let redis: Redis;
@@ -19,16 +19,6 @@ afterAll(async () => {
   await redis?.quit();
 });
 
-const message = (roomId: string, seq: number): Message => ({
-  id: randomUUID(),
-  roomId,
-  seq,
-  senderId: 'a'.repeat(24),
-  senderName: 'A',
-  text: `m${seq}`,
-  clientMsgId: `c${seq}`,
-  createdAt: new Date().toISOString(),
-});
 const push = (m: Message) => buffer.push(m.roomId, m.seq, JSON.stringify(m));
 const seqs = (ms: Message[]) => ms.map((m) => m.seq);
 
@@ -36,9 +26,9 @@ describe('recent buffer (Redis)', () => {
   it('is complete after the seq before its first message, and after the evicted ones once full', async () => {
     const room = 'floor';
     expect(await buffer.since(room, 0, 10, 0)).toEqual({ messages: [], stragglers: [], completeAfter: null });
-    for (let seq = 11; seq <= 14; seq++) await push(message(room, seq));
+    for (let seq = 11; seq <= 14; seq++) await push(fakeMessage(room, seq));
     expect(await buffer.since(room, 12, 10, 0)).toMatchObject({ completeAfter: 10 });
-    for (let seq = 15; seq <= 18; seq++) await push(message(room, seq));
+    for (let seq = 15; seq <= 18; seq++) await push(fakeMessage(room, seq));
     const slice = await buffer.since(room, 0, 10, 0);
     expect(seqs(slice.messages)).toEqual([14, 15, 16, 17, 18]);
     expect(slice.completeAfter).toBe(13);
@@ -49,10 +39,10 @@ describe('recent buffer (Redis)', () => {
 
   it('reports lower seqs pushed after sinceSeq (or within the window before it) as stragglers', async () => {
     const room = 'stragglers';
-    for (const seq of [1, 2, 3]) await push(message(room, seq));
+    for (const seq of [1, 2, 3]) await push(fakeMessage(room, seq));
     await new Promise((r) => setTimeout(r, 20));
-    await push(message(room, 5));
-    await push(message(room, 4)); // confirmed late: broadcast after 5
+    await push(fakeMessage(room, 5));
+    await push(fakeMessage(room, 4)); // confirmed late: broadcast after 5
     expect(seqs((await buffer.since(room, 5, 10, 0)).stragglers)).toEqual([4]);
     expect(seqs((await buffer.since(room, 5, 10, 10_000)).stragglers).sort()).toEqual([1, 2, 3, 4]);
     expect((await buffer.since(room, 6, 10, 10_000)).stragglers).toEqual([]);

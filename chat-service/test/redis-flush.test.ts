@@ -2,7 +2,6 @@ import type { Message } from '@chat/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryHistoryClient } from '../src/history-client_memory.js';
 import {
-  type ClientSocket,
   collectReceived,
   connect,
   connected,
@@ -14,6 +13,7 @@ import {
   useChatCluster,
   userFor,
   waitFor,
+  sendMany,
 } from './helpers.js';
 
 /**
@@ -39,16 +39,6 @@ const cluster = useChatCluster('chat-redis-flush', {
     if (!lagging.has(m.roomId)) history.store(m);
   },
 });
-
-async function sendMany(sockets: ClientSocket[], roomId: string, n: number): Promise<Message[]> {
-  const out: Message[] = [];
-  for (let i = 0; i < n; i++) {
-    const ack = await send(sockets[i % sockets.length]!, roomId, `m${i}`);
-    if (!ack.ok) throw new Error(`${ack.error.code}: ${ack.error.message}`);
-    out.push(ack.message);
-  }
-  return out;
-}
 
 describe('Redis loses its data mid-run', () => {
   it('keeps every later seq above every earlier one, persisted or not, and keeps delivering', async () => {

@@ -1,17 +1,7 @@
 import { JOIN_MISSED_MAX, type Message } from '@chat/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryHistoryClient } from '../src/history-client_memory.js';
-import {
-  type ClientSocket,
-  connect,
-  connected,
-  join,
-  send,
-  tokenFor,
-  useChatCluster,
-  userFor,
-  waitFor,
-} from './helpers.js';
+import { connect, connected, join, tokenFor, useChatCluster, userFor, waitFor, sendMany } from './helpers.js';
 
 /**
  * joinRoom {sinceSeq} with a small recent buffer (5): older messages come from history (the
@@ -38,23 +28,13 @@ function afterSince(missed: Message[], sinceSeq: number, sent: Message[]): Messa
   return missed.filter((m) => m.seq > sinceSeq);
 }
 
-async function sendMany(socket: ClientSocket, roomId: string, n: number): Promise<Message[]> {
-  const out: Message[] = [];
-  for (let i = 0; i < n; i++) {
-    const ack = await send(socket, roomId, `${roomId} ${i}`);
-    if (!ack.ok) throw new Error(`${ack.error.code}: ${ack.error.message}`);
-    out.push(ack.message);
-  }
-  return out;
-}
-
 describe('joinRoom with sinceSeq', () => {
   it('merges history (older) and the buffer (newer, partly unpersisted) into one ordered gapless list', async () => {
     const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
-    const persisted = await sendMany(sender, 'merge', 30);
+    const persisted = await sendMany([sender], 'merge', 30);
     await waitFor(() => history.pageSync('merge') === 30, 5000, 'persistence');
     unpersisted.add('merge');
-    const lagging = await sendMany(sender, 'merge', 3);
+    const lagging = await sendMany([sender], 'merge', 3);
 
     const rejoining = await connected(connect(cluster.url(), tokenFor(userFor())));
     const ack = await join(rejoining, 'merge', persisted[3]!.seq);
@@ -65,7 +45,7 @@ describe('joinRoom with sinceSeq', () => {
 
   it('caps missed at JOIN_MISSED_MAX, oldest first, with hasMore; the rest pages from history', async () => {
     const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
-    const sent = await sendMany(sender, 'capped', JOIN_MISSED_MAX + 20);
+    const sent = await sendMany([sender], 'capped', JOIN_MISSED_MAX + 20);
     await waitFor(() => history.pageSync('capped') === sent.length, 5000, 'persistence');
     const ack = await join(sender, 'capped', 0);
     expect(ack.missed).toEqual(sent.slice(0, JOIN_MISSED_MAX));
@@ -76,7 +56,7 @@ describe('joinRoom with sinceSeq', () => {
 
   it('answers from the buffer alone when it covers sinceSeq, even with history down', async () => {
     const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
-    const sent = await sendMany(sender, 'covered', 8);
+    const sent = await sendMany([sender], 'covered', 8);
     history.failure = new Error('message-service down');
     const ack = await join(sender, 'covered', sent[4]!.seq);
     expect(afterSince(ack.missed, sent[4]!.seq, sent)).toEqual(sent.slice(5));
@@ -85,7 +65,7 @@ describe('joinRoom with sinceSeq', () => {
 
   it('with history down and the buffer short, says hasMore with nothing missed rather than skip a gap', async () => {
     const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
-    const sent = await sendMany(sender, 'gap', 12);
+    const sent = await sendMany([sender], 'gap', 12);
     history.failure = new Error('message-service down');
     const ack = await join(sender, 'gap', sent[0]!.seq);
     expect(ack).toMatchObject({ ok: true, missed: [], hasMore: true, room: { lastSeq: sent[11]!.seq } });
@@ -93,7 +73,7 @@ describe('joinRoom with sinceSeq', () => {
 
   it('gives nothing missed when sinceSeq is current', async () => {
     const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
-    const sent = await sendMany(sender, 'current', 2);
+    const sent = await sendMany([sender], 'current', 2);
     const ack = await join(sender, 'current', sent[1]!.seq);
     expect(ack).toMatchObject({ hasMore: false, room: { lastSeq: sent[1]!.seq } });
     expect(afterSince(ack.missed, sent[1]!.seq, sent)).toEqual([]);

@@ -1,27 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { HISTORY_LIMIT_MAX, JOIN_MISSED_MAX, type Message } from '@chat/contracts';
+import { HISTORY_LIMIT_MAX, JOIN_MISSED_MAX } from '@chat/contracts';
 import { createLogger } from '@chat/service-kit';
 import { describe, expect, it } from 'vitest';
 import { MemoryHistoryClient } from '../../src/history-client_memory.js';
 import { collectMissed } from '../../src/missed.js';
 import { MemoryRecentBuffer } from '../../src/recent-buffer_memory.js';
-
-const message = (seq: number): Message => ({
-  id: randomUUID(),
-  roomId: 'room',
-  seq,
-  senderId: 'a'.repeat(24),
-  senderName: 'A',
-  text: `m${seq}`,
-  clientMsgId: `c${seq}`,
-  createdAt: new Date().toISOString(),
-});
+import { fakeMessage } from '../helpers.js';
 
 /** Seqs 1..total accepted; history holds 1..persisted, the buffer the newest `bufferSize`. */
 async function room(total: number, persisted: number, bufferSize: number) {
   const history = new MemoryHistoryClient();
   const recent = new MemoryRecentBuffer(bufferSize);
-  const all = Array.from({ length: total }, (_, i) => message(i + 1));
+  const all = Array.from({ length: total }, (_, i) => fakeMessage('room', i + 1));
   for (const m of all) {
     if (m.seq <= persisted) history.store(m);
     await recent.push('room', m.seq, JSON.stringify(m));
@@ -64,8 +53,8 @@ describe('collectMissed', () => {
   it('includes lower seqs pushed after sinceSeq (stragglers), in seq order', async () => {
     const r = await room(5, 0, 20);
     await new Promise((resolve) => setTimeout(resolve, 5)); // 1..5 pushed well before 7
-    const late = message(6);
-    const after = message(7);
+    const late = fakeMessage('room', 6);
+    const after = fakeMessage('room', 7);
     await r.sources.recent.push('room', after.seq, JSON.stringify(after));
     await r.sources.recent.push('room', late.seq, JSON.stringify(late));
     expect((await collectMissed(r.sources, 'room', 7, 't')).missed).toEqual([late]);
