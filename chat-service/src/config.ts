@@ -1,4 +1,13 @@
-import { commonConfigShape, intVar, portVar, tokenConfigShape, urlListVar, urlVar } from '@chat/service-kit';
+import {
+  amqpConfigShape,
+  commonConfigShape,
+  intVar,
+  portVar,
+  redisConfigShape,
+  tokenConfigShape,
+  urlListVar,
+  urlVar,
+} from '@chat/service-kit';
 import { z } from 'zod';
 
 /** chat-service environment (docs/architecture.md lists the shared variables). */
@@ -6,9 +15,8 @@ export const chatConfigSchema = z.object({
   ...commonConfigShape,
   ...tokenConfigShape,
   PORT: portVar(3003),
-  REDIS_URL: urlVar(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().max(64).optional().default('chat:'),
-  AMQP_URL: urlVar(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  ...redisConfigShape,
+  ...amqpConfigShape,
   MESSAGE_SERVICE_URL: urlVar(['http:', 'https:'], 'http://127.0.0.1:3002'),
   /** Browser origins allowed to open a socket; clients without an Origin header are not browsers. */
   ALLOWED_ORIGINS: urlListVar(['http:', 'https:'], 'http://localhost:3000').transform((list) =>

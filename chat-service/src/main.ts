@@ -1,32 +1,24 @@
-import { ConfigError, createLogger, listen, loadConfig, ShutdownRegistry } from '@chat/service-kit';
-import { chatConfigSchema, type ChatConfig } from './config.js';
+import { createLogger, listen, loadConfig, runService, ShutdownRegistry } from '@chat/service-kit';
+import { chatConfigSchema } from './config.js';
 import { createChatService } from './service.js';
 
-function readConfig(): ChatConfig {
-  try {
-    return loadConfig(chatConfigSchema);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+async function main(): Promise<void> {
+  const config = loadConfig(chatConfigSchema);
+  const log = createLogger('chat-service', config.LOG_LEVEL);
+  // The Socket.IO Redis adapter publishes and (un)subscribes fire-and-forget; while Redis is
+  // down those promises reject with nobody listening. Log them instead of crashing the node.
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+
+  const service = createChatService(config, log);
+  // Not awaited: the node serves /health at once and sends fail UNAVAILABLE until RabbitMQ is up.
+  void service.infra.publisher.start();
+
+  const shutdown = new ShutdownRegistry(log, config.SHUTDOWN_TIMEOUT_MS);
+  shutdown.add('drain sockets', () => service.app.close()).add('close connections', () => service.infra.close());
+  shutdown.installSignalHandlers();
+
+  const port = await listen(service.app.server, config.PORT, config.HOST);
+  log.info({ port }, 'chat-service listening');
 }
 
-const config = readConfig();
-const log = createLogger('chat-service', config.LOG_LEVEL);
-// The Socket.IO Redis adapter publishes and (un)subscribes fire-and-forget; while Redis is
-// down those promises reject with nobody listening. Log them instead of crashing the node.
-process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
-
-const service = createChatService(config, log);
-// Not awaited: the node serves /health at once and sends fail UNAVAILABLE until RabbitMQ is up.
-void service.infra.publisher.start();
-
-const shutdown = new ShutdownRegistry(log, config.SHUTDOWN_TIMEOUT_MS);
-shutdown.add('drain sockets', () => service.app.close()).add('close connections', () => service.infra.close());
-shutdown.installSignalHandlers();
-
-const port = await listen(service.app.server, config.PORT, config.HOST);
-log.info({ port }, 'chat-service listening');
+runService('chat-service', main);

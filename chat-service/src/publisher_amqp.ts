@@ -1,6 +1,13 @@
 import { once } from 'node:events';
 import { CHAT_EXCHANGE, messageRoutingKey } from '@chat/contracts';
-import { AppError, ReconnectingAmqp, type AmqpConnection, type Logger, type Readiness } from '@chat/service-kit';
+import {
+  AppError,
+  ReconnectingAmqp,
+  declareChatExchange,
+  type AmqpConnection,
+  type Logger,
+  type Readiness,
+} from '@chat/service-kit';
 import type { ConfirmChannel, Message as AmqpMessage } from 'amqplib';
 import type { MessagePublisher } from './publisher.js';
 
@@ -59,7 +66,7 @@ export class AmqpPublisher implements MessagePublisher {
   private async openChannel(conn: AmqpConnection): Promise<void> {
     const channel = await conn.createConfirmChannel();
     // chat-service owns this exchange's existence; message-service binds its queue to it.
-    await channel.assertExchange(CHAT_EXCHANGE, 'topic', { durable: true });
+    await declareChatExchange(channel);
     channel.on('return', (msg: AmqpMessage) => {
       // RabbitMQ sends basic.return before the ack of the same message.
       const entry = this.pending.get(String(msg.properties.messageId));

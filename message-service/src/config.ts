@@ -1,19 +1,21 @@
-import { commonConfigShape, intVar, portVar, tokenConfigShape, urlVar } from '@chat/service-kit';
+import {
+  amqpConfigShape,
+  commonConfigShape,
+  intVar,
+  mongoConfigShape,
+  portVar,
+  redisConfigShape,
+  tokenConfigShape,
+} from '@chat/service-kit';
 import { z } from 'zod';
 
 export const messageServiceConfigSchema = z.object({
   ...commonConfigShape,
   ...tokenConfigShape,
   PORT: portVar(3002),
-  MONGO_URL: urlVar(['mongodb:', 'mongodb+srv:'], 'mongodb://127.0.0.1:27017'),
-  MONGO_DB: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -')
-    .optional()
-    .default('chat'),
-  REDIS_URL: urlVar(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().max(64).optional().default('chat:'),
-  AMQP_URL: urlVar(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  ...mongoConfigShape,
+  ...redisConfigShape,
+  ...amqpConfigShape,
   /** Unacked deliveries the broker may hand the consumer at once (the batching window). */
   PERSIST_PREFETCH: intVar(500, 1, 65_535),
   /** Messages written to MongoDB in one insertMany. */

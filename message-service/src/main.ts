@@ -3,12 +3,12 @@ import os from 'node:os';
 import {
   closeRedis,
   closeServer,
-  ConfigError,
   connectMongo,
   createLogger,
   createRedis,
   listen,
   loadConfig,
+  runService,
   ShutdownRegistry,
 } from '@chat/service-kit';
 import { createApp, SERVICE_NAME } from './app.js';
@@ -43,11 +43,4 @@ async function main(): Promise<void> {
   await service.start();
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
-  process.stderr.write(`message-service failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService(SERVICE_NAME, main);

@@ -1,6 +1,5 @@
 import {
   CHAT_EXCHANGE,
-  CHAT_EXCHANGE_TYPE,
   MESSAGE_PERSIST_DLQ,
   MESSAGE_PERSIST_DLQ_ARGS,
   MESSAGE_PERSIST_DLX,
@@ -9,12 +8,8 @@ import {
   MESSAGE_PERSIST_QUEUE_ARGS,
   MESSAGE_ROUTING_PATTERN,
 } from '@chat/contracts';
+import { declareChatExchange } from '@chat/service-kit';
 import type { Channel } from 'amqplib';
-
-/** `chat_exchange` (topic, durable): what publishers need. Idempotent. */
-export async function declareChatExchange(channel: Channel): Promise<void> {
-  await channel.assertExchange(CHAT_EXCHANGE, CHAT_EXCHANGE_TYPE, { durable: true });
-}
 
 /**
  * The whole persist path (DESIGN.md §4), idempotent, from the contracts' constants:

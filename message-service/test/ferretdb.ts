@@ -4,7 +4,8 @@ import { tcpReachable } from '@chat/testing';
 import { freePort, waitFor } from './helpers.js';
 
 /** Built by `npm run services:up`, which exports its path. */
-const FERRETDB_BIN = process.env.FERRETDB_BIN ?? fileURLToPath(new URL('../../.services/bin/ferretdb', import.meta.url));
+const FERRETDB_BIN =
+  process.env.FERRETDB_BIN ?? fileURLToPath(new URL('../../.services/bin/ferretdb', import.meta.url));
 
 /** A FerretDB of this test file's own (SQLite in `dir`), to kill and restart on the same port and data. */
 export class PrivateFerretDb {

@@ -150,3 +150,8 @@ export const redisConfigShape = {
   REDIS_URL: urlVar(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().max(64).optional().default('chat:'),
 };
+
+/** AMQP_URL (the vhost is the URL's path). */
+export const amqpConfigShape = {
+  AMQP_URL: urlVar(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+};

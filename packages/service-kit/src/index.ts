@@ -11,3 +11,4 @@ export * from './redis.js';
 export * from './shutdown.js';
 export * from './auth.js';
 export * from './run.js';
+export * from './topology.js';
