@@ -63,15 +63,20 @@ export const boolVar = (def: boolean) =>
     .default(def);
 
 /** A URL whose scheme is one of `protocols`, e.g. `urlVar(['redis:', 'rediss:'], 'redis://127.0.0.1:6379')`. */
+/** MongoDB's replica-set form lists several hosts (`mongodb://a:27017,b:27017/db`), which URL() refuses. */
+const MONGO_MULTI_HOST = /^mongodb:\/\/([^@/\s]+@)?[^/\s,]+(,[^/\s,]+)+(\/\S*)?$/;
+
+function hasProtocol(value: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return protocols.includes('mongodb:') && MONGO_MULTI_HOST.test(value);
+  }
+}
+
 const urlSchema = (protocols: string[]) =>
   z.string().refine(
-    (v) => {
-      try {
-        return protocols.includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    },
+    (v) => hasProtocol(v, protocols),
     { message: `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL` },
   );
 

@@ -50,6 +50,13 @@ describe('loadConfig', () => {
     expect(message).not.toContain('\n');
   });
 
+  it('takes MongoDB replica-set URLs with several hosts', () => {
+    const url = 'mongodb://u:p@a:27017,b:27017,c:27017/chat?replicaSet=rs0';
+    expect(loadConfig(schema, { MONGO_URL: url }).MONGO_URL).toBe(url);
+    expect(() => loadConfig(schema, { MONGO_URL: 'mongodb://a:1,,b' })).toThrow(ConfigError);
+    expect(() => loadConfig(schema, { MONGO_URL: 'redis://a:1,b:2' })).toThrow(ConfigError);
+  });
+
   it('never echoes a secret value', () => {
     expect(() => loadConfig(schema, { MONGO_URL: 'mongodb://x', JWT_SECRET_KEY: 'short' })).toThrow(
       /JWT_SECRET_KEY .*\(got <redacted>\)/,
