@@ -10,6 +10,11 @@ export type Admission =
   | { kind: 'accepted'; seq: number }
   /** Already accepted earlier: answer with the original message. */
   | { kind: 'duplicate'; message: Message }
+  /**
+   * An earlier publish of this clientMsgId has an unknown outcome: republish exactly this
+   * message. A pending claim is held, as for `accepted`.
+   */
+  | { kind: 'uncertain'; message: Message }
   /** The same clientMsgId is being published right now (a concurrent resend). */
   | { kind: 'in-flight' }
   | { kind: 'rate-limited'; retryAfterSec: number }
@@ -30,6 +35,8 @@ export interface SendAdmission {
   commit(req: SendRequest, messageJson: string): Promise<void>;
   /** Drop our pending claim after a failed publish, so a resend is accepted anew. */
   release(req: SendRequest): Promise<void>;
+  /** Replace our pending claim with the message whose publish outcome is unknown. */
+  markUncertain(req: SendRequest, messageJson: string): Promise<void>;
   /** Set the room counter to `floor` unless it exists (the next seq is `floor + 1`). */
   seedSequence(roomId: string, floor: number): Promise<void>;
   /** The room counter, or null when it does not exist. */

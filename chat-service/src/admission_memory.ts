@@ -4,7 +4,7 @@ import type { Admission, SendAdmission, SendRequest } from './admission.js';
 /** The Redis admission's rules in one process, for unit tests of the handlers. */
 export class MemoryAdmission implements SendAdmission {
   private readonly seqs = new Map<string, number>();
-  /** `pending:<messageId>` or the accepted message's JSON, by user and clientMsgId. */
+  /** `pending:<messageId>`, `uncertain:<json>` or the accepted message's JSON, by user and clientMsgId. */
   private readonly sent = new Map<string, string>();
   private readonly windows = new Map<string, { used: number; resetsAt: number }>();
 
@@ -13,11 +13,12 @@ export class MemoryAdmission implements SendAdmission {
   async admit(req: SendRequest): Promise<Admission> {
     const sentKey = `${req.userId}:${req.clientMsgId}`;
     const sent = this.sent.get(sentKey);
-    if (sent !== undefined) {
-      return sent.startsWith('pending:')
-        ? { kind: 'in-flight' }
-        : { kind: 'duplicate', message: JSON.parse(sent) as Message };
+    if (sent?.startsWith('pending:')) return { kind: 'in-flight' };
+    if (sent?.startsWith('uncertain:')) {
+      this.sent.set(sentKey, `pending:${req.messageId}`);
+      return { kind: 'uncertain', message: JSON.parse(sent.slice('uncertain:'.length)) as Message };
     }
+    if (sent !== undefined) return { kind: 'duplicate', message: JSON.parse(sent) as Message };
     const now = Date.now();
     let window = this.windows.get(req.userId);
     if (!window || window.resetsAt <= now) this.windows.set(req.userId, (window = { used: 0, resetsAt: now + 60_000 }));
@@ -39,6 +40,11 @@ export class MemoryAdmission implements SendAdmission {
   async release(req: SendRequest): Promise<void> {
     const key = `${req.userId}:${req.clientMsgId}`;
     if (this.sent.get(key) === `pending:${req.messageId}`) this.sent.delete(key);
+  }
+
+  async markUncertain(req: SendRequest, messageJson: string): Promise<void> {
+    const key = `${req.userId}:${req.clientMsgId}`;
+    if (this.sent.get(key) === `pending:${req.messageId}`) this.sent.set(key, `uncertain:${messageJson}`);
   }
 
   async seedSequence(roomId: string, floor: number): Promise<void> {

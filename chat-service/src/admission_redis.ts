@@ -6,6 +6,8 @@ import { redisUnavailable } from './redis-errors.js';
 
 /** Pending claims start with this; accepted ones hold the message JSON (which starts with `{`). */
 const PENDING = 'p:';
+/** A message whose publish outcome is unknown, kept so that a resend republishes it. */
+const UNCERTAIN = 'u:';
 
 /**
  * One round trip per send: dedupe check, rate-limit check, seq INCR, rate count and pending
@@ -15,7 +17,12 @@ const PENDING = 'p:';
 const ADMIT_LUA = `
 local sent = redis.call('GET', KEYS[1])
 if sent then
-  if string.sub(sent, 1, 2) == '${PENDING}' then return {'in-flight', ''} end
+  local tag = string.sub(sent, 1, 2)
+  if tag == '${PENDING}' then return {'in-flight', ''} end
+  if tag == '${UNCERTAIN}' then
+    redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+    return {'uncertain', string.sub(sent, 3)}
+  end
   return {'duplicate', sent}
 end
 local used = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -35,9 +42,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/** Swap our pending claim for the uncertain message (kept as long as a dedupe record). */
+const MARK_UNCERTAIN_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
+return 0
+`;
+
 interface AdmissionCommands {
   chatAdmit(sent: string, rate: string, seq: string, ...argv: (string | number)[]): Promise<[string, string | number]>;
   chatRelease(sent: string, pending: string): Promise<number>;
+  chatMarkUncertain(sent: string, pending: string, uncertain: string, ttlSec: number): Promise<unknown>;
 }
 
 export interface RedisAdmissionOptions {
@@ -53,6 +67,7 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
   const { redis, keys } = opts;
   redis.defineCommand('chatAdmit', { numberOfKeys: 3, lua: ADMIT_LUA });
   redis.defineCommand('chatRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+  redis.defineCommand('chatMarkUncertain', { numberOfKeys: 1, lua: MARK_UNCERTAIN_LUA });
   const commands = redis as unknown as AdmissionCommands;
   const pendingValue = (req: SendRequest) => `${PENDING}${req.messageId}`;
 
@@ -77,6 +92,8 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
           return { kind: 'duplicate', message: JSON.parse(String(value)) as Message };
         case 'rate-limited':
           return { kind: 'rate-limited', retryAfterSec: Math.max(1, Number(value)) };
+        case 'uncertain':
+          return { kind: 'uncertain', message: JSON.parse(String(value)) as Message };
         case 'in-flight':
           return { kind: 'in-flight' };
         default:
@@ -91,6 +108,16 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
     async release(req) {
       await commands
         .chatRelease(keys.sentMessage(req.userId, req.clientMsgId), pendingValue(req))
+        .catch(redisUnavailable);
+    },
+    async markUncertain(req, messageJson) {
+      await commands
+        .chatMarkUncertain(
+          keys.sentMessage(req.userId, req.clientMsgId),
+          pendingValue(req),
+          `${UNCERTAIN}${messageJson}`,
+          opts.dedupeTtlSec,
+        )
         .catch(redisUnavailable);
     },
     async seedSequence(roomId, floor) {

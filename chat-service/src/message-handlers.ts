@@ -3,7 +3,7 @@ import { sendMessagePayloadSchema, type Message } from '@chat/contracts';
 import { AppError, parseOrThrow, sleep, toAppError, type Identity, type Logger } from '@chat/service-kit';
 import type { SendAdmission, SendRequest } from './admission.js';
 import type { ChatMetrics } from './metrics.js';
-import type { MessagePublisher } from './publisher.js';
+import { PublishOutcomeUnknown, type MessagePublisher } from './publisher.js';
 import type { RecentBuffer } from './recent-buffer.js';
 import { assertRoomAccess } from './room-access.js';
 import type { RecoverSequence } from './sequence-recovery.js';
@@ -49,6 +49,8 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
       switch (admitted.kind) {
         case 'accepted':
           return { message: await publishAccepted(req, admitted.seq, caller.user, input.text), duplicate: false };
+        case 'uncertain':
+          return { message: await publish(req, admitted.message, JSON.stringify(admitted.message)), duplicate: false };
         case 'duplicate':
           return { message: admitted.message, duplicate: true };
         case 'rate-limited':
@@ -75,15 +77,28 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
       clientMsgId: req.clientMsgId,
       createdAt: new Date().toISOString(),
     };
-    const json = JSON.stringify(message);
+    return publish(req, message, JSON.stringify(message));
+  }
+
+  /**
+   * Publish and await the confirm. A certain failure frees the clientMsgId for a fresh send;
+   * an unknown outcome keeps this exact message for the resend to republish (same id and seq),
+   * so whatever copy the broker kept is the one the sender is finally acked.
+   */
+  async function publish(req: SendRequest, message: Message, json: string): Promise<Message> {
     const confirmTimer = metrics.confirmSeconds.startTimer();
     try {
-      await deps.publisher.publish(req.roomId, req.messageId, Buffer.from(json));
+      await deps.publisher.publish(req.roomId, message.id, Buffer.from(json));
     } catch (err) {
-      await admission.release(req).catch((e: Error) => log.warn({ err: e.message }, 'releasing send claim failed'));
+      const settle =
+        err instanceof PublishOutcomeUnknown || req.messageId !== message.id
+          ? admission.markUncertain(req, json)
+          : admission.release(req);
+      await settle.catch((e: Error) => log.warn({ err: e.message }, 'settling send claim failed'));
       throw err;
     }
     confirmTimer();
+    const seq = message.seq;
     // Durable now, so the send stands even if these fail; the buffer is written before the
     // broadcast so that a client joining in between finds the message there.
     await Promise.all([admission.commit(req, json), deps.recent.push(req.roomId, seq, json)]).catch((e: Error) =>

@@ -9,7 +9,7 @@ import {
   type Readiness,
 } from '@chat/service-kit';
 import type { ConfirmChannel, Message as AmqpMessage } from 'amqplib';
-import type { MessagePublisher } from './publisher.js';
+import { PublishOutcomeUnknown, type MessagePublisher } from './publisher.js';
 
 export interface AmqpPublisherOptions {
   url: string;
@@ -49,7 +49,7 @@ export class AmqpPublisher implements MessagePublisher {
       ...(opts.readiness ? { readiness: opts.readiness } : {}),
       setup: (conn) => this.openChannel(conn),
     });
-    this.amqp.on('blocked', () => this.failAll('connection blocked'));
+    // A blocked connection holds what was already sent; those publishes time out as unknown.
     this.amqp.on('disconnected', () => this.failAll('connection lost'));
   }
 
@@ -102,7 +102,7 @@ export class AmqpPublisher implements MessagePublisher {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(
-        () => entry.settle(unavailable('no confirm in time')),
+        () => entry.settle(new PublishOutcomeUnknown('no confirm in time')),
         Math.max(0, deadline - Date.now()),
       );
       const entry: Pending = {
@@ -143,7 +143,8 @@ export class AmqpPublisher implements MessagePublisher {
   private failAll(why: string): void {
     if (this.pending.size === 0) return;
     this.log.warn({ pending: this.pending.size, why }, 'failing unconfirmed publishes');
-    for (const entry of [...this.pending.values()]) entry.settle(unavailable(why));
+    // These were written to the socket: the broker may have stored them before the loss.
+    for (const entry of [...this.pending.values()]) entry.settle(new PublishOutcomeUnknown(why));
   }
 }
 

@@ -9,6 +9,7 @@ import {
   join,
   send,
   startChatNode,
+  bindSink,
   startFreezableProxy,
   tokenFor,
   type ChatNode,
@@ -153,8 +154,9 @@ describe('confirm timeout', () => {
     await proxy?.close();
   });
 
-  it('no confirm within CONFIRM_TIMEOUT_MS → UNAVAILABLE, nothing broadcast; the same clientMsgId succeeds later', async () => {
+  it('no confirm within CONFIRM_TIMEOUT_MS → UNAVAILABLE, nothing broadcast; the resend republishes the same message', async () => {
     const roomId = `slow-${randomUUID().slice(0, 6)}`;
+    const sink = await bindSink(iso().amqpUrl);
     const sender = await connected(connect(node.url, tokenFor(userFor())));
     const member = await connected(connect(node.url, tokenFor(userFor())));
     await join(member, roomId);
@@ -179,5 +181,11 @@ describe('confirm timeout', () => {
     expect(retried.ok).toBe(true);
     await waitFor(() => received.length === 2);
     expect(received[1]).toEqual(retried.ok ? retried.message : null);
+    // The broker kept the timed-out copy; the resend is that same message (id, seq), not a
+    // new one that the unique index would then drop in favour of the first.
+    await waitFor(() => sink.messages.filter((m) => m.clientMsgId === 'held-1').length === 2);
+    const copies = sink.messages.filter((m) => m.clientMsgId === 'held-1');
+    for (const copy of copies) expect(copy).toEqual(received[1]);
+    await sink.close();
   });
 });
