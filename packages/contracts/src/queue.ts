@@ -10,8 +10,13 @@ export const MESSAGE_PERSIST_DLX = 'message_persist_queue.dlx';
 /** The DLX routes by the key in MESSAGE_PERSIST_QUEUE_ARGS to the one DLQ bound to it. */
 export const MESSAGE_PERSIST_DLX_TYPE = 'direct';
 export const MESSAGE_ROUTING_PATTERN = 'messages.*';
-/** How often a message may be redelivered before it is dead-lettered. */
-export const MESSAGE_PERSIST_DELIVERY_LIMIT = 5;
+/**
+ * How often a message may be redelivered before the broker dead-letters it. A backstop only:
+ * the consumer dead-letters bad messages itself. Kept high because RabbitMQ 3.x also counts
+ * returns from a lost consumer connection, so a low limit would park good messages after a
+ * few message-service restarts during a MongoDB outage.
+ */
+export const MESSAGE_PERSIST_DELIVERY_LIMIT = 50;
 /** Header naming why a message was dead-lettered by the consumer. */
 export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
 
