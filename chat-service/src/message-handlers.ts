@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sendMessagePayloadSchema, type Message } from '@chat/contracts';
-import { AppError, parseOrThrow, sleep, toAppError, type Identity, type Logger } from '@chat/service-kit';
+import { AppError, backoffDelay, parseOrThrow, sleep, toAppError, type Identity, type Logger } from '@chat/service-kit';
 import type { SendAdmission, SendRequest } from './admission.js';
 import type { ChatMetrics } from './metrics.js';
 import { PublishOutcomeUnknown, type MessagePublisher } from './publisher.js';
@@ -23,6 +23,8 @@ export interface MessageHandlerDeps {
 }
 
 const IN_FLIGHT_POLL_MS = 20;
+/** Background attempts (with backoff, about a minute in all) to record a confirmed message. */
+const RECORD_RETRIES = 15;
 const SENDER_NAME_MAX = 64;
 
 /**
@@ -101,12 +103,26 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     const seq = message.seq;
     // Durable now, so the send stands even if these fail; the buffer is written before the
     // broadcast so that a client joining in between finds the message there.
-    await Promise.all([admission.commit(req, json), deps.recent.push(req.roomId, seq, json)]).catch((e: Error) =>
-      log.warn({ err: e.message, roomId: req.roomId, seq }, 'recording a confirmed message failed'),
-    );
+    // Both writes are idempotent: on a Redis blip they are retried in the background, so the
+    // resync buffer gets no hole and a resend still finds the original.
+    const record = () => Promise.all([admission.commit(req, json), deps.recent.push(req.roomId, seq, json)]);
+    await record().catch(() => void retryRecord(record, req.roomId, seq));
     deps.io.to(req.roomId).emit('receiveMessage', message);
     metrics.broadcasts.inc();
     return message;
+  }
+
+  async function retryRecord(record: () => Promise<unknown>, roomId: string, seq: number): Promise<void> {
+    for (let attempt = 0; attempt < RECORD_RETRIES; attempt++) {
+      await sleep(backoffDelay(attempt, 100, 5_000));
+      try {
+        await record();
+        return;
+      } catch {
+        // Redis still unavailable: try again.
+      }
+    }
+    log.error({ roomId, seq }, 'recording a confirmed message failed; resync falls back to history');
   }
 
   return {
