@@ -202,6 +202,9 @@ function loadArgs(url, p, extra = []) {
       '--persist-timeout',
       '120',
     ],
+    // Reading 30,000 messages back page by page takes FerretDB minutes (1-4 s a page): the
+    // standard set checks delivery live; the history cross-check runs at --quick sizes.
+    ...(quick ? [] : ['--no-verify-history']),
     ...extra,
   ];
 }
@@ -238,6 +241,10 @@ function loadFigures(r) {
     phases: r.report.phases,
   };
 }
+
+/** A load run met a p99 target only if every send was acked, nothing was lost, and p99 is under it. */
+const meetsP99 = (r, p99Ms) =>
+  r.acked > 0 && r.acked === r.sent && r.lost === 0 && r.deliveryMs?.p99 !== null && r.deliveryMs?.p99 < p99Ms;
 
 const results = {
   tool: 'bench/run.mjs',
@@ -396,10 +403,7 @@ async function scenarioSweep() {
       const c0 = await confirmMeanMs(node);
       const { result: run, servers } = await sampled(stack.procs, () =>
         // History is checked in (b) and (c); here it would wait out a growing backlog per step.
-        socketTest(
-          `sweep-${rate}`,
-          loadArgs(stack.url, { ...P.sweep, rate }, ['--chat-urls', node.url, '--no-verify-history']),
-        ),
+        socketTest(`sweep-${rate}`, loadArgs(stack.url, { ...P.sweep, rate }, ['--chat-urls', node.url])),
       );
       rows.push({
         rate,
@@ -408,7 +412,7 @@ async function scenarioSweep() {
         chatConfirmMeanMs: (await confirmMeanMs(node, c0.reading)).meanMs,
       });
     }
-    const under = rows.filter((r) => r.deliveryMs && r.deliveryMs.p99 < TARGETS.sweepP99Ms && r.lost === 0);
+    const under = rows.filter((r) => meetsP99(r, TARGETS.sweepP99Ms));
     results.scenarios.sweep = {
       rows,
       highestRateUnderP99Target: under.length ? Math.max(...under.map((r) => r.rate)) : null,
@@ -576,7 +580,7 @@ function markdown() {
       'delivery latency p50 / p90 / p99 / p99.9 / max',
       p99Target ? `p99 < ${p99Target} ms` : '',
       `${f(r.deliveryMs.p50)} / ${f(r.deliveryMs.p90)} / ${f(r.deliveryMs.p99)} / ${f(r.deliveryMs.p999)} / ${f(r.deliveryMs.max)} ms`,
-      p99Target ? r.deliveryMs.p99 < p99Target : null,
+      p99Target ? meetsP99(r, p99Target) : null,
     );
     row(
       '',

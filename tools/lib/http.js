@@ -51,11 +51,15 @@ export async function registerOrLogin(baseUrl, username, password) {
   return { token: r.token, user: r.user, created: false };
 }
 
-/** Every message of a room with seq > afterSeq, in ascending seq, paging with `after=`. */
-export async function fetchHistoryAfter(baseUrl, token, roomId, afterSeq) {
+/**
+ * Every message of a room with seq > afterSeq, in ascending seq, paging with `after=`.
+ * `stop()` true between pages gives up (throws): a slow history must not outlast the run.
+ */
+export async function fetchHistoryAfter(baseUrl, token, roomId, afterSeq, stop = () => false) {
   const out = [];
   let after = afterSeq;
   for (;;) {
+    if (stop()) throw new Error(`history of ${roomId} not read in time`);
     const q = new URLSearchParams({ limit: String(HISTORY_PAGE), after: String(after) });
     const page = await requestJson('GET', `${baseUrl}/messages/history/${encodeURIComponent(roomId)}?${q}`, { token });
     for (const m of page.messages) out.push(m);

@@ -12,7 +12,7 @@ import { mapWithConcurrency } from './pool.js';
 import { formatProgress, verdict } from './report.js';
 import { runSchedule, totalCount } from './scheduler.js';
 import { newHistogram, RunTracker, STATUS, summarizeHistogram, tally } from './tracker.js';
-import { verifyPersistence } from './verify.js';
+import { contiguousSeenSeq, verifyPersistence } from './verify.js';
 
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -259,7 +259,22 @@ export class LoadRun {
         completeAfterMs: null,
         waitedMs: 0,
       };
-    const rooms = [...new Set(acked.map((a) => a.roomId))];
+    // Per room: what has been read, and the seq up to which every acked message was among it
+    // (`safe`); each round re-reads only beyond `safe`, so a large history is read about once.
+    const rooms = [...new Set(acked.map((a) => a.roomId))].map((id) => {
+      const j = Number(id.slice(opts.roomPrefix.length + 1));
+      const start = Number.isFinite(this.startSeq[j]) ? this.startSeq[j] : 0;
+      const ackedSeqs = acked.filter((a) => a.roomId === id).map((a) => a.seq);
+      return { id, safe: start, ackedSeqs: ackedSeqs.sort((a, b) => a - b), kept: [], read: [] };
+    });
+    const stop = () => now() >= deadline || this.stopRequested;
+    const readRoom = async (room) => {
+      const fresh = await fetchHistoryAfter(opts.url, this.historyToken, room.id, room.safe, stop);
+      room.read = room.kept.concat(fresh);
+      const seen = new Set(room.read.map((m) => m.seq));
+      room.safe = contiguousSeenSeq(room.ackedSeqs, seen, room.safe);
+      room.kept = room.read.filter((m) => m.seq <= room.safe);
+    };
     const t0 = now();
     const deadline = t0 + opts.persistTimeout * 1000;
     let result;
@@ -270,18 +285,14 @@ export class LoadRun {
       const roundStart = now();
       rounds++;
       try {
-        const pages = await mapWithConcurrency(rooms.length, HISTORY_CONCURRENCY, (r) => {
-          const j = Number(rooms[r].slice(opts.roomPrefix.length + 1));
-          const start = Number.isFinite(this.startSeq[j]) ? this.startSeq[j] : 0;
-          return fetchHistoryAfter(opts.url, this.historyToken, rooms[r], start);
-        });
-        result = verifyPersistence({ acked, stored: pages.flat(), msgPrefix: `${this.runId}-` });
+        await mapWithConcurrency(rooms.length, HISTORY_CONCURRENCY, (r) => readRoom(rooms[r]));
+        result = verifyPersistence({ acked, stored: rooms.flatMap((r) => r.read), msgPrefix: `${this.runId}-` });
         lastError = null;
       } catch (err) {
         lastError = err.message;
       }
       roundMs = now() - roundStart;
-      if ((result && result.missing === 0) || now() >= deadline || this.stopRequested) break;
+      if ((result && result.missing === 0 && !lastError) || stop()) break;
       await sleep(HISTORY_POLL_MS);
     }
     result ??= verifyPersistence({ acked, stored: [], msgPrefix: `${this.runId}-` });
