@@ -38,8 +38,8 @@ export const PLACEHOLDER_HTML = `<!doctype html>
 /**
  * The built single-page app from `staticDir`: files as they are (hashed assets cached for
  * good), and for any other GET that asks for HTML, `index.html` so client-side routes work
- * on reload. Without a build, a placeholder page. Requests that do not want HTML fall through
- * (to the JSON 404).
+ * on reload; `/` itself is always the app. Without a build, a placeholder page. Other requests
+ * that do not want HTML fall through (to the JSON 404).
  */
 export function uiHandlers(staticDir: string): RequestHandler[] {
   const index = path.join(staticDir, 'index.html');
@@ -52,7 +52,7 @@ export function uiHandlers(staticDir: string): RequestHandler[] {
     },
   });
   const spaFallback: RequestHandler = (req, res, next) => {
-    if (req.accepts(['json', 'html']) !== 'html') return next();
+    if (req.path !== '/' && req.accepts(['json', 'html']) !== 'html') return next();
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(index, (err) => {
       if (!err) return;

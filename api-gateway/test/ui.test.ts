@@ -40,6 +40,10 @@ describe('the UI from STATIC_DIR', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('cache-control')).toBe('no-cache');
+    // `/` is the app whatever the client accepts (curl, health probes of the origin).
+    const plain = await fetch(`${withUi.url}/`);
+    expect(plain.status).toBe(200);
+    expect(await plain.text()).toBe(INDEX);
   });
 
   it('falls back to index.html for client-side routes that ask for HTML', async () => {
