@@ -56,13 +56,25 @@ run() { # name port [extra env...]
   pids+=($!)
 }
 
-stop() {
+stop() { # why: INT (Ctrl-C, which already reached every child in this process group), TERM or EXIT
   trap - INT TERM EXIT
   echo "[start] stopping ${#pids[@]} processes" >&2
+  if [[ "$1" == INT ]]; then
+    # Let them drain (each bounds itself by SHUTDOWN_TIMEOUT_MS); a second signal would cut that short.
+    for ((i = 0; i < 60; i++)); do
+      local alive=0 pid
+      for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+      ((alive)) || break
+      sleep 0.2
+    done
+  fi
   kill -TERM "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
+  [[ "$1" == EXIT ]] || exit 0
 }
-trap stop INT TERM EXIT
+trap 'stop INT' INT
+trap 'stop TERM' TERM
+trap 'stop EXIT' EXIT
 
 run user-service 3001
 run message-service 3002
