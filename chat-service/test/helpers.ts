@@ -13,7 +13,7 @@ import {
   type ServerToClientEvents,
 } from '@chat/contracts';
 import { createLogger, listen, loadConfig, signToken, type Identity } from '@chat/service-kit';
-import { testKeyPair, useIsolation, type Isolation } from '@chat/testing';
+import { freePort, testKeyPair, useIsolation, waitFor, type Isolation } from '@chat/testing';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -223,17 +223,7 @@ export function collectReceived(socket: ClientSocket): Message[] {
   return got;
 }
 
-export async function waitFor(
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 8000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { freePort, waitFor };
 
 export interface Sink {
   /** Every message the broker routed to the sink, in arrival order. */
@@ -268,17 +258,6 @@ export async function bindSink(amqpUrl: string, onMessage?: (m: Message) => void
     rebind: async () => void (await ch.bindQueue(queue, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN)),
     close: () => conn.close().catch(() => undefined),
   };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PrivateRedis {

@@ -1,10 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  closeServer,
   createLogger,
   createMetricsRegistry,
   createTokenVerifier,
@@ -34,13 +32,7 @@ export async function buildUi(): Promise<{ dir: string; remove(): Promise<void> 
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** A port nothing listens on right now, so a service can be stopped and started on it again. */
-export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  const port = await listen(server, 0, '127.0.0.1');
-  await closeServer(server);
-  return port;
-}
+export { freePort } from '@chat/testing';
 
 export interface ChatNode {
   url: string;

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import net from 'node:net';
 import {
   CHAT_EXCHANGE,
   messageRoutingKey,
@@ -9,7 +8,7 @@ import {
   type Message,
 } from '@chat/contracts';
 import { closeRedis, closeServer, connectMongo, createLogger, listen, loadConfig, signToken } from '@chat/service-kit';
-import { testKeyPair, type Isolation } from '@chat/testing';
+import { freePort, testKeyPair, waitFor, type Isolation } from '@chat/testing';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
@@ -166,29 +165,7 @@ export async function getHistory(
   return { status: res.status, body: (await res.json()) as HistoryAnswer };
 }
 
-/** Poll `check` every 25 ms until it returns true, or fail after `timeoutMs`. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+export { freePort, waitFor };
 
 /** A value from the service's /metrics text, e.g. `persist_messages_stored_total`. */
 export async function metricValue(svc: MessageServiceApp, name: string, labels = ''): Promise<number> {
