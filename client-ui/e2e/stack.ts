@@ -10,7 +10,7 @@ import {
   loadConfig,
   Readiness,
 } from '@chat/service-kit';
-import { testKeyPair, type Isolation } from '@chat/testing';
+import { freePort, type Isolation, testKeyPair } from '@chat/testing';
 import { startGateway, type RunningGateway } from '../../api-gateway/test/harness.js';
 import { createApp as createChatApp } from '../../chat-service/src/app.js';
 import { chatConfigSchema } from '../../chat-service/src/config.js';
@@ -32,7 +32,7 @@ export async function buildUi(): Promise<{ dir: string; remove(): Promise<void> 
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export { freePort } from '@chat/testing';
+export { freePort };
 
 export interface ChatNode {
   url: string;
