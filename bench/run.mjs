@@ -18,7 +18,6 @@ import autocannon from 'autocannon';
 import { publishBacklog } from '../tools/lib/bench/backlog.js';
 import { measureConfirmLatency } from '../tools/lib/bench/confirm-latency.js';
 import { summarizeCpuProfile } from '../tools/lib/bench/cpu-profile.js';
-import { createIsolation } from '@chat/testing';
 import { metricValue, startStack } from '../tools/lib/bench/stack.js';
 import { registerOrLogin } from '../tools/lib/http.js';
 
@@ -759,6 +758,8 @@ const steps = {
 };
 let failed = false;
 if (build) await buildServices();
+// Imported once built: on a fresh clone @chat/testing has no dist/ until the build above.
+const { createIsolation } = await import('@chat/testing');
 for (const [name, fn] of Object.entries(steps)) {
   // d and e run on the two-node stack of c; asking for them alone still starts that stack.
   const needed = name === 'c' ? want('c') || want('d') || want('e') : want(name);
