@@ -2,7 +2,7 @@
 // `npm run bench`: the standard performance set of issue 6 on the local stack, written to
 // bench/results/<date>.json and bench/results/<date>.md.
 //
-//   node bench/run.mjs [--quick] [--no-build] [--only confirm,a,b,sweep,c,d,e,drainBench]
+//   node bench/run.mjs [--quick] [--no-build] [--only confirm,a,b,sweep,c,d,e,drainBench] [--rates 1000,2000]
 //
 // Builds the services first (tsc; --no-build uses the dist/ already there). Needs Redis, RabbitMQ (with management API) and MongoDB
 // (REDIS_URL, AMQP_URL, MONGO_URL, RABBITMQ_MANAGEMENT_URL; defaults are the local ones). Every
@@ -18,6 +18,7 @@ import autocannon from 'autocannon';
 import { publishBacklog } from '../tools/lib/bench/backlog.js';
 import { measureConfirmLatency } from '../tools/lib/bench/confirm-latency.js';
 import { summarizeCpuProfile } from '../tools/lib/bench/cpu-profile.js';
+import { startCpuSampler } from '../tools/lib/bench/cpu-sampler.js';
 import { metricValue, startStack } from '../tools/lib/bench/stack.js';
 import { registerOrLogin } from '../tools/lib/http.js';
 
@@ -35,11 +36,17 @@ const only = onlyArg
   : null;
 const ALL = ['confirm', 'b', 'a', 'c', 'd', 'e', 'sweep', 'drainBench'];
 if (argv.includes('--help') || (only && only.some((s) => !ALL.includes(s)))) {
-  process.stderr.write(`Usage: node bench/run.mjs [--quick] [--no-build] [--only ${ALL.join(',')}]\n`);
+  process.stderr.write(
+    `Usage: node bench/run.mjs [--quick] [--no-build] [--only ${ALL.join(',')}] [--rates <msg/s,...> for the sweep]\n`,
+  );
   process.exit(argv.includes('--help') ? 0 : 2);
 }
 const want = (s) => !only || only.includes(s);
 const build = !argv.includes('--no-build');
+const ratesArg = argv.find((a) => a.startsWith('--rates'));
+const sweepRates = ratesArg
+  ? (ratesArg.includes('=') ? ratesArg.split('=')[1] : argv[argv.indexOf(ratesArg) + 1]).split(',').map(Number)
+  : null;
 
 /** Sizes: the issue's standard set, or a smoke-test set within 100 sockets / 200 msg/s. */
 const P = quick
@@ -121,14 +128,18 @@ async function withStack(label, opts, fn) {
   }
 }
 
-/** Run tools/socket_test.js; resolves with its exit code, JSON report and the command line. */
-async function socketTest(name, args) {
+/**
+ * Run tools/socket_test.js (its CPU followed as "client" by `cpu`, a sampler of `sampled`);
+ * resolves with its exit code, JSON report and the command line.
+ */
+async function socketTest(name, args, cpu) {
   const json = join(WORK, `${name}.json`);
   const shown = [...args, '--progress-interval', '5', '--connect-concurrency', '200'];
   const full = [...shown, '--json', json];
   const command = `node tools/socket_test.js ${shown.join(' ')}`;
   log(`${name}: ${command}`);
   const child = spawn(process.execPath, [SCRIPT, ...full], { stdio: ['ignore', 'pipe', 'pipe'] });
+  cpu?.track('client', child.pid);
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => process.stderr.write(`  ${name} | ${d}`));
@@ -146,7 +157,12 @@ async function socketTest(name, args) {
   return { code, report, command };
 }
 
-/** Sample each process's RSS every second while `during` runs; CPU seconds used over it. */
+/**
+ * While `during(cpu)` runs: each process's peak RSS (every second) and CPU over the whole of
+ * it; and CPU samples (every 500 ms) of these processes, whatever `during` adds with
+ * `cpu.track`, the shared servers and the machine, counted over the send phase of the
+ * socket_test report `during` resolves with — the time that sets the delivery latency.
+ */
 async function sampled(procs, during) {
   const peak = new Map(procs.map((p) => [p.name, 0]));
   const cpu0 = new Map(procs.map((p) => [p.name, p.cpu()]));
@@ -154,23 +170,28 @@ async function sampled(procs, during) {
   const timer = setInterval(() => {
     for (const p of procs) peak.set(p.name, Math.max(peak.get(p.name), p.memory() ?? 0));
   }, 1000);
+  const cpu = startCpuSampler(Object.fromEntries(procs.map((p) => [p.name, p.pid])));
+  let result;
   try {
-    const result = await during();
-    const seconds = (performance.now() - t0) / 1000;
-    const servers = Object.fromEntries(
-      procs.map((p) => [
-        p.name,
-        {
-          peakRssMb: mb(peak.get(p.name)),
-          cpuSeconds: round(p.cpu() - cpu0.get(p.name), 1),
-          cpuPct: round((100 * (p.cpu() - cpu0.get(p.name))) / seconds, 0),
-        },
-      ]),
-    );
-    return { result, servers };
+    result = await during(cpu);
   } finally {
     clearInterval(timer);
+    cpu.stop();
   }
+  const seconds = (performance.now() - t0) / 1000;
+  const servers = Object.fromEntries(
+    procs.map((p) => [
+      p.name,
+      {
+        peakRssMb: mb(peak.get(p.name)),
+        cpuSeconds: round(p.cpu() - cpu0.get(p.name), 1),
+        cpuPct: round((100 * (p.cpu() - cpu0.get(p.name))) / seconds, 0),
+      },
+    ]),
+  );
+  const phases = result?.report?.phases;
+  const sendPhaseCpu = phases?.send && phases?.drain ? cpu.between(phases.send, phases.drain) : null;
+  return { result, servers, sendPhaseCpu };
 }
 
 const monotonicOffsetUs = Number(process.hrtime.bigint() / 1000n) - Date.now() * 1000;
@@ -363,12 +384,17 @@ async function scenarioB() {
     async (stack) => {
       const node = stack.chat[0];
       const c0 = await confirmMeanMs(node);
-      const { result: run, servers } = await sampled(stack.procs, () =>
-        socketTest('b-one-node', loadArgs(stack.url, P.b, ['--chat-urls', node.url])),
+      const {
+        result: run,
+        servers,
+        sendPhaseCpu,
+      } = await sampled(stack.procs, (cpu) =>
+        socketTest('b-one-node', loadArgs(stack.url, P.b, ['--chat-urls', node.url]), cpu),
       );
       results.scenarios.b = {
         ...loadFigures(run),
         servers,
+        sendPhaseCpu,
         chatConfirmMeanMs: (await confirmMeanMs(node, c0.reading)).meanMs,
       };
     },
@@ -398,16 +424,21 @@ async function scenarioSweep() {
   await withStack('sweep-one-node', { chatNodes: 1 }, async (stack) => {
     const node = stack.chat[0];
     const rows = [];
-    for (const rate of P.sweep.rates) {
+    for (const rate of sweepRates ?? P.sweep.rates) {
       const c0 = await confirmMeanMs(node);
-      const { result: run, servers } = await sampled(stack.procs, () =>
+      const {
+        result: run,
+        servers,
+        sendPhaseCpu,
+      } = await sampled(stack.procs, (cpu) =>
         // History is checked in (b) and (c); here it would wait out a growing backlog per step.
-        socketTest(`sweep-${rate}`, loadArgs(stack.url, { ...P.sweep, rate }, ['--chat-urls', node.url])),
+        socketTest(`sweep-${rate}`, loadArgs(stack.url, { ...P.sweep, rate }, ['--chat-urls', node.url]), cpu),
       );
       rows.push({
         rate,
         ...loadFigures(run),
         servers,
+        sendPhaseCpu,
         chatConfirmMeanMs: (await confirmMeanMs(node, c0.reading)).meanMs,
       });
     }
@@ -423,11 +454,18 @@ async function scenarioC() {
   await withStack('c-two-nodes', { chatNodes: 2 }, async (stack) => {
     if (want('c')) {
       const c0 = await Promise.all(stack.chat.map((n) => confirmMeanMs(n)));
-      const { result: run, servers } = await sampled(stack.procs, () =>
-        socketTest('c-two-nodes', loadArgs(stack.url, P.b)),
-      );
+      const {
+        result: run,
+        servers,
+        sendPhaseCpu,
+      } = await sampled(stack.procs, (cpu) => socketTest('c-two-nodes', loadArgs(stack.url, P.b), cpu));
       const means = await Promise.all(stack.chat.map((n, i) => confirmMeanMs(n, c0[i].reading)));
-      results.scenarios.c = { ...loadFigures(run), servers, chatConfirmMeanMs: means.map((m) => m.meanMs) };
+      results.scenarios.c = {
+        ...loadFigures(run),
+        servers,
+        sendPhaseCpu,
+        chatConfirmMeanMs: means.map((m) => m.meanMs),
+      };
     }
     if (want('d')) await scenarioD(stack);
     if (want('e')) await scenarioE(stack);
@@ -609,14 +647,20 @@ function markdown() {
         `≤ ${f(r.persistCompleteAfterMs, 0)} ms (one read of all rooms: ${f(r.persistPollRoundMs, 0)} ms)`,
       );
     }
-    const cpu = Object.entries(r.servers ?? {})
-      .map(([n, v]) => `${n} ${v.cpuPct}%`)
-      .join(', ');
+    // The send phase sets the latency; the whole run (logins, connects, waits) is the fallback.
+    const sp = r.sendPhaseCpu;
+    const cpu = sp
+      ? `send phase (${f(sp.seconds)} s): ${Object.entries(sp.cpuPct)
+          .map(([n, pct]) => `${n} ${pct}%`)
+          .join(', ')}, machine ${sp.machinePct}% of ${sp.machineCapacityPct}% (${sp.unlistedPct}% outside these)`
+      : `whole run: ${Object.entries(r.servers ?? {})
+          .map(([n, v]) => `${n} ${v.cpuPct}%`)
+          .join(', ')}, client ${f(r.clientCpuSeconds)} CPU s`;
     row(
       '',
-      'server CPU (100% = one core); client',
+      'CPU (100% = one core); client loop delay',
       '',
-      `${cpu}; client ${f(r.clientCpuSeconds)} CPU s, loop delay p99 ${f(r.clientLoopDelayP99Ms)} ms`,
+      `${cpu}; client loop delay p99 ${f(r.clientLoopDelayP99Ms)} ms`,
     );
   };
   loadRows(

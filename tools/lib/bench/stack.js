@@ -3,9 +3,10 @@
 // Redis key prefix and MongoDB database), so a benchmark never touches anyone else's data.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { cpuSeconds, rssBytes } from './proc.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -18,29 +19,6 @@ export function freePort() {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/** Resident set size of a process in bytes, from /proc (Linux). */
-export function rssBytes(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readProc(pid, 'status'));
-  return m ? Number(m[1]) * 1024 : null;
-}
-
-/** A /proc file of a process, or '' once it has exited. */
-function readProc(pid, file) {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux). */
-export function cpuSeconds(pid) {
-  const stat = readProc(pid, 'stat');
-  if (!stat) return null;
-  const fields = stat.split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 /** One sample of a Prometheus gauge from a service's /metrics (default Node metrics). */
