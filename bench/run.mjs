@@ -276,7 +276,7 @@ const results = {
     memoryGb: round(os.totalmem() / 1073741824, 1),
     node: process.version,
     platform: `${os.type()} ${os.release()}`,
-    mongo: 'FerretDB v1.24 (SQLite backend) standing in for MongoDB',
+    mongo: 'FerretDB v1.24 (PostgreSQL backend) standing in for MongoDB',
   },
   serviceEnv: SERVICE_ENV,
   parameters: P,
