@@ -17,6 +17,7 @@ const claimsSchema = z.object({
   sub: z.string().regex(/^[a-f0-9]{24}$/),
   username: z.string().min(1),
   name: z.string().min(1),
+  exp: z.number().optional(),
 });
 
 export interface TokenSettings {
@@ -26,13 +27,44 @@ export interface TokenSettings {
 
 export type VerifyToken = (token: unknown) => Identity;
 
-/** A verifier with the algorithm, issuer and audience pinned; anything else is UNAUTHORIZED. */
-export function createTokenVerifier(publicKeyPem: string | KeyObject, settings: TokenSettings): VerifyToken {
+/** A VerifyToken that remembers the tokens it has verified. */
+export interface CachingTokenVerifier extends VerifyToken {
+  /** How many verified tokens are remembered now (at most `cacheSize`, which is 1 or more). */
+  readonly cachedTokens: number;
+}
+
+/** Verified tokens remembered per verifier: a few MB at ~400 bytes a token. */
+export const TOKEN_CACHE_SIZE = 10_000;
+
+/**
+ * A verifier with the algorithm, issuer and audience pinned; anything else is UNAUTHORIZED.
+ * An ES256 verify costs ~0.1 ms, paid by every request of a client that sends the same token
+ * again and again: the identities of the last `cacheSize` verified tokens are remembered by the
+ * exact token string (any other string, a tampered one too, is verified in full), and `exp` is
+ * checked again on every use. Failures are never remembered.
+ */
+export function createTokenVerifier(
+  publicKeyPem: string | KeyObject,
+  settings: TokenSettings,
+  { cacheSize = TOKEN_CACHE_SIZE }: { cacheSize?: number } = {},
+): CachingTokenVerifier {
   // Parsed once: given a PEM string, jsonwebtoken parses it again on every verify (a hot path).
   const publicKey = typeof publicKeyPem === 'string' ? createPublicKey(publicKeyPem) : publicKeyPem;
-  return (token) => {
+  // Insertion order is recency order (a hit is moved to the end): the first entry is the least recently used.
+  const verified = new Map<string, { identity: Identity; exp: number | undefined }>();
+  const verify = (token: unknown): Identity => {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
       throw new AppError('UNAUTHORIZED', 'missing or malformed token');
+    }
+    const known = verified.get(token);
+    if (known) {
+      verified.delete(token);
+      // jsonwebtoken's own rule: expired once the current whole second reaches `exp`.
+      if (known.exp !== undefined && Math.floor(Date.now() / 1000) >= known.exp) {
+        throw new AppError('UNAUTHORIZED', 'invalid or expired token');
+      }
+      verified.set(token, known);
+      return known.identity;
     }
     let payload: unknown;
     try {
@@ -46,8 +78,17 @@ export function createTokenVerifier(publicKeyPem: string | KeyObject, settings: 
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new AppError('UNAUTHORIZED', 'invalid token claims');
-    return { userId: claims.data.sub, username: claims.data.username, displayName: claims.data.name };
+    // Frozen: every later use of this token gets this same object.
+    const identity = Object.freeze({
+      userId: claims.data.sub,
+      username: claims.data.username,
+      displayName: claims.data.name,
+    });
+    if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+    verified.set(token, { identity, exp: claims.data.exp });
+    return identity;
   };
+  return Object.defineProperty(verify, 'cachedTokens', { get: () => verified.size }) as CachingTokenVerifier;
 }
 
 /** `privateKey`: a PEM string, or a KeyObject parsed once (cheaper when signing often). */

@@ -65,6 +65,60 @@ describe('tokens', () => {
     }
   });
 
+  it('a remembered token is refused once it expires', async () => {
+    const verifier = createTokenVerifier(keys.publicKey, settings);
+    const token = signToken(keys.privateKey, identity, { ...settings, ttlSec: 1 });
+    const { exp } = jwt.decode(token) as { exp: number };
+    expect(verifier(token)).toEqual(identity);
+    expect(verifier(token)).toEqual(identity);
+    expect(verifier.cachedTokens).toBe(1);
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 10));
+    expect(() => verifier(token)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
+    expect(() => verifier(token)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
+    expect(verifier.cachedTokens).toBe(0);
+  });
+
+  it('only the exact token string is remembered: an altered one is verified in full', () => {
+    const verifier = createTokenVerifier(keys.publicKey, settings);
+    const token = signToken(keys.privateKey, identity, { ...settings, ttlSec: 60 });
+    expect(verifier(token)).toEqual(identity);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const otherUser = Buffer.from(JSON.stringify({ ...claims, sub: 'b'.repeat(24) })).toString('base64url');
+    const flipped = (s: string) => s.slice(0, 10) + (s[10] === 'A' ? 'B' : 'A') + s.slice(11);
+    for (const tampered of [
+      `${header}.${otherUser}.${signature}`,
+      `${header}.${payload}.${flipped(signature)}`,
+      `${header}.${payload}.`,
+      `${token}x`,
+      `${header}.${payload}`,
+    ]) {
+      expect(() => verifier(tampered)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
+    }
+    expect(verifier.cachedTokens).toBe(1);
+    expect(verifier(token)).toEqual(identity);
+  });
+
+  it('remembers at most cacheSize tokens, dropping the least recently used', () => {
+    const verifier = createTokenVerifier(keys.publicKey, settings, { cacheSize: 3 });
+    const users = ['1', '2', '3', '4', '5'].map((c) => ({ ...identity, userId: c.repeat(24) }));
+    const tokens = users.map((u) => signToken(keys.privateKey, u, { ...settings, ttlSec: 60 }));
+    // A remembered token answers with the very object it was first verified into.
+    const first = verifier(tokens[0]);
+    const seen = tokens.map((token, i) => {
+      const answer = verifier(token);
+      expect(answer).toEqual(users[i]);
+      expect(verifier.cachedTokens).toBe(Math.min(i + 1, 3));
+      expect(verifier(tokens[0])).toBe(first); // kept: the most recently used
+      return answer;
+    });
+    expect(verifier(tokens[4])).toBe(seen[4]);
+    // Dropped when the fifth came: verified again into a new object.
+    expect(verifier(tokens[2])).not.toBe(seen[2]);
+    expect(verifier(tokens[2])).toEqual(users[2]);
+    expect(verifier.cachedTokens).toBe(3);
+  });
+
   it('reads bearer tokens strictly', () => {
     expect(bearerToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
     expect(() => bearerToken('Basic abc')).toThrow(AppError);
