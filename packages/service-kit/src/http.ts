@@ -62,6 +62,9 @@ export function createBaseApp(opts: BaseAppOptions): Express {
       genReqId: requestId,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/metrics' || req.url === '/health' },
+      // These serializers read the raw req/res themselves: pino-http's wrapping would first copy
+      // every request into a full object (headers, address, ...) only for them to pick three fields.
+      wrapSerializers: false,
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
