@@ -1,4 +1,4 @@
-import { canAccessRoom, historyParamsSchema, historyQuerySchema, type HistoryResponse } from '@chat/contracts';
+import { canAccessRoom, historyParamsSchema, historyQuerySchema } from '@chat/contracts';
 import { AppError, bearerToken, parseOrThrow, type VerifyToken } from '@chat/service-kit';
 import { Router } from 'express';
 import type { CachedHistory } from './history-cache.js';
@@ -19,11 +19,14 @@ export function historyRouter({ verifyToken, history, metrics }: HistoryRoutesDe
     const { roomId } = parseOrThrow(historyParamsSchema, req.params, 'params');
     const query = parseOrThrow(historyQuerySchema, req.query, 'query');
     if (!canAccessRoom(identity.userId, roomId)) throw new AppError('FORBIDDEN', 'not a member of this room');
-    const { page, source } = await history.read(roomId, query);
+    const { json, source } = await history.read(roomId, query);
     end({ source });
+    // A HistoryResponse already in JSON (as cached): sent as is, not parsed and stringified again.
+    // No ETag (express would hash every page): nothing revalidates what is never stored.
     res.setHeader('Cache-Control', 'private, no-store');
-    const body: HistoryResponse = page;
-    res.json(body);
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', json.length);
+    res.end(json);
   });
   return router;
 }

@@ -54,6 +54,27 @@ describe('history cache-aside', () => {
     expect(store.reads).toBe(reads + 2);
   });
 
+  it('a hit answers the very bytes and headers of the miss that filled it', async () => {
+    const roomId = 'cache-bytes';
+    await persist(makeMessage({ roomId, seq: 1, text: 'héllo "quoted" \u2028 😀' }), makeMessage({ roomId, seq: 2 }));
+    const get = () =>
+      fetch(`${service.url}/messages/history/${roomId}?limit=10`, { headers: { authorization: `Bearer ${token}` } });
+    const hitsBefore = await metricValue(service.svc, 'history_cache_hits_total');
+    const miss = await get();
+    const hit = await get();
+    expect(await metricValue(service.svc, 'history_cache_hits_total')).toBe(hitsBefore + 1);
+    const missText = await miss.text();
+    expect(await hit.text()).toBe(missText);
+    expect(JSON.parse(missText)).toEqual({
+      messages: [expect.objectContaining({ text: 'héllo "quoted" \u2028 😀' }), expect.anything()],
+      hasMore: false,
+    });
+    for (const header of ['content-type', 'content-length', 'cache-control']) {
+      expect(hit.headers.get(header)).toBe(miss.headers.get(header));
+    }
+    expect(hit.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  });
+
   it('a stored write invalidates the room: the next read sees it', async () => {
     const roomId = 'cache-invalidate';
     await persist(makeMessage({ roomId, seq: 1 }));
@@ -115,7 +136,7 @@ describe('history cache-aside', () => {
     await persist(...Array.from({ length: 5 }, (_, i) => makeMessage({ roomId, seq: i + 1 })));
     const reads = store.reads;
     const pages = await Promise.all(Array.from({ length: 50 }, () => service.svc.history.read(roomId, { limit: 50 })));
-    expect(new Set(pages.map((p) => JSON.stringify(p.page))).size).toBe(1);
+    expect(new Set(pages.map((p) => p.json.toString())).size).toBe(1);
     expect(store.reads).toBe(reads + 1);
   });
 });
