@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
 import { Readiness } from '../src/health.js';
 import { closeServer, createBaseApp, finishApp, listen } from '../src/http.js';
+import { createLogger } from '../src/logger.js';
 import { createMetricsRegistry } from '../src/metrics.js';
 
 const log = pino({ level: 'silent' });
@@ -79,5 +80,80 @@ describe('base app', () => {
     // Raw paths never become labels (unbounded cardinality): unknown routes share one label.
     expect(metrics).toContain('http_requests_total{method="GET",route="unmatched",status="404"');
     expect(metrics).not.toContain('/nope');
+  });
+});
+
+describe('access log', () => {
+  const lines: Record<string, unknown>[] = [];
+  const lineLog = createLogger('kit-log-test', 'info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const logged = createBaseApp({
+    service: 'kit-log-test',
+    log: lineLog,
+    readiness,
+    metrics: createMetricsRegistry('kit-log-test', false),
+  });
+  logged.get('/ok', (_req, res) => {
+    res.json({ ok: true });
+  });
+  logged.get('/crash', () => {
+    throw new Error('secret internals');
+  });
+  let hung: () => void = () => undefined;
+  const hangs = new Promise<void>((resolve) => (hung = resolve));
+  logged.get('/hang', () => hung()); // never answers: the client gives up
+  finishApp(logged, lineLog);
+  const loggedServer = createServer(logged);
+  let url = '';
+  beforeAll(async () => {
+    url = `http://127.0.0.1:${await listen(loggedServer, 0, '127.0.0.1')}`;
+  });
+  afterAll(() => {
+    loggedServer.closeAllConnections();
+    return closeServer(loggedServer);
+  });
+  const linesOf = (id: string) => lines.filter((l) => (l.req as { id?: string } | undefined)?.id === id);
+  async function until(check: () => boolean): Promise<void> {
+    for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  it('writes one line per answered request, with its id, method, url, status and time', async () => {
+    const res = await fetch(`${url}/ok?x=1`, { headers: { 'x-request-id': 'log-ok', authorization: 'Bearer t0ken' } });
+    await res.text();
+    await until(() => linesOf('log-ok').length > 0);
+    const [line, ...more] = linesOf('log-ok');
+    expect(more).toEqual([]);
+    expect(line).toEqual({
+      level: 'info',
+      time: expect.any(String),
+      service: 'kit-log-test',
+      host: expect.any(String),
+      pid: process.pid,
+      req: { id: 'log-ok', method: 'GET', url: '/ok?x=1' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+      msg: 'request completed',
+    });
+    expect(JSON.stringify(lines)).not.toContain('t0ken');
+  });
+
+  it('logs a 5xx at error level, an aborted request as aborted, and never /health or /metrics', async () => {
+    await (await fetch(`${url}/crash`, { headers: { 'x-request-id': 'log-crash' } })).text();
+    const aborting = new AbortController();
+    const pending = fetch(`${url}/hang`, { headers: { 'x-request-id': 'log-hang' }, signal: aborting.signal });
+    await hangs;
+    aborting.abort();
+    await expect(pending).rejects.toThrow();
+    for (const path of ['/health', '/metrics']) {
+      await (await fetch(`${url}${path}`, { headers: { 'x-request-id': 'log-quiet' } })).text();
+    }
+    await until(() => linesOf('log-crash').length > 0 && linesOf('log-hang').length > 0);
+    expect(linesOf('log-crash')).toEqual([
+      expect.objectContaining({ level: 'error', res: { statusCode: 500 }, msg: 'request errored' }),
+    ]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 'error', reqId: 'log-crash', msg: 'request failed' }),
+    );
+    expect(linesOf('log-hang')).toEqual([expect.objectContaining({ level: 'info', msg: 'request aborted' })]);
+    expect(linesOf('log-quiet')).toEqual([]);
   });
 });
