@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bearerToken, createTokenVerifier, signToken } from '../src/auth.js';
 import { AppError } from '../src/errors.js';
 
@@ -65,17 +65,27 @@ describe('tokens', () => {
     }
   });
 
-  it('a remembered token is refused once it expires', async () => {
-    const verifier = createTokenVerifier(keys.publicKey, settings);
-    const token = signToken(keys.privateKey, identity, { ...settings, ttlSec: 1 });
-    const { exp } = jwt.decode(token) as { exp: number };
-    expect(verifier(token)).toEqual(identity);
-    expect(verifier(token)).toEqual(identity);
-    expect(verifier.cachedTokens).toBe(1);
-    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 10));
-    expect(() => verifier(token)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
-    expect(() => verifier(token)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
-    expect(verifier.cachedTokens).toBe(0);
+  it('a remembered token is refused once it expires, at the second jsonwebtoken refuses it', () => {
+    // Only Date is faked: the verifier and jsonwebtoken both read the clock from it.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2030-01-01T00:00:00.400Z'));
+      const verifier = createTokenVerifier(keys.publicKey, settings);
+      const token = signToken(keys.privateKey, identity, { ...settings, ttlSec: 2 });
+      const { exp } = jwt.decode(token) as { exp: number };
+      expect(verifier(token)).toEqual(identity);
+      expect(verifier.cachedTokens).toBe(1);
+      vi.setSystemTime(exp * 1000 - 1);
+      expect(verifier(token)).toEqual(identity);
+      expect(createTokenVerifier(keys.publicKey, settings)(token)).toEqual(identity);
+      vi.setSystemTime(exp * 1000);
+      expect(() => createTokenVerifier(keys.publicKey, settings)(token)).toThrow(AppError);
+      expect(() => verifier(token)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
+      expect(verifier.cachedTokens).toBe(0);
+      expect(() => verifier(token)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('only the exact token string is remembered: an altered one is verified in full', () => {
