@@ -93,6 +93,22 @@ describe('timeline: live messages and missed batches', () => {
     expect(t.lastSeq).toBe(15);
   });
 
+  it('a missed batch leaves what lies below the oldest held page to scroll-back', () => {
+    const t = run([
+      { type: 'historyPage', messages: range(51, 100), hasMore: true, direction: 'older' },
+      // Stragglers 40 and 45 (not 41-44 or 46-50) and one new message.
+      { type: 'missedBatch', messages: [msg(40), msg(45), msg(101)] },
+    ]);
+    expect(seqs(t)).toEqual(range(51, 101).map((m) => m.seq));
+    expect(oldestSeq(t)).toBe(51);
+    // With the whole room held, nothing is left for scroll-back: everything is merged.
+    const whole = run([
+      { type: 'historyPage', messages: range(3, 5), hasMore: false, direction: 'older' },
+      { type: 'missedBatch', messages: [msg(1), msg(6)] },
+    ]);
+    expect(seqs(whole)).toEqual([1, 3, 4, 5, 6]);
+  });
+
   it('an empty missed batch changes nothing', () => {
     const before = run([{ type: 'historyPage', messages: range(1, 3), hasMore: false, direction: 'older' }]);
     expect(timelineReducer(before, { type: 'missedBatch', messages: [] })).toBe(before);

@@ -62,8 +62,15 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
     }
     case 'live':
       return mergeConfirmed(state, [action.message]);
-    case 'missedBatch':
-      return mergeConfirmed(state, action.messages);
+    case 'missedBatch': {
+      // A join also returns stragglers, lower seqs broadcast late. Those below the oldest
+      // message held belong to history not yet paged in: scroll-back brings them in order,
+      // whereas merged now they would move its cursor past whatever lies between them.
+      const oldest = oldestSeq(state);
+      const fresh =
+        state.hasOlder && oldest !== undefined ? action.messages.filter((m) => m.seq > oldest) : action.messages;
+      return mergeConfirmed(state, fresh);
+    }
     case 'joined':
       return state.lastSeq !== undefined && state.lastSeq >= action.lastSeq
         ? state
