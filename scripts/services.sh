@@ -114,6 +114,7 @@ postgres_up() {
     log "starting postgresql $cluster on $host:$port"
     # shellcheck disable=SC2086
     pg_ctlcluster $cluster start
+    echo "$cluster" >"$STATE/postgresql.started"
     wait_for postgresql "$host" "$port" 60
   else
     log "postgresql answers at $host:$port"
@@ -197,6 +198,12 @@ down() {
   rm -f "$STATE/ferretdb.pid"
   if pid_alive "$STATE/redis.pid"; then log "stopping redis"; kill "$(cat "$STATE/redis.pid")"; fi
   rm -f "$STATE/redis.pid"
+  if [[ -f "$STATE/postgresql.started" ]]; then
+    log "stopping postgresql"
+    # shellcheck disable=SC2046
+    pg_ctlcluster $(cat "$STATE/postgresql.started") stop || true
+    rm -f "$STATE/postgresql.started"
+  fi
   if [[ -f "$STATE/rabbitmq.started" ]]; then
     log "stopping rabbitmq"; rabbitmqctl -q stop >/dev/null 2>&1 || true
     rm -f "$STATE/rabbitmq.started"
