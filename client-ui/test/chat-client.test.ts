@@ -73,7 +73,7 @@ class FakeSocket {
   }
 }
 
-function setup(history: (roomId: string, cursor: HistoryCursor) => Promise<HistoryResponse>) {
+function setup(history: (roomId: string, cursor: HistoryCursor) => Promise<HistoryResponse>, gapGraceMs = 2_000) {
   const socket = new FakeSocket();
   const onUnauthorized = vi.fn();
   const historyMock = vi.fn(history);
@@ -86,6 +86,7 @@ function setup(history: (roomId: string, cursor: HistoryCursor) => Promise<Histo
     createSocket: () => socket as unknown as ChatSocket,
     newClientMsgId: () => `id-${++n}`,
     rejoinDelayMs: 5,
+    gapGraceMs,
     isOnline: () => true,
   });
   client.start();
@@ -147,6 +148,36 @@ describe('ChatClient', () => {
       .answer({ ok: true, room: { id: 'general', lastSeq: 6 }, missed: [msg(2), msg(3)], hasMore: true });
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5, 6]));
     expect(history).toHaveBeenCalledTimes(3);
+  });
+
+  it('a hole in the live seqs that stays open is filled by a rejoin from before it, once', async () => {
+    const { client, socket } = setup(async () => ({ messages: [msg(1), msg(2)], hasMore: false }), 30);
+    socket.serverAccepts();
+    await client.openRoom('general');
+    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 2 }, missed: [], hasMore: false });
+    await flush();
+    // 3 and 4 were lost on the way (this socket stayed connected).
+    socket.fire('receiveMessage', msg(5));
+    expect(socket.emitted.filter((e) => e.event === 'joinRoom')).toEqual([]);
+    const resync = await vi.waitFor(() => socket.take('joinRoom'));
+    expect(resync.payload).toEqual({ roomId: 'general', sinceSeq: 2 });
+    resync.answer({ ok: true, room: { id: 'general', lastSeq: 5 }, missed: [msg(3), msg(4), msg(5)], hasMore: false });
+    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5]));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(socket.emitted.filter((e) => e.event === 'joinRoom')).toEqual([]);
+  });
+
+  it('a hole closed by a late broadcast within the grace needs no resync', async () => {
+    const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }), 30);
+    socket.serverAccepts();
+    await client.openRoom('general');
+    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 1 }, missed: [], hasMore: false });
+    await flush();
+    socket.fire('receiveMessage', msg(3));
+    socket.fire('receiveMessage', msg(2));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(seqs(client)).toEqual([1, 2, 3]);
+    expect(socket.emitted.filter((e) => e.event === 'joinRoom')).toEqual([]);
   });
 
   it('send: pending at once, sent on ack; a timeout fails it and Retry resends the same clientMsgId', async () => {

@@ -51,6 +51,8 @@ export interface ChatClientDeps {
   ackTimeoutMs?: number;
   /** Pause before trying a join again after a transient failure. */
   rejoinDelayMs?: number;
+  /** How long a hole in a room's live seqs may stay open before the room is resynced. */
+  gapGraceMs?: number;
   isOnline?: () => boolean;
 }
 
@@ -97,6 +99,7 @@ export class ChatClient {
   private joined = new Set<string>();
   private readonly ackTimeoutMs: number;
   private readonly rejoinDelayMs: number;
+  private readonly gapGraceMs: number;
   private readonly newId: () => string;
   private readonly isOnline: () => boolean;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -105,6 +108,7 @@ export class ChatClient {
   constructor(private readonly deps: ChatClientDeps) {
     this.ackTimeoutMs = deps.ackTimeoutMs ?? 15_000;
     this.rejoinDelayMs = deps.rejoinDelayMs ?? 2_000;
+    this.gapGraceMs = deps.gapGraceMs ?? 2_000;
     this.newId = deps.newClientMsgId ?? newClientMsgId;
     this.isOnline = deps.isOnline ?? (() => navigator.onLine);
   }
@@ -228,33 +232,55 @@ export class ChatClient {
     // After a successful history load (even an empty one) resume from what it held, so the
     // missed batch covers messages not yet persisted; without history, just start live.
     const sinceSeq = room.timeline.lastSeq ?? (room.historyFailed ? undefined : 0);
+    const outcome = await this.joinFrom(socket, roomId, sinceSeq);
+    if (outcome === 'retry') this.retryJoin(roomId);
+    if (outcome === 'refused') this.joined.delete(roomId);
+  }
+
+  /** Send joinRoom and merge its missed batch (paging the rest when it is capped). */
+  private async joinFrom(
+    socket: ChatSocket,
+    roomId: string,
+    sinceSeq: number | undefined,
+  ): Promise<'joined' | 'retry' | 'refused'> {
     let raw: unknown;
     try {
       const payload = sinceSeq === undefined ? { roomId } : { roomId, sinceSeq };
       raw = await socket.timeout(this.ackTimeoutMs).emitWithAck('joinRoom', payload);
     } catch {
-      this.retryJoin(roomId);
-      return;
+      return 'retry';
     }
     const ack = joinRoomAckSchema.safeParse(raw);
-    if (!ack.success) {
-      this.retryJoin(roomId);
-      return;
-    }
+    if (!ack.success) return 'retry';
     if (!ack.data.ok) {
       const { code, message } = ack.data.error;
-      if (REFUSALS.has(code)) {
-        this.joined.delete(roomId);
-        this.setRoom(roomId, (r) => ({ ...r, fatalError: message }));
-      } else {
-        this.retryJoin(roomId);
-      }
-      return;
+      if (!REFUSALS.has(code)) return 'retry';
+      this.setRoom(roomId, (r) => ({ ...r, fatalError: message }));
+      return 'refused';
     }
     if (sinceSeq === undefined) this.dispatch(roomId, { type: 'joined', lastSeq: ack.data.room.lastSeq });
     this.dispatch(roomId, { type: 'missedBatch', messages: ack.data.missed });
     // Capped batch (oldest first): page the rest from history, after the last one it held.
     if (ack.data.hasMore && sinceSeq !== undefined) await this.catchUp(roomId, ack.data.missed.at(-1)?.seq ?? sinceSeq);
+    return 'joined';
+  }
+
+  /**
+   * A live message skipped seqs after `from`. Broadcasts from two nodes can arrive out of
+   * order, so give the hole a moment; if it is still open, rejoin from before it and let the
+   * missed batch fill it (e.g. broadcasts lost while a node's Redis adapter resubscribed, with
+   * this socket up all along). Seqs can also be skipped for good (a send that failed, a counter
+   * recovered above the old one): one resync per hole, then it is left.
+   */
+  private watchGap(roomId: string, from: number, to: number): void {
+    const socket = this.socket;
+    setTimeout(() => {
+      const room = this.snapshot.rooms[roomId];
+      // After a reconnect the rejoin resyncs from the last seq anyway.
+      if (!room || !socket || socket !== this.socket || !socket.connected) return;
+      const held = room.timeline.messages.filter((m) => m.seq > from && m.seq < to).length;
+      if (held < to - from - 1) void this.joinFrom(socket, roomId, from);
+    }, this.gapGraceMs);
   }
 
   /** A join that got no answer or a transient error: try again shortly, on this connection. */
@@ -356,8 +382,11 @@ export class ChatClient {
     const parsed = messageSchema.safeParse(raw);
     if (!parsed.success) return;
     const message = parsed.data;
-    if (!this.snapshot.rooms[message.roomId]) return;
+    const room = this.snapshot.rooms[message.roomId];
+    if (!room) return;
+    const lastSeq = room.timeline.lastSeq;
     this.dispatch(message.roomId, { type: 'live', message });
+    if (lastSeq !== undefined && message.seq > lastSeq + 1) this.watchGap(message.roomId, lastSeq, message.seq);
     if (message.senderId === this.deps.me.id) return;
     if (message.roomId === this.activeRoomId) {
       this.update({
