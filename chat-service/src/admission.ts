@@ -39,6 +39,8 @@ export interface SendAdmission {
   markUncertain(req: SendRequest, messageJson: string): Promise<void>;
   /** Set the room counter to `floor` unless it exists (the next seq is `floor + 1`). */
   seedSequence(roomId: string, floor: number): Promise<void>;
+  /** Raise an existing room counter to `floor` if it is lower (a missing one stays missing). */
+  raiseSequence(roomId: string, floor: number): Promise<void>;
   /** The room counter, or null when it does not exist. */
   lastSeq(roomId: string): Promise<number | null>;
 }

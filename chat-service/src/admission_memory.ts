@@ -51,6 +51,11 @@ export class MemoryAdmission implements SendAdmission {
     if (!this.seqs.has(roomId)) this.seqs.set(roomId, floor);
   }
 
+  async raiseSequence(roomId: string, floor: number): Promise<void> {
+    const last = this.seqs.get(roomId);
+    if (last !== undefined && last < floor) this.seqs.set(roomId, floor);
+  }
+
   async lastSeq(roomId: string): Promise<number | null> {
     return this.seqs.get(roomId) ?? null;
   }

@@ -48,10 +48,18 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], 
 return 0
 `;
 
+/** Raise the counter to ARGV[1] if it exists and is lower. KEYS: seq. */
+const RAISE_LUA = `
+local seq = tonumber(redis.call('GET', KEYS[1]))
+if seq and seq < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
+return 0
+`;
+
 interface AdmissionCommands {
   chatAdmit(sent: string, rate: string, seq: string, ...argv: (string | number)[]): Promise<[string, string | number]>;
   chatRelease(sent: string, pending: string): Promise<number>;
   chatMarkUncertain(sent: string, pending: string, uncertain: string, ttlSec: number): Promise<unknown>;
+  chatRaiseSeq(seq: string, floor: number): Promise<number>;
 }
 
 export interface RedisAdmissionOptions {
@@ -68,6 +76,7 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
   redis.defineCommand('chatAdmit', { numberOfKeys: 3, lua: ADMIT_LUA });
   redis.defineCommand('chatRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
   redis.defineCommand('chatMarkUncertain', { numberOfKeys: 1, lua: MARK_UNCERTAIN_LUA });
+  redis.defineCommand('chatRaiseSeq', { numberOfKeys: 1, lua: RAISE_LUA });
   const commands = redis as unknown as AdmissionCommands;
   const pendingValue = (req: SendRequest) => `${PENDING}${req.messageId}`;
 
@@ -122,6 +131,9 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
     },
     async seedSequence(roomId, floor) {
       await redis.set(keys.roomSeq(roomId), floor, 'NX').catch(redisUnavailable);
+    },
+    async raiseSequence(roomId, floor) {
+      await commands.chatRaiseSeq(keys.roomSeq(roomId), floor).catch(redisUnavailable);
     },
     async lastSeq(roomId) {
       const v = await redis.get(keys.roomSeq(roomId)).catch(redisUnavailable);

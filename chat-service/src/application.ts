@@ -18,7 +18,8 @@ import { createChatMetrics } from './metrics.js';
 import type { MessagePublisher } from './publisher.js';
 import { createRedisRecentBuffer } from './recent-buffer_redis.js';
 import { createRoomHandlers } from './room-handlers.js';
-import { createSequenceRecovery } from './sequence-recovery.js';
+import { RedisRestarts } from './redis-restarts.js';
+import { createSequenceCheck, createSequenceRecovery } from './sequence-recovery.js';
 import type { ChatServer } from './socket-types.js';
 
 /** Largest Socket.IO frame; a 4000-character message is far below, anything bigger disconnects. */
@@ -100,6 +101,15 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     marginSeq: config.SEQ_RECOVERY_MARGIN,
     log,
   });
+  const restarts = new RedisRestarts(deps.redis, log);
+  const checkSequence = createSequenceCheck({
+    admission,
+    recent,
+    history: deps.history,
+    marginSeq: config.SEQ_RECOVERY_MARGIN,
+    log,
+    restarts: () => restarts.seen(),
+  });
   const rooms = createRoomHandlers({
     admission,
     recent,
@@ -113,6 +123,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     recent,
     publisher: deps.publisher,
     recoverSequence,
+    checkSequence,
     metrics,
     log,
     isDraining,
@@ -156,6 +167,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
         io.close(() => resolve());
         httpServer.closeIdleConnections();
       });
+      restarts.close();
       log.info('socket server closed');
     },
   };

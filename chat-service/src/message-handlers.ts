@@ -6,7 +6,7 @@ import type { ChatMetrics } from './metrics.js';
 import { PublishOutcomeUnknown, type MessagePublisher } from './publisher.js';
 import type { RecentBuffer } from './recent-buffer.js';
 import { assertRoomAccess } from './room-access.js';
-import type { RecoverSequence } from './sequence-recovery.js';
+import type { CheckSequence, RecoverSequence } from './sequence-recovery.js';
 import type { ChatServer, SocketData } from './socket-types.js';
 
 export interface MessageHandlerDeps {
@@ -15,6 +15,8 @@ export interface MessageHandlerDeps {
   recent: RecentBuffer;
   publisher: MessagePublisher;
   recoverSequence: RecoverSequence;
+  /** Before a room's first send after a Redis restart: its counter may have come back older. */
+  checkSequence: CheckSequence;
   metrics: ChatMetrics;
   log: Logger;
   isDraining: () => boolean;
@@ -45,6 +47,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
       clientMsgId: input.clientMsgId,
       messageId: randomUUID(),
     };
+    await deps.checkSequence(req.roomId, caller.token);
     const deadline = Date.now() + deps.confirmTimeoutMs + 1000;
     while (Date.now() < deadline) {
       const admitted = await admission.admit(req);

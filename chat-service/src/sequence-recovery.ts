@@ -24,32 +24,66 @@ export interface SequenceRecoveryDeps {
  * SET NX makes concurrent seeders on several nodes agree; one recovery per room per node.
  */
 export function createSequenceRecovery(deps: SequenceRecoveryDeps) {
-  const running = new Map<string, Promise<void>>();
-
-  async function recover(roomId: string, token: string): Promise<void> {
-    let highest: number;
-    try {
-      const [newest, buffered] = await Promise.all([
-        deps.history.page(roomId, { limit: 1 }, token),
-        deps.recent.highestSeq(roomId),
-      ]);
-      highest = Math.max(newest.messages.at(-1)?.seq ?? 0, buffered ?? 0);
-    } catch (err) {
-      throw new AppError('UNAVAILABLE', 'room sequence cannot be recovered now; retry', { cause: err });
-    }
+  return singleFlightPerRoom(async (roomId, token) => {
+    const highest = await highestKnownSeq(deps, roomId, token);
     const floor = Math.max(highest + deps.marginSeq, Date.now());
     await deps.admission.seedSequence(roomId, floor);
     deps.log.info({ roomId, highest, floor }, 'room sequence seeded');
-  }
-
-  return (roomId: string, token: string): Promise<void> => {
-    let run = running.get(roomId);
-    if (!run) {
-      run = recover(roomId, token).finally(() => running.delete(roomId));
-      running.set(roomId, run);
-    }
-    return run;
-  };
+  });
 }
 
 export type RecoverSequence = ReturnType<typeof createSequenceRecovery>;
+
+/**
+ * After Redis restarted (see RedisRestarts), a room's counter may exist but be older than
+ * seqs already used, and would hand them out again. Before a room's first send after a
+ * restart, raise its counter above the highest stored or buffered seq plus the margin (a
+ * missing counter is left to recovery). Costs one history read per active room per restart.
+ */
+export function createSequenceCheck(deps: SequenceRecoveryDeps & { restarts: () => Promise<number> }) {
+  let checkedFor = 0;
+  const checked = new Set<string>();
+  const raise = singleFlightPerRoom(async (roomId, token) => {
+    const highest = await highestKnownSeq(deps, roomId, token);
+    await deps.admission.raiseSequence(roomId, highest + deps.marginSeq);
+  });
+  return async (roomId: string, token: string): Promise<void> => {
+    const restarts = await deps.restarts();
+    if (restarts === 0) return;
+    if (restarts !== checkedFor) {
+      checkedFor = restarts;
+      checked.clear();
+    }
+    if (checked.has(roomId)) return;
+    await raise(roomId, token);
+    if (restarts === checkedFor) checked.add(roomId);
+  };
+}
+
+export type CheckSequence = ReturnType<typeof createSequenceCheck>;
+
+/** The highest seq the room is known to have used: stored (history) or buffered. */
+async function highestKnownSeq(deps: SequenceRecoveryDeps, roomId: string, token: string): Promise<number> {
+  try {
+    const [newest, buffered] = await Promise.all([
+      deps.history.page(roomId, { limit: 1 }, token),
+      deps.recent.highestSeq(roomId),
+    ]);
+    return Math.max(newest.messages.at(-1)?.seq ?? 0, buffered ?? 0);
+  } catch (err) {
+    throw new AppError('UNAVAILABLE', 'room sequence cannot be recovered now; retry', { cause: err });
+  }
+}
+
+/** One run per room at a time on this node; callers for the same room share it. */
+function singleFlightPerRoom(run: (roomId: string, token: string) => Promise<void>) {
+  const running = new Map<string, Promise<void>>();
+  return (roomId: string, token: string): Promise<void> => {
+    let current = running.get(roomId);
+    if (!current) {
+      current = run(roomId, token).finally(() => running.delete(roomId));
+      running.set(roomId, current);
+    }
+    return current;
+  };
+}

@@ -84,6 +84,30 @@ describe('Redis loses its data mid-run', () => {
     expect(next!.seq).toBe(stored + 1000 + 1);
   });
 
+  it('Redis restarts with a counter older than seqs already used: the next seqs are above them', async () => {
+    const sender = await connected(connect(cluster.url(0), tokenFor(userFor())));
+    const before = await sendMany([sender], 'rollback', 5);
+    const highest = Math.max(...before.map((m) => m.seq));
+    await waitFor(() => history.pageSync('rollback') === 5, 5000, 'history to hold the room');
+
+    // The restarted server lost the tail of its writes: the counter is back three sends.
+    await redis.kill();
+    await redis.restart();
+    await redis.client.set(`${cluster.iso().redisPrefix}room:rollback:seq`, highest - 3);
+    let after: Message | undefined;
+    await waitFor(
+      async () => {
+        const ack = await send(sender, 'rollback', 'after the restart');
+        after = ack.ok ? ack.message : undefined;
+        return ack.ok;
+      },
+      15_000,
+      'sends to work again',
+      100,
+    );
+    expect(after!.seq).toBe(highest + 1000 + 1);
+  });
+
   it('Redis down: sends get UNAVAILABLE and sockets stay up; after a restart (empty) seqs keep rising', async () => {
     const a = await connected(connect(cluster.url(0), tokenFor(userFor())));
     const member = await connected(connect(cluster.url(1), tokenFor(userFor())));

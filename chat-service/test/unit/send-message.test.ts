@@ -9,7 +9,7 @@ import { createMessageHandlers } from '../../src/message-handlers.js';
 import { createChatMetrics } from '../../src/metrics.js';
 import { MemoryPublisher } from '../../src/publisher_memory.js';
 import { MemoryRecentBuffer } from '../../src/recent-buffer_memory.js';
-import { createSequenceRecovery } from '../../src/sequence-recovery.js';
+import { createSequenceCheck, createSequenceRecovery } from '../../src/sequence-recovery.js';
 import type { ChatServer, SocketData } from '../../src/socket-types.js';
 import { userFor } from '../helpers.js';
 
@@ -26,12 +26,15 @@ function setup(opts: { ratePerMinute?: number; draining?: boolean } = {}) {
   const countingHistory = {
     page: (...args: Parameters<MemoryHistoryClient['page']>) => (historyReads++, history.page(...args)),
   };
+  let redisRestarts = 0;
+  const sequenceDeps = { admission, recent, history: countingHistory, marginSeq: 1000, log };
   const handlers = createMessageHandlers({
     io,
     admission,
     recent,
     publisher,
-    recoverSequence: createSequenceRecovery({ admission, recent, history: countingHistory, marginSeq: 1000, log }),
+    recoverSequence: createSequenceRecovery(sequenceDeps),
+    checkSequence: createSequenceCheck({ ...sequenceDeps, restarts: async () => redisRestarts }),
     metrics: createChatMetrics(new Registry()),
     log,
     isDraining: () => opts.draining ?? false,
@@ -40,7 +43,18 @@ function setup(opts: { ratePerMinute?: number; draining?: boolean } = {}) {
   const caller: SocketData = { user: userFor(), token: 'token' };
   const send = (text: string, clientMsgId: string = randomUUID(), roomId = 'lobby', who = caller) =>
     handlers.sendMessage(who, { roomId, clientMsgId, text });
-  return { send, caller, admission, recent, history, publisher, broadcasts, historyReads: () => historyReads };
+  const redisRestarted = () => void redisRestarts++;
+  return {
+    send,
+    caller,
+    admission,
+    recent,
+    history,
+    publisher,
+    broadcasts,
+    historyReads: () => historyReads,
+    redisRestarted,
+  };
 }
 
 describe('sendMessage handler (memory backends)', () => {
@@ -52,6 +66,29 @@ describe('sendMessage handler (memory backends)', () => {
     const seqs = acks.map((a) => a.message.seq).sort((x, y) => x - y);
     expect(seqs[0]).toBeGreaterThan(before);
     expect(seqs).toEqual([seqs[0], seqs[0]! + 1, seqs[0]! + 2]);
+  });
+
+  it('after a Redis restart raises a counter that came back older, once per room, before the next send', async () => {
+    const { send, admission, history, historyReads, redisRestarted } = setup();
+    const sent: Message[] = [];
+    for (let i = 0; i < 3; i++) {
+      const ack = await send(`m${i}`);
+      sent.push(ack.message);
+      history.store(ack.message);
+    }
+    const highest = sent.at(-1)!.seq;
+    // The restarted server lost the tail of its writes: the counter is back two sends.
+    (admission as unknown as { seqs: Map<string, number> }).seqs.set('lobby', highest - 2);
+    redisRestarted();
+    const reads = historyReads();
+    const after = (await send('after')).message;
+    expect(after.seq).toBe(highest + 1000 + 1);
+    expect(historyReads()).toBe(reads + 1);
+    // Checked once per room per restart; a counter that is ahead is left alone.
+    expect((await send('again')).message.seq).toBe(highest + 1000 + 2);
+    expect(historyReads()).toBe(reads + 1);
+    await admission.raiseSequence('lobby', 5);
+    expect(await admission.lastSeq('lobby')).toBe(highest + 1000 + 2);
   });
 
   it('makes a concurrent resend wait for the first and answer its message; publishes and broadcasts once', async () => {

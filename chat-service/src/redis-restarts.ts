@@ -1,0 +1,70 @@
+import type { Logger } from '@chat/service-kit';
+import type { Redis } from 'ioredis';
+import { redisUnavailable } from './redis-errors.js';
+
+/**
+ * Counts Redis restarts (and failovers) seen by this node: a reconnect to a server whose
+ * `run_id` differs from the last one known. A restarted server may have come back without
+ * the tail of its writes (AOF fsync every second, an async replica), so counters it holds
+ * can be older than seqs already handed out.
+ */
+export class RedisRestarts {
+  private runId: string | undefined;
+  private restarts = 0;
+  /** Settles once the server behind the current connection is known; undefined while down. */
+  private known: Promise<void> | undefined;
+  /** Until the first connection: sends wait for it rather than fail. */
+  private firstReady: ((check: Promise<void>) => void) | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: Logger,
+  ) {
+    redis.on('ready', this.onReady);
+    redis.on('close', this.onClose);
+    if (redis.status === 'ready') this.onReady();
+    else this.known = new Promise<void>((resolve) => (this.firstReady = resolve));
+  }
+
+  /**
+   * Restarts seen so far, once the server behind the connection is known. While the
+   * connection is down it throws UNAVAILABLE at once: a command queued until the reconnect
+   * could otherwise reach a restarted server before its counters were checked.
+   */
+  async seen(): Promise<number> {
+    if (!this.known) redisUnavailable(new Error('redis connection down'));
+    await this.known;
+    return this.restarts;
+  }
+
+  close(): void {
+    this.redis.off('ready', this.onReady);
+    this.redis.off('close', this.onClose);
+  }
+
+  private readonly onReady = () => {
+    this.known = this.readRunId();
+    this.firstReady?.(this.known);
+    this.firstReady = undefined;
+  };
+
+  private readonly onClose = () => {
+    if (this.firstReady) return;
+    this.known = undefined;
+  };
+
+  private async readRunId(): Promise<void> {
+    let runId: string | undefined;
+    try {
+      runId = /^run_id:(\w+)/m.exec(await this.redis.info('server'))?.[1];
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'reading the redis run_id failed');
+    }
+    if (runId === undefined) return;
+    if (this.runId !== undefined && runId !== this.runId) {
+      this.restarts++;
+      this.log.warn({ runId }, 'redis restarted or failed over: room counters are checked before their next send');
+    }
+    this.runId = runId;
+  }
+}
