@@ -61,11 +61,12 @@ describe('persist consumer', () => {
     // The management API lists connections from its stats, which lag a few seconds.
     await waitFor(async () => (await ourConnections()).length === 1, 15_000, 'connection listed');
     expect((await ourConnections()).map((c) => c.clientName)).toEqual([name]);
-    const consumers = (await iso().rabbit.request('GET', `/consumers/${encodeURIComponent(iso().vhost)}`)) as {
-      consumer_tag: string;
-      prefetch_count: number;
-      queue: { name: string };
-    }[];
+    type Consumer = { consumer_tag: string; prefetch_count: number; queue: { name: string } };
+    const listConsumers = async () =>
+      (await iso().rabbit.request('GET', `/consumers/${encodeURIComponent(iso().vhost)}`)) as Consumer[];
+    // Consumers come from the same lagging stats, possibly a refresh after the connection.
+    await waitFor(async () => (await listConsumers()).length > 0, 15_000, 'consumer listed');
+    const consumers = await listConsumers();
     expect(consumers).toContainEqual(
       expect.objectContaining({
         consumer_tag: name,
