@@ -47,9 +47,10 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
       clientMsgId: input.clientMsgId,
       messageId: randomUUID(),
     };
-    await deps.checkSequence(req.roomId, caller.token);
     const deadline = Date.now() + deps.confirmTimeoutMs + 1000;
     while (Date.now() < deadline) {
+      // Before every admit: Redis may have restarted during a recovery or an in-flight wait.
+      await deps.checkSequence(req.roomId, caller.token);
       const admitted = await admission.admit(req);
       switch (admitted.kind) {
         case 'accepted':

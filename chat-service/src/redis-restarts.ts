@@ -2,6 +2,9 @@ import type { Logger } from '@chat/service-kit';
 import type { Redis } from 'ioredis';
 import { redisUnavailable } from './redis-errors.js';
 
+/** How long a send waits for the first connection (or the run_id read after a reconnect). */
+const KNOWN_WAIT_MS = 3_000;
+
 /**
  * Counts Redis restarts (and failovers) seen by this node: a reconnect to a server whose
  * `run_id` differs from the last one known. A restarted server may have come back without
@@ -11,6 +14,7 @@ import { redisUnavailable } from './redis-errors.js';
 export class RedisRestarts {
   private runId: string | undefined;
   private restarts = 0;
+  private connectedBefore = false;
   /** Settles once the server behind the current connection is known; undefined while down. */
   private known: Promise<void> | undefined;
   /** Until the first connection: sends wait for it rather than fail. */
@@ -33,7 +37,13 @@ export class RedisRestarts {
    */
   async seen(): Promise<number> {
     if (!this.known) redisUnavailable(new Error('redis connection down'));
-    await this.known;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('redis not ready')), KNOWN_WAIT_MS);
+    });
+    await Promise.race([this.known, timeout])
+      .catch(redisUnavailable)
+      .finally(() => clearTimeout(timer));
     return this.restarts;
   }
 
@@ -60,7 +70,13 @@ export class RedisRestarts {
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'reading the redis run_id failed');
     }
-    if (runId === undefined) return;
+    if (runId === undefined) {
+      // Unknown (INFO failed or denied): after a reconnect, assume the worst.
+      if (this.connectedBefore) this.restarts++;
+      this.connectedBefore = true;
+      return;
+    }
+    this.connectedBefore = true;
     if (this.runId !== undefined && runId !== this.runId) {
       this.restarts++;
       this.log.warn({ runId }, 'redis restarted or failed over: room counters are checked before their next send');

@@ -167,6 +167,21 @@ describe('ChatClient', () => {
     expect(socket.emitted.filter((e) => e.event === 'joinRoom')).toEqual([]);
   });
 
+  it('a resync join that fails is tried again from the same seq (the server left the room)', async () => {
+    const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }), 10);
+    socket.serverAccepts();
+    await client.openRoom('general');
+    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 1 }, missed: [], hasMore: false });
+    await flush();
+    socket.fire('receiveMessage', msg(3));
+    const first = await vi.waitFor(() => socket.take('joinRoom'));
+    first.answer({ ok: false, error: { code: 'UNAVAILABLE', message: 'retry' } });
+    const second = await vi.waitFor(() => socket.take('joinRoom'));
+    expect(second.payload).toEqual({ roomId: 'general', sinceSeq: 1 });
+    second.answer({ ok: true, room: { id: 'general', lastSeq: 3 }, missed: [msg(2), msg(3)], hasMore: false });
+    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3]));
+  });
+
   it('a hole closed by a late broadcast within the grace needs no resync', async () => {
     const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }), 30);
     socket.serverAccepts();

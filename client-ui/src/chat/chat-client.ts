@@ -267,20 +267,35 @@ export class ChatClient {
 
   /**
    * A live message skipped seqs after `from`. Broadcasts from two nodes can arrive out of
-   * order, so give the hole a moment; if it is still open, rejoin from before it and let the
-   * missed batch fill it (e.g. broadcasts lost while a node's Redis adapter resubscribed, with
-   * this socket up all along). Seqs can also be skipped for good (a send that failed, a counter
-   * recovered above the old one): one resync per hole, then it is left.
+   * order, so give the hole a moment (jittered: every member of the room sees the same hole);
+   * if it is still open, rejoin from before it and let the missed batch fill it (e.g.
+   * broadcasts lost while a node's Redis adapter resubscribed, with this socket up all along).
+   * Seqs can also be skipped for good (a send that failed, a counter raised after a Redis
+   * restart): one resync per hole, then it is left.
    */
   private watchGap(roomId: string, from: number, to: number): void {
     const socket = this.socket;
+    setTimeout(
+      () => {
+        const room = this.snapshot.rooms[roomId];
+        // After a reconnect the rejoin resyncs from the last seq anyway.
+        if (!room || !socket || socket !== this.socket || !socket.connected) return;
+        const held = room.timeline.messages.filter((m) => m.seq > from && m.seq < to).length;
+        if (held < to - from - 1) void this.resync(socket, roomId, from);
+      },
+      this.gapGraceMs * (1 + Math.random()),
+    );
+  }
+
+  /** Rejoin from `from`; a failed join left the room on the server, so retry until it answers. */
+  private async resync(socket: ChatSocket, roomId: string, from: number): Promise<void> {
+    const outcome = await this.joinFrom(socket, roomId, from);
+    if (outcome === 'refused') this.joined.delete(roomId);
+    if (outcome !== 'retry') return;
     setTimeout(() => {
-      const room = this.snapshot.rooms[roomId];
-      // After a reconnect the rejoin resyncs from the last seq anyway.
-      if (!room || !socket || socket !== this.socket || !socket.connected) return;
-      const held = room.timeline.messages.filter((m) => m.seq > from && m.seq < to).length;
-      if (held < to - from - 1) void this.joinFrom(socket, roomId, from);
-    }, this.gapGraceMs);
+      if (socket === this.socket && socket.connected && this.snapshot.rooms[roomId])
+        void this.resync(socket, roomId, from);
+    }, this.rejoinDelayMs);
   }
 
   /** A join that got no answer or a transient error: try again shortly, on this connection. */
