@@ -93,11 +93,13 @@ describe('timeline: live messages and missed batches', () => {
     expect(t.lastSeq).toBe(15);
   });
 
-  it('a missed batch leaves what lies below the oldest held page to scroll-back', () => {
+  it('a missed batch or late broadcast leaves what lies below the oldest held page to scroll-back', () => {
     const t = run([
       { type: 'historyPage', messages: range(51, 100), hasMore: true, direction: 'older' },
       // Stragglers 40 and 45 (not 41-44 or 46-50) and one new message.
       { type: 'missedBatch', messages: [msg(40), msg(45), msg(101)] },
+      // A broadcast arriving very late is the same case.
+      { type: 'live', message: msg(44) },
     ]);
     expect(seqs(t)).toEqual(range(51, 101).map((m) => m.seq));
     expect(oldestSeq(t)).toBe(51);

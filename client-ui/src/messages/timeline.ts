@@ -61,16 +61,9 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
       return reachesOldest ? { ...next, hasOlder: action.hasMore } : next;
     }
     case 'live':
-      return mergeConfirmed(state, [action.message]);
-    case 'missedBatch': {
-      // A join also returns stragglers, lower seqs broadcast late. Those below the oldest
-      // message held belong to history not yet paged in: scroll-back brings them in order,
-      // whereas merged now they would move its cursor past whatever lies between them.
-      const oldest = oldestSeq(state);
-      const fresh =
-        state.hasOlder && oldest !== undefined ? action.messages.filter((m) => m.seq > oldest) : action.messages;
-      return mergeConfirmed(state, fresh);
-    }
+      return mergeConfirmed(state, notBelowHistory(state, [action.message]));
+    case 'missedBatch':
+      return mergeConfirmed(state, notBelowHistory(state, action.messages));
     case 'joined':
       return state.lastSeq !== undefined && state.lastSeq >= action.lastSeq
         ? state
@@ -89,6 +82,17 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
         o.status === 'failed' ? { ...o, status: 'pending', error: undefined } : o,
       );
   }
+}
+
+/**
+ * Joins return stragglers (lower seqs broadcast late) and a broadcast can itself arrive late.
+ * What lies below the oldest message held, while older history exists, belongs to pages not
+ * yet loaded: scroll-back brings it in order, whereas merged now it would move scroll-back's
+ * cursor past whatever lies between.
+ */
+function notBelowHistory(state: Timeline, messages: Message[]): Message[] {
+  const oldest = oldestSeq(state);
+  return state.hasOlder && oldest !== undefined ? messages.filter((m) => m.seq > oldest) : messages;
 }
 
 /** Add confirmed messages: dedupe by id, order by seq, and retire the outbox entries they confirm. */
