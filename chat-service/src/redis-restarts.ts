@@ -17,6 +17,8 @@ export class RedisRestarts {
   private connectedBefore = false;
   /** Settles once the server behind the current connection is known; undefined while down. */
   private known: Promise<void> | undefined;
+  /** `known` has settled: the usual case, answered without a timer. */
+  private settled = false;
   /** Until the first connection: sends wait for it rather than fail. */
   private firstReady: ((check: Promise<void>) => void) | undefined;
 
@@ -37,6 +39,7 @@ export class RedisRestarts {
    */
   async seen(): Promise<number> {
     if (!this.known) redisUnavailable(new Error('redis connection down'));
+    if (this.settled) return this.restarts;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('redis not ready')), KNOWN_WAIT_MS);
@@ -53,14 +56,20 @@ export class RedisRestarts {
   }
 
   private readonly onReady = () => {
-    this.known = this.readRunId();
-    this.firstReady?.(this.known);
+    const check = this.readRunId();
+    this.known = check;
+    this.settled = false;
+    void check.then(() => {
+      if (this.known === check) this.settled = true;
+    });
+    this.firstReady?.(check);
     this.firstReady = undefined;
   };
 
   private readonly onClose = () => {
     if (this.firstReady) return;
     this.known = undefined;
+    this.settled = false;
   };
 
   private async readRunId(): Promise<void> {
