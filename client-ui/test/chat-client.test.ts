@@ -182,6 +182,27 @@ describe('ChatClient', () => {
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3]));
   });
 
+  it('a hole still open when the connection comes back is resynced from before it', async () => {
+    const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }), 20);
+    socket.serverAccepts();
+    await client.openRoom('general');
+    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 1 }, missed: [], hasMore: false });
+    await flush();
+    socket.fire('receiveMessage', msg(4));
+    socket.drop();
+    await new Promise((r) => setTimeout(r, 60)); // the grace passes while disconnected
+    socket.serverAccepts();
+    // The reconnect's rejoin resumes after the last seq held, above the hole...
+    const rejoin = await vi.waitFor(() => socket.take('joinRoom'));
+    expect(rejoin.payload).toEqual({ roomId: 'general', sinceSeq: 4 });
+    rejoin.answer({ ok: true, room: { id: 'general', lastSeq: 4 }, missed: [], hasMore: false });
+    // ...so the watch fills the hole itself.
+    const resync = await vi.waitFor(() => socket.take('joinRoom'));
+    expect(resync.payload).toEqual({ roomId: 'general', sinceSeq: 1 });
+    resync.answer({ ok: true, room: { id: 'general', lastSeq: 4 }, missed: [msg(2), msg(3), msg(4)], hasMore: false });
+    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4]));
+  });
+
   it('a hole closed by a late broadcast within the grace needs no resync', async () => {
     const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }), 30);
     socket.serverAccepts();

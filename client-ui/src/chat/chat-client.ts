@@ -278,8 +278,9 @@ export class ChatClient {
     setTimeout(
       () => {
         const room = this.snapshot.rooms[roomId];
-        // After a reconnect the rejoin resyncs from the last seq anyway.
-        if (!room || !socket || socket !== this.socket || !socket.connected) return;
+        if (!room || !socket || socket !== this.socket) return; // stopped, or the room closed
+        // A reconnect's rejoin starts after the last seq held, above the hole: keep watching.
+        if (!socket.connected) return this.watchGap(roomId, from, to);
         const held = room.timeline.messages.filter((m) => m.seq > from && m.seq < to).length;
         if (held < to - from - 1) void this.resync(socket, roomId, from);
       },
