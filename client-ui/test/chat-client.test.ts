@@ -203,6 +203,24 @@ describe('ChatClient', () => {
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4]));
   });
 
+  it('an own ack that skips seqs opens the same watch', async () => {
+    const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }), 10);
+    socket.serverAccepts();
+    await client.openRoom('general');
+    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 1 }, missed: [], hasMore: false });
+    await flush();
+    client.send('general', 'mine');
+    // Seq 2 (someone else's) was lost on the way; ours got 3.
+    socket.take('sendMessage').answer({
+      ok: true,
+      message: msg(3, { senderId: ME.id, senderName: 'Me', clientMsgId: 'id-1', text: 'mine' }),
+    });
+    const resync = await vi.waitFor(() => socket.take('joinRoom'));
+    expect(resync.payload).toEqual({ roomId: 'general', sinceSeq: 1 });
+    resync.answer({ ok: true, room: { id: 'general', lastSeq: 3 }, missed: [msg(2)], hasMore: false });
+    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3]));
+  });
+
   it('a hole closed by a late broadcast within the grace needs no resync', async () => {
     const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }), 30);
     socket.serverAccepts();

@@ -265,8 +265,16 @@ export class ChatClient {
     return 'joined';
   }
 
+  /** A live message or an own ack: merged, and a watch opened if it skipped seqs. */
+  private dispatchConfirmed(roomId: string, action: Extract<TimelineAction, { type: 'live' | 'ackOk' }>): void {
+    const lastSeq = this.snapshot.rooms[roomId]?.timeline.lastSeq;
+    this.dispatch(roomId, action);
+    const { seq } = action.message;
+    if (lastSeq !== undefined && seq > lastSeq + 1) this.watchGap(roomId, lastSeq, seq);
+  }
+
   /**
-   * A live message skipped seqs after `from`. Broadcasts from two nodes can arrive out of
+   * A live message (or an own ack) skipped seqs after `from`. Broadcasts from two nodes can arrive out of
    * order, so give the hole a moment (jittered: every member of the room sees the same hole);
    * if it is still open, rejoin from before it and let the missed batch fill it (e.g.
    * broadcasts lost while a node's Redis adapter resubscribed, with this socket up all along).
@@ -340,7 +348,7 @@ export class ChatClient {
         .emitWithAck('sendMessage', { roomId, clientMsgId, text });
       const ack = sendMessageAckSchema.safeParse(raw);
       if (ack.success && ack.data.ok) {
-        this.dispatch(roomId, { type: 'ackOk', clientMsgId, message: ack.data.message });
+        this.dispatchConfirmed(roomId, { type: 'ackOk', clientMsgId, message: ack.data.message });
         return;
       }
       if (ack.success && !ack.data.ok) error = ack.data.error.message;
@@ -398,11 +406,8 @@ export class ChatClient {
     const parsed = messageSchema.safeParse(raw);
     if (!parsed.success) return;
     const message = parsed.data;
-    const room = this.snapshot.rooms[message.roomId];
-    if (!room) return;
-    const lastSeq = room.timeline.lastSeq;
-    this.dispatch(message.roomId, { type: 'live', message });
-    if (lastSeq !== undefined && message.seq > lastSeq + 1) this.watchGap(message.roomId, lastSeq, message.seq);
+    if (!this.snapshot.rooms[message.roomId]) return;
+    this.dispatchConfirmed(message.roomId, { type: 'live', message });
     if (message.senderId === this.deps.me.id) return;
     if (message.roomId === this.activeRoomId) {
       this.update({
