@@ -12,9 +12,9 @@ const KNOWN_WAIT_MS = 3_000;
  * can be older than seqs already handed out.
  */
 export class RedisRestarts {
-  private runId: string | undefined;
+  /** The server last connected to: undefined before the first, null if its run_id was unreadable. */
+  private runId: string | null | undefined;
   private restarts = 0;
-  private connectedBefore = false;
   /** Settles once the server behind the current connection is known; undefined while down. */
   private known: Promise<void> | undefined;
   /** `known` has settled: the usual case, answered without a timer. */
@@ -73,20 +73,14 @@ export class RedisRestarts {
   };
 
   private async readRunId(): Promise<void> {
-    let runId: string | undefined;
+    let runId: string | null = null;
     try {
-      runId = /^run_id:(\w+)/m.exec(await this.redis.info('server'))?.[1];
+      runId = /^run_id:(\w+)/m.exec(await this.redis.info('server'))?.[1] ?? null;
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'reading the redis run_id failed');
     }
-    if (runId === undefined) {
-      // Unknown (INFO failed or denied): after a reconnect, assume the worst.
-      if (this.connectedBefore) this.restarts++;
-      this.connectedBefore = true;
-      return;
-    }
-    this.connectedBefore = true;
-    if (this.runId !== undefined && runId !== this.runId) {
+    // An unreadable run_id (INFO failed or denied) after a reconnect counts as a restart.
+    if (this.runId !== undefined && (runId === null || runId !== this.runId)) {
       this.restarts++;
       this.log.warn({ runId }, 'redis restarted or failed over: room counters are checked before their next send');
     }

@@ -1,7 +1,9 @@
 import type { Message } from '@chat/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryHistoryClient } from '../src/history-client_memory.js';
+import { chatKeys } from '../src/keys.js';
 import {
+  type ClientSocket,
   collectReceived,
   connect,
   connected,
@@ -39,6 +41,22 @@ const cluster = useChatCluster('chat-redis-flush', {
     if (!lagging.has(m.roomId)) history.store(m);
   },
 });
+
+/** Send until Redis answers again (sends are refused while it is down); the accepted message. */
+async function sendOnceRedisIsBack(socket: ClientSocket, roomId: string): Promise<Message> {
+  let accepted: Message | undefined;
+  await waitFor(
+    async () => {
+      const ack = await send(socket, roomId, 'after the restart');
+      accepted = ack.ok ? ack.message : undefined;
+      return ack.ok;
+    },
+    15_000,
+    'sends to work again',
+    100,
+  );
+  return accepted!;
+}
 
 describe('Redis loses its data mid-run', () => {
   it('keeps every later seq above every earlier one, persisted or not, and keeps delivering', async () => {
@@ -93,19 +111,9 @@ describe('Redis loses its data mid-run', () => {
     // The restarted server lost the tail of its writes: the counter is back three sends.
     await redis.kill();
     await redis.restart();
-    await redis.client.set(`${cluster.iso().redisPrefix}room:rollback:seq`, highest - 3);
-    let after: Message | undefined;
-    await waitFor(
-      async () => {
-        const ack = await send(sender, 'rollback', 'after the restart');
-        after = ack.ok ? ack.message : undefined;
-        return ack.ok;
-      },
-      15_000,
-      'sends to work again',
-      100,
-    );
-    expect(after!.seq).toBe(highest + 1000 + 1);
+    await redis.client.set(chatKeys(cluster.iso().redisPrefix).roomSeq('rollback'), highest - 3);
+    const after = await sendOnceRedisIsBack(sender, 'rollback');
+    expect(after.seq).toBe(highest + 1000 + 1);
   });
 
   it('Redis down: sends get UNAVAILABLE and sockets stay up; after a restart (empty) seqs keep rising', async () => {
@@ -121,21 +129,12 @@ describe('Redis loses its data mid-run', () => {
     expect(a.connected).toBe(true);
 
     await redis.restart();
-    let after: Message | undefined;
-    await waitFor(
-      async () => {
-        const ack = await send(a, 'outage', 'back');
-        after = ack.ok ? ack.message : undefined;
-        return ack.ok;
-      },
-      15_000,
-      'sends to work again',
-    );
-    expect(after!.seq).toBeGreaterThan(Math.max(...before.map((m) => m.seq)));
+    const after = await sendOnceRedisIsBack(a, 'outage');
+    expect(after.seq).toBeGreaterThan(Math.max(...before.map((m) => m.seq)));
     // The adapter resubscribes: the member on the other node receives again. Redis pub/sub
     // keeps nothing, so a broadcast made before node B's subscriber is back is not delivered
     // live (the member gets it on its next joinRoom); keep sending until deliveries resume.
-    const sentAfter: Message[] = [after!];
+    const sentAfter: Message[] = [after];
     await waitFor(
       async () => {
         if (received.some((m) => sentAfter.some((s) => s.id === m.id))) return true;

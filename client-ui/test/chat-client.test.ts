@@ -100,6 +100,24 @@ afterEach(() => clients.splice(0).forEach((c) => c.stop()));
 const flush = () => new Promise((r) => setTimeout(r, 0));
 const room = (c: ChatClient) => c.getSnapshot().rooms.general!;
 const seqs = (c: ChatClient) => room(c).timeline.messages.map((m) => m.seq);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const joinAck = (lastSeq: number, missed = [] as ReturnType<typeof msg>[]) => ({
+  ok: true,
+  room: { id: 'general', lastSeq },
+  missed,
+  hasMore: false,
+});
+const joinsEmitted = (socket: FakeSocket) => socket.emitted.filter((e) => e.event === 'joinRoom');
+
+/** Connected, 'general' opened with `held` as its history and joined from its last seq. */
+async function inRoom(held: number[] = [], gapGraceMs?: number) {
+  const t = setup(async () => ({ messages: held.map((seq) => msg(seq)), hasMore: false }), gapGraceMs);
+  t.socket.serverAccepts();
+  await t.client.openRoom('general');
+  t.socket.take('joinRoom').answer(joinAck(held.at(-1) ?? 0));
+  await flush();
+  return t;
+}
 
 describe('ChatClient', () => {
   it('loads the newest page, then joins from its last seq', async () => {
@@ -151,64 +169,48 @@ describe('ChatClient', () => {
   });
 
   it('a hole in the live seqs that stays open is filled by a rejoin from before it, once', async () => {
-    const { client, socket } = setup(async () => ({ messages: [msg(1), msg(2)], hasMore: false }), 30);
-    socket.serverAccepts();
-    await client.openRoom('general');
-    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 2 }, missed: [], hasMore: false });
-    await flush();
+    const { client, socket } = await inRoom([1, 2], 30);
     // 3 and 4 were lost on the way (this socket stayed connected).
     socket.fire('receiveMessage', msg(5));
-    expect(socket.emitted.filter((e) => e.event === 'joinRoom')).toEqual([]);
+    expect(joinsEmitted(socket)).toEqual([]);
     const resync = await vi.waitFor(() => socket.take('joinRoom'));
     expect(resync.payload).toEqual({ roomId: 'general', sinceSeq: 2 });
-    resync.answer({ ok: true, room: { id: 'general', lastSeq: 5 }, missed: [msg(3), msg(4), msg(5)], hasMore: false });
+    resync.answer(joinAck(5, [msg(3), msg(4), msg(5)]));
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5]));
-    await new Promise((r) => setTimeout(r, 60));
-    expect(socket.emitted.filter((e) => e.event === 'joinRoom')).toEqual([]);
+    await sleep(60);
+    expect(joinsEmitted(socket)).toEqual([]);
   });
 
   it('a resync join that fails is tried again from the same seq (the server left the room)', async () => {
-    const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }), 10);
-    socket.serverAccepts();
-    await client.openRoom('general');
-    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 1 }, missed: [], hasMore: false });
-    await flush();
+    const { client, socket } = await inRoom([1], 10);
     socket.fire('receiveMessage', msg(3));
     const first = await vi.waitFor(() => socket.take('joinRoom'));
     first.answer({ ok: false, error: { code: 'UNAVAILABLE', message: 'retry' } });
     const second = await vi.waitFor(() => socket.take('joinRoom'));
     expect(second.payload).toEqual({ roomId: 'general', sinceSeq: 1 });
-    second.answer({ ok: true, room: { id: 'general', lastSeq: 3 }, missed: [msg(2), msg(3)], hasMore: false });
+    second.answer(joinAck(3, [msg(2), msg(3)]));
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3]));
   });
 
   it('a hole still open when the connection comes back is resynced from before it', async () => {
-    const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }), 20);
-    socket.serverAccepts();
-    await client.openRoom('general');
-    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 1 }, missed: [], hasMore: false });
-    await flush();
+    const { client, socket } = await inRoom([1], 20);
     socket.fire('receiveMessage', msg(4));
     socket.drop();
-    await new Promise((r) => setTimeout(r, 60)); // the grace passes while disconnected
+    await sleep(60); // the grace passes while disconnected
     socket.serverAccepts();
     // The reconnect's rejoin resumes after the last seq held, above the hole...
     const rejoin = await vi.waitFor(() => socket.take('joinRoom'));
     expect(rejoin.payload).toEqual({ roomId: 'general', sinceSeq: 4 });
-    rejoin.answer({ ok: true, room: { id: 'general', lastSeq: 4 }, missed: [], hasMore: false });
+    rejoin.answer(joinAck(4));
     // ...so the watch fills the hole itself.
     const resync = await vi.waitFor(() => socket.take('joinRoom'));
     expect(resync.payload).toEqual({ roomId: 'general', sinceSeq: 1 });
-    resync.answer({ ok: true, room: { id: 'general', lastSeq: 4 }, missed: [msg(2), msg(3), msg(4)], hasMore: false });
+    resync.answer(joinAck(4, [msg(2), msg(3), msg(4)]));
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4]));
   });
 
   it('an own ack that skips seqs opens the same watch', async () => {
-    const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }), 10);
-    socket.serverAccepts();
-    await client.openRoom('general');
-    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 1 }, missed: [], hasMore: false });
-    await flush();
+    const { client, socket } = await inRoom([1], 10);
     client.send('general', 'mine');
     // Seq 2 (someone else's) was lost on the way; ours got 3.
     socket.take('sendMessage').answer({
@@ -217,28 +219,21 @@ describe('ChatClient', () => {
     });
     const resync = await vi.waitFor(() => socket.take('joinRoom'));
     expect(resync.payload).toEqual({ roomId: 'general', sinceSeq: 1 });
-    resync.answer({ ok: true, room: { id: 'general', lastSeq: 3 }, missed: [msg(2)], hasMore: false });
+    resync.answer(joinAck(3, [msg(2)]));
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3]));
   });
 
   it('a hole closed by a late broadcast within the grace needs no resync', async () => {
-    const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }), 30);
-    socket.serverAccepts();
-    await client.openRoom('general');
-    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 1 }, missed: [], hasMore: false });
-    await flush();
+    const { client, socket } = await inRoom([1], 30);
     socket.fire('receiveMessage', msg(3));
     socket.fire('receiveMessage', msg(2));
-    await new Promise((r) => setTimeout(r, 60));
+    await sleep(60);
     expect(seqs(client)).toEqual([1, 2, 3]);
-    expect(socket.emitted.filter((e) => e.event === 'joinRoom')).toEqual([]);
+    expect(joinsEmitted(socket)).toEqual([]);
   });
 
   it('send: pending at once, sent on ack; a timeout fails it and Retry resends the same clientMsgId', async () => {
-    const { client, socket } = setup(async () => ({ messages: [], hasMore: false }));
-    socket.serverAccepts();
-    await client.openRoom('general');
-    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 0 }, missed: [], hasMore: false });
+    const { client, socket } = await inRoom();
 
     client.send('general', 'first');
     expect(room(client).timeline.outbox).toEqual([expect.objectContaining({ clientMsgId: 'id-1', status: 'pending' })]);
@@ -263,10 +258,7 @@ describe('ChatClient', () => {
   });
 
   it('sends written while offline stay pending and go out on connect; lost acks are resent once', async () => {
-    const { client, socket } = setup(async () => ({ messages: [], hasMore: false }));
-    socket.serverAccepts();
-    await client.openRoom('general');
-    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 0 }, missed: [], hasMore: false });
+    const { client, socket } = await inRoom();
     client.send('general', 'in flight');
     socket.take('sendMessage'); // the connection drops before its ack
     socket.drop();
