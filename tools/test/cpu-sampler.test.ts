@@ -72,9 +72,10 @@ describe('cpu sampler', () => {
     const w = cpu.between(from, Date.now())!;
     expect(w.seconds).toBeGreaterThan(1.5);
     expect(w.cpuPct.idle).toBeLessThan(5);
-    // Three spinners on a shared 2-core machine: each gets well over a quarter of a core.
-    expect(w.cpuPct.spin).toBeGreaterThan(25);
-    expect(w.cpuPct.spinners).toBeGreaterThan(50);
+    // Spinners get CPU, how much depends on what else runs (other test files in parallel):
+    // only 'clearly busy' is certain, and the machine total must account for them.
+    expect(w.cpuPct.spin).toBeGreaterThan(5);
+    expect(w.cpuPct.spinners).toBeGreaterThan(5);
     expect(w.machinePct).toBeGreaterThanOrEqual((w.cpuPct.spin ?? 0) + (w.cpuPct.spinners ?? 0) - 10);
     expect(w.machinePct).toBeLessThanOrEqual(w.machineCapacityPct + 5);
   });
