@@ -70,7 +70,7 @@ describe('cpu sampler', () => {
     await sleep(2000);
     cpu.stop();
     const w = cpu.between(from, Date.now())!;
-    expect(w.seconds).toBeGreaterThan(1.5);
+    expect(w.seconds).toBeGreaterThan(1); // of the 2 s slept: samples may come late on a loaded machine
     expect(w.cpuPct.idle).toBeLessThan(5);
     // Spinners get CPU, how much depends on what else runs (other test files in parallel):
     // only 'clearly busy' is certain, and the machine total must account for them.
