@@ -11,6 +11,19 @@ export interface Identity {
   userId: string;
   username: string;
   displayName: string;
+  /** The token's `exp` (unix seconds): a socket authenticated by it lives no longer (DESIGN.md §3). */
+  expiresAt?: number;
+  /** The login session the token belongs to (`sid`); refreshes keep it (DESIGN.md §2 /auth/refresh). */
+  sessionId?: string;
+  /** When that session ends for good (`sexp`, unix seconds): no refresh reaches past it. */
+  sessionExpiresAt?: number;
+}
+
+/** A login session carried by every token issued for it, refreshes included. */
+export interface TokenSession {
+  id: string;
+  /** Unix seconds. */
+  expiresAt: number;
 }
 
 const claimsSchema = z.object({
@@ -18,6 +31,8 @@ const claimsSchema = z.object({
   username: z.string().min(1),
   name: z.string().min(1),
   exp: z.number().optional(),
+  sid: z.string().min(1).max(64).optional(),
+  sexp: z.number().optional(),
 });
 
 export interface TokenSettings {
@@ -83,6 +98,9 @@ export function createTokenVerifier(
       userId: claims.data.sub,
       username: claims.data.username,
       displayName: claims.data.name,
+      expiresAt: claims.data.exp,
+      sessionId: claims.data.sid,
+      sessionExpiresAt: claims.data.sexp,
     });
     if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
     verified.set(token, { identity, exp: claims.data.exp });
@@ -91,18 +109,24 @@ export function createTokenVerifier(
   return Object.defineProperty(verify, 'cachedTokens', { get: () => verified.size }) as CachingTokenVerifier;
 }
 
-/** `privateKey`: a PEM string, or a KeyObject parsed once (cheaper when signing often). */
+/**
+ * `privateKey`: a PEM string, or a KeyObject parsed once (cheaper when signing often).
+ * With a `session`, the token carries it (`sid`, `sexp`) and never outlives it.
+ */
 export function signToken(
   privateKeyPem: string | KeyObject,
-  identity: Identity,
+  identity: Pick<Identity, 'userId' | 'username' | 'displayName'>,
   settings: TokenSettings & { ttlSec: number },
+  session?: TokenSession,
 ): string {
-  return jwt.sign({ username: identity.username, name: identity.displayName }, privateKeyPem, {
+  const now = Math.floor(Date.now() / 1000);
+  const exp = session ? Math.min(now + settings.ttlSec, session.expiresAt) : now + settings.ttlSec;
+  const claims = { username: identity.username, name: identity.displayName, exp, iat: now };
+  return jwt.sign(session ? { ...claims, sid: session.id, sexp: session.expiresAt } : claims, privateKeyPem, {
     algorithm: TOKEN_ALGORITHM,
     subject: identity.userId,
     issuer: settings.issuer,
     audience: settings.audience,
-    expiresIn: settings.ttlSec,
   });
 }
 

@@ -28,7 +28,17 @@ function unauthorized(token: unknown): string {
 describe('tokens', () => {
   it('round-trips an identity', () => {
     const token = signToken(keys.privateKey, identity, { ...settings, ttlSec: 60 });
-    expect(verify(token)).toEqual(identity);
+    expect(verify(token)).toMatchObject(identity);
+  });
+
+  it('carries the expiry and the login session, and never outlives the session', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const plain = verify(signToken(keys.privateKey, identity, { ...settings, ttlSec: 60 }));
+    expect(plain.expiresAt).toBeGreaterThanOrEqual(now + 59);
+    expect(plain.sessionId).toBeUndefined();
+    const session = { id: 'sess-1', expiresAt: now + 30 };
+    const bounded = verify(signToken(keys.privateKey, identity, { ...settings, ttlSec: 3600 }, session));
+    expect(bounded).toMatchObject({ ...identity, sessionId: 'sess-1', sessionExpiresAt: now + 30, expiresAt: now + 30 });
   });
 
   it('refuses forged, expired and misaddressed tokens', () => {
@@ -73,11 +83,11 @@ describe('tokens', () => {
       const verifier = createTokenVerifier(keys.publicKey, settings);
       const token = signToken(keys.privateKey, identity, { ...settings, ttlSec: 2 });
       const { exp } = jwt.decode(token) as { exp: number };
-      expect(verifier(token)).toEqual(identity);
+      expect(verifier(token)).toMatchObject(identity);
       expect(verifier.cachedTokens).toBe(1);
       vi.setSystemTime(exp * 1000 - 1);
-      expect(verifier(token)).toEqual(identity);
-      expect(createTokenVerifier(keys.publicKey, settings)(token)).toEqual(identity);
+      expect(verifier(token)).toMatchObject(identity);
+      expect(createTokenVerifier(keys.publicKey, settings)(token)).toMatchObject(identity);
       vi.setSystemTime(exp * 1000);
       expect(() => createTokenVerifier(keys.publicKey, settings)(token)).toThrow(AppError);
       expect(() => verifier(token)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
@@ -91,7 +101,7 @@ describe('tokens', () => {
   it('only the exact token string is remembered: an altered one is verified in full', () => {
     const verifier = createTokenVerifier(keys.publicKey, settings);
     const token = signToken(keys.privateKey, identity, { ...settings, ttlSec: 60 });
-    expect(verifier(token)).toEqual(identity);
+    expect(verifier(token)).toMatchObject(identity);
     const [header, payload, signature] = token.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const otherUser = Buffer.from(JSON.stringify({ ...claims, sub: 'b'.repeat(24) })).toString('base64url');
@@ -106,7 +116,7 @@ describe('tokens', () => {
       expect(() => verifier(tampered)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
     }
     expect(verifier.cachedTokens).toBe(1);
-    expect(verifier(token)).toEqual(identity);
+    expect(verifier(token)).toMatchObject(identity);
   });
 
   it('remembers at most cacheSize tokens, dropping the least recently used', () => {
@@ -117,7 +127,7 @@ describe('tokens', () => {
     const first = verifier(tokens[0]);
     const seen = tokens.map((token, i) => {
       const answer = verifier(token);
-      expect(answer).toEqual(users[i]);
+      expect(answer).toMatchObject(users[i]!);
       expect(verifier.cachedTokens).toBe(Math.min(i + 1, 3));
       expect(verifier(tokens[0])).toBe(first); // kept: the most recently used
       return answer;
@@ -125,7 +135,7 @@ describe('tokens', () => {
     expect(verifier(tokens[4])).toBe(seen[4]);
     // Dropped when the fifth came: verified again into a new object.
     expect(verifier(tokens[2])).not.toBe(seen[2]);
-    expect(verifier(tokens[2])).toEqual(users[2]);
+    expect(verifier(tokens[2])).toMatchObject(users[2]!);
     expect(verifier.cachedTokens).toBe(3);
   });
 
