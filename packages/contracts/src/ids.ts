@@ -18,7 +18,31 @@ export const passwordSchema = z
     message: `must be at most ${PASSWORD_MAX_BYTES} bytes`,
   });
 
-export const displayNameSchema = z.string().trim().min(1).max(64);
+/**
+ * Characters no store can hold or that change silently on the way (PostgreSQL refuses U+0000
+ * in JSON; a lone UTF-16 surrogate becomes U+FFFD when encoded): refused at the edge with
+ * INVALID rather than acked and then refused by the database.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** C0 controls but tab, line feed and carriage return, and DEL. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const TEXT_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/** In a single-line name, no control character at all. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NAME_CONTROL = /[\u0000-\u001F\u007F]/;
+
+export function isStorableText(text: string): boolean {
+  return !TEXT_CONTROL.test(text) && !LONE_SURROGATE.test(text);
+}
+
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .refine((name) => !NAME_CONTROL.test(name) && !LONE_SURROGATE.test(name), {
+    message: 'must not contain control characters or unpaired surrogates',
+  });
 
 /** User ids are MongoDB ObjectIds rendered as 24 hex characters. */
 export const USER_ID_PATTERN = /^[a-f0-9]{24}$/;
@@ -66,6 +90,7 @@ export const messageTextSchema = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .max(MESSAGE_TEXT_MAX, `must be at most ${MESSAGE_TEXT_MAX} characters`);
+  .max(MESSAGE_TEXT_MAX, `must be at most ${MESSAGE_TEXT_MAX} characters`)
+  .refine(isStorableText, { message: 'must not contain NUL, control characters or unpaired surrogates' });
 
 export const seqSchema = z.number().int().nonnegative();

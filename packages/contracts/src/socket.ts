@@ -42,6 +42,20 @@ export type JoinRoomAck = z.infer<typeof joinRoomAckSchema>;
 export const leaveRoomAckSchema = z.union([z.object({ ok: z.literal(true) }), ackErrorSchema]);
 export type LeaveRoomAck = z.infer<typeof leaveRoomAckSchema>;
 
+/** `refreshToken {token}`: a newer valid token of the same user extends the socket's life (DESIGN.md §3). */
+export const refreshTokenPayloadSchema = z.strictObject({ token: z.string().min(1).max(4096) });
+export type RefreshTokenPayload = z.infer<typeof refreshTokenPayloadSchema>;
+/** `expiresAt`: unix epoch milliseconds at which the socket is disconnected unless refreshed again. */
+export const refreshTokenAckSchema = z.union([
+  z.object({ ok: z.literal(true), expiresAt: z.number().int() }),
+  ackErrorSchema,
+]);
+export type RefreshTokenAck = z.infer<typeof refreshTokenAckSchema>;
+/** Sent about 60 s before the socket's token expires; `expiresAt` in unix epoch milliseconds. */
+export interface TokenExpiring {
+  expiresAt: number;
+}
+
 export const sendMessageOkSchema = z.object({ ok: z.literal(true), message: messageSchema });
 export const sendMessageAckSchema = z.union([sendMessageOkSchema, ackErrorSchema]);
 export type SendMessageAck = z.infer<typeof sendMessageAckSchema>;
@@ -55,10 +69,13 @@ export interface ClientToServerEvents {
   joinRoom: (payload: JoinRoomPayload, ack: (res: JoinRoomAck) => void) => void;
   leaveRoom: (payload: LeaveRoomPayload, ack: (res: LeaveRoomAck) => void) => void;
   sendMessage: (payload: SendMessagePayload, ack: (res: SendMessageAck) => void) => void;
+  refreshToken: (payload: RefreshTokenPayload, ack: (res: RefreshTokenAck) => void) => void;
 }
 
 export interface ServerToClientEvents {
   receiveMessage: (message: Message) => void;
   /** Sent by a draining node before it closes: reconnect (elsewhere) and resync. */
   serverShutdown: (info: { reconnectInMs: number }) => void;
+  /** The socket's token expires at `expiresAt`: send `refreshToken` with a newer one before then. */
+  tokenExpiring: (info: TokenExpiring) => void;
 }

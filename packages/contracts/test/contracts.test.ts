@@ -123,6 +123,16 @@ describe('socket payloads and acks', () => {
       expect(sendMessagePayloadSchema.safeParse(bad).success, JSON.stringify(bad).slice(0, 80)).toBe(false);
     }
   });
+  it('refuses text no store can hold: NUL, other controls, unpaired surrogates; keeps tabs, newlines, emoji', () => {
+    const text = (t: string) => sendMessagePayloadSchema.safeParse({ roomId: 'general', clientMsgId: 'm1', text: t });
+    for (const ok of ['a\tb\nc\r\nd', 'héllo 😀 👍🏽', '\u{1F600}']) expect(text(ok).success, JSON.stringify(ok)).toBe(true);
+    for (const bad of ['a\u0000b', 'a\u0007b', 'a\u001bb', 'a\u007fb', 'a\uD800b', 'a\uDC00', '\uDE00\uD83D']) {
+      expect(text(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+    const name = (n: string) => registerBodySchema.safeParse({ username: 'alice', password: 'password1', displayName: n });
+    expect(name('Alice 😀').success).toBe(true);
+    for (const bad of ['a\u0000b', 'a\nb', 'a\tb', 'x\uD800']) expect(name(bad).success, JSON.stringify(bad)).toBe(false);
+  });
   it('joinRoom takes an optional non-negative sinceSeq', () => {
     expect(joinRoomPayloadSchema.safeParse({ roomId: 'general', sinceSeq: 3 }).success).toBe(true);
     expect(joinRoomPayloadSchema.safeParse({ roomId: 'general', sinceSeq: -1 }).success).toBe(false);
