@@ -132,7 +132,7 @@ describe('hostile input to user-service (issue 11)', () => {
     expect((await call(`${service.url}/health`)).status).toBe(200);
   });
 
-  it('answers hostile ?ids= queries with 400, never a 5xx', async () => {
+  it('answers hostile paths, headers and ?ids= queries with a 4xx, never a 5xx', async () => {
     const { token } = (
       await call(`${service.url}/auth/register`, { body: { username: uniqueName('q'), password: 'long enough pw' } })
     ).body;
@@ -147,6 +147,20 @@ describe('hostile input to user-service (issue 11)', () => {
     ]) {
       const res = await call(`${service.url}/auth/users?${query}`, { token: token! });
       expect(res.status, query).toBe(400);
+    }
+    // Bad percent-encoding in a path parameter (`/auth/users/%F0%28`) is service-kit's error handler's to answer.
+    for (const path of ['/auth/users/%00', '/auth/users/%2e%2e', `/auth/users/${'a'.repeat(5000)}`]) {
+      const res = await call(`${service.url}${path}`, { token: token! });
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+    }
+    // The client address as a trusted proxy reports it: anything at all, still only counted.
+    for (const forwarded of ['not-an-ip', '', ' , ,', 'x'.repeat(4000), '1.2.3.4, ::ffff:300.1.1.1']) {
+      const res = await call(`${service.url}/auth/login`, {
+        body: { username: 'valid_name', password: 'whatever!' },
+        headers: { 'x-forwarded-for': forwarded },
+      });
+      expect(res.status, forwarded).toBe(401);
     }
     expect((await call(`${service.url}/health`)).status).toBe(200);
   });
