@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import proxyaddr from 'proxy-addr';
 import type { UserServiceKeys } from './keys.js';
 import { LoginGuard, type LoginAttempt, type LoginLimitSettings } from './login-guard.js';
@@ -22,9 +23,10 @@ export class AttemptLimits {
     redis: Redis,
     private readonly keys: UserServiceKeys,
     private readonly settings: AttemptLimitSettings,
+    metrics: Registry,
   ) {
     this.counter = new WindowCounter(redis);
-    this.loginGuard = new LoginGuard(redis, keys, settings.login);
+    this.loginGuard = new LoginGuard(redis, keys, settings.login, metrics);
     const exempt = proxyaddr.compile(settings.registerExempt);
     this.registerExempt = (ip) => exempt(ip, 0);
   }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { Counter, type Registry } from 'prom-client';
 import type { UserServiceKeys } from './keys.js';
 import { limiterCall, rateLimited } from './rate-limit.js';
 
@@ -33,19 +34,20 @@ const KNOWN_ADDRESS_TTL_MS = 30 * 24 * 3600 * 1000;
  * through counts as a failure everywhere until loginSucceeded gives it back. Order matters:
  * an address over its limit is refused before anything is counted for the username.
  * KEYS: ip, user+ip, user, lock, lock level, known addresses. ARGV: ip, maxPerIp,
- * maxPerUserIp, maxPerUser, windowMs, lockBaseMs, lockMaxMs. Answers {1, known} or {0, retryMs}.
+ * maxPerUserIp, maxPerUser, windowMs, lockBaseMs, lockMaxMs. Answers {1, known} or
+ * {0, retryMs, the limit that refused, 1 when this attempt started a username lock}.
  */
 const BEGIN_SCRIPT = `
-local function refused(key)
+local function refused(key, limit)
   local ms = redis.call('PTTL', key)
   if ms < 1 then ms = 1000 end
-  return {0, ms}
+  return {0, ms, limit, 0}
 end
 local window = tonumber(ARGV[5])
-if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[2]) then return refused(KEYS[1]) end
+if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[2]) then return refused(KEYS[1], 'address') end
 local known = redis.call('ZSCORE', KEYS[6], ARGV[1]) ~= false
-if not known and redis.call('EXISTS', KEYS[4]) == 1 then return refused(KEYS[4]) end
-if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[3]) then return refused(KEYS[2]) end
+if not known and redis.call('EXISTS', KEYS[4]) == 1 then return refused(KEYS[4], 'user') end
+if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[3]) then return refused(KEYS[2], 'user_address') end
 if not known then
   local n = redis.call('INCR', KEYS[3])
   redis.call('PEXPIRE', KEYS[3], window)
@@ -55,7 +57,7 @@ if not known then
     local ms = math.floor(math.min(tonumber(ARGV[7]), tonumber(ARGV[6]) * 2 ^ (level - 1)))
     redis.call('SET', KEYS[4], '1', 'PX', ms)
     redis.call('DEL', KEYS[3])
-    return {0, ms}
+    return {0, ms, 'user', 1}
   end
 end
 for i = 1, 2 do
@@ -86,16 +88,33 @@ return 1
  * goes on), but not for addresses its owner signed in from before. Shared by every instance.
  */
 export class LoginGuard {
+  private readonly refusals: Counter<'limit'>;
+  private readonly locks: Counter;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: UserServiceKeys,
     private readonly settings: LoginLimitSettings,
-  ) {}
+    metrics: Registry,
+  ) {
+    // What an operator watches for attacks: refusals by the limit that refused, and username locks.
+    this.refusals = new Counter({
+      name: 'login_refused_total',
+      help: 'Login attempts refused before their password was checked, by limit (address, user_address, user)',
+      labelNames: ['limit'],
+      registers: [metrics],
+    });
+    this.locks = new Counter({
+      name: 'login_user_locks_total',
+      help: 'Username locks started by guessing from many addresses',
+      registers: [metrics],
+    });
+  }
 
   /** Counts the attempt before the password is checked; RATE_LIMITED when it may not be made. */
   async begin(username: string, ip: string): Promise<LoginAttempt> {
     const s = this.settings;
-    const [allowed, value] = (await limiterCall(
+    const [allowed, value, limit, lockStarted] = (await limiterCall(
       this.redis.eval(
         BEGIN_SCRIPT,
         6,
@@ -108,8 +127,12 @@ export class LoginGuard {
         s.lockBaseSec * 1000,
         s.lockMaxSec * 1000,
       ),
-    )) as [number, number];
-    if (allowed !== 1) throw rateLimited('too many failed login attempts; try again later', Math.ceil(value / 1000));
+    )) as [number, number, string?, number?];
+    if (allowed !== 1) {
+      this.refusals.inc({ limit });
+      if (lockStarted === 1) this.locks.inc();
+      throw rateLimited('too many failed login attempts; try again later', Math.ceil(value / 1000));
+    }
     return { username, ip, knownAddress: value === 1 };
   }
 

@@ -132,6 +132,15 @@ describe('login limits: brute force stays out, strangers get no lockout button (
     // -1 is a key without expiry; -2 one that expired since KEYS.
     for (const key of keys) expect(await redis.pttl(key), key).not.toBe(-1);
   });
+
+  it('counts refusals by limit and username locks on /metrics', async () => {
+    const text = (await call(`${service.url}/metrics`)).text;
+    for (const limit of ['address', 'user_address', 'user']) {
+      expect(text).toMatch(new RegExp(`login_refused_total\\{[^}]*limit="${limit}"[^}]*\\} [1-9]`));
+    }
+    // The distributed-guessing test started two locks; the parallel burst one more.
+    expect(text).toMatch(/login_user_locks_total\{[^}]*\} [3-9]/);
+  });
 });
 
 describe('registration limit', () => {

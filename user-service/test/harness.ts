@@ -63,10 +63,11 @@ export async function startUserService(
   const users = new UserStore(mongo);
   await users.init();
   const keys = testKeyPair();
+  const metrics = createMetricsRegistry('user-service', false);
   const app = createApp({
     log,
     readiness,
-    metrics: createMetricsRegistry('user-service', false),
+    metrics,
     trustProxy: opts.trustProxy ?? ['loopback'],
     users,
     passwords: new Passwords(4),
@@ -77,10 +78,7 @@ export async function startUserService(
       sessionMaxSec: opts.sessionMaxSec ?? 7 * 24 * 3600,
       ...TOKEN_SETTINGS,
     }),
-    limits: new AttemptLimits(redis, userServiceKeys(iso.redisPrefix), {
-      ...GENEROUS,
-      ...opts.limits,
-    }),
+    limits: new AttemptLimits(redis, userServiceKeys(iso.redisPrefix), { ...GENEROUS, ...opts.limits }, metrics),
   });
   const server = http.createServer(app);
   const port = await listen(server, 0, '127.0.0.1');
