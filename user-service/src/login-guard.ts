@@ -76,6 +76,7 @@ giveBack(KEYS[1])
 redis.call('DEL', KEYS[2])
 if ARGV[2] == '0' then giveBack(KEYS[3]) end
 redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', tonumber(ARGV[3]) - tonumber(ARGV[5]))
 redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -(tonumber(ARGV[4]) + 1))
 redis.call('PEXPIRE', KEYS[6], ARGV[5])
 return 1
