@@ -76,7 +76,11 @@ trap 'stop INT' INT
 trap 'stop TERM' TERM
 trap 'stop EXIT' EXIT
 
-run user-service 3001
+# Development limits: sign-ups from this machine are not limited, so `node tools/socket_test.js
+# --users 50` works on a fresh stack; production keeps REGISTER_MAX_PER_IP for every address.
+USER_ENV=()
+[[ "${NODE_ENV:-development}" == production ]] || USER_ENV=(REGISTER_LIMIT_EXEMPT="${REGISTER_LIMIT_EXEMPT:-loopback}")
+run user-service 3001 "${USER_ENV[@]}"
 run message-service 3002
 for ((i = 0; i < CHAT_NODES; i++)); do run chat-service $((3003 + i)) NODE_ID="chat-$((i + 1))"; done
 run api-gateway 3000

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import hdr from 'hdr-histogram-js';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { ConnectFailure, joinRoom, openSocket } from './clients.js';
-import { fetchHistoryAfter, HttpError, registerOrLogin } from './http.js';
+import { AccountStore, obtainToken } from './accounts.js';
+import { fetchHistoryAfter, HttpError } from './http.js';
 import { clientMsgId, roomId, username } from './ids.js';
 import { mapWithConcurrency } from './pool.js';
 import { formatProgress, verdict } from './report.js';
@@ -64,12 +65,13 @@ export class LoadRun {
   async setupAccounts() {
     const { opts } = this;
     const t0 = now();
-    let created = 0;
+    const store = await AccountStore.open(opts.accountsFile);
+    const how = { created: 0, refreshed: 0, 'logged-in': 0 };
     const errors = {};
     this.tokens = await mapWithConcurrency(opts.accounts, opts.authConcurrency, async (i) => {
       try {
-        const r = await registerOrLogin(opts.url, username(opts.userPrefix, i), opts.password);
-        if (r.created) created++;
+        const r = await obtainToken(opts.url, username(opts.userPrefix, i), opts.password, store);
+        how[r.how]++;
         return r.token;
       } catch (err) {
         const key = err instanceof HttpError ? `${err.status} ${err.code ?? ''}`.trim() : String(err.message ?? err);
@@ -77,12 +79,26 @@ export class LoadRun {
         return null;
       }
     });
+    try {
+      await store.save();
+    } catch (err) {
+      process.stderr.write(`socket_test: could not remember the tokens in ${opts.accountsFile} (${err.message})\n`);
+    }
     const ok = this.tokens.filter(Boolean).length;
     this.historyToken = this.tokens.find(Boolean) ?? null;
-    this.accounts = { ok, created, failed: opts.accounts - ok, errors, seconds: (now() - t0) / 1000 };
+    this.accounts = {
+      ok,
+      created: how.created,
+      refreshed: how.refreshed,
+      loggedIn: how['logged-in'],
+      failed: opts.accounts - ok,
+      errors,
+      seconds: (now() - t0) / 1000,
+    };
     if (errors['429 RATE_LIMITED']) {
       process.stderr.write(
-        'socket_test: registration/login was rate-limited (429). Reuse accounts with --user-prefix, use fewer --accounts, or raise the limits of the deployment.\n',
+        'socket_test: sign-up or login was rate-limited (429). The accounts made so far are reused by the next run; ' +
+          'see tools/README.md for provisioning accounts on a deployment with production limits.\n',
       );
     }
   }

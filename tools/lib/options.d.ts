@@ -25,6 +25,8 @@ export interface Options {
   userPrefix: string;
   roomPrefix: string;
   password: string;
+  /** null: --accounts-file none. */
+  accountsFile: string | null;
   authConcurrency: number;
   connectConcurrency: number;
   connectTimeout: number;

@@ -1,5 +1,6 @@
 // Command-line options of tools/socket_test.js: one table gives names, defaults, checks and
 // the --help text, so the three never disagree.
+import { defaultAccountsFile } from './accounts.js';
 
 /** Public room ids (DESIGN.md §3; packages/contracts/src/ids.ts PUBLIC_ROOM_PATTERN). */
 const PUBLIC_ROOM_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -90,9 +91,16 @@ export const OPTION_SPECS = [
   {
     name: 'user-prefix',
     kind: 'string',
+    default: 'loadtest_',
+    help: 'username prefix (usernames <prefix><i>); the accounts are reused from run to run',
+  },
+  {
+    name: 'accounts-file',
+    kind: 'string',
+    valueName: 'file|none',
     default: undefined,
-    defaultText: 'lt<random>',
-    help: 'username prefix (usernames <prefix><i>); existing accounts are reused: register, on 409 log in',
+    defaultText: '~/.cache/chat-socket-test/accounts.json',
+    help: 'tokens remembered between runs (refreshed instead of logging in again); none remembers nothing',
   },
   {
     name: 'room-prefix',
@@ -215,7 +223,8 @@ export function helpText() {
   return [
     'Usage: node tools/socket_test.js [options]',
     '',
-    'Registers or reuses accounts through the gateway, connects Socket.IO clients, joins rooms,',
+    'Reuses its accounts (remembered tokens are refreshed; others log in, or register when missing;',
+    'see tools/README.md), connects Socket.IO clients through the gateway, joins rooms,',
     'sends at a fixed total rate and reports ack and delivery latency, loss, duplicates, order and',
     'persistence (checked through the history API). Exit 0 when nothing acked was lost or',
     'duplicated and connection failures stay within --max-connect-failures; 1 otherwise; 2 on bad options.',
@@ -311,9 +320,8 @@ function finish(opts) {
   }
   if (opts.workers > 1 && !opts.idle)
     throw new UsageError('--workers needs --idle (a load run keeps every client in one process)');
-  const tag = runTag();
-  opts.userPrefix ??= `lt${tag}`;
-  opts.roomPrefix ??= `lt-${tag}`;
+  opts.roomPrefix ??= `lt-${runTag()}`;
+  opts.accountsFile = opts.accountsFile === 'none' ? null : (opts.accountsFile ?? defaultAccountsFile());
   const lastUser = `${opts.userPrefix}${opts.accounts - 1}`;
   if (!USERNAME_PATTERN.test(opts.userPrefix + '0') || !USERNAME_PATTERN.test(lastUser)) {
     throw new UsageError(`--user-prefix: usernames like "${lastUser}" must be 3-32 characters of a-z, 0-9, _ . -`);

@@ -39,7 +39,7 @@ export function formatSummary(report) {
         ? `, ${o.rooms} rooms x ${o.roomsPerUser}/client, ${o.rate} msg/s for ${o.duration} s (+${o.ramp} s ramp), ${o.textSize}-char texts`
         : `, held ${o.duration} s${o.workers > 1 ? ` by ${o.workers} worker processes` : ''}`),
     `target      ${report.target.sockets.join(', ')}  (HTTP ${report.target.http})`,
-    `accounts    ${report.accounts.ok} ok (${report.accounts.created} created), ${report.accounts.failed} failed in ${f(report.accounts.seconds, 2)} s`,
+    `accounts    ${report.accounts.ok} ok (${report.accounts.created} created, ${report.accounts.loggedIn} logged in, ${report.accounts.refreshed} refreshed), ${report.accounts.failed} failed in ${f(report.accounts.seconds, 2)} s`,
     `connect     ${c.connected}/${c.attempted} connected, ${c.failed} failed, ${f(c.ratePerSec, 0)} conn/s; connect ${lat(c.connectMs)}`,
   ];
   if (report.mode === 'load') lines.push(`join        ${lat(c.joinMs)}`);

@@ -55,7 +55,11 @@ describe('options', () => {
       chatUrls: ['http://a:3003', 'http://b:3004'],
       idle: true,
     });
-    expect(o.userPrefix).toMatch(/^lt[a-z0-9]+$/);
+    // Accounts are the same from run to run (reused); rooms are new each run.
+    expect(o.userPrefix).toBe('loadtest_');
+    expect(o.roomPrefix).toMatch(/^lt-[a-z0-9]+$/);
+    expect(o.accountsFile).toMatch(/chat-socket-test\/accounts\.json$/);
+    expect(parseOptions(['--accounts-file', 'none']).accountsFile).toBeNull();
     expect(() => parseOptions(['--accounts', '5', '--users', '2'])).toThrow(UsageError);
   });
 });

@@ -15,20 +15,21 @@ export interface RealStack {
 /**
  * The whole platform in this process, each service through its own test harness (their
  * `createApp` on port 0 over the test file's isolated Mongo db, Redis prefix and RabbitMQ
- * vhost): user-service, message-service (consuming), `chatNodes` chat-service nodes (history
+ * vhost): user-service (`userOpts`: e.g. its limits), message-service (consuming), `chatNodes` chat-service nodes (history
  * from message-service over HTTP), and the gateway in front of them.
  */
 export async function startRealStack(
   isolation: Isolation,
   chatNodes: number,
   chatEnv: Record<string, string> = {},
+  userOpts: Parameters<typeof startUserService>[1] = {},
 ): Promise<RealStack> {
   const opened: { close(): Promise<void> }[] = [];
   const closeAll = async () => {
     for (const part of opened.reverse()) await part.close();
   };
   try {
-    const users: RunningUserService = await startUserService(isolation);
+    const users: RunningUserService = await startUserService(isolation, userOpts);
     opened.push(users);
     const messages: RunningService = await startService(isolation);
     opened.push(messages);

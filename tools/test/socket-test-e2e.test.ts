@@ -99,10 +99,44 @@ describe('socket_test.js against the real stack', () => {
     const first = await run(args('--users 4 --accounts 2'));
     expect(first.code, first.stdout).toBe(0);
     expectClean(first.report);
-    // Same prefix again: the accounts exist (409 on register), so the script logs in.
+    // Same prefix again: the two remembered tokens are refreshed (no bcrypt), one account is new.
     const again = await run(args('--users 3 --rooms-per-user 2'));
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toMatch(/accounts +3 ok \(1 created\)/);
+    expect(again.stdout).toMatch(/accounts +3 ok \(1 created, 0 logged in, 2 refreshed\)/);
     expectClean(again.report);
+    // Without the remembered tokens the existing accounts log in (409 on register, then login).
+    const forgetful = await run([...args('--users 3'), '--accounts-file', 'none']);
+    expect(forgetful.code, forgetful.stdout).toBe(0);
+    expect(forgetful.stdout).toMatch(/accounts +3 ok \(0 created, 3 logged in, 0 refreshed\)/);
+  });
+});
+
+describe('the documented first run against production sign-up limits (issue 11.13)', () => {
+  const limitsIso = useIsolation('socket-test-e2e-limits');
+  let limited: RealStack;
+  beforeAll(async () => {
+    // REGISTER_MAX_PER_IP's default (20 an hour), with loopback exempt as `npm start` sets it.
+    limited = await startRealStack(
+      limitsIso(),
+      1,
+      {},
+      {
+        limits: { registerPerIp: { max: 20, windowSec: 3600 }, registerExempt: ['loopback'] },
+      },
+    );
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it('--users 30 from this machine connects every client, and a second run signs up nobody', async () => {
+    const args = ['--url', limited.url, ...'--users 30 --rooms 3 --rate 20 --duration 1 --ramp 0'.split(' ')];
+    const first = await run(args);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.report.connections).toMatchObject({ connected: 30, failed: 0 });
+    expect(first.stdout).toMatch(/accounts +30 ok \(30 created/);
+    const second = await run(args);
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.stdout).toMatch(/accounts +30 ok \(0 created, 0 logged in, 30 refreshed\)/);
   });
 });

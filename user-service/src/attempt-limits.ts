@@ -1,53 +1,56 @@
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import proxyaddr from 'proxy-addr';
 import type { UserServiceKeys } from './keys.js';
-import { rateLimited, type Limit, type WindowCounter, type WindowState } from './rate-limit.js';
+import { LoginGuard, type LoginAttempt, type LoginLimitSettings } from './login-guard.js';
+import { rateLimited, WindowCounter, type Limit } from './rate-limit.js';
 
 export interface AttemptLimitSettings {
-  loginPerUser: Limit;
-  loginPerIp: Limit;
+  login: LoginLimitSettings;
   registerPerIp: Limit;
+  /** Client addresses (proxy-addr names, IPs, CIDRs) whose registrations are not limited. */
+  registerExempt: string[];
+  refreshPerUser: Limit;
 }
 
-/**
- * Limits on guessing passwords (per username and per client IP) and on creating accounts
- * (per IP). A login attempt is counted before the password is checked, so parallel guesses
- * are counted too; a successful login gives its count back, so only failures add up.
- */
+/** Every limit of the auth routes, counted in Redis and shared by every instance. */
 export class AttemptLimits {
+  private readonly counter: WindowCounter;
+  private readonly loginGuard: LoginGuard;
+  private readonly registerExempt: (ip: string) => boolean;
+
   constructor(
-    private readonly counter: WindowCounter,
+    redis: Redis,
     private readonly keys: UserServiceKeys,
     private readonly settings: AttemptLimitSettings,
-  ) {}
-
-  async beginLogin(username: string, ip: string): Promise<void> {
-    const { loginPerUser, loginPerIp } = this.settings;
-    const [byUser, byIp] = await Promise.all([
-      this.counter.hit(this.keys.loginAttemptsByUser(username), loginPerUser.windowSec),
-      this.counter.hit(this.keys.loginAttemptsByIp(ip), loginPerIp.windowSec),
-    ]);
-    const over = [exceeded(byUser, loginPerUser), exceeded(byIp, loginPerIp)].filter((s) => s !== null);
-    if (over.length > 0) {
-      throw rateLimited(
-        'too many failed login attempts; try again later',
-        Math.max(...over.map((s) => s.retryAfterSec)),
-      );
-    }
+    metrics: Registry,
+  ) {
+    this.counter = new WindowCounter(redis);
+    this.loginGuard = new LoginGuard(redis, keys, settings.login, metrics);
+    const exempt = proxyaddr.compile(settings.registerExempt);
+    this.registerExempt = (ip) => exempt(ip, 0);
   }
 
-  async loginSucceeded(username: string, ip: string): Promise<void> {
-    await Promise.all([
-      this.counter.reset(this.keys.loginAttemptsByUser(username)),
-      this.counter.refund(this.keys.loginAttemptsByIp(ip)),
-    ]);
+  beginLogin(username: string, ip: string): Promise<LoginAttempt> {
+    return this.loginGuard.begin(username, ip);
+  }
+
+  loginSucceeded(attempt: LoginAttempt): Promise<void> {
+    return this.loginGuard.succeeded(attempt);
   }
 
   async beginRegistration(ip: string): Promise<void> {
-    const limit = this.settings.registerPerIp;
-    const state = await this.counter.hit(this.keys.registrationsByIp(ip), limit.windowSec);
-    if (exceeded(state, limit)) throw rateLimited('too many registrations; try again later', state.retryAfterSec);
+    if (this.registerExempt(ip)) return;
+    await this.within(this.keys.registrationsByIp(ip), this.settings.registerPerIp, 'too many registrations');
   }
-}
 
-function exceeded(state: WindowState, limit: Limit): WindowState | null {
-  return state.count > limit.max ? state : null;
+  /** Refreshes are cheap but unbounded ones are not: a client should need about one per token lifetime. */
+  async beginRefresh(userId: string): Promise<void> {
+    await this.within(this.keys.refreshesByUser(userId), this.settings.refreshPerUser, 'too many token refreshes');
+  }
+
+  private async within(key: string, limit: Limit, what: string): Promise<void> {
+    const state = await this.counter.hit(key, limit.windowSec);
+    if (state.count > limit.max) throw rateLimited(`${what}; try again later`, state.retryAfterSec);
+  }
 }

@@ -2,8 +2,11 @@ import {
   loginBodySchema,
   registerBodySchema,
   usernameParamsSchema,
+  usersByIdsQuerySchema,
   type AuthResponse,
+  type PublicUser,
   type UserResponse,
+  type UsersResponse,
 } from '@chat/contracts';
 import { AppError, bearerToken, parseOrThrow, type Identity } from '@chat/service-kit';
 import { Router, type Request, type RequestHandler } from 'express';
@@ -42,27 +45,41 @@ export function authRouter(deps: AuthRouteDeps): Router {
       displayName: body.displayName ?? body.username,
       passwordHash: await passwords.hash(body.password),
     });
-    const answer: AuthResponse = { user, token: tokens.issue(user) };
+    const answer: AuthResponse = { user, token: tokens.issue(user, tokens.startSession()) };
     res.status(201).json(answer);
   });
 
   router.post('/auth/login', async (req, res) => {
     parseOrThrow(noQuerySchema, req.query, 'query');
     const body = parseOrThrow(loginBodySchema, req.body);
-    const ip = clientIp(req);
-    await limits.beginLogin(body.username, ip);
+    const attempt = await limits.beginLogin(body.username, clientIp(req));
     const found = await users.findCredentials(body.username);
     if (!(await passwords.verify(body.password, found?.passwordHash)) || !found) throw badCredentials();
-    await limits.loginSucceeded(body.username, ip);
-    const answer: AuthResponse = { user: found.user, token: tokens.issue(found.user) };
+    await limits.loginSucceeded(attempt);
+    const answer: AuthResponse = { user: found.user, token: tokens.issue(found.user, tokens.startSession()) };
+    res.json(answer);
+  });
+
+  // A fresh token of the caller's session (same sid and end); the token itself must still be valid.
+  router.post('/auth/refresh', authenticated, async (req, res) => {
+    parseOrThrow(noQuerySchema, req.query, 'query');
+    const identity = identityOf(res.locals);
+    const session = tokens.sessionOf(identity, bearerToken(req.headers.authorization));
+    await limits.beginRefresh(identity.userId);
+    const user = await currentUser(users, identity);
+    const answer: AuthResponse = { user, token: tokens.issue(user, session) };
     res.json(answer);
   });
 
   router.get('/auth/me', authenticated, async (req, res) => {
     parseOrThrow(noQuerySchema, req.query, 'query');
-    const user = await users.findById(identityOf(res.locals).userId);
-    if (!user) throw new AppError('UNAUTHORIZED', 'account no longer exists');
-    const answer: UserResponse = { user };
+    const answer: UserResponse = { user: await currentUser(users, identityOf(res.locals)) };
+    res.json(answer);
+  });
+
+  router.get('/auth/users', authenticated, async (req, res) => {
+    const { ids } = parseOrThrow(usersByIdsQuerySchema, { ...req.query }, 'query');
+    const answer: UsersResponse = { users: await users.findByIds(ids) };
     res.json(answer);
   });
 
@@ -83,6 +100,13 @@ function requireIdentity(tokens: Tokens): RequestHandler {
     res.locals.identity = tokens.verify(bearerToken(req.headers.authorization));
     next();
   };
+}
+
+/** The caller's account as stored now; a token of a deleted account is no longer good. */
+async function currentUser(users: UserStore, identity: Identity): Promise<PublicUser> {
+  const user = await users.findById(identity.userId);
+  if (!user) throw new AppError('UNAUTHORIZED', 'account no longer exists');
+  return user;
 }
 
 function identityOf(locals: Record<string, unknown>): Identity {

@@ -18,7 +18,6 @@ import { AttemptLimits } from './attempt-limits.js';
 import { userServiceConfigSchema } from './config.js';
 import { userServiceKeys } from './keys.js';
 import { Passwords } from './passwords.js';
-import { WindowCounter } from './rate-limit.js';
 import { Tokens } from './tokens.js';
 import { UserStore } from './users.js';
 
@@ -30,6 +29,7 @@ async function main(): Promise<void> {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     ttlSec: config.JWT_TTL_SEC,
+    sessionMaxSec: config.SESSION_MAX_SEC,
   });
   const log = createLogger(SERVICE_NAME, config.LOG_LEVEL);
   const readiness = new Readiness();
@@ -43,19 +43,33 @@ async function main(): Promise<void> {
   const users = new UserStore(mongo);
   await users.init();
 
+  const metrics = createMetricsRegistry(SERVICE_NAME);
   const app = createApp({
     log,
     readiness,
-    metrics: createMetricsRegistry(SERVICE_NAME),
+    metrics,
     trustProxy: config.TRUST_PROXY,
     users,
     passwords: new Passwords(config.BCRYPT_COST),
     tokens,
-    limits: new AttemptLimits(new WindowCounter(redis), userServiceKeys(config.REDIS_KEY_PREFIX), {
-      loginPerUser: { max: config.LOGIN_MAX_FAILURES_PER_USER, windowSec: config.LOGIN_FAILURE_WINDOW_SEC },
-      loginPerIp: { max: config.LOGIN_MAX_FAILURES_PER_IP, windowSec: config.LOGIN_FAILURE_WINDOW_SEC },
-      registerPerIp: { max: config.REGISTER_MAX_PER_IP, windowSec: config.REGISTER_WINDOW_SEC },
-    }),
+    limits: new AttemptLimits(
+      redis,
+      userServiceKeys(config.REDIS_KEY_PREFIX),
+      {
+        login: {
+          maxPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
+          maxPerUserIp: config.LOGIN_MAX_FAILURES_PER_USER_IP,
+          maxPerUser: config.LOGIN_MAX_FAILURES_PER_USER,
+          windowSec: config.LOGIN_FAILURE_WINDOW_SEC,
+          lockBaseSec: config.LOGIN_LOCK_BASE_SEC,
+          lockMaxSec: config.LOGIN_LOCK_MAX_SEC,
+        },
+        registerPerIp: { max: config.REGISTER_MAX_PER_IP, windowSec: config.REGISTER_WINDOW_SEC },
+        registerExempt: config.REGISTER_LIMIT_EXEMPT,
+        refreshPerUser: { max: config.REFRESH_MAX_PER_USER, windowSec: config.REFRESH_WINDOW_SEC },
+      },
+      metrics,
+    ),
   });
   const server = http.createServer(app);
   shutdown

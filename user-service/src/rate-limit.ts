@@ -25,23 +25,8 @@ export class WindowCounter {
     return { count: Number(replies[1]), retryAfterSec: retryAfter(Number(replies[2]), windowSec) };
   }
 
-  /** Give back one hit (an attempt that turned out not to count, e.g. a successful login). */
-  async refund(key: string): Promise<void> {
-    // Only while the window still exists: a DECR on a missing key would start a window without expiry.
-    await this.exec(this.redis.multi().eval(REFUND_SCRIPT, 1, key));
-  }
-
-  async reset(key: string): Promise<void> {
-    await this.exec(this.redis.multi().del(key));
-  }
-
   private async exec(multi: ReturnType<Redis['multi']>): Promise<unknown[]> {
-    let replies: [Error | null, unknown][] | null;
-    try {
-      replies = await multi.exec();
-    } catch (err) {
-      throw new AppError('UNAVAILABLE', 'rate limiter unavailable', { cause: err });
-    }
+    const replies = await limiterCall(multi.exec());
     if (!replies) throw new AppError('UNAVAILABLE', 'rate limiter unavailable');
     const failed = replies.find(([err]) => err !== null);
     if (failed) throw new AppError('UNAVAILABLE', 'rate limiter unavailable', { cause: failed[0] });
@@ -49,7 +34,14 @@ export class WindowCounter {
   }
 }
 
-const REFUND_SCRIPT = `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0`;
+/** A limiter's Redis call: any failure is UNAVAILABLE (a limit is never skipped while Redis is away). */
+export async function limiterCall<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    throw new AppError('UNAVAILABLE', 'rate limiter unavailable', { cause: err });
+  }
+}
 
 function retryAfter(pttlMs: number, windowSec: number): number {
   return pttlMs > 0 ? Math.ceil(pttlMs / 1000) : windowSec;

@@ -60,6 +60,12 @@ export class UserStore {
     return doc ? toPublic(doc) : null;
   }
 
+  /** One query by `_id` for all of them; unknown ids are left out. */
+  async findByIds(ids: string[]): Promise<PublicUser[]> {
+    const docs = await this.query(this.model.find({ _id: { $in: ids } }, { passwordHash: 0 }).lean());
+    return docs.map(toPublic);
+  }
+
   async findCredentials(username: string): Promise<{ user: PublicUser; passwordHash: string } | null> {
     const doc = await this.query(this.model.findOne({ username }).lean());
     return doc ? { user: toPublic(doc), passwordHash: doc.passwordHash } : null;

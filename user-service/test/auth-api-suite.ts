@@ -117,6 +117,55 @@ export function describeAuthApi(base: () => string): void {
     });
   });
 
+  describe('refresh and lookup by ids', () => {
+    it('POST /auth/refresh answers the user and a fresh token of the same session', async () => {
+      const reg = await register(uniqueName('rita'));
+      const first = jwt.decode(reg.body.token!) as jwt.JwtPayload;
+      expect(first.sid).toEqual(expect.any(String));
+      expect(first.sexp! - first.iat!).toBe(7 * 24 * 3600);
+      const refreshed = await call(url('/auth/refresh'), { method: 'POST', token: reg.body.token! });
+      expect(refreshed.status).toBe(200);
+      expect(refreshed.body.user).toEqual(reg.body.user);
+      const next = jwt.verify(refreshed.body.token!, testKeyPair().publicKey, {
+        algorithms: ['ES256'],
+      }) as jwt.JwtPayload;
+      expect(next).toMatchObject({ sub: reg.body.user!.id, sid: first.sid, sexp: first.sexp });
+      expect(next.exp).toBeGreaterThanOrEqual(first.exp!);
+      // A new login is a new session.
+      const login = await call(url('/auth/login'), {
+        body: { username: reg.body.user!.username, password: 'correct horse battery' },
+      });
+      expect((jwt.decode(login.body.token!) as jwt.JwtPayload).sid).not.toBe(first.sid);
+      expect((await call(url('/auth/refresh'), { method: 'POST' })).status).toBe(401);
+    });
+
+    it('GET /auth/users?ids= answers the known users of 1-100 ids', async () => {
+      const a = (await register(uniqueName('ida'))).body;
+      const b = (await register(uniqueName('idb'))).body.user!;
+      const unknown = 'f'.repeat(24);
+      const res = await call(url(`/auth/users?ids=${b.id},${unknown},${a.user!.id},${b.id}`), { token: a.token! });
+      expect(res.status).toBe(200);
+      const users = res.body.users as unknown[];
+      expect(users).toHaveLength(2);
+      expect(users).toEqual(expect.arrayContaining([a.user, b]));
+      expect(res.text).not.toMatch(/passwordHash|\$2[aby]\$/);
+      const many = Array.from({ length: 101 }, (_, i) => i.toString(16).padStart(24, '0')).join(',');
+      for (const query of [
+        '',
+        '?ids=',
+        `?ids=${many}`,
+        '?ids=nothex',
+        `?ids=${b.id}&ids=${b.id}`,
+        `?ids=${b.id}&x=1`,
+      ]) {
+        const bad = await call(url(`/auth/users${query}`), { token: a.token! });
+        expect(bad.status, query).toBe(400);
+        expect(bad.body.error?.code, query).toBe('INVALID');
+      }
+      expect((await call(url(`/auth/users?ids=${b.id}`))).status).toBe(401);
+    });
+  });
+
   describe('errors', () => {
     it('409 CONFLICT for a taken username, also when registrations race', async () => {
       const name = uniqueName('erin');

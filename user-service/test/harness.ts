@@ -15,16 +15,16 @@ import { createApp } from '../src/app.js';
 import { AttemptLimits, type AttemptLimitSettings } from '../src/attempt-limits.js';
 import { userServiceKeys } from '../src/keys.js';
 import { Passwords } from '../src/passwords.js';
-import { WindowCounter } from '../src/rate-limit.js';
 import { Tokens } from '../src/tokens.js';
 import { UserStore } from '../src/users.js';
 
 export const TOKEN_SETTINGS = { issuer: 'chat-platform', audience: 'chat-platform' };
 
 const GENEROUS: AttemptLimitSettings = {
-  loginPerUser: { max: 1000, windowSec: 900 },
-  loginPerIp: { max: 1000, windowSec: 900 },
+  login: { maxPerIp: 1000, maxPerUserIp: 1000, maxPerUser: 1000, windowSec: 900, lockBaseSec: 30, lockMaxSec: 900 },
   registerPerIp: { max: 1000, windowSec: 3600 },
+  registerExempt: [],
+  refreshPerUser: { max: 1000, windowSec: 600 },
 };
 
 export interface RunningUserService {
@@ -35,7 +35,14 @@ export interface RunningUserService {
 /** A real user-service on port 0 over the file's isolated MongoDB database and Redis prefix. */
 export async function startUserService(
   iso: Isolation,
-  opts: { limits?: Partial<AttemptLimitSettings>; trustProxy?: string[]; redisUrl?: string } = {},
+  opts: {
+    limits?: Partial<AttemptLimitSettings>;
+    trustProxy?: string[];
+    redisUrl?: string;
+    /** SESSION_MAX_SEC (default 7 days) and JWT_TTL_SEC (default 3600). */
+    sessionMaxSec?: number;
+    ttlSec?: number;
+  } = {},
 ): Promise<RunningUserService> {
   const log = createLogger('user-service', 'silent');
   const readiness = new Readiness();
@@ -56,18 +63,22 @@ export async function startUserService(
   const users = new UserStore(mongo);
   await users.init();
   const keys = testKeyPair();
+  const metrics = createMetricsRegistry('user-service', false);
   const app = createApp({
     log,
     readiness,
-    metrics: createMetricsRegistry('user-service', false),
+    metrics,
     trustProxy: opts.trustProxy ?? ['loopback'],
     users,
     passwords: new Passwords(4),
-    tokens: new Tokens({ privateKey: keys.privateKey, publicKey: keys.publicKey, ttlSec: 3600, ...TOKEN_SETTINGS }),
-    limits: new AttemptLimits(new WindowCounter(redis), userServiceKeys(iso.redisPrefix), {
-      ...GENEROUS,
-      ...opts.limits,
+    tokens: new Tokens({
+      privateKey: keys.privateKey,
+      publicKey: keys.publicKey,
+      ttlSec: opts.ttlSec ?? 3600,
+      sessionMaxSec: opts.sessionMaxSec ?? 7 * 24 * 3600,
+      ...TOKEN_SETTINGS,
     }),
+    limits: new AttemptLimits(redis, userServiceKeys(iso.redisPrefix), { ...GENEROUS, ...opts.limits }, metrics),
   });
   const server = http.createServer(app);
   const port = await listen(server, 0, '127.0.0.1');

@@ -23,7 +23,19 @@ function configFailure(env: Record<string, string>): string {
 describe('user-service configuration', () => {
   it('accepts the keys alone, with the documented defaults', () => {
     const config = loadConfig(userServiceConfigSchema, validKeys);
-    expect(config).toMatchObject({ PORT: 3001, BCRYPT_COST: 12, JWT_TTL_SEC: 3600, LOGIN_MAX_FAILURES_PER_USER: 5 });
+    expect(config).toMatchObject({
+      PORT: 3001,
+      BCRYPT_COST: 12,
+      JWT_TTL_SEC: 3600,
+      SESSION_MAX_SEC: 604_800,
+      LOGIN_MAX_FAILURES_PER_IP: 50,
+      LOGIN_MAX_FAILURES_PER_USER_IP: 5,
+      LOGIN_MAX_FAILURES_PER_USER: 10,
+      LOGIN_LOCK_BASE_SEC: 30,
+      LOGIN_LOCK_MAX_SEC: 900,
+      REGISTER_MAX_PER_IP: 20,
+      REGISTER_LIMIT_EXEMPT: [],
+    });
     expect(config.TRUST_PROXY).toEqual(['loopback', 'linklocal', 'uniquelocal']);
   });
 
@@ -41,6 +53,16 @@ describe('user-service configuration', () => {
       /^config: TRUST_PROXY must be none or a comma list/,
     ],
     [
+      'a session shorter than a token',
+      { ...validKeys, JWT_TTL_SEC: '3600', SESSION_MAX_SEC: '600' },
+      /^config: SESSION_MAX_SEC must be at least JWT_TTL_SEC \(got "600"\)$/,
+    ],
+    [
+      'a malformed REGISTER_LIMIT_EXEMPT',
+      { ...validKeys, REGISTER_LIMIT_EXEMPT: 'everyone' },
+      /^config: REGISTER_LIMIT_EXEMPT must be none or a comma list/,
+    ],
+    [
       'a key that is not PEM',
       { ...validKeys, JWT_PRIVATE_KEY: 'secret' },
       /^config: JWT_PRIVATE_KEY must be a PEM key \(got <redacted>\)$/,
@@ -54,7 +76,7 @@ describe('user-service configuration', () => {
 
   it('refuses a key that is PEM but not a key', () => {
     const notAKey = '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----';
-    const settings = { issuer: 'chat-platform', audience: 'chat-platform', ttlSec: 3600 };
+    const settings = { issuer: 'chat-platform', audience: 'chat-platform', ttlSec: 3600, sessionMaxSec: 7200 };
     expect(() => new Tokens({ ...settings, publicKey: keys.publicKey, privateKey: notAKey })).toThrow(
       new ConfigError('config: JWT_PRIVATE_KEY must be an ES256 (P-256) private key'),
     );
@@ -66,7 +88,7 @@ describe('user-service configuration', () => {
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
       publicKeyEncoding: { type: 'spki', format: 'pem' },
     });
-    const settings = { issuer: 'chat-platform', audience: 'chat-platform', ttlSec: 3600 };
+    const settings = { issuer: 'chat-platform', audience: 'chat-platform', ttlSec: 3600, sessionMaxSec: 7200 };
     expect(() => new Tokens({ ...settings, publicKey: keys.publicKey, privateKey: other.privateKey })).toThrow(
       new ConfigError('config: JWT_PUBLIC_KEY does not verify tokens signed with JWT_PRIVATE_KEY'),
     );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { displayNameSchema, passwordSchema, roomIdSchema, seqSchema, usernameSchema } from './ids.js';
+import { displayNameSchema, passwordSchema, roomIdSchema, seqSchema, userIdSchema, usernameSchema } from './ids.js';
 import { messageSchema } from './message.js';
 
 // ---- user-service (DESIGN.md §2) ----
@@ -25,6 +25,7 @@ export const loginBodySchema = z.strictObject({
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
+/** The answer of register, login and refresh. */
 export const authResponseSchema = z.object({ user: publicUserSchema, token: z.string() });
 export type AuthResponse = z.infer<typeof authResponseSchema>;
 
@@ -32,6 +33,24 @@ export const userResponseSchema = z.object({ user: publicUserSchema });
 export type UserResponse = z.infer<typeof userResponseSchema>;
 
 export const usernameParamsSchema = z.strictObject({ username: usernameSchema });
+
+/** `GET /auth/users?ids=<id>,<id>`: at most this many ids per request. */
+export const USERS_BY_IDS_MAX = 100;
+
+/** `?ids=` is a comma list of 1–100 user ids; repeats are answered once. */
+export const usersByIdsQuerySchema = z.strictObject({
+  ids: z
+    .string()
+    .max(USERS_BY_IDS_MAX * 25)
+    .transform((v) => v.split(','))
+    .pipe(z.array(userIdSchema).min(1).max(USERS_BY_IDS_MAX, `at most ${USERS_BY_IDS_MAX} ids`))
+    .transform((ids) => [...new Set(ids)]),
+});
+export type UsersByIdsQuery = z.infer<typeof usersByIdsQuerySchema>;
+
+/** Unknown ids are left out; the order is not that of the query. */
+export const usersResponseSchema = z.object({ users: z.array(publicUserSchema) });
+export type UsersResponse = z.infer<typeof usersResponseSchema>;
 
 // ---- message-service (DESIGN.md §2) ----
 
