@@ -435,7 +435,7 @@ export class PersistConsumer {
         this.opts.log.warn({ reason, routingKey: msg.fields.routingKey }, 'message dead-lettered');
       } catch (err) {
         // Without our header: let the broker dead-letter it (x-death says `rejected`).
-        this.opts.log.error({ err: (err as Error).message, reason }, 'dead-letter publish failed; rejecting');
+        this.opts.log.warn({ err: (err as Error).message, reason }, 'dead-letter publish failed; rejecting');
         if (!this.closedChannels.has(ch)) {
           try {
             ch.nack(msg, false, false);

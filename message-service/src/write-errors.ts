@@ -55,6 +55,9 @@ const REJECTED_CODES = new Set([
 const DATA_EXCEPTION = /\bSQLSTATE 22[0-9A-Z]{3}\b/;
 const INVALID_DOCUMENT = /invalid (document|bson|utf-?8)|document is too large|unsupported unicode/i;
 
+/** The driver's own refusals of a document it cannot send. */
+const NOT_ENCODABLE = /\bBSON|maxBsonObjectSize|larger than|invalid argument/i;
+
 interface ErrorLike {
   code?: unknown;
   message?: unknown;
@@ -64,6 +67,12 @@ interface ErrorLike {
 
 export function classifyWriteError(err: unknown): WriteFailureKind {
   if (isMongoUnavailable(err) || hasOutageLabel(err)) return 'outage';
+  // The driver wraps a failure of its own in MongoBulkWriteError, keeping the message but
+  // neither the class nor a server code: no code and no per-document error means no server
+  // answered (refused connection, closed pool, timeout), unless the document could not even
+  // be encoded.
+  if (err instanceof mongoose.mongo.MongoBulkWriteError && codeOf(err) === undefined && err.writeErrors.length === 0)
+    return NOT_ENCODABLE.test(messageOf(err)) ? 'rejected' : 'outage';
   // Refused by the driver before it was sent (a value BSON cannot encode, a document too large).
   if (err instanceof mongoose.mongo.BSON.BSONError || err instanceof mongoose.mongo.MongoInvalidArgumentError)
     return 'rejected';
