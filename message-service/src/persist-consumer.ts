@@ -203,8 +203,12 @@ export class PersistConsumer {
     const groups: Pending[][] = [batch];
     while (groups.length > 0) {
       if (this.abandoned) return;
-      const group = groups[0]!.filter((p) => !this.closedChannels.has(p.ch));
-      groups[0] = group;
+      // Kept as the same array unless a channel closed: `group === batch` allows the one multiple ack.
+      let group = groups[0]!;
+      if (group.some((p) => this.closedChannels.has(p.ch))) {
+        group = group.filter((p) => !this.closedChannels.has(p.ch));
+        groups[0] = group;
+      }
       if (group.length === 0) {
         groups.shift();
         continue;
