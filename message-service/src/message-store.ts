@@ -67,7 +67,8 @@ async function ensureIndexes(model: Model<MessageDoc>): Promise<void> {
   await model.init();
   const existing = await model.collection.indexes();
   for (const index of existing) {
-    if (index.name !== undefined && SUPERSEDED_INDEXES.includes(index.name)) await model.collection.dropIndex(index.name);
+    if (index.name !== undefined && SUPERSEDED_INDEXES.includes(index.name))
+      await model.collection.dropIndex(index.name);
   }
 }
 

@@ -8,6 +8,7 @@ import {
 } from '@chat/contracts';
 import { backoffDelay, invalidFromZod, sleep, type AmqpConnection, type Logger } from '@chat/service-kit';
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Counter } from 'prom-client';
 import { judgeDuplicate, type DuplicateVerdict } from './duplicates.js';
 import type { InsertOutcome, MessageStore, StoredKeys } from './message-store.js';
 import type { MessageServiceMetrics } from './metrics.js';
@@ -282,19 +283,11 @@ export class PersistConsumer {
           break;
         case 'client-msg-id-conflict':
           // Not dead-lettered: the original of this send is stored; only the resend's id is lost.
-          metrics.clientMsgIdConflicts.inc();
-          this.opts.log.error(
-            { ...identify(p.message), storedId: verdict.storedId },
-            'resend stored under another id: clients saw an id that history does not have',
-          );
+          this.reportConflict(metrics.clientMsgIdConflicts, p, verdict.storedId, 'resend stored under another id');
           done.push(p);
           break;
         case 'seq-conflict':
-          metrics.seqConflicts.inc();
-          this.opts.log.error(
-            { ...identify(p.message), storedId: verdict.storedId },
-            'seq reused upstream: another message holds this (roomId, seq); dead-lettered',
-          );
+          this.reportConflict(metrics.seqConflicts, p, verdict.storedId, 'seq reused upstream; dead-lettered');
           this.deadLetterPending(
             p,
             'seq_conflict',
@@ -316,6 +309,12 @@ export class PersistConsumer {
     metrics.stored.inc(outcome.inserted);
     metrics.duplicates.inc(duplicates);
     return retry;
+  }
+
+  /** A conflict is an upstream fault, never expected: counted and logged at error, each one. */
+  private reportConflict(counter: Counter, p: Pending, storedId: string, what: string): void {
+    counter.inc();
+    this.opts.log.error({ ...identify(p.message), storedId }, what);
   }
 
   /** The verdict on each delivery refused as a duplicate key; a failed lookup leaves them `missing` (written again). */

@@ -49,7 +49,8 @@ export class ReadLimiter {
       this.failing = false;
     } catch (err) {
       this.opts.metrics.readLimiterFailures.inc();
-      if (!this.failing) this.opts.log.warn({ err: (err as Error).message }, 'read limiter unavailable; reads not limited');
+      if (!this.failing)
+        this.opts.log.warn({ err: (err as Error).message }, 'read limiter unavailable; reads not limited');
       this.failing = true;
       return;
     }

@@ -71,7 +71,11 @@ export function classifyWriteError(err: unknown): WriteFailureKind {
   // neither the class nor a server code: no code and no per-document error means no server
   // answered (refused connection, closed pool, timeout), unless the document could not even
   // be encoded.
-  if (err instanceof mongoose.mongo.MongoBulkWriteError && codeOf(err) === undefined && err.writeErrors.length === 0)
+  if (
+    err instanceof mongoose.mongo.MongoBulkWriteError &&
+    codeOf(err) === undefined &&
+    [err.writeErrors].flat().length === 0
+  )
     return NOT_ENCODABLE.test(messageOf(err)) ? 'rejected' : 'outage';
   // Refused by the driver before it was sent (a value BSON cannot encode, a document too large).
   if (err instanceof mongoose.mongo.BSON.BSONError || err instanceof mongoose.mongo.MongoInvalidArgumentError)

@@ -82,7 +82,9 @@ it('a document MongoDB keeps refusing for an unknown reason goes to the DLQ afte
   await ch.close();
   if (got === false) throw new Error('DLQ empty');
   expect((JSON.parse(got.content.toString()) as Message).id).toBe(bad.id);
-  expect(String(got.properties.headers?.[DEAD_LETTER_REASON_HEADER])).toMatch(/MongoDB refused the document 3 times: document failed validation/);
+  expect(String(got.properties.headers?.[DEAD_LETTER_REASON_HEADER])).toMatch(
+    /MongoDB refused the document 3 times: document failed validation/,
+  );
   expect(await metricValue(service.svc, 'persist_dead_lettered_total', 'reason="write_rejected"')).toBe(1);
   store.refuse = () => false;
 });

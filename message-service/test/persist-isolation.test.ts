@@ -40,7 +40,7 @@ async function drainDlq(expected: number): Promise<{ body: Message; reason: stri
   await waitFor(async () => (await depth(MESSAGE_PERSIST_DLQ)) === expected, 15_000, `${expected} in the DLQ`);
   const ch = await publisher.conn.createChannel();
   const out: { body: Message; reason: string }[] = [];
-  for (let got: GetMessage | false; (got = await ch.get(MESSAGE_PERSIST_DLQ, { noAck: true })) !== false; ) {
+  for (let got: GetMessage | false; (got = await ch.get(MESSAGE_PERSIST_DLQ, { noAck: true })) !== false;) {
     out.push({
       body: JSON.parse(got.content.toString()) as Message,
       reason: String(got.properties.headers?.[DEAD_LETTER_REASON_HEADER]),

@@ -44,9 +44,9 @@ it('a burst over the limit across two replicas answers 429 RATE_LIMITED with ret
     retryAfter: '1',
     error: { code: 'RATE_LIMITED', message: 'at most 5 reads per second', retryAfterSec: 1 },
   });
-  expect((await metricValue(a.svc, 'read_rate_limited_total')) + (await metricValue(b.svc, 'read_rate_limited_total'))).toBe(
-    limited.length,
-  );
+  expect(
+    (await metricValue(a.svc, 'read_rate_limited_total')) + (await metricValue(b.svc, 'read_rate_limited_total')),
+  ).toBe(limited.length);
 
   // Someone else is not held back meanwhile, and the user is served again once the window is over.
   expect((await read(a, tokenFor(userId()))).status).toBe(200);
@@ -70,7 +70,9 @@ it('malformed or forbidden reads cost no budget', async () => {
   const user = userId();
   const token = tokenFor(user);
   for (let i = 0; i < 10; i++) {
-    const res = await fetch(`${a.url}/messages/history/${room}?limit=0`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${a.url}/messages/history/${room}?limit=0`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(400);
   }
   expect(await a.redis.exists(messageServiceKeys(iso().redisPrefix).readRate(user))).toBe(0);

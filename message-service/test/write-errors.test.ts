@@ -37,7 +37,18 @@ describe('perDocumentOutcome: per-document errors are trusted only when they acc
 
   it('errors that do not add up to the batch, or none at all (FerretDB 22P05), are no outcome', () => {
     expect(perDocumentOutcome(bulkError([{ code: 11000, index: 0 }], 0), 3)).toBeNull();
-    expect(perDocumentOutcome(bulkError([{ code: 11000, index: 0 }, { code: 11000, index: 0 }], 1), 3)).toBeNull();
+    expect(
+      perDocumentOutcome(
+        bulkError(
+          [
+            { code: 11000, index: 0 },
+            { code: 11000, index: 0 },
+          ],
+          1,
+        ),
+        3,
+      ),
+    ).toBeNull();
     expect(perDocumentOutcome({ code: 1, writeErrors: [], result: { insertedCount: 0 } }, 3)).toBeNull();
     expect(perDocumentOutcome(new Error('boom'), 3)).toBeNull();
   });
