@@ -44,6 +44,7 @@ import { messageServiceKeys } from './keys.js';
 import { createMongoMessageStore, type MessageStore } from './message-store.js';
 import { createMessageServiceMetrics } from './metrics.js';
 import { PersistConsumer } from './persist-consumer.js';
+import { ReadLimiter } from './read-limiter.js';
 
 export const SERVICE_NAME = 'message-service';
 
@@ -73,11 +74,13 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
   const instanceName = `${SERVICE_NAME}@${deps.hostName ?? os.hostname()}`;
   const readiness = new Readiness();
   const registry = createMetricsRegistry(SERVICE_NAME);
-  const metrics = createMessageServiceMetrics(registry);
+  let running: { amqp: ReconnectingAmqp; consumer: PersistConsumer } | null = null;
+  const metrics = createMessageServiceMetrics(registry, () => running?.consumer.health() ?? null);
   const store = deps.store ?? createMongoMessageStore(mongo);
+  const keys = messageServiceKeys(config.REDIS_KEY_PREFIX);
   const history = new CachedHistory({
     redis,
-    keys: messageServiceKeys(config.REDIS_KEY_PREFIX),
+    keys,
     store,
     metrics,
     log,
@@ -85,10 +88,11 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
     timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
   });
 
-  let running: { amqp: ReconnectingAmqp; consumer: PersistConsumer } | null = null;
   readiness.register('mongo', () => mongo.readyState === mongoose.ConnectionStates.connected);
   readiness.register('redis', () => redis.status === 'ready');
   readiness.register('rabbitmq', () => running?.amqp.isConnected ?? false);
+  // A consumer holding a delivery unacked for too long stores nothing for some room: not ready.
+  readiness.register('persist', () => !(running?.consumer.health().stuck ?? false));
 
   const app = createBaseApp({ service: SERVICE_NAME, log, readiness, metrics: registry });
   // The gateway forwards /messages/* unchanged, so /messages/health is this service's too.
@@ -101,6 +105,14 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       }),
       history,
       metrics,
+      readLimiter: new ReadLimiter({
+        redis,
+        keys,
+        metrics,
+        log,
+        perSec: config.READ_RATE_LIMIT_PER_SEC,
+        timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
+      }),
     }),
   );
   finishApp(app, log);
@@ -115,7 +127,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       await store.ensureIndexes();
       const consumer = new PersistConsumer({
         store,
-        onStored: (rooms) => history.invalidate(rooms),
+        onStored: (storedMaxSeq) => history.recordStored(storedMaxSeq),
         metrics,
         log,
         consumerTag: instanceName,
@@ -124,6 +136,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
         batchMaxWaitMs: config.PERSIST_BATCH_MAX_WAIT_MS,
         retryMaxMs: config.PERSIST_RETRY_MAX_MS,
         docMaxAttempts: config.PERSIST_DOC_MAX_ATTEMPTS,
+        stuckAfterMs: config.PERSIST_STUCK_AFTER_SEC * 1000,
       });
       const amqp = new ReconnectingAmqp({
         url: config.AMQP_URL,

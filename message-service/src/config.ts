@@ -26,6 +26,10 @@ export const messageServiceConfigSchema = z.object({
   PERSIST_RETRY_MAX_MS: intVar(5_000, 10, 60_000),
   /** Attempts before a document MongoDB keeps rejecting (not a duplicate) is dead-lettered. */
   PERSIST_DOC_MAX_ATTEMPTS: intVar(5, 1, 100),
+  /** A delivery unacked for longer than this marks the consumer stuck: /ready fails, `persist_consumer_stuck` is 1. */
+  PERSIST_STUCK_AFTER_SEC: intVar(60, 1, 86_400),
+  /** History (and later search and member) reads per user per second, across replicas (DESIGN.md §4.1). */
+  READ_RATE_LIMIT_PER_SEC: intVar(20, 1, 100_000),
   /** Lifetime of a cached history page; bounds staleness if an invalidation could not reach Redis. */
   HISTORY_CACHE_TTL_SEC: intVar(60, 1, 86_400),
   /** A cache command slower than this counts as Redis down and the read goes to MongoDB. */

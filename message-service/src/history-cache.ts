@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { MessageServiceKeys } from './keys.js';
 import type { MessageStore, PageQuery } from './message-store.js';
 import type { MessageServiceMetrics } from './metrics.js';
+import { redisWithin } from './redis-timeout.js';
 
 export type PageSource = 'cache' | 'mongo' | 'fallback';
 
@@ -36,9 +37,12 @@ export interface PageJson {
  */
 export class CachedHistory {
   private readonly inFlight = new Map<string, Promise<PageJson>>();
-  /** Rooms whose invalidation did not reach Redis: read around the cache and retry on reconnect. */
-  private readonly pendingInvalidation = new Set<string>();
-  private readonly onRedisReady = () => void this.invalidate([]);
+  /**
+   * Rooms whose invalidation did not reach Redis, with the stored-max mark it carried: read
+   * around the cache and retry on reconnect.
+   */
+  private readonly pendingInvalidation = new Map<string, number>();
+  private readonly onRedisReady = () => void this.recordStored(new Map());
 
   constructor(private readonly opts: CachedHistoryOptions) {
     opts.redis.on('ready', this.onRedisReady);
@@ -70,20 +74,28 @@ export class CachedHistory {
     return this.singleFlight(key, () => this.readThrough(key, roomId, query));
   }
 
-  /** After a write: bump each room's version so every cached page of it stops being read. */
-  async invalidate(roomIds: Iterable<string>): Promise<void> {
-    const rooms = new Set([...this.pendingInvalidation, ...roomIds]);
+  /**
+   * After a write, per room with the highest seq it stored: bump the room's version so every
+   * cached page of it stops being read, and raise its stored-max mark (never lowered), in one
+   * round trip.
+   */
+  async recordStored(storedMaxSeq: Map<string, number>): Promise<void> {
+    const rooms = new Map(this.pendingInvalidation);
+    for (const [room, seq] of storedMaxSeq) rooms.set(room, Math.max(seq, rooms.get(room) ?? -1));
     if (rooms.size === 0) return;
     const pipeline = this.opts.redis.pipeline();
-    for (const room of rooms) pipeline.incr(this.opts.keys.historyVersion(room));
+    for (const [room, seq] of rooms) {
+      pipeline.incr(this.opts.keys.historyVersion(room));
+      pipeline.eval(RAISE_SCRIPT, 1, this.opts.keys.roomStoredMax(room), seq);
+    }
     try {
       const results = (await this.redisCall(pipeline.exec())) ?? [];
       if (results.some(([err]) => err)) throw new Error('INCR failed');
-      for (const room of rooms) this.pendingInvalidation.delete(room);
+      for (const room of rooms.keys()) this.pendingInvalidation.delete(room);
     } catch (err) {
       if (this.pendingInvalidation.size === 0)
         this.opts.log.warn({ err: (err as Error).message }, 'cache invalidation failed; will retry');
-      for (const room of rooms) this.pendingInvalidation.add(room);
+      for (const [room, seq] of rooms) this.pendingInvalidation.set(room, seq);
     }
   }
 
@@ -131,13 +143,14 @@ export class CachedHistory {
   }
 
   private redisCall<T>(command: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('redis timeout')), this.opts.timeoutMs);
-    });
-    return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
+    return redisWithin(this.opts.timeoutMs, command);
   }
 }
+
+/** Sets KEYS[1] to ARGV[1] unless it already holds a higher number. */
+const RAISE_SCRIPT = `local cur = tonumber(redis.call('GET', KEYS[1]))
+if cur == nil or cur < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`;
 
 /** The page's part of the cache key: cursor and limit. */
 function describePage(query: PageQuery): string {

@@ -3,15 +3,17 @@ import { AppError, bearerToken, parseOrThrow, type VerifyToken } from '@chat/ser
 import { Router } from 'express';
 import type { CachedHistory } from './history-cache.js';
 import type { MessageServiceMetrics } from './metrics.js';
+import type { ReadLimiter } from './read-limiter.js';
 
 export interface HistoryRoutesDeps {
   verifyToken: VerifyToken;
   history: CachedHistory;
   metrics: MessageServiceMetrics;
+  readLimiter: ReadLimiter;
 }
 
 /** `GET /messages/history/:roomId?limit&before|after` (DESIGN.md §2), read like a join: dm rooms for their two members only. */
-export function historyRouter({ verifyToken, history, metrics }: HistoryRoutesDeps): Router {
+export function historyRouter({ verifyToken, history, metrics, readLimiter }: HistoryRoutesDeps): Router {
   const router = Router();
   router.get('/messages/history/:roomId', async (req, res) => {
     const end = metrics.historyLatency.startTimer();
@@ -19,6 +21,8 @@ export function historyRouter({ verifyToken, history, metrics }: HistoryRoutesDe
     const { roomId } = parseOrThrow(historyParamsSchema, req.params, 'params');
     const query = parseOrThrow(historyQuerySchema, req.query, 'query');
     if (!canAccessRoom(identity.userId, roomId)) throw new AppError('FORBIDDEN', 'not a member of this room');
+    // Counted only for reads that would be served: malformed or forbidden ones cost no budget.
+    await readLimiter.take(identity.userId);
     const { json, source } = await history.read(roomId, query);
     end({ source });
     // A HistoryResponse already in JSON (as cached): sent as is, not parsed and stringified again.

@@ -9,6 +9,14 @@ export function messageServiceKeys(prefix: string) {
     /** One cached history page: the room's version when it was read, and the page's query. */
     historyPage: (roomId: string, version: string, page: string) =>
       `${prefix}history:page:${roomId}:v${version}:${page}`,
+    /**
+     * The highest seq known stored in MongoDB for the room, raised (never lowered) by the
+     * consumer after each write. Not a contiguity proof: seqs may have gaps, and a message
+     * below it may still be on its way (retried) or in the DLQ. No TTL.
+     */
+    roomStoredMax: (roomId: string) => `${prefix}room:${roomId}:stored-max`,
+    /** A user's reads in the current one-second window (history; search and member reads later). */
+    readRate: (userId: string) => `${prefix}rate:read:${userId}`,
   };
 }
 

@@ -1,13 +1,23 @@
 import type { Message } from '@chat/contracts';
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** A stored Message: the contract's fields, `createdAt` as a Date. */
+/**
+ * A stored Message: the contract's fields, `createdAt` as a Date, and `_id` = the message's
+ * `id` (documents stored before this have an ObjectId there). Keyed by id, a redelivery is
+ * told from a different message sharing a unique key with one primary-key lookup.
+ */
 export interface MessageDoc extends Omit<Message, 'createdAt'> {
+  _id: string;
   createdAt: Date;
 }
 
+/** The unique (roomId, seq) index; it replaced a non-unique `roomId_1_seq_-1` that served pages only. */
+export const ROOM_SEQ_INDEX = 'roomId_1_seq_1_unique';
+export const SUPERSEDED_INDEXES = ['roomId_1_seq_-1'];
+
 const messageSchema = new Schema<MessageDoc>(
   {
+    _id: { type: String },
     id: { type: String, required: true },
     roomId: { type: String, required: true },
     seq: { type: Number, required: true },
@@ -25,10 +35,14 @@ const messageSchema = new Schema<MessageDoc>(
   },
 );
 
-// Idempotent writes: insertMany rejects a redelivered or re-sent message (duplicate key = already stored).
+// Idempotent writes: a redelivered or re-sent message is refused as a duplicate key; the
+// consumer then looks it up by this key (findByUniqueKeys: {roomId, senderId, clientMsgId}).
 messageSchema.index({ roomId: 1, senderId: 1, clientMsgId: 1 }, { unique: true });
-// History pages: find({roomId, seq: {$lt|$gt}}).sort({seq: -1|1}).limit(n).
-messageSchema.index({ roomId: 1, seq: -1 });
+// At most one message per (roomId, seq) (DESIGN.md §4): a different message with a used seq
+// is refused and dead-lettered as a seq conflict. Also serves history pages,
+// find({roomId, seq: {$lt|$gt}}).sort({seq: -1|1}).limit(n) (an index is read either way),
+// and the consumer's lookup by {roomId, seq}.
+messageSchema.index({ roomId: 1, seq: 1 }, { unique: true, name: ROOM_SEQ_INDEX });
 
 export const MESSAGE_COLLECTION = 'messages';
 

@@ -1,7 +1,8 @@
 import type { HistoryResponse, Message } from '@chat/contracts';
 import { DUPLICATE_KEY, AppError } from '@chat/service-kit';
-import mongoose, { type Connection, type Model } from 'mongoose';
-import { messageModel, type MessageDoc } from './message-model.js';
+import type { Connection, Model } from 'mongoose';
+import { messageModel, SUPERSEDED_INDEXES, type MessageDoc } from './message-model.js';
+import { classifyWriteErrorCode, isMongoUnavailable, type WriteFailureKind } from './write-errors.js';
 
 /** One history page request, already validated (limit 1..100, at most one cursor). */
 export interface PageQuery {
@@ -10,48 +11,76 @@ export interface PageQuery {
   after?: number | undefined;
 }
 
+/** What MongoDB did with each document of a batch, by position in the batch. */
 export interface InsertOutcome {
   inserted: number;
-  /** Already stored (redelivery, client retry): counts as success. */
-  duplicates: number;
-  /** Documents MongoDB rejected for another reason, by index in the batch. */
-  rejected: { index: number; reason: string }[];
+  /** Refused by a unique index: this message, or another one sharing its key, is stored (see findByUniqueKeys). */
+  duplicates: number[];
+  /** Refused for another reason. */
+  rejected: { index: number; kind: WriteFailureKind; reason: string }[];
 }
+
+/** The fields of a stored message that its unique indexes are made of, and its id. */
+export type StoredKeys = Pick<Message, 'id' | 'roomId' | 'seq' | 'senderId' | 'clientMsgId'>;
 
 /** Where messages live. Tests wrap it to count or delay reads. */
 export interface MessageStore {
   ensureIndexes(): Promise<void>;
-  /** Throws if the write as a whole failed (MongoDB unavailable); the caller retries. */
+  /**
+   * Throws when the write failed as a whole, or when its per-document errors do not account
+   * for every document (then nothing of the batch may be taken as stored); the caller decides
+   * from the error whether to retry or to isolate a document (write-errors.ts).
+   */
   insertBatch(messages: Message[]): Promise<InsertOutcome>;
+  /** Stored messages sharing `(roomId, seq)` or `(roomId, senderId, clientMsgId)` with one of `messages`. */
+  findByUniqueKeys(messages: Message[]): Promise<StoredKeys[]>;
+  /** Whether MongoDB answers a read now: tells a document it keeps refusing from an outage. */
+  isAnswering(): Promise<boolean>;
   findPage(roomId: string, query: PageQuery): Promise<HistoryResponse>;
 }
 
 export function createMongoMessageStore(conn: Connection): MessageStore {
   const model = messageModel(conn);
   return {
-    ensureIndexes: async () => {
-      await model.init();
-    },
+    ensureIndexes: () => ensureIndexes(model),
     insertBatch: (messages) => insertBatch(model, messages),
+    findByUniqueKeys: (messages) => findByUniqueKeys(model, messages),
+    isAnswering: async () => {
+      try {
+        // Served by the (roomId, seq) index; no room has an empty id.
+        await model.exists({ roomId: '' });
+        return true;
+      } catch {
+        return false;
+      }
+    },
     findPage: (roomId, query) => findPage(model, roomId, query).catch(rethrowUnavailable),
   };
 }
 
+/**
+ * The schema's indexes, and the superseded page index dropped (the unique one serves pages).
+ * Building the unique (roomId, seq) index fails on a collection that already holds a reused
+ * seq: docs/operations.md says how to find and resolve those before starting.
+ */
+async function ensureIndexes(model: Model<MessageDoc>): Promise<void> {
+  await model.init();
+  const existing = await model.collection.indexes();
+  for (const index of existing) {
+    if (index.name !== undefined && SUPERSEDED_INDEXES.includes(index.name))
+      await model.collection.dropIndex(index.name);
+  }
+}
+
 async function insertBatch(model: Model<MessageDoc>, messages: Message[]): Promise<InsertOutcome> {
-  const docs = messages.map((m) => ({ ...m, createdAt: new Date(m.createdAt) }));
+  const docs = messages.map((m) => ({ ...m, _id: m.id, createdAt: new Date(m.createdAt) }));
   try {
     await model.insertMany(docs, { ordered: false, lean: true });
-    return { inserted: docs.length, duplicates: 0, rejected: [] };
+    return { inserted: docs.length, duplicates: [], rejected: [] };
   } catch (err) {
-    const writeErrors = perDocumentErrors(err);
-    if (writeErrors.length === 0) throw err;
-    let duplicates = 0;
-    const rejected: InsertOutcome['rejected'] = [];
-    for (const w of writeErrors) {
-      if (w.code === DUPLICATE_KEY) duplicates += 1;
-      else rejected.push({ index: w.index, reason: w.message });
-    }
-    return { inserted: docs.length - duplicates - rejected.length, duplicates, rejected };
+    const outcome = perDocumentOutcome(err, docs.length);
+    if (outcome === null) throw err;
+    return outcome;
   }
 }
 
@@ -63,15 +92,71 @@ interface WriteErrorLike {
   err?: WriteErrorLike;
 }
 
-/** The per-document errors of an unordered insertMany; empty when the write failed as a whole. */
-function perDocumentErrors(err: unknown): { code: number | undefined; index: number; message: string }[] {
-  const list = (err as { writeErrors?: WriteErrorLike | WriteErrorLike[] } | null)?.writeErrors;
-  if (list === undefined) return [];
-  return (Array.isArray(list) ? list : [list]).map((w) => ({
+interface BulkErrorLike {
+  writeErrors?: WriteErrorLike | WriteErrorLike[];
+  result?: { insertedCount?: number };
+}
+
+/**
+ * The per-document outcome of a failed unordered insertMany, or null when the error does not
+ * account for every document: no per-document errors at all (FerretDB reports PostgreSQL's
+ * refusal of one document as a command error, having stored some of the batch and not tried
+ * the rest), an error without a usable position (mongoose maps a missing server `index` to
+ * undefined), or inserted + refused short of the batch. Taking the unaccounted documents as
+ * stored would ack messages that are not in MongoDB.
+ */
+export function perDocumentOutcome(err: unknown, size: number): InsertOutcome | null {
+  const { writeErrors: list, result } = (err ?? {}) as BulkErrorLike;
+  if (list === undefined) return null;
+  const errors = (Array.isArray(list) ? list : [list]).map((w) => ({
     code: w.code ?? w.err?.code,
-    index: w.index ?? w.err?.index ?? -1,
+    index: w.err?.index ?? w.index,
     message: w.errmsg ?? w.err?.errmsg ?? 'write rejected',
   }));
+  const positions = new Set(errors.map((e) => e.index));
+  const everyPositionValid = errors.every((e) => Number.isInteger(e.index) && e.index! >= 0 && e.index! < size);
+  const inserted = result?.insertedCount;
+  if (
+    errors.length === 0 ||
+    !everyPositionValid ||
+    positions.size !== errors.length ||
+    inserted === undefined ||
+    inserted + errors.length !== size
+  )
+    return null;
+  const outcome: InsertOutcome = { inserted, duplicates: [], rejected: [] };
+  for (const e of errors) {
+    if (e.code === DUPLICATE_KEY) outcome.duplicates.push(e.index!);
+    else outcome.rejected.push({ index: e.index!, kind: classifyWriteErrorCode(e.code, e.message), reason: e.message });
+  }
+  return outcome;
+}
+
+const KEYS_ONLY = { _id: 0, id: 1, roomId: 1, seq: 1, senderId: 1, clientMsgId: 1 } as const;
+
+/**
+ * First by primary key (a redelivery, the usual duplicate: one lookup for all), then, for
+ * the few left, by each unique index (a conflict, or a message stored before `_id` was its
+ * id). One query per message rather than one `$or` of them all: FerretDB scans for every
+ * clause of an `$or` (200 messages took 40 s on the test machine).
+ */
+async function findByUniqueKeys(model: Model<MessageDoc>, messages: Message[]): Promise<StoredKeys[]> {
+  if (messages.length === 0) return [];
+  const byId = await model.find({ _id: { $in: messages.map((m) => m.id) } }, KEYS_ONLY).lean<StoredKeys[]>();
+  const found = new Set(byId.map((d) => d.id));
+  const byKeys = await Promise.all(
+    messages
+      .filter((m) => !found.has(m.id))
+      .map((m) =>
+        model
+          .find(
+            { roomId: m.roomId, $or: [{ seq: m.seq }, { senderId: m.senderId, clientMsgId: m.clientMsgId }] },
+            KEYS_ONLY,
+          )
+          .lean<StoredKeys[]>(),
+      ),
+  );
+  return [...byId, ...byKeys.flat()];
 }
 
 async function findPage(model: Model<MessageDoc>, roomId: string, query: PageQuery): Promise<HistoryResponse> {
@@ -106,15 +191,4 @@ function toMessage(doc: MessageDoc): Message {
 function rethrowUnavailable(err: unknown): never {
   if (isMongoUnavailable(err)) throw new AppError('UNAVAILABLE', 'message store unavailable', { cause: err });
   throw err;
-}
-
-export function isMongoUnavailable(err: unknown): boolean {
-  const { MongoNetworkError, MongoServerSelectionError, MongoNotConnectedError, MongoTopologyClosedError } =
-    mongoose.mongo;
-  return (
-    err instanceof MongoNetworkError ||
-    err instanceof MongoServerSelectionError ||
-    err instanceof MongoNotConnectedError ||
-    err instanceof MongoTopologyClosedError
-  );
 }

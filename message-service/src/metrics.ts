@@ -1,7 +1,10 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The consumer's state at scrape time (none while it is not running). */
+export type PersistHealthProbe = () => { oldestPendingMs: number; stuck: boolean } | null;
 
 /** message-service's own series, on the service's registry. */
-export function createMessageServiceMetrics(registry: Registry) {
+export function createMessageServiceMetrics(registry: Registry, persistHealth: PersistHealthProbe = () => null) {
   const registers = [registry];
   return {
     cacheHits: new Counter({ name: 'history_cache_hits_total', help: 'History pages served from Redis', registers }),
@@ -49,6 +52,47 @@ export function createMessageServiceMetrics(registry: Registry) {
     duplicates: new Counter({
       name: 'persist_duplicates_total',
       help: 'Messages already stored (redelivery, client retry), acked as success',
+      registers,
+    }),
+    batchSplits: new Counter({
+      name: 'persist_batch_splits_total',
+      help: 'Writes refused as a whole for a reason other than an outage, halved to isolate the document at fault',
+      registers,
+    }),
+    seqConflicts: new Counter({
+      name: 'persist_seq_conflicts_total',
+      help: 'Messages dead-lettered because another message holds their (roomId, seq): seq reuse upstream',
+      registers,
+    }),
+    clientMsgIdConflicts: new Counter({
+      name: 'persist_client_msg_id_conflicts_total',
+      help: 'Resends whose (roomId, senderId, clientMsgId) is stored under another id (acked; the original is kept)',
+      registers,
+    }),
+    oldestPending: new Gauge({
+      name: 'persist_oldest_pending_seconds',
+      help: 'Age of the oldest delivery the consumer holds unacked (0 when none)',
+      registers,
+      collect() {
+        this.set((persistHealth()?.oldestPendingMs ?? 0) / 1000);
+      },
+    }),
+    stuck: new Gauge({
+      name: 'persist_consumer_stuck',
+      help: '1 while a delivery has been unacked for longer than PERSIST_STUCK_AFTER_SEC',
+      registers,
+      collect() {
+        this.set(persistHealth()?.stuck ? 1 : 0);
+      },
+    }),
+    readsLimited: new Counter({
+      name: 'read_rate_limited_total',
+      help: 'Reads answered 429 by the per-user read limit',
+      registers,
+    }),
+    readLimiterFailures: new Counter({
+      name: 'read_rate_limiter_failures_total',
+      help: 'Reads let through unchecked because Redis failed or was slow (the limiter fails open)',
       registers,
     }),
     deadLettered: new Counter({

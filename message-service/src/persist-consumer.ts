@@ -8,14 +8,20 @@ import {
 } from '@chat/contracts';
 import { backoffDelay, invalidFromZod, sleep, type AmqpConnection, type Logger } from '@chat/service-kit';
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import type { MessageStore } from './message-store.js';
+import type { Counter } from 'prom-client';
+import { judgeDuplicate, type DuplicateVerdict } from './duplicates.js';
+import type { InsertOutcome, MessageStore, StoredKeys } from './message-store.js';
 import type { MessageServiceMetrics } from './metrics.js';
 import { declareTopology } from './topology.js';
+import { classifyWriteError, messageOf, type WriteFailureKind } from './write-errors.js';
 
 export interface PersistConsumerOptions {
   store: MessageStore;
-  /** Called with the rooms of each stored batch, before its acks (cache invalidation). */
-  onStored: (roomIds: Set<string>) => Promise<void>;
+  /**
+   * Called after each write with the highest seq now stored per room, before the acks
+   * (cache invalidation and the stored-max mark).
+   */
+  onStored: (storedMaxSeq: Map<string, number>) => Promise<void>;
   metrics: MessageServiceMetrics;
   log: Logger;
   /** Consumer tag shown in the management UI, `message-service@<host>`. */
@@ -25,15 +31,22 @@ export interface PersistConsumerOptions {
   batchMaxWaitMs: number;
   retryMaxMs: number;
   docMaxAttempts: number;
+  /** A delivery unacked for longer than this means the consumer is stuck (/ready, `persist_consumer_stuck`). */
+  stuckAfterMs: number;
 }
 
-type DeadLetterReason = 'invalid_json' | 'invalid_schema' | 'write_rejected';
+type DeadLetterReason = 'invalid_json' | 'invalid_schema' | 'write_rejected' | 'seq_conflict';
 
 /** A delivery waiting to be written, with the channel it must be acked on. */
 interface Pending {
   ch: Channel;
   msg: ConsumeMessage;
   message: Message;
+  receivedAt: number;
+  /** Times it was put back to be written again (its backoff). */
+  retries: number;
+  /** Times MongoDB refused it for an unknown reason. */
+  refusals: number;
 }
 
 /** The channels of one connection: deliveries come in on `ch`; the DLQ is published on `confirm`. */
@@ -45,17 +58,23 @@ interface Channels {
 
 /**
  * `message_persist_queue` → MongoDB. Deliveries are buffered and written in batches with an
- * unordered insertMany (duplicate key = already stored); a batch is acked only after MongoDB
- * has it. One batch is written at a time while the next fills (prefetch > batch size). With
- * MongoDB down the batch is retried with backoff and its deliveries stay unacked, so the
- * queue holds the backlog (no requeue: that would spend the quorum queue's delivery limit).
- * Unparseable or schema-invalid messages are published to the DLQ with the reason in a
- * header, confirmed, then acked.
+ * unordered insertMany; a delivery is acked only after MongoDB has it. One batch is written
+ * at a time while the next fills (prefetch > batch size). With MongoDB down (write-errors.ts
+ * tells an outage from a refused document) the batch is retried with backoff and its
+ * deliveries stay unacked, so the queue holds the backlog (no requeue: that would spend the
+ * quorum queue's delivery limit). A document MongoDB refuses is isolated from its batch and
+ * dead-lettered; a duplicate key is judged against what is stored (duplicates.ts).
+ * Unparseable or schema-invalid messages, refused documents and seq conflicts are published
+ * to the DLQ with the reason in a header, confirmed, then acked.
  */
 export class PersistConsumer {
   private channels: Channels | null = null;
   private readonly closedChannels = new WeakSet<Channel>();
   private buffer: Pending[] = [];
+  /** Every delivery not yet acked or dead-lettered, oldest first (a Set keeps insertion order). */
+  private readonly unacked = new Set<Pending>();
+  /** Set while writes fail for an outage: logged once when it starts and once when it ends. */
+  private outage: { since: number; retries: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   /** Delivery tags being dead-lettered, per channel (a multiple ack must not cover them). */
@@ -127,6 +146,7 @@ export class PersistConsumer {
     this.closedChannels.add(closed);
     // Their deliveries return to the queue; the ones a write is holding are acked in vain (harmless).
     this.buffer = this.buffer.filter((p) => p.ch !== channels.ch);
+    for (const p of this.unacked) if (p.ch === channels.ch) this.unacked.delete(p);
     if (this.channels === channels) this.channels = null;
     // A channel closed under a live connection (e.g. a broker error) would leave us idle:
     // recycle the connection so the reconnect loop attaches afresh.
@@ -144,7 +164,9 @@ export class PersistConsumer {
       this.deadLetter(ch, msg, parsed.kind, parsed.reason);
       return;
     }
-    this.buffer.push({ ch, msg, message: parsed.message });
+    const pending: Pending = { ch, msg, message: parsed.message, receivedAt: Date.now(), retries: 0, refusals: 0 };
+    this.unacked.add(pending);
+    this.buffer.push(pending);
     if (this.buffer.length >= this.opts.batchSize) this.startWrite();
     else
       this.timer ??= setTimeout(() => {
@@ -171,54 +193,191 @@ export class PersistConsumer {
       });
   }
 
+  /**
+   * Write one batch until each of its deliveries is stored and acked, or dead-lettered.
+   * `groups` are the parts still to write, oldest first. A part refused as a whole for a
+   * reason other than an outage is halved until the document at fault is alone (about
+   * 2·log2(n) more writes for one bad document among n), so the others are stored and acked
+   * and one document can never hold up every room.
+   */
   private async writeBatch(batch: Pending[]): Promise<void> {
-    let pending = batch;
-    let outageRetries = 0;
-    let rejectedAttempts = 0;
-    for (;;) {
-      if (this.abandoned || pending.every((p) => this.closedChannels.has(p.ch))) return;
-      const started = process.hrtime.bigint();
-      let outcome;
-      try {
-        outcome = await this.opts.store.insertBatch(pending.map((p) => p.message));
-      } catch (err) {
-        this.opts.metrics.writeRetries.inc();
-        const delay = backoffDelay(outageRetries, 50, this.opts.retryMaxMs);
-        if (outageRetries === 0)
-          this.opts.log.warn({ err: (err as Error).message, size: pending.length }, 'batch write failed; retrying');
-        outageRetries += 1;
-        await sleep(delay);
+    const groups: Pending[][] = [batch];
+    while (groups.length > 0) {
+      if (this.abandoned) return;
+      // Kept as the same array unless a channel closed: `group === batch` allows the one multiple ack.
+      let group = groups[0]!;
+      if (group.some((p) => this.closedChannels.has(p.ch))) {
+        group = group.filter((p) => !this.closedChannels.has(p.ch));
+        groups[0] = group;
+      }
+      if (group.length === 0) {
+        groups.shift();
         continue;
       }
-      const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (outageRetries > 0) this.opts.log.info({ retries: outageRetries }, 'batch written after retries');
-      outageRetries = 0;
-
-      const rejectedIndexes = new Set(outcome.rejected.map((r) => r.index));
-      const done = pending.filter((_, i) => !rejectedIndexes.has(i));
-      await this.opts.onStored(new Set(done.map((p) => p.message.roomId)));
-      this.ackAll(done, done.length === pending.length);
-      // Counted once stored, invalidated and acked: a reader that sees the count sees the write.
-      const { metrics } = this.opts;
-      metrics.batchWriteSeconds.observe(writeSeconds);
-      metrics.batches.inc();
-      metrics.batchSize.observe(pending.length);
-      metrics.stored.inc(outcome.inserted);
-      metrics.duplicates.inc(outcome.duplicates);
-      if (rejectedIndexes.size === 0) return;
-
-      const rejected = outcome.rejected.map((r) => ({ entry: pending[r.index]!, reason: r.reason }));
-      pending = rejected.map((r) => r.entry);
-      rejectedAttempts += 1;
-      if (rejectedAttempts >= this.opts.docMaxAttempts) {
-        for (const { entry, reason } of rejected) {
-          this.deadLetter(entry.ch, entry.msg, 'write_rejected', `MongoDB rejected the document: ${reason}`);
+      const retryRound = Math.max(...group.map((p) => p.retries));
+      if (retryRound > 0) await sleep(backoffDelay(retryRound, 50, this.opts.retryMaxMs));
+      const started = process.hrtime.bigint();
+      let outcome: InsertOutcome;
+      try {
+        outcome = await this.opts.store.insertBatch(group.map((p) => p.message));
+      } catch (err) {
+        const kind = classifyWriteError(err);
+        if (kind === 'outage') {
+          await this.waitOutOutage(err);
+          continue;
         }
-        return;
+        this.endOutage();
+        groups.shift();
+        if (group.length > 1) {
+          this.opts.metrics.batchSplits.inc();
+          const half = Math.ceil(group.length / 2);
+          groups.unshift(group.slice(0, half), group.slice(half));
+        } else {
+          const retry = await this.refused(group[0]!, kind, messageOf(err));
+          if (retry) groups.push([retry]);
+        }
+        continue;
       }
-      this.opts.log.warn({ rejected: outcome.rejected }, 'documents rejected by MongoDB; retrying them');
-      await sleep(backoffDelay(rejectedAttempts, 50, this.opts.retryMaxMs));
+      this.endOutage();
+      this.opts.metrics.batchWriteSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      groups.shift();
+      const retry = await this.settle(group, outcome, group === batch);
+      if (retry.length > 0) groups.push(retry);
     }
+  }
+
+  /**
+   * After a write that answered per document: judge the duplicates, ack what is stored,
+   * dead-letter what never will be, and return what must be written again.
+   */
+  private async settle(group: Pending[], outcome: InsertOutcome, wholeBatch: boolean): Promise<Pending[]> {
+    const { metrics } = this.opts;
+    const refusedAt = new Map(outcome.rejected.map((r) => [r.index, r]));
+    const duplicateAt = new Set(outcome.duplicates);
+    /** Room → highest seq now known stored, for the stored-max mark. */
+    const marks = new Map<string, number>();
+    const mark = (roomId: string, seq: number) => marks.set(roomId, Math.max(seq, marks.get(roomId) ?? -1));
+    const done: Pending[] = [];
+    const retry: Pending[] = [];
+    const verdicts = await this.judgeDuplicates(group.filter((_, i) => duplicateAt.has(i)));
+    let duplicates = 0;
+
+    for (const [i, p] of group.entries()) {
+      const refusal = refusedAt.get(i);
+      if (refusal) {
+        const again = await this.refused(p, refusal.kind, refusal.reason);
+        if (again) retry.push(again);
+        continue;
+      }
+      const verdict = verdicts.get(p);
+      if (!verdict) {
+        mark(p.message.roomId, p.message.seq);
+        done.push(p);
+        continue;
+      }
+      switch (verdict.kind) {
+        case 'same':
+          duplicates += 1;
+          mark(p.message.roomId, verdict.storedSeq);
+          done.push(p);
+          break;
+        case 'client-msg-id-conflict':
+          // Not dead-lettered: the original of this send is stored; only the resend's id is lost.
+          this.reportConflict(metrics.clientMsgIdConflicts, p, verdict.storedId, 'resend stored under another id');
+          done.push(p);
+          break;
+        case 'seq-conflict':
+          this.reportConflict(metrics.seqConflicts, p, verdict.storedId, 'seq reused upstream; dead-lettered');
+          this.deadLetterPending(
+            p,
+            'seq_conflict',
+            `seq-conflict: seq ${p.message.seq} of room ${p.message.roomId} is held by message ${verdict.storedId}`,
+          );
+          break;
+        case 'missing': {
+          const again = await this.refused(p, 'unknown', 'refused as a duplicate, yet nothing stored shares its keys');
+          if (again) retry.push(again);
+          break;
+        }
+      }
+    }
+    await this.opts.onStored(marks);
+    this.ackAll(done, wholeBatch && done.length === group.length);
+    // Counted once stored, invalidated and acked: a reader that sees the count sees the write.
+    metrics.batches.inc();
+    metrics.batchSize.observe(group.length);
+    metrics.stored.inc(outcome.inserted);
+    metrics.duplicates.inc(duplicates);
+    return retry;
+  }
+
+  /** A conflict is an upstream fault, never expected: counted and logged at error, each one. */
+  private reportConflict(counter: Counter, p: Pending, storedId: string, what: string): void {
+    counter.inc();
+    this.opts.log.error({ ...identify(p.message), storedId }, what);
+  }
+
+  /** The verdict on each delivery refused as a duplicate key; a failed lookup leaves them `missing` (written again). */
+  private async judgeDuplicates(entries: Pending[]): Promise<Map<Pending, DuplicateVerdict>> {
+    const verdicts = new Map<Pending, DuplicateVerdict>();
+    if (entries.length === 0) return verdicts;
+    let stored: StoredKeys[] | null = null;
+    try {
+      stored = await this.opts.store.findByUniqueKeys(entries.map((p) => p.message));
+    } catch (err) {
+      this.opts.log.warn({ err: messageOf(err) }, 'duplicate lookup failed; writing those messages again');
+    }
+    for (const p of entries) verdicts.set(p, stored ? judgeDuplicate(p.message, stored) : { kind: 'missing' });
+    return verdicts;
+  }
+
+  /**
+   * A document MongoDB refused on its own. A known rejection is dead-lettered at once. An
+   * unknown one is retried, and dead-lettered only after PERSIST_DOC_MAX_ATTEMPTS refusals
+   * while MongoDB answers reads (so an outage that reports itself strangely, e.g. FerretDB
+   * without its PostgreSQL, never sends good messages to the DLQ). Returns the delivery to
+   * write again, or null.
+   */
+  private async refused(p: Pending, kind: WriteFailureKind, reason: string): Promise<Pending | null> {
+    if (kind === 'rejected') {
+      this.deadLetterPending(p, 'write_rejected', `MongoDB refused the document: ${reason}`);
+      return null;
+    }
+    p.retries += 1;
+    if (kind === 'unknown') {
+      p.refusals += 1;
+      if (p.refusals >= this.opts.docMaxAttempts && (await this.opts.store.isAnswering())) {
+        this.deadLetterPending(p, 'write_rejected', `MongoDB refused the document ${p.refusals} times: ${reason}`);
+        return null;
+      }
+    }
+    if (p.retries === 1) this.opts.log.warn({ ...identify(p.message), reason }, 'document refused; retrying it');
+    return p;
+  }
+
+  /** Logged once per outage (warn), not per batch or message; the batch is written again after a backoff. */
+  private async waitOutOutage(err: unknown): Promise<void> {
+    if (this.outage === null) {
+      this.outage = { since: Date.now(), retries: 0 };
+      this.opts.log.warn({ err: messageOf(err) }, 'MongoDB unavailable; holding deliveries unacked and retrying');
+    }
+    this.opts.metrics.writeRetries.inc();
+    await sleep(backoffDelay(this.outage.retries, 50, this.opts.retryMaxMs));
+    this.outage.retries += 1;
+  }
+
+  private endOutage(): void {
+    if (this.outage === null) return;
+    const { since, retries } = this.outage;
+    this.outage = null;
+    this.opts.log.info({ retries, downMs: Date.now() - since }, 'MongoDB writable again');
+  }
+
+  /** Age of the oldest delivery not yet acked or dead-lettered (0 when none), and whether that is over the stuck threshold. */
+  health(): { oldestPendingMs: number; stuck: boolean } {
+    const oldest = this.unacked.values().next();
+    const oldestPendingMs = oldest.done ? 0 : Date.now() - oldest.value.receivedAt;
+    return { oldestPendingMs, stuck: oldestPendingMs > this.opts.stuckAfterMs };
   }
 
   /**
@@ -233,6 +392,7 @@ export class PersistConsumer {
       if (list) list.push(p);
       else byChannel.set(p.ch, [p]);
     }
+    for (const p of entries) this.unacked.delete(p);
     for (const [ch, list] of byChannel) {
       if (this.closedChannels.has(ch)) continue; // redelivered on the new channel; stored as a duplicate
       const last = list[list.length - 1]!.msg;
@@ -246,6 +406,11 @@ export class PersistConsumer {
         this.opts.log.warn({ err: (err as Error).message }, 'ack failed; messages will be redelivered');
       }
     }
+  }
+
+  private deadLetterPending(p: Pending, kind: DeadLetterReason, reason: string): void {
+    this.unacked.delete(p);
+    this.deadLetter(p.ch, p.msg, kind, reason);
   }
 
   /** Publish to the DLQ with the reason header, wait for the confirm, then ack the original. */
@@ -273,7 +438,7 @@ export class PersistConsumer {
         this.opts.log.warn({ reason, routingKey: msg.fields.routingKey }, 'message dead-lettered');
       } catch (err) {
         // Without our header: let the broker dead-letter it (x-death says `rejected`).
-        this.opts.log.error({ err: (err as Error).message, reason }, 'dead-letter publish failed; rejecting');
+        this.opts.log.warn({ err: (err as Error).message, reason }, 'dead-letter publish failed; rejecting');
         if (!this.closedChannels.has(ch)) {
           try {
             ch.nack(msg, false, false);
@@ -300,6 +465,11 @@ function parseQueued(content: Buffer): { message: Message } | { kind: DeadLetter
   const r = queuedMessageSchema.safeParse(json);
   if (!r.success) return { kind: 'invalid_schema', reason: `not a Message: ${invalidFromZod(r.error).message}` };
   return { message: r.data };
+}
+
+/** A message named in a log line, without its text. */
+function identify(m: Message) {
+  return { roomId: m.roomId, seq: m.seq, id: m.id, senderId: m.senderId, clientMsgId: m.clientMsgId };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

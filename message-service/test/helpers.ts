@@ -20,6 +20,7 @@ import {
   type InsertOutcome,
   type MessageStore,
   type PageQuery,
+  type StoredKeys,
 } from '../src/message-store.js';
 import { declareTopology } from '../src/topology.js';
 
@@ -190,6 +191,14 @@ export class ObservedStore implements MessageStore {
 
   insertBatch(messages: Message[]): Promise<InsertOutcome> {
     return this.inner.insertBatch(messages);
+  }
+
+  findByUniqueKeys(messages: Message[]): Promise<StoredKeys[]> {
+    return this.inner.findByUniqueKeys(messages);
+  }
+
+  isAnswering(): Promise<boolean> {
+    return this.inner.isAnswering();
   }
 
   async findPage(roomId: string, query: PageQuery): Promise<HistoryResponse> {

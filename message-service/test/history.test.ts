@@ -154,19 +154,34 @@ describe('GET /messages/history/:roomId', () => {
   });
 });
 
-describe('the unique index on FerretDB and MongoDB', () => {
-  it('rejects a second (roomId, senderId, clientMsgId) and counts it as a duplicate in a batch', async () => {
+describe('the unique indexes on FerretDB and MongoDB', () => {
+  it('rejects a second (roomId, senderId, clientMsgId) and reports its position in a batch as a duplicate', async () => {
     const model = messageModel(service.mongo);
     const original = makeMessage({ roomId: 'dup-room', seq: 1 });
     const store = createMongoMessageStore(service.mongo);
-    expect(await store.insertBatch([original])).toEqual({ inserted: 1, duplicates: 0, rejected: [] });
+    expect(await store.insertBatch([original])).toEqual({ inserted: 1, duplicates: [], rejected: [] });
     const again = { ...original, id: 'another-id', seq: 2 };
     const err = await model.collection
       .insertOne({ ...again, createdAt: new Date(again.createdAt) })
       .catch((e: unknown) => e);
     expect(isDuplicateKeyError(err)).toBe(true);
     const next = makeMessage({ roomId: 'dup-room', seq: 3 });
-    expect(await store.insertBatch([again, next, original])).toEqual({ inserted: 1, duplicates: 2, rejected: [] });
+    expect(await store.insertBatch([again, next, original])).toEqual({ inserted: 1, duplicates: [0, 2], rejected: [] });
     expect(await model.countDocuments({ roomId: 'dup-room' })).toBe(2);
+  });
+
+  it('rejects a second message with a used (roomId, seq), whatever its other fields', async () => {
+    const model = messageModel(service.mongo);
+    const first = makeMessage({ roomId: 'seq-room', seq: 7 });
+    const reuse = makeMessage({ roomId: 'seq-room', seq: 7 }); // another id, sender and clientMsgId
+    const otherRoom = makeMessage({ roomId: 'seq-room-2', seq: 7 });
+    await model.collection.insertOne({ ...first, createdAt: new Date(first.createdAt) });
+    const err = await model.collection
+      .insertOne({ ...reuse, createdAt: new Date(reuse.createdAt) })
+      .catch((e: unknown) => e);
+    expect(isDuplicateKeyError(err)).toBe(true);
+    const store = createMongoMessageStore(service.mongo);
+    expect(await store.insertBatch([reuse, otherRoom])).toEqual({ inserted: 1, duplicates: [0], rejected: [] });
+    expect(await model.find({ roomId: 'seq-room' }, { _id: 0, id: 1 }).lean()).toEqual([{ id: first.id }]);
   });
 });

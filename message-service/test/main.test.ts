@@ -59,7 +59,7 @@ describe('main', () => {
       const ready = (await (await fetch(`http://127.0.0.1:${port}/ready`)).json()) as {
         checks: Record<string, boolean>;
       };
-      expect(ready.checks).toEqual({ mongo: true, redis: true, rabbitmq: true });
+      expect(ready.checks).toEqual({ mongo: true, redis: true, rabbitmq: true, persist: true });
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
       expect(logLines.map((l) => l.msg)).toContain('shutdown complete');

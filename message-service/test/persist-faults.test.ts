@@ -23,17 +23,26 @@ class FaultyStore implements MessageStore {
 
   ensureIndexes = () => this.inner.ensureIndexes();
   findPage: MessageStore['findPage'] = (roomId, query) => this.inner.findPage(roomId, query);
+  findByUniqueKeys: MessageStore['findByUniqueKeys'] = (messages) => this.inner.findByUniqueKeys(messages);
+  isAnswering = () => this.inner.isAnswering();
 
+  /** The refused ones answered as unknown per-document errors, the rest written (positions mapped back). */
   async insertBatch(messages: Message[]): Promise<InsertOutcome> {
     this.insertsStarted += 1;
     if (this.insertDelayMs > 0) await new Promise((r) => setTimeout(r, this.insertDelayMs));
-    const accepted = messages.filter((m) => !this.refuse(m));
-    const outcome =
-      accepted.length > 0 ? await this.inner.insertBatch(accepted) : { inserted: 0, duplicates: 0, rejected: [] };
+    const positions = messages.flatMap((m, index) => (this.refuse(m) ? [] : [index]));
+    const outcome: InsertOutcome =
+      positions.length > 0
+        ? await this.inner.insertBatch(positions.map((i) => messages[i]!))
+        : { inserted: 0, duplicates: [], rejected: [] };
     const rejected = messages.flatMap((m, index) =>
-      this.refuse(m) ? [{ index, reason: 'document failed validation' }] : [],
+      this.refuse(m) ? [{ index, kind: 'unknown' as const, reason: 'document failed validation' }] : [],
     );
-    return { ...outcome, rejected };
+    return {
+      inserted: outcome.inserted,
+      duplicates: outcome.duplicates.map((i) => positions[i]!),
+      rejected: [...outcome.rejected.map((r) => ({ ...r, index: positions[r.index]! })), ...rejected],
+    };
   }
 }
 
@@ -59,7 +68,7 @@ const stored = (roomId: string) => messageModel(service.mongo).countDocuments({ 
 
 const depth = (queue: string) => queueDepth(publisher.conn, queue);
 
-it('a document MongoDB keeps rejecting goes to the DLQ after its attempts; the rest of its batch is stored', async () => {
+it('a document MongoDB keeps refusing for an unknown reason goes to the DLQ after its attempts; the rest of its batch is stored', async () => {
   const roomId = 'faults-rejected';
   const messages = Array.from({ length: 5 }, (_, i) => makeMessage({ roomId, seq: i + 1 }));
   const bad = messages[2]!;
@@ -73,7 +82,9 @@ it('a document MongoDB keeps rejecting goes to the DLQ after its attempts; the r
   await ch.close();
   if (got === false) throw new Error('DLQ empty');
   expect((JSON.parse(got.content.toString()) as Message).id).toBe(bad.id);
-  expect(String(got.properties.headers?.[DEAD_LETTER_REASON_HEADER])).toMatch(/MongoDB rejected the document/);
+  expect(String(got.properties.headers?.[DEAD_LETTER_REASON_HEADER])).toMatch(
+    /MongoDB refused the document 3 times: document failed validation/,
+  );
   expect(await metricValue(service.svc, 'persist_dead_lettered_total', 'reason="write_rejected"')).toBe(1);
   store.refuse = () => false;
 });

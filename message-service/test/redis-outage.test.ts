@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Message } from '@chat/contracts';
 import { tcpReachable, useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { messageServiceKeys } from '../src/keys.js';
 import {
   createPublisher,
   freePort,
@@ -96,6 +97,10 @@ it('serves history from MongoDB while Redis is down, and caches again once it is
   expect(store.reads).toBe(reads + 1);
   expect(await metricValue(service.svc, 'history_cache_fallbacks_total')).toBeGreaterThanOrEqual(1);
   expect((await fetch(`${service.url}/ready`)).status).toBe(503);
+  // The read limit fails open: more reads than READ_RATE_LIMIT_PER_SEC (20) in a burst, all served.
+  const burst = await Promise.all(Array.from({ length: 25 }, () => getHistory(service.url, roomId, {}, token)));
+  expect(burst.map((r) => r.status)).toEqual(Array(25).fill(200));
+  expect(await metricValue(service.svc, 'read_rate_limiter_failures_total')).toBeGreaterThanOrEqual(25);
 
   // Writes go on; their invalidation waits for Redis, reads see them from MongoDB meanwhile.
   await persist(makeMessage({ roomId, seq: 2 }));
@@ -116,4 +121,6 @@ it('serves history from MongoDB while Redis is down, and caches again once it is
     'history served from the cache again',
   );
   expect(answers.every((a) => a.join() === '1,2')).toBe(true);
+  // The stored-max mark held back with the invalidation reached Redis too.
+  expect(await service.redis.get(messageServiceKeys(iso().redisPrefix).roomStoredMax(roomId))).toBe('2');
 });

@@ -61,7 +61,15 @@ export async function fetchHistoryAfter(baseUrl, token, roomId, afterSeq, stop =
   for (;;) {
     if (stop()) throw new Error(`history of ${roomId} not read in time`);
     const q = new URLSearchParams({ limit: String(HISTORY_PAGE), after: String(after) });
-    const page = await requestJson('GET', `${baseUrl}/messages/history/${encodeURIComponent(roomId)}?${q}`, { token });
+    let page;
+    try {
+      page = await requestJson('GET', `${baseUrl}/messages/history/${encodeURIComponent(roomId)}?${q}`, { token });
+    } catch (err) {
+      // Over the per-user read limit (READ_RATE_LIMIT_PER_SEC): wait as told and ask again.
+      if (!(err instanceof HttpError) || err.code !== 'RATE_LIMITED') throw err;
+      await new Promise((resolve) => setTimeout(resolve, (err.retryAfterSec ?? 1) * 1000));
+      continue;
+    }
     for (const m of page.messages) out.push(m);
     if (!page.hasMore || page.messages.length === 0) return out;
     after = page.messages[page.messages.length - 1].seq;
