@@ -19,8 +19,9 @@ const SENT = 's:';
  * the room has no state (new room, flushed or lost) or its state was last advanced under a
  * different Redis run (a restart, a failover, a rollback to older data: the run_id of the
  * server that wrote it differs from the one running now), seq = max(last + 1, Redis TIME in
- * microseconds): every seq handed out before was at most the clock of its time, since a room
- * never averages a message per microsecond, so the clock floor is above all of them.
+ * ticks of 10 µs): every seq handed out before was at most the clock of its time, since a
+ * room never averages more than a message per tick (100,000 a second), so the clock floor is
+ * above all of them. (10 µs, not 1 µs: seqs stay within the history API's 15 digits.)
  * The run_id is read here, by the server itself, so no caller can pass a stale one.
  * KEYS: sent, rate, sequence. ARGV: limit, windowSec, pendingValue, pendingTtlSec.
  */
@@ -47,7 +48,7 @@ if last and run ~= '' and state[2] == run then
   seq = redis.call('HINCRBY', KEYS[3], 'last', 1)
 else
   local now = redis.call('TIME')
-  seq = math.max((last or 0) + 1, tonumber(now[1]) * 1000000 + tonumber(now[2]))
+  seq = math.max((last or 0) + 1, tonumber(now[1]) * 100000 + math.floor(tonumber(now[2]) / 10))
   redis.call('HSET', KEYS[3], 'last', seq, 'run', run)
 end
 if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
