@@ -33,7 +33,8 @@ export interface SentRecord {
 export interface SendRequest {
   userId: string;
   roomId: string;
-  clientMsgId: string;
+  /** Derived from (roomId, userId, clientMsgId): names the send for deduplication. */
+  messageId: string;
   /** Random per attempt: marks the pending claim as this attempt's own. */
   claim: string;
 }

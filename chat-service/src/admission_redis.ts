@@ -90,7 +90,7 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
   redis.defineCommand('chatMarkUncertain', { numberOfKeys: 1, lua: MARK_UNCERTAIN_LUA });
   const commands = redis as unknown as AdmissionCommands;
   const pendingValue = (req: SendRequest) => `${PENDING}${req.claim}`;
-  const sentKey = (req: SendRequest) => keys.sentMessage(req.roomId, req.userId, req.clientMsgId);
+  const sentKey = (req: SendRequest) => keys.sentMessage(req.messageId);
 
   return {
     async admit(req): Promise<Admission> {

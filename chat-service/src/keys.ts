@@ -13,8 +13,11 @@ export interface ChatKeys {
   roomRecentFloor(roomId: string): string;
   /** The user's accepted-send counter for the current rate-limit window. */
   sendRate(userId: string): string;
-  /** The user's send with this clientMsgId in this room: pending claim or a compact record of the accepted one. */
-  sentMessage(roomId: string, userId: string, clientMsgId: string): string;
+  /**
+   * The send that makes this message (its id derives from room, sender and clientMsgId, so
+   * this is the dedupe key of that triple): pending claim or a compact record once accepted.
+   */
+  sentMessage(messageId: string): string;
 }
 
 export function chatKeys(prefix: string): ChatKeys {
@@ -24,7 +27,6 @@ export function chatKeys(prefix: string): ChatKeys {
     roomRecent: (roomId) => `${prefix}room:${roomId}:recent`,
     roomRecentFloor: (roomId) => `${prefix}room:${roomId}:recent-floor`,
     sendRate: (userId) => `${prefix}rate:send:${userId}`,
-    // Room ids may hold ':' (dm:a:b), but user ids and clientMsgIds never do: still unambiguous.
-    sentMessage: (roomId, userId, clientMsgId) => `${prefix}sent:${roomId}:${userId}:${clientMsgId}`,
+    sentMessage: (messageId) => `${prefix}sent:${messageId}`,
   };
 }

@@ -45,7 +45,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     const req: SendRequest = {
       userId: caller.user.userId,
       roomId: input.roomId,
-      clientMsgId: input.clientMsgId,
+      messageId: messageIdFor(input.roomId, caller.user.userId, input.clientMsgId),
       claim: randomUUID(),
     };
     const deadline = Date.now() + deps.confirmTimeoutMs + 1000;
@@ -53,13 +53,23 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
       const admitted = await admission.admit(req);
       switch (admitted.kind) {
         case 'accepted': {
-          const message = newMessage(req, admitted.seq, caller.user, input.text, new Date().toISOString());
+          const message = newMessage(
+            req,
+            input.clientMsgId,
+            admitted.seq,
+            caller.user,
+            input.text,
+            new Date().toISOString(),
+          );
           return { message: await publish(req, message, false), duplicate: false };
         }
         case 'uncertain':
           return { message: await publish(req, admitted.message, true), duplicate: false };
         case 'duplicate':
-          return { message: original(req, admitted.record, caller.user, input.text), duplicate: true };
+          return {
+            message: original(req, input.clientMsgId, admitted.record, caller.user, input.text),
+            duplicate: true,
+          };
         case 'rate-limited':
           throw new AppError('RATE_LIMITED', 'too many messages; slow down', { retryAfterSec: admitted.retryAfterSec });
         case 'in-flight':
@@ -71,11 +81,11 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
   }
 
   /** The resend's answer: the accepted message rebuilt from its record and the resend itself. */
-  function original(req: SendRequest, record: SentRecord, user: Identity, text: string): Message {
+  function original(req: SendRequest, clientMsgId: string, record: SentRecord, user: Identity, text: string): Message {
     if (textHash(text) !== record.textHash) {
       throw new AppError('CONFLICT', 'this clientMsgId was already used for a different message in this room');
     }
-    return newMessage(req, record.seq, user, text, record.createdAt);
+    return newMessage(req, clientMsgId, record.seq, user, text, record.createdAt);
   }
 
   /**
@@ -141,16 +151,23 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
   };
 }
 
-/** A message as sent: the id is derived from (room, sender, clientMsgId), never minted. */
-function newMessage(req: SendRequest, seq: number, user: Identity, text: string, createdAt: string): Message {
+/** A message as sent: its id was derived from (room, sender, clientMsgId), never minted. */
+function newMessage(
+  req: SendRequest,
+  clientMsgId: string,
+  seq: number,
+  user: Identity,
+  text: string,
+  createdAt: string,
+): Message {
   return {
-    id: messageIdFor(req.roomId, user.userId, req.clientMsgId),
+    id: req.messageId,
     roomId: req.roomId,
     seq,
     senderId: user.userId,
     senderName: user.displayName.slice(0, SENDER_NAME_MAX),
     text,
-    clientMsgId: req.clientMsgId,
+    clientMsgId,
     createdAt,
   };
 }

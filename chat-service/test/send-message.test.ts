@@ -80,7 +80,7 @@ describe('sendMessage handler (real Redis)', () => {
     const first = await t.send('hello', 'resend-id');
     expect((await t.send('hello', 'resend-id')).message).toEqual(first.message);
     expect(t.publisher.published).toHaveLength(1);
-    const record = await redis.get(t.keys.sentMessage('lobby', t.caller.user.userId, 'resend-id'));
+    const record = await redis.get(t.keys.sentMessage(first.message.id));
     expect(record!.length).toBeLessThan(64);
     await expect(t.send('other text', 'resend-id')).rejects.toMatchObject({ code: 'CONFLICT' });
   });
@@ -88,7 +88,7 @@ describe('sendMessage handler (real Redis)', () => {
   it('a resend after its dedupe record is gone carries the same message id (the stored one stays the acked one)', async () => {
     const t = setup();
     const first = await t.send('once', 'lost-record');
-    await redis.del(t.keys.sentMessage('lobby', t.caller.user.userId, 'lost-record'));
+    await redis.del(t.keys.sentMessage(first.message.id));
     const again = await t.send('once', 'lost-record');
     expect(again.message.id).toBe(first.message.id);
     expect(t.publisher.published.map((p) => p.messageId)).toEqual([first.message.id, first.message.id]);

@@ -129,7 +129,7 @@ describe('chat-service with message-service', () => {
     if (!first.ok) throw new Error(first.error.message);
     await waitFor(async () => (await storedCount(roomId)) === 1, 10_000, 'persistence');
     // The record expired, or Redis lost it: the resend is admitted as new.
-    await cluster.nodes()[0]!.infra.redis.del(chatKeys(cluster.iso().redisPrefix).sentMessage(roomId, alice.userId, 'lost-record'));
+    await cluster.nodes()[0]!.infra.redis.del(chatKeys(cluster.iso().redisPrefix).sentMessage(first.message.id));
     const again = await send(socket, roomId, 'said once', 'lost-record');
     if (!again.ok) throw new Error(again.error.message);
     expect(again.message.id).toBe(first.message.id);
