@@ -69,7 +69,12 @@ return 0
 `;
 
 interface AdmissionCommands {
-  chatAdmit(sent: string, rate: string, sequence: string, ...argv: (string | number)[]): Promise<[string, string | number]>;
+  chatAdmit(
+    sent: string,
+    rate: string,
+    sequence: string,
+    ...argv: (string | number)[]
+  ): Promise<[string, string | number]>;
   chatRelease(sent: string, pending: string): Promise<number>;
   chatMarkUncertain(sent: string, pending: string, uncertain: string, ttlSec: number): Promise<unknown>;
 }
@@ -122,9 +127,7 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
     async commit(req, record) {
       // Unconditional: the publish is confirmed, so this record is the truth even if our
       // claim expired meanwhile (any other attempt carries the same id).
-      await redis
-        .set(sentKey(req), `${SENT}${encodeRecord(record)}`, 'EX', opts.dedupeTtlSec)
-        .catch(redisUnavailable);
+      await redis.set(sentKey(req), `${SENT}${encodeRecord(record)}`, 'EX', opts.dedupeTtlSec).catch(redisUnavailable);
     },
     async release(req) {
       await commands.chatRelease(sentKey(req), pendingValue(req)).catch(redisUnavailable);

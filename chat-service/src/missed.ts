@@ -65,7 +65,7 @@ async function storedAfter(
   token: string,
 ): Promise<Stored> {
   const messages: Message[] = [];
-  for (let cursor = after; ; ) {
+  for (let cursor = after; ;) {
     const page = await history.page(roomId, { limit: HISTORY_LIMIT_MAX, after: cursor }, token);
     messages.push(...page.messages);
     const last = page.messages.at(-1);

@@ -30,7 +30,14 @@ return {redis.call('GET', KEYS[2]), newer}
 `;
 
 interface RecentCommands {
-  chatRecentPush(recent: string, floor: string, seq: number, json: string, size: number, ttlSec: number): Promise<number>;
+  chatRecentPush(
+    recent: string,
+    floor: string,
+    seq: number,
+    json: string,
+    size: number,
+    ttlSec: number,
+  ): Promise<number>;
   chatRecentSince(recent: string, floor: string, sinceSeq: number, limit: number): Promise<[string | null, string[]]>;
 }
 
@@ -55,7 +62,9 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
       await commands.chatRecentPush(...roomKeys(roomId), seq, messageJson, size, ttlSec).catch(redisUnavailable);
     },
     async since(roomId, sinceSeq, limit) {
-      const [floor, newer] = await commands.chatRecentSince(...roomKeys(roomId), sinceSeq, limit).catch(redisUnavailable);
+      const [floor, newer] = await commands
+        .chatRecentSince(...roomKeys(roomId), sinceSeq, limit)
+        .catch(redisUnavailable);
       return {
         // Our own records, written by push() from a validated Message.
         messages: newer.map((json) => JSON.parse(json) as Message),

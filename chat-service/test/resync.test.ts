@@ -105,7 +105,9 @@ describe('joinRoom with sinceSeq', () => {
   it('answers nothing at or below sinceSeq, even for seqs confirmed (and buffered) after it', async () => {
     const sockets = await Promise.all([1, 2, 3, 4].map(() => connected(connect(cluster.url(), tokenFor(userFor())))));
     // Concurrent sends: confirms (and buffer pushes) land out of seq order.
-    const acks = await Promise.all(sockets.flatMap((s) => [0, 1, 2].map((i) => send(s, 'exact', `${i}`, randomUUID()))));
+    const acks = await Promise.all(
+      sockets.flatMap((s) => [0, 1, 2].map((i) => send(s, 'exact', `${i}`, randomUUID()))),
+    );
     const sent = acks.map((a) => (a.ok ? a.message : null)).filter((m): m is Message => m !== null);
     expect(sent).toHaveLength(12);
     const bySeq = [...sent].sort((a, b) => a.seq - b.seq);
