@@ -112,6 +112,36 @@ describe('Redis loses its data mid-run', () => {
     }
   });
 
+  it('failover to a lagging replica: a node started on the promoted replica never reuses a seq', async () => {
+    const keys = chatKeys(cluster.iso().redisPrefix);
+    const replica = await startPrivateRedis();
+    try {
+      const primaryPort = Number(new URL(redis.url).port);
+      await replica.client.replicaof('127.0.0.1', primaryPort);
+      const sender = await connected(connect(cluster.url(0), tokenFor(userFor())));
+      const replicated = await sendMany([sender], 'failover', 3);
+      await waitFor(
+        async () => Number(await replica.client.hget(keys.roomSequence('failover'), 'last')) === highest(replicated),
+        10_000,
+        'the replica to catch up',
+      );
+      // Replication stops (the replica falls behind), then the primary is lost and the replica promoted.
+      await replica.client.replicaof('NO', 'ONE');
+      const lost = await sendMany([sender], 'failover', 5);
+
+      const promoted = await startChatNode(cluster.iso(), { env: { REDIS_URL: replica.url } });
+      try {
+        const s = await connected(connect(promoted.url, tokenFor(userFor())));
+        const [next] = await sendMany([s], 'failover', 1);
+        expect(next!.seq).toBeGreaterThan(highest(lost));
+      } finally {
+        await promoted.close();
+      }
+    } finally {
+      await replica.stop();
+    }
+  });
+
   it('Redis down: sends get UNAVAILABLE and sockets stay up; after a restart (from an older snapshot) seqs keep rising', async () => {
     const a = await connected(connect(cluster.url(0), tokenFor(userFor())));
     const member = await connected(connect(cluster.url(1), tokenFor(userFor())));
