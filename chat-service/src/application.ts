@@ -38,6 +38,7 @@ export type ChatSettings = Pick<
   | 'RECENT_BUFFER_SIZE'
   | 'DEDUPE_TTL_SEC'
   | 'RECONNECT_HINT_MS'
+  | 'RESYNC_PERSISTENCE_WAIT_MS'
 >;
 
 export interface ChatDeps {
@@ -88,7 +89,13 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     pendingTtlSec: Math.ceil(config.CONFIRM_TIMEOUT_MS / 1000) * 2 + 10,
   });
   const recent = createRedisRecentBuffer({ redis: deps.redis, keys, size: config.RECENT_BUFFER_SIZE });
-  const rooms = createRoomHandlers({ admission, recent, history: deps.history, log });
+  const rooms = createRoomHandlers({
+    admission,
+    recent,
+    history: deps.history,
+    log,
+    persistenceWaitMs: config.RESYNC_PERSISTENCE_WAIT_MS,
+  });
   const messages = createMessageHandlers({
     io,
     admission,

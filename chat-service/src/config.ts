@@ -33,6 +33,8 @@ export const chatConfigSchema = z.object({
   HISTORY_TIMEOUT_MS: intVar(3000, 100, 60_000),
   /** Hint sent with `serverShutdown`: how soon clients should reconnect (to another node). */
   RECONNECT_HINT_MS: intVar(1000, 0, 60_000),
+  /** How long `joinRoom {sinceSeq}` waits for persistence to reach the recent buffer before answering `hasMore`. */
+  RESYNC_PERSISTENCE_WAIT_MS: intVar(1000, 0, 30_000),
 });
 
 export type ChatConfig = z.infer<typeof chatConfigSchema>;
