@@ -108,7 +108,9 @@ export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitc
         </div>
         {items.length === 0 && (
           <p className="switcher__empty" role="status">
-            No rooms or people match “{query.trim()}”.
+            {query.trim()
+              ? `No rooms or people match “${query.trim()}”.`
+              : 'No conversations yet. Type a room name to join it.'}
           </p>
         )}
         <p className="switcher__hint" aria-hidden="true">

@@ -41,7 +41,8 @@ export function roomResults(
   rooms: readonly RoomEntry[],
   unreadOf: (roomId: string) => number,
 ): SwitcherSection {
-  const q = query.trim().replace(/^[#@]/, '').toLowerCase();
+  const trimmed = query.trim();
+  const q = trimmed.replace(/^[#@]/, '').toLowerCase();
   const matches: { room: RoomEntry; score: number }[] = [];
   for (const room of sidebarOrder(rooms)) {
     const score = q ? rank(room.peer ? [room.peer.displayName, room.peer.username] : [room.id], q) : 0;
@@ -56,8 +57,9 @@ export function roomResults(
     unread: unreadOf(room.id),
     action: { kind: 'open', roomId: room.id },
   }));
-  // A public room not joined yet: offer to join it, as the sidebar's Join field would.
-  if (q && PUBLIC_ROOM_PATTERN.test(q) && !rooms.some((r) => !r.peer && r.id === q)) {
+  // A public room not joined yet: offer to join it, as the sidebar's Join field would
+  // (not for "@name": that asks for a person).
+  if (q && !trimmed.startsWith('@') && PUBLIC_ROOM_PATTERN.test(q) && !rooms.some((r) => !r.peer && r.id === q)) {
     items.push({ key: `join:${q}`, label: `Join #${q}`, detail: 'Public room', action: { kind: 'join', name: q } });
   }
   return { id: 'rooms', title: 'Rooms and people', items };
