@@ -224,6 +224,10 @@ describe('the chat UI as a daily user meets it', () => {
     await ada.keyboard.press('Tab');
     expect(await time.evaluate((el) => el === document.activeElement)).toBe(true);
     await expect.poll(shown).toBe(true);
+    // Escape dismisses it without moving focus.
+    await ada.keyboard.press('Escape');
+    await expect.poll(shown).toBe(false);
+    expect(await time.evaluate((el) => el === document.activeElement)).toBe(true);
 
     const separator = ada.getByTestId('day-separator').last().locator('time');
     expect(await separator.textContent()).toBe('Today');

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { dayKey, dayLabel, formatFullDateTime, listTime } from '../src/format.js';
 
 // Local times, so the expectations hold in any time zone the tests run in.
-const at = (month: number, day: number, hour = 12, year = 2026) => new Date(year, month - 1, day, hour, 5).toISOString();
+const at = (month: number, day: number, hour = 12, year = 2026) =>
+  new Date(year, month - 1, day, hour, 5).toISOString();
 const NOW = new Date(2026, 10, 30, 9, 0); // Monday, November 30, 2026, 09:00
 
 describe('dayLabel (day separators)', () => {

@@ -62,7 +62,9 @@ describe('MessageRow', () => {
     expect(links[0]!.getAttribute('href')).toBe('https://example.com/a_(b)');
     expect(links[0]!.getAttribute('target')).toBe('_blank');
     expect(links[0]!.getAttribute('rel')).toBe('noopener noreferrer');
-    expect(screen.getByTestId('message-text').textContent).toBe('see https://example.com/a_(b). and javascript:alert(1)');
+    expect(screen.getByTestId('message-text').textContent).toBe(
+      'see https://example.com/a_(b). and javascript:alert(1)',
+    );
   });
 
   it('a link never carries markup: the text around and inside it stays text', () => {

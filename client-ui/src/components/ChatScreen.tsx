@@ -73,20 +73,26 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
     setComposerFocus((prev) => ({ roomId, key: (prev?.key ?? 0) + 1 }));
   }, []);
 
-  const select = useCallback((roomId: string) => {
-    setStored((s) => ({ ...s, activeRoomId: roomId }));
-    setSidebarOpen(false);
-    requestComposerFocus(roomId);
-  }, [requestComposerFocus]);
+  const select = useCallback(
+    (roomId: string) => {
+      setStored((s) => ({ ...s, activeRoomId: roomId }));
+      setSidebarOpen(false);
+      requestComposerFocus(roomId);
+    },
+    [requestComposerFocus],
+  );
 
-  const addRoom = useCallback((entry: RoomEntry) => {
-    setStored((s) => ({
-      rooms: s.rooms.some((r) => r.id === entry.id) ? s.rooms : [...s.rooms, entry],
-      activeRoomId: entry.id,
-    }));
-    setSidebarOpen(false);
-    requestComposerFocus(entry.id);
-  }, [requestComposerFocus]);
+  const addRoom = useCallback(
+    (entry: RoomEntry) => {
+      setStored((s) => ({
+        rooms: s.rooms.some((r) => r.id === entry.id) ? s.rooms : [...s.rooms, entry],
+        activeRoomId: entry.id,
+      }));
+      setSidebarOpen(false);
+      requestComposerFocus(entry.id);
+    },
+    [requestComposerFocus],
+  );
 
   useChatShortcuts({
     onStepRoom: (step) => {
@@ -192,4 +198,3 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
     </div>
   );
 }
-

@@ -1,4 +1,13 @@
+import type { SyntheticEvent } from 'react';
 import { formatFullDateTime, formatTime } from '../format.js';
+
+/** Escape hides the full date until focus or the pointer leaves (WCAG 1.4.13: dismissible). */
+const dismiss = (e: SyntheticEvent<HTMLElement>) => {
+  e.currentTarget.dataset.dismissed = '';
+};
+const restore = (e: SyntheticEvent<HTMLElement>) => {
+  delete e.currentTarget.dataset.dismissed;
+};
 
 /**
  * The short time of a message; its full date and time shows on hover and on keyboard focus,
@@ -6,7 +15,17 @@ import { formatFullDateTime, formatTime } from '../format.js';
  */
 export function MessageTime({ at }: { at: string }) {
   return (
-    <time className="msg__time" dateTime={at} tabIndex={0} data-testid="message-time">
+    <time
+      className="msg__time"
+      dateTime={at}
+      tabIndex={0}
+      data-testid="message-time"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') dismiss(e);
+      }}
+      onBlur={restore}
+      onMouseLeave={restore}
+    >
       <span aria-hidden="true">{formatTime(at)}</span>
       <span className="msg__time-full">{formatFullDateTime(at)}</span>
     </time>

@@ -157,7 +157,11 @@ function RoomSection({ title, rooms, roomStates, activeRoomId, meId, onSelect }:
                 </span>
                 <span className="room-item__side">
                   {last && (
-                    <time className="room-item__time" dateTime={last.createdAt} title={formatFullDateTime(last.createdAt)}>
+                    <time
+                      className="room-item__time"
+                      dateTime={last.createdAt}
+                      title={formatFullDateTime(last.createdAt)}
+                    >
                       {listTime(last.createdAt)}
                     </time>
                   )}
