@@ -27,7 +27,7 @@ export function MessageTime({ at }: { at: string }) {
       onMouseLeave={restore}
     >
       <span aria-hidden="true">{formatTime(at)}</span>
-      <span className="msg__time-full">{formatFullDateTime(at)}</span>
+      <span className="sr-only msg__time-full">{formatFullDateTime(at)}</span>
     </time>
   );
 }

@@ -77,7 +77,7 @@ export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitc
             (section) =>
               section.items.length > 0 && (
                 <div key={section.id} role="group" aria-labelledby={`${id}-${section.id}`}>
-                  <div id={`${id}-${section.id}`} role="presentation" className="switcher__section">
+                  <div id={`${id}-${section.id}`} role="presentation" className="room-section__title switcher__section">
                     {section.title}
                   </div>
                   {section.items.map((item) => (

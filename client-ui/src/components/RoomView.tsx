@@ -53,7 +53,7 @@ export function RoomView(props: RoomViewProps) {
         <ConnectionBadge status={status} />
         <button
           type="button"
-          className="room__leave"
+          className="outline-button room__leave"
           aria-haspopup="dialog"
           title={`Leave ${title}`}
           onClick={() => setConfirmingLeave(true)}

@@ -103,7 +103,7 @@ export function Sidebar(props: SidebarProps) {
           <span className="sidebar__me-name">{me.displayName}</span>
           <span className="sidebar__me-username">@{me.username}</span>
         </span>
-        <button type="button" className="sidebar__logout" onClick={props.onSignOut}>
+        <button type="button" className="outline-button" onClick={props.onSignOut}>
           <LogOutIcon />
           Log out
         </button>
