@@ -268,6 +268,18 @@ describe('the chat UI as a daily user meets it', () => {
     await checkBothSchemes(ada, 'room-desktop');
   });
 
+  it('while the chat server is away, the banner, the badge and a waiting message stay readable (AA)', async () => {
+    await stack.stopChat();
+    const status = ada.getByTestId('connection-status');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 10_000 }).not.toBe('connected');
+    await sendMessage(ada, 'Waiting for the server: https://example.com/status');
+    const last = ada.getByTestId('message').last();
+    await expect.poll(() => last.getAttribute('data-status')).toBe('pending');
+    await checkBothSchemes(ada, 'room-pending-desktop');
+    await stack.startChat();
+    await expect.poll(() => last.getAttribute('data-status'), { timeout: 20_000 }).toBe('sent');
+  });
+
   it('leaving a room asks first: a labelled dialog, focus kept inside, Esc cancels, Enter confirms', async () => {
     const leave = ada.getByRole('button', { name: 'Leave room' });
     await leave.click();
