@@ -30,26 +30,36 @@ describe('sidebar order and Alt+↑/↓', () => {
 
 describe('quick switcher results', () => {
   it('lists every conversation in sidebar order for an empty query', () => {
-    expect(labels('')).toEqual(['#random', '#general', '#design-team', 'Ada Lovelace']);
+    expect(labels('')).toEqual(['random', 'general', 'design-team', 'Ada Lovelace']);
   });
 
   it('matches room names, display names and usernames, prefix matches first', () => {
-    expect(labels('de')).toEqual(['#design-team', 'Join #de']);
-    expect(labels('a')).toEqual(['Ada Lovelace', '#random', '#general', '#design-team', 'Join #a']);
+    expect(labels('de')).toEqual(['design-team', 'Join #de']);
+    expect(labels('a')).toEqual(['Ada Lovelace', 'random', 'general', 'design-team', 'Join #a']);
     expect(labels('LOVE')).toEqual(['Ada Lovelace', 'Join #love']);
     expect(labels('@ada')).toEqual(['Ada Lovelace']);
-    expect(labels('team')).toEqual(['#design-team', 'Join #team']);
+    expect(labels('team')).toEqual(['design-team', 'Join #team']);
   });
 
   it('offers to join a public room not in the list, but never an invalid name or one already joined', () => {
     const join = roomResults('#Kitchen', rooms, none).items.at(-1);
     expect(join).toMatchObject({ label: 'Join #kitchen', action: { kind: 'join', name: 'kitchen' } });
-    expect(labels('general')).toEqual(['#general']);
+    expect(labels('general')).toEqual(['general']);
     expect(labels('no spaces!')).toEqual([]);
   });
 
   it('opens the room it names and carries its unread count', () => {
     const [item] = roomResults('gen', rooms, (id) => (id === 'general' ? 3 : 0)).items;
-    expect(item).toMatchObject({ action: { kind: 'open', roomId: 'general' }, unread: 3 });
+    expect(item).toMatchObject({ action: { kind: 'open', roomId: 'general' }, unread: 3, avatar: undefined });
+  });
+
+  it('shows a person with their avatar and username', () => {
+    const [item] = roomResults('ada', rooms, none).items;
+    expect(item).toMatchObject({
+      label: 'Ada Lovelace',
+      detail: '@ada · direct message',
+      avatar: { name: 'Ada Lovelace', seed: ada.id },
+      action: { kind: 'open', roomId: rooms[1]!.id },
+    });
   });
 });

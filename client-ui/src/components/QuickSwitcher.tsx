@@ -1,7 +1,8 @@
 import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { RoomEntry } from '../rooms/room-list-store.js';
 import { Dialog } from './Dialog.js';
-import { SearchIcon } from './icons.js';
+import { Avatar } from './Avatar.js';
+import { HashIcon, SearchIcon } from './icons.js';
 import { roomResults, type SwitcherAction, type SwitcherItem } from './switcher-results.js';
 
 interface QuickSwitcherProps {
@@ -93,6 +94,13 @@ export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitc
                       onClick={() => pick(item)}
                       onMouseMove={() => setActive(items.indexOf(item))}
                     >
+                      {item.avatar ? (
+                        <Avatar name={item.avatar.name} seed={item.avatar.seed} size="sm" />
+                      ) : (
+                        <span className="room-item__hash" aria-hidden="true">
+                          <HashIcon />
+                        </span>
+                      )}
                       <span className="switcher__label">{item.label}</span>
                       {item.detail && <span className="switcher__detail">{item.detail}</span>}
                       {item.unread ? (

@@ -10,11 +10,13 @@ export type SwitcherAction = { kind: 'open'; roomId: string } | { kind: 'join'; 
 
 export interface SwitcherItem {
   key: string;
-  /** What the option says ("#general", "Ada Lovelace"). */
+  /** What the option says ("general", "Ada Lovelace", "Join #kitchen"). */
   label: string;
   /** A second, quieter line ("@ada · direct message"). */
   detail?: string;
   unread?: number;
+  /** A person's avatar; items without one show a room's #. */
+  avatar?: { name: string; seed: string };
   action: SwitcherAction;
 }
 
@@ -52,9 +54,11 @@ export function roomResults(
   matches.sort((a, b) => a.score - b.score);
   const items: SwitcherItem[] = matches.map(({ room }) => ({
     key: `room:${room.id}`,
-    label: room.peer ? room.peer.displayName : `#${room.id}`,
+    // A room's # is its icon, as in the sidebar.
+    label: room.peer ? room.peer.displayName : room.id,
     detail: room.peer ? `@${room.peer.username} · direct message` : undefined,
     unread: unreadOf(room.id),
+    avatar: room.peer ? { name: room.peer.displayName, seed: room.peer.id } : undefined,
     action: { kind: 'open', roomId: room.id },
   }));
   // A public room not joined yet: offer to join it, as the sidebar's Join field would
