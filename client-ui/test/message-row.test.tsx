@@ -53,4 +53,37 @@ describe('MessageRow', () => {
     expect(screen.getByText('Sending…')).toBeTruthy();
     expect(screen.getByTestId('message').dataset.status).toBe('pending');
   });
+
+  it('renders http(s) URLs as links that open in a new tab without opener or referrer', () => {
+    renderRow({ text: 'see https://example.com/a_(b). and javascript:alert(1)' });
+    const links = screen.getAllByRole('link');
+    expect(links).toHaveLength(1);
+    expect(links[0]!.textContent).toBe('https://example.com/a_(b)');
+    expect(links[0]!.getAttribute('href')).toBe('https://example.com/a_(b)');
+    expect(links[0]!.getAttribute('target')).toBe('_blank');
+    expect(links[0]!.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(screen.getByTestId('message-text').textContent).toBe(
+      'see https://example.com/a_(b). and javascript:alert(1)',
+    );
+  });
+
+  it('a link never carries markup: the text around and inside it stays text', () => {
+    const text = 'https://example.com/"><img src=x onerror=alert(1)> <b>x</b>';
+    const { container } = renderRow({ text });
+    expect(screen.getByRole('link').getAttribute('href')).toBe('https://example.com/');
+    expect(container.querySelectorAll('img, b')).toHaveLength(0);
+    expect(screen.getByTestId('message-text').textContent).toBe(text);
+  });
+
+  it('its time is focusable and carries the full date and time for hover, focus and screen readers', () => {
+    renderRow({ text: 'when?' });
+    const time = screen.getByTestId('message-time');
+    expect(time.tabIndex).toBe(0);
+    expect(time.getAttribute('datetime')).toBe(base.createdAt);
+    const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' }).format(
+      new Date(base.createdAt),
+    );
+    expect(time.querySelector('.msg__time-full')?.textContent).toBe(full);
+    expect(full).toMatch(/2026/);
+  });
 });

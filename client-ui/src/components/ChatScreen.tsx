@@ -6,9 +6,14 @@ import { ApiError } from '../api/http.js';
 import { ChatClient } from '../chat/chat-client.js';
 import { loadRooms, saveRooms, type RoomEntry, type StoredRooms } from '../rooms/room-list-store.js';
 import type { Session } from '../session/session-store.js';
-import { ChatBubbleIcon, MenuIcon } from './icons.js';
+import { ChatBubbleIcon } from './icons.js';
+import { MenuButton } from './MenuButton.js';
+import { QuickSwitcher } from './QuickSwitcher.js';
+import { neighbourRoom } from './room-order.js';
 import { RoomView } from './RoomView.js';
 import { Sidebar } from './Sidebar.js';
+import type { SwitcherAction } from './switcher-results.js';
+import { useChatShortcuts } from './use-chat-shortcuts.js';
 
 interface ChatScreenProps {
   session: Session;
@@ -35,6 +40,8 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
   }, [client]);
   const [stored, setStored] = useState<StoredRooms>(() => loadRooms(me.id));
   const [sidebarOpen, setSidebarOpen] = useState(false);
+  const [switcherOpen, setSwitcherOpen] = useState(false);
+  const [composerFocus, setComposerFocus] = useState<{ roomId: string; key: number }>();
   const { rooms, activeRoomId } = stored;
   const activeRoom = rooms.find((r) => r.id === activeRoomId) ?? rooms[0];
 
@@ -52,22 +59,50 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
   useEffect(() => client.setActiveRoom(activeRoom?.id), [client, activeRoom?.id]);
 
   const unread = Object.values(chat.rooms).reduce((n, r) => n + r.unread, 0);
+  const otherUnread = unread - (activeRoom ? (chat.rooms[activeRoom.id]?.unread ?? 0) : 0);
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) Chat` : 'Chat';
   }, [unread]);
 
-  const select = useCallback((roomId: string) => {
-    setStored((s) => ({ ...s, activeRoomId: roomId }));
-    setSidebarOpen(false);
+  /**
+   * After a join or a switch the room's composer takes focus, so typing can start at once —
+   * except on touch screens, where a focused field pops a keyboard up over the conversation.
+   */
+  const requestComposerFocus = useCallback((roomId: string) => {
+    if (window.matchMedia?.('(pointer: coarse)').matches) return;
+    setComposerFocus((prev) => ({ roomId, key: (prev?.key ?? 0) + 1 }));
   }, []);
 
-  const addRoom = useCallback((entry: RoomEntry) => {
-    setStored((s) => ({
-      rooms: s.rooms.some((r) => r.id === entry.id) ? s.rooms : [...s.rooms, entry],
-      activeRoomId: entry.id,
-    }));
-    setSidebarOpen(false);
-  }, []);
+  const select = useCallback(
+    (roomId: string) => {
+      setStored((s) => ({ ...s, activeRoomId: roomId }));
+      setSidebarOpen(false);
+      requestComposerFocus(roomId);
+    },
+    [requestComposerFocus],
+  );
+
+  const addRoom = useCallback(
+    (entry: RoomEntry) => {
+      setStored((s) => ({
+        rooms: s.rooms.some((r) => r.id === entry.id) ? s.rooms : [...s.rooms, entry],
+        activeRoomId: entry.id,
+      }));
+      setSidebarOpen(false);
+      requestComposerFocus(entry.id);
+    },
+    [requestComposerFocus],
+  );
+
+  useChatShortcuts({
+    onStepRoom: (step) => {
+      const next = neighbourRoom(rooms, activeRoom?.id, step);
+      if (next) select(next.id);
+    },
+    onOpenSwitcher: () => setSwitcherOpen(true),
+  });
+
+  const unreadOf = useCallback((roomId: string) => chat.rooms[roomId]?.unread ?? 0, [chat.rooms]);
 
   const joinRoom = async (input: string): Promise<string | undefined> => {
     const name = input.replace(/^#/, '').trim().toLowerCase();
@@ -95,10 +130,15 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
 
   const leave = (roomId: string) => {
     client.closeRoom(roomId);
-    setStored((s) => {
-      const rest = s.rooms.filter((r) => r.id !== roomId);
-      return { rooms: rest, activeRoomId: rest[0]?.id };
-    });
+    const rest = rooms.filter((r) => r.id !== roomId);
+    setStored({ rooms: rest, activeRoomId: rest[0]?.id });
+    if (rest[0]) requestComposerFocus(rest[0].id);
+  };
+
+  const onSwitcherAction = (action: SwitcherAction) => {
+    setSwitcherOpen(false);
+    if (action.kind === 'open') select(action.roomId);
+    else void joinRoom(action.name);
   };
 
   return (
@@ -112,6 +152,7 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
         onJoinRoom={joinRoom}
         onStartDirect={startDirect}
         onSignOut={onSignOut}
+        onOpenSwitcher={() => setSwitcherOpen(true)}
         open={sidebarOpen}
         onClose={() => setSidebarOpen(false)}
       />
@@ -124,20 +165,15 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
           me={me}
           status={chat.status}
           client={client}
+          otherUnread={otherUnread}
+          composerFocusKey={composerFocus?.roomId === activeRoom.id ? composerFocus.key : undefined}
           onOpenSidebar={() => setSidebarOpen(true)}
           onLeave={() => leave(activeRoom.id)}
         />
       ) : (
         <main className="room room--empty">
           <header className="room__header room__header--bare">
-            <button
-              type="button"
-              className="icon-button room__menu"
-              aria-label="Open conversations"
-              onClick={() => setSidebarOpen(true)}
-            >
-              <MenuIcon />
-            </button>
+            <MenuButton unread={unread} onClick={() => setSidebarOpen(true)} />
           </header>
           <div className="welcome">
             <span className="welcome__mark" aria-hidden="true">
@@ -147,6 +183,14 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
             <p>Join a room or start a direct conversation from the sidebar.</p>
           </div>
         </main>
+      )}
+      {switcherOpen && (
+        <QuickSwitcher
+          rooms={rooms}
+          unreadOf={unreadOf}
+          onAction={onSwitcherAction}
+          onClose={() => setSwitcherOpen(false)}
+        />
       )}
       <div className="sr-only" aria-live="polite" aria-atomic="true">
         {chat.announcement?.text}

@@ -1,5 +1,5 @@
 import { MESSAGE_TEXT_MAX } from '@chat/contracts';
-import { useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { SendIcon } from './icons.js';
 
 interface ComposerProps {
@@ -7,6 +7,8 @@ interface ComposerProps {
   label: string;
   placeholder: string;
   disabled?: boolean;
+  /** Each new value moves focus into the field (after joining a room, switching by keyboard). */
+  focusKey?: number | undefined;
   onSend: (text: string) => void;
 }
 
@@ -15,11 +17,15 @@ const COUNT_FROM = MESSAGE_TEXT_MAX - 500;
 const MAX_HEIGHT_PX = 200;
 
 /** Message field: Enter sends, Shift+Enter starts a new line; grows with its content. */
-export function Composer({ label, placeholder, disabled = false, onSend }: ComposerProps) {
+export function Composer({ label, placeholder, disabled = false, focusKey, onSend }: ComposerProps) {
   const [text, setText] = useState('');
   const fieldRef = useRef<HTMLTextAreaElement>(null);
   const id = useId();
   const canSend = !disabled && text.trim().length > 0;
+
+  useEffect(() => {
+    if (focusKey !== undefined) fieldRef.current?.focus();
+  }, [focusKey]);
 
   useLayoutEffect(() => {
     const el = fieldRef.current;

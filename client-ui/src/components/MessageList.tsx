@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { dayLabel } from '../format.js';
+import { dayKey, dayLabel } from '../format.js';
 import { groupRows } from '../messages/grouping.js';
 import { timelineItems, type Timeline } from '../messages/timeline.js';
 import { ArrowDownIcon } from './icons.js';
@@ -106,8 +106,8 @@ export function MessageList(props: MessageListProps) {
         <ol className="messages__list" aria-label={props.label}>
           {rows.map((row) =>
             row.kind === 'day' ? (
-              <li key={row.key} className="day-separator">
-                <span>{dayLabel(row.at)}</span>
+              <li key={row.key} className="day-separator" data-testid="day-separator">
+                <time dateTime={dayKey(row.at)}>{dayLabel(row.at)}</time>
               </li>
             ) : (
               <MessageRow

@@ -1,8 +1,9 @@
 import type { Message } from '@chat/contracts';
 import { memo } from 'react';
-import { formatTime } from '../format.js';
 import type { OutgoingMessage } from '../messages/timeline.js';
 import { Avatar } from './Avatar.js';
+import { MessageText } from './MessageText.js';
+import { MessageTime } from './MessageTime.js';
 
 interface MessageRowProps {
   message: Message | OutgoingMessage;
@@ -15,7 +16,7 @@ interface MessageRowProps {
 }
 
 /**
- * One message. Its text is a React text node: markup in it is shown, never interpreted.
+ * One message. Its text is React text nodes and links: markup in it is shown, never interpreted.
  * Memoised: a new message re-renders only its own row, not the whole history.
  */
 export const MessageRow = memo(function MessageRow({ message, status, own, continued, onRetry }: MessageRowProps) {
@@ -33,11 +34,9 @@ export const MessageRow = memo(function MessageRow({ message, status, own, conti
         )}
         <div className="msg__bubble">
           <p className="msg__text" data-testid="message-text">
-            {message.text}
+            <MessageText text={message.text} />
           </p>
-          <time className="msg__time" dateTime={message.createdAt}>
-            {formatTime(message.createdAt)}
-          </time>
+          <MessageTime at={message.createdAt} />
         </div>
         {status === 'pending' && <span className="msg__state">Sending…</span>}
         {status === 'failed' && (

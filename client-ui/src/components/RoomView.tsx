@@ -1,12 +1,14 @@
 import type { PublicUser } from '@chat/contracts';
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import type { ChatClient, ConnectionStatus, RoomState } from '../chat/chat-client.js';
 import { emptyTimeline } from '../messages/timeline.js';
 import { roomTitle, type RoomEntry } from '../rooms/room-list-store.js';
 import { Avatar } from './Avatar.js';
 import { Composer } from './Composer.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
 import { ConnectionBadge } from './ConnectionBadge.js';
-import { HashIcon, LeaveIcon, MenuIcon } from './icons.js';
+import { HashIcon, LeaveRoomIcon } from './icons.js';
+import { MenuButton } from './MenuButton.js';
 import { MessageList } from './MessageList.js';
 
 interface RoomViewProps {
@@ -15,11 +17,17 @@ interface RoomViewProps {
   me: PublicUser;
   status: ConnectionStatus;
   client: ChatClient;
+  /** Unread messages in the other rooms, shown on the phone's menu button. */
+  otherUnread: number;
+  /** Changes when the composer should take focus (after a join or a keyboard switch). */
+  composerFocusKey: number | undefined;
   onOpenSidebar: () => void;
   onLeave: () => void;
 }
 
-export function RoomView({ room, state, me, status, client, onOpenSidebar, onLeave }: RoomViewProps) {
+export function RoomView(props: RoomViewProps) {
+  const { room, state, me, status, client, otherUnread, composerFocusKey, onOpenSidebar, onLeave } = props;
+  const [confirmingLeave, setConfirmingLeave] = useState(false);
   const title = roomTitle(room);
   const roomId = room.id;
   const loadOlder = useCallback(() => void client.loadOlder(roomId), [client, roomId]);
@@ -30,14 +38,7 @@ export function RoomView({ room, state, me, status, client, onOpenSidebar, onLea
   return (
     <main className="room" aria-label={title}>
       <header className="room__header">
-        <button
-          type="button"
-          className="icon-button room__menu"
-          aria-label="Open conversations"
-          onClick={onOpenSidebar}
-        >
-          <MenuIcon />
-        </button>
+        <MenuButton unread={otherUnread} onClick={onOpenSidebar} />
         {room.peer ? (
           <Avatar name={room.peer.displayName} seed={room.peer.id} />
         ) : (
@@ -50,10 +51,29 @@ export function RoomView({ room, state, me, status, client, onOpenSidebar, onLea
           <p className="room__subtitle">{room.peer ? `@${room.peer.username} · direct message` : 'Public room'}</p>
         </div>
         <ConnectionBadge status={status} />
-        <button type="button" className="icon-button" aria-label={`Leave ${title}`} title="Leave" onClick={onLeave}>
-          <LeaveIcon />
+        <button
+          type="button"
+          className="outline-button room__leave"
+          aria-haspopup="dialog"
+          title={`Leave ${title}`}
+          onClick={() => setConfirmingLeave(true)}
+        >
+          <LeaveRoomIcon />
+          <span className="room__leave-label">Leave room</span>
         </button>
       </header>
+      {confirmingLeave && (
+        <ConfirmDialog
+          title={room.peer ? `Leave your conversation with ${room.peer.displayName}?` : `Leave #${room.id}?`}
+          confirmLabel="Leave room"
+          onConfirm={onLeave}
+          onCancel={() => setConfirmingLeave(false)}
+        >
+          {room.peer
+            ? 'It leaves your list. A new message from them brings it back.'
+            : 'It leaves your list and you stop getting its messages. You can join again any time.'}
+        </ConfirmDialog>
+      )}
 
       {status !== 'connected' && (
         <div className="banner tone--warn" role="status">
@@ -103,6 +123,7 @@ export function RoomView({ room, state, me, status, client, onOpenSidebar, onLea
             key={`composer:${roomId}`}
             label={`Message ${title}`}
             placeholder={`Message ${title}`}
+            focusKey={composerFocusKey}
             onSend={send}
           />
         </>

@@ -1,11 +1,13 @@
 import type { Message, PublicUser } from '@chat/contracts';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { RoomState } from '../chat/chat-client.js';
-import { formatTime } from '../format.js';
+import { formatFullDateTime, listTime } from '../format.js';
 import type { RoomEntry } from '../rooms/room-list-store.js';
 import { Avatar } from './Avatar.js';
-import { ChatBubbleIcon, CloseIcon, HashIcon } from './icons.js';
+import { ChatBubbleIcon, CloseIcon, HashIcon, LogOutIcon, SearchIcon } from './icons.js';
 import { identifierInputProps } from './input-props.js';
+import { sidebarSections } from './room-order.js';
+import { SWITCHER_KEYS } from './use-chat-shortcuts.js';
 
 interface SidebarProps {
   me: PublicUser;
@@ -17,6 +19,8 @@ interface SidebarProps {
   onJoinRoom: (name: string) => Promise<string | undefined>;
   onStartDirect: (username: string) => Promise<string | undefined>;
   onSignOut: () => void;
+  /** The quick switcher, also on Ctrl/Cmd-K. */
+  onOpenSwitcher: () => void;
   /** Phone layout: whether the drawer is open, and how to close it (button or Escape). */
   open: boolean;
   onClose: () => void;
@@ -24,8 +28,7 @@ interface SidebarProps {
 
 export function Sidebar(props: SidebarProps) {
   const { me, rooms, roomStates, activeRoomId, onSelect } = props;
-  const publicRooms = rooms.filter((r) => !r.peer);
-  const directRooms = rooms.filter((r) => r.peer);
+  const { publicRooms, directRooms } = sidebarSections(rooms);
   const closeRef = useRef<HTMLButtonElement>(null);
   // Opening the drawer moves focus into it, so keyboard and screen-reader users land there.
   useEffect(() => {
@@ -56,6 +59,18 @@ export function Sidebar(props: SidebarProps) {
           <CloseIcon />
         </button>
       </header>
+
+      <button
+        type="button"
+        className="sidebar__jump"
+        aria-keyshortcuts={SWITCHER_KEYS}
+        aria-haspopup="dialog"
+        onClick={props.onOpenSwitcher}
+      >
+        <SearchIcon />
+        <span className="sidebar__jump-label">Jump to…</span>
+        <kbd aria-hidden="true">{isMac() ? '⌘' : 'Ctrl'} K</kbd>
+      </button>
 
       <div className="sidebar__forms">
         <QuickForm label="Join a room" placeholder="room-name" prefix="#" button="Join" onSubmit={props.onJoinRoom} />
@@ -88,7 +103,8 @@ export function Sidebar(props: SidebarProps) {
           <span className="sidebar__me-name">{me.displayName}</span>
           <span className="sidebar__me-username">@{me.username}</span>
         </span>
-        <button type="button" className="sidebar__logout" onClick={props.onSignOut}>
+        <button type="button" className="outline-button" onClick={props.onSignOut}>
+          <LogOutIcon />
           Log out
         </button>
       </footer>
@@ -140,7 +156,15 @@ function RoomSection({ title, rooms, roomStates, activeRoomId, meId, onSelect }:
                   </span>
                 </span>
                 <span className="room-item__side">
-                  {last && <span className="room-item__time">{formatTime(last.createdAt)}</span>}
+                  {last && (
+                    <time
+                      className="room-item__time"
+                      dateTime={last.createdAt}
+                      title={formatFullDateTime(last.createdAt)}
+                    >
+                      {listTime(last.createdAt)}
+                    </time>
+                  )}
                   {unread > 0 && (
                     <span className="badge" aria-label={`${unread} unread`}>
                       {unread > 99 ? '99+' : unread}
@@ -220,4 +244,9 @@ function QuickForm({ label, placeholder, prefix, button, onSubmit }: QuickFormPr
       )}
     </form>
   );
+}
+
+/** Apple keyboards say ⌘ where others say Ctrl. */
+function isMac(): boolean {
+  return /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 }

@@ -46,13 +46,6 @@ export const HashIcon = () => (
   </Icon>
 );
 
-export const LeaveIcon = () => (
-  <Icon>
-    <path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4" />
-    <path d="M16 17l5-5-5-5M21 12H9" />
-  </Icon>
-);
-
 export const ArrowDownIcon = () => (
   <Icon>
     <path d="M12 5v14M5 12l7 7 7-7" />
@@ -62,5 +55,27 @@ export const ArrowDownIcon = () => (
 export const ChatBubbleIcon = () => (
   <Icon>
     <path d="M5 6a2 2 0 0 1 2-2h10a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2h-6l-4 4v-4H7a2 2 0 0 1-2-2z" />
+  </Icon>
+);
+
+export const SearchIcon = () => (
+  <Icon>
+    <circle cx="11" cy="11" r="7" />
+    <path d="M20 20l-3.5-3.5" />
+  </Icon>
+);
+
+/** Leaving a room: a person with a minus — membership ends (log-out's arrow means the account). */
+export const LeaveRoomIcon = () => (
+  <Icon>
+    <circle cx="9" cy="8" r="4" />
+    <path d="M2 21v-1a6 6 0 0 1 6-6h2a6 6 0 0 1 6 6v1M16 11h6" />
+  </Icon>
+);
+
+export const LogOutIcon = () => (
+  <Icon>
+    <path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4" />
+    <path d="M16 17l5-5-5-5M21 12H9" />
   </Icon>
 );

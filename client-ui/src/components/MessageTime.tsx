@@ -1,0 +1,33 @@
+import type { SyntheticEvent } from 'react';
+import { formatFullDateTime, formatTime } from '../format.js';
+
+/** Escape hides the full date until focus or the pointer leaves (WCAG 1.4.13: dismissible). */
+const dismiss = (e: SyntheticEvent<HTMLElement>) => {
+  e.currentTarget.dataset.dismissed = '';
+};
+const restore = (e: SyntheticEvent<HTMLElement>) => {
+  delete e.currentTarget.dataset.dismissed;
+};
+
+/**
+ * The short time of a message; its full date and time shows on hover and on keyboard focus,
+ * and is what a screen reader reads (the short form is hidden from it).
+ */
+export function MessageTime({ at }: { at: string }) {
+  return (
+    <time
+      className="msg__time"
+      dateTime={at}
+      tabIndex={0}
+      data-testid="message-time"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') dismiss(e);
+      }}
+      onBlur={restore}
+      onMouseLeave={restore}
+    >
+      <span aria-hidden="true">{formatTime(at)}</span>
+      <span className="sr-only msg__time-full">{formatFullDateTime(at)}</span>
+    </time>
+  );
+}

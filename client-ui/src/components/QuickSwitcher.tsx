@@ -1,0 +1,135 @@
+import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { RoomEntry } from '../rooms/room-list-store.js';
+import { Dialog } from './Dialog.js';
+import { Avatar } from './Avatar.js';
+import { HashIcon, SearchIcon } from './icons.js';
+import { roomResults, type SwitcherAction, type SwitcherItem } from './switcher-results.js';
+
+interface QuickSwitcherProps {
+  rooms: readonly RoomEntry[];
+  unreadOf: (roomId: string) => number;
+  onAction: (action: SwitcherAction) => void;
+  onClose: () => void;
+}
+
+/**
+ * Ctrl/Cmd-K: type to find a room or person, ↑/↓ to choose, Enter to go. A combobox with a
+ * grouped listbox (WAI-ARIA combobox pattern); each source of results is one group.
+ */
+export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitcherProps) {
+  const id = useId();
+  const inputRef = useRef<HTMLInputElement>(null);
+  const [query, setQuery] = useState('');
+  const [active, setActive] = useState(0);
+  const sections = useMemo(() => [roomResults(query, rooms, unreadOf)], [query, rooms, unreadOf]);
+  const items = sections.flatMap((s) => s.items);
+  const current = items[Math.min(active, items.length - 1)];
+  const optionId = (item: SwitcherItem) => `${id}-${item.key}`;
+
+  const pick = (item: SwitcherItem | undefined) => {
+    if (item) onAction(item.action);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    const move = (to: number) => {
+      e.preventDefault();
+      if (items.length > 0) setActive((to + items.length) % items.length);
+    };
+    const at = current ? items.indexOf(current) : 0;
+    if (e.key === 'ArrowDown') move(at + 1);
+    else if (e.key === 'ArrowUp') move(at - 1);
+    else if (e.key === 'Enter' && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      pick(current);
+    }
+  };
+
+  return (
+    <Dialog labelledBy={`${id}-label`} className="dialog--switcher" onCancel={onClose} initialFocus={inputRef}>
+      <div className="switcher">
+        <label id={`${id}-label`} htmlFor={`${id}-input`} className="sr-only">
+          Jump to a room or person
+        </label>
+        <div className="switcher__field">
+          <SearchIcon />
+          <input
+            id={`${id}-input`}
+            ref={inputRef}
+            className="switcher__input"
+            role="combobox"
+            aria-expanded="true"
+            aria-controls={`${id}-listbox`}
+            aria-autocomplete="list"
+            aria-activedescendant={current ? optionId(current) : undefined}
+            placeholder="Jump to a room or person…"
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={query}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              setActive(0);
+            }}
+            onKeyDown={onKeyDown}
+          />
+        </div>
+        <div id={`${id}-listbox`} role="listbox" aria-label="Results" className="switcher__results">
+          {sections.map(
+            (section) =>
+              section.items.length > 0 && (
+                <div key={section.id} role="group" aria-labelledby={`${id}-${section.id}`}>
+                  <div id={`${id}-${section.id}`} role="presentation" className="room-section__title switcher__section">
+                    {section.title}
+                  </div>
+                  {section.items.map((item) => (
+                    <div
+                      key={item.key}
+                      id={optionId(item)}
+                      role="option"
+                      aria-selected={item === current}
+                      className="switcher__option"
+                      data-testid="switcher-option"
+                      // Keep focus in the field; the click picks.
+                      onMouseDown={(e) => e.preventDefault()}
+                      onClick={() => pick(item)}
+                      onMouseMove={() => setActive(items.indexOf(item))}
+                    >
+                      {item.avatar ? (
+                        <Avatar name={item.avatar.name} seed={item.avatar.seed} size="sm" />
+                      ) : (
+                        <span className="room-item__hash" aria-hidden="true">
+                          <HashIcon />
+                        </span>
+                      )}
+                      <span className="switcher__label">{item.label}</span>
+                      {item.detail && <span className="switcher__detail">{item.detail}</span>}
+                      {item.unread ? (
+                        <span className="badge" aria-label={`${item.unread} unread`}>
+                          {item.unread > 99 ? '99+' : item.unread}
+                        </span>
+                      ) : null}
+                    </div>
+                  ))}
+                </div>
+              ),
+          )}
+        </div>
+        {items.length === 0 && (
+          <p className="switcher__empty" role="status">
+            {query.trim()
+              ? `No rooms or people match “${query.trim()}”.`
+              : 'No conversations yet. Type a room name to join it.'}
+          </p>
+        )}
+        <p className="switcher__hint" aria-hidden="true">
+          <span>
+            <kbd>↑</kbd> <kbd>↓</kbd> to choose · <kbd>Enter</kbd> to open · <kbd>Esc</kbd> to close
+          </span>
+          <span>
+            <kbd>Alt</kbd> + <kbd>↑</kbd>/<kbd>↓</kbd> next room
+          </span>
+        </p>
+      </div>
+    </Dialog>
+  );
+}
