@@ -5,17 +5,19 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { Server } from 'socket.io';
-import { withAck } from './ack.js';
+import { ackWith } from './ack.js';
 import { createRedisAdmission } from './admission_redis.js';
 import { allowRequest } from './allow-request.js';
 import { authMiddleware } from './auth-middleware.js';
 import type { ChatConfig } from './config.js';
+import { createConnectionGuards, type ConnectionSettings } from './connections.js';
 import type { HistoryClient } from './history-client.js';
 import { InFlight } from './in-flight.js';
 import { chatKeys } from './keys.js';
 import { createMessageHandlers } from './message-handlers.js';
 import { createChatMetrics } from './metrics.js';
 import type { MessagePublisher } from './publisher.js';
+import { RefusalLog } from './refusal-log.js';
 import { createRedisRecentBuffer } from './recent-buffer_redis.js';
 import { createRoomHandlers } from './room-handlers.js';
 import { RedisRestarts } from './redis-restarts.js';
@@ -44,7 +46,8 @@ export type ChatSettings = Pick<
   | 'SEQ_RECOVERY_MARGIN'
   | 'DEDUPE_TTL_SEC'
   | 'RECONNECT_HINT_MS'
->;
+> &
+  ConnectionSettings;
 
 export interface ChatDeps {
   config: ChatSettings;
@@ -85,6 +88,19 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     adapter: createAdapter(deps.adapterPub, deps.adapterSub, { key: keys.adapter }),
   });
   io.use(authMiddleware(deps.verifyToken));
+  // Connection layer: sockets per user, token lifetime, output bound, per-socket event limits.
+  const refusals = new RefusalLog(log);
+  const ack = ackWith({ log, refusals, inFlight });
+  const guards = createConnectionGuards({
+    io,
+    redis: deps.redis,
+    config,
+    verifyToken: deps.verifyToken,
+    metrics,
+    refusals,
+    log,
+  });
+  io.use(guards.middleware);
 
   const admission = createRedisAdmission({
     redis: deps.redis,
@@ -133,17 +149,31 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
   io.on('connection', (socket) => {
     metrics.connectedSockets.inc();
     socket.on('disconnect', () => metrics.connectedSockets.dec());
+    const limits = guards.attach(socket);
     socket.on(
       'joinRoom',
-      withAck(log, inFlight, 'joinRoom', (payload) => rooms.joinRoom(socket, payload)),
+      ack('joinRoom', limits.bounded(limits.joinLimited((payload) => rooms.joinRoom(socket, payload)))),
     );
     socket.on(
       'leaveRoom',
-      withAck(log, inFlight, 'leaveRoom', (payload) => rooms.leaveRoom(socket, payload)),
+      ack(
+        'leaveRoom',
+        limits.bounded((payload) => rooms.leaveRoom(socket, payload)),
+      ),
     );
     socket.on(
       'sendMessage',
-      withAck(log, inFlight, 'sendMessage', (payload) => messages.sendMessage(socket.data, payload)),
+      ack(
+        'sendMessage',
+        limits.bounded((payload) => messages.sendMessage(socket.data, payload)),
+      ),
+    );
+    socket.on(
+      'refreshToken',
+      ack(
+        'refreshToken',
+        limits.bounded((payload) => guards.refreshToken(socket, payload)),
+      ),
     );
   });
 
@@ -168,6 +198,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
         httpServer.closeIdleConnections();
       });
       restarts.close();
+      guards.close();
       log.info('socket server closed');
     },
   };

@@ -7,6 +7,14 @@ import { messageSchema, type Message } from './message.js';
 export const SOCKET_PATH = '/socket.io';
 /** The `connect_error` message for a missing, expired or forged token. */
 export const UNAUTHORIZED_CONNECT_ERROR = 'unauthorized';
+/**
+ * The `connect_error` message when the user already has the most sockets allowed (DESIGN.md
+ * §4.1, 20 by default, across nodes); its `data` is `{retryAfterSec}` ({@link RateLimitedConnectData}).
+ */
+export const RATE_LIMITED_CONNECT_ERROR = 'rate_limited';
+export interface RateLimitedConnectData {
+  retryAfterSec: number;
+}
 /** How many missed messages one `joinRoom` ack carries at most; the rest come from history. */
 export const JOIN_MISSED_MAX = 200;
 
