@@ -19,7 +19,6 @@ import {
   useChatCluster,
   userFor,
   waitFor,
-  type ClientSocket,
 } from './helpers.js';
 import { RawSocketIoClient } from './raw-client.js';
 
