@@ -13,20 +13,22 @@ import type { UserSockets } from './user-sockets.js';
 export function socketLimitMiddleware(userSockets: UserSockets, refusals: RefusalLog, metrics: ChatMetrics) {
   return (socket: ChatSocket, next: (err?: Error) => void): void => {
     const userId = socket.data.user.userId;
+    const admit = () => {
+      // Also when Redis was down: the next renewal counts the socket, so it must leave too.
+      // One that never gets to connect (its client left meanwhile) lapses with its lease.
+      socket.once('disconnect', () => userSockets.release(userId, socket.id));
+      next();
+    };
     userSockets.claim(userId, socket.id).then(
       (retryAfterSec) => {
         refusals.served('socket limit');
-        if (retryAfterSec === 0) {
-          // One that never gets to connect (its client left meanwhile) lapses with its lease.
-          socket.once('disconnect', () => userSockets.release(userId, socket.id));
-          return next();
-        }
+        if (retryAfterSec === 0) return admit();
         metrics.limited.inc({ limit: 'sockets_per_user' });
         next(Object.assign(new Error(RATE_LIMITED_CONNECT_ERROR), { data: { retryAfterSec } }));
       },
       (err: Error) => {
         refusals.refused('socket limit', `not counted, Redis unavailable: ${err.message}`);
-        next();
+        admit();
       },
     );
   };
