@@ -68,7 +68,10 @@ export function createConnectionGuards(deps: ConnectionDeps) {
     /** Starts the socket's guards; its event handlers go through the returned limits. */
     attach(socket: ChatSocket): SocketEventLimits {
       lifetimes.start(socket);
-      socket.once('disconnect', () => lifetimes.stop(socket));
+      socket.once('disconnect', () => {
+        lifetimes.stop(socket);
+        userSockets.release(socket.data.user.userId, socket.id);
+      });
       guardOutput(socket, config.SOCKET_OUTPUT_MAX_BYTES, (bytes) => {
         metrics.forcedDisconnects.inc({ reason: 'output_overflow' });
         log.warn({ userId: socket.data.user.userId, bytes }, 'socket holds too much unsent output; disconnected');
