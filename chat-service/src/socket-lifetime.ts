@@ -30,7 +30,10 @@ export class SocketLifetimes {
   start(socket: ChatSocket): void {
     this.stop(socket);
     const expiresAtMs = tokenExpiryMs(socket);
-    if (expiresAtMs !== undefined) this.arm(socket, 'warn', expiresAtMs - this.opts.warningMs);
+    // A refresh answered after the disconnect must not leave a timer holding the socket.
+    if (expiresAtMs !== undefined && socket.connected) {
+      this.arm(socket, 'warn', expiresAtMs - this.opts.warningMs);
+    }
   }
 
   stop(socket: ChatSocket): void {
