@@ -53,7 +53,11 @@ export type LeaveRoomAck = z.infer<typeof leaveRoomAckSchema>;
 /** `refreshToken {token}`: a newer valid token of the same user extends the socket's life (DESIGN.md §3). */
 export const refreshTokenPayloadSchema = z.strictObject({ token: z.string().min(1).max(4096) });
 export type RefreshTokenPayload = z.infer<typeof refreshTokenPayloadSchema>;
-/** `expiresAt`: unix epoch milliseconds at which the socket is disconnected unless refreshed again. */
+/**
+ * `expiresAt`: unix epoch milliseconds at which the socket is disconnected unless refreshed again.
+ * Refused with FORBIDDEN (a token of another user), UNAUTHORIZED (invalid, expired, no `exp`) or
+ * INVALID (malformed, or expiring before the socket's current token).
+ */
 export const refreshTokenAckSchema = z.union([
   z.object({ ok: z.literal(true), expiresAt: z.number().int() }),
   ackErrorSchema,
