@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { SOCKET_PATH } from '@chat/contracts';
+import { SOCKET_PATH, type ClientToServerEvents } from '@chat/contracts';
 import type { Logger, Readiness, VerifyToken } from '@chat/service-kit';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
@@ -150,31 +150,16 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     metrics.connectedSockets.inc();
     socket.on('disconnect', () => metrics.connectedSockets.dec());
     const limits = guards.attach(socket);
-    socket.on(
+    // Every client event: answered through its ack, within the socket's event budget.
+    const on = (event: keyof ClientToServerEvents, handle: (payload: unknown) => Promise<unknown>) =>
+      socket.on(event, ack(event, limits.bounded(handle)));
+    on(
       'joinRoom',
-      ack('joinRoom', limits.bounded(limits.joinLimited((payload) => rooms.joinRoom(socket, payload)))),
+      limits.joinLimited((payload) => rooms.joinRoom(socket, payload)),
     );
-    socket.on(
-      'leaveRoom',
-      ack(
-        'leaveRoom',
-        limits.bounded((payload) => rooms.leaveRoom(socket, payload)),
-      ),
-    );
-    socket.on(
-      'sendMessage',
-      ack(
-        'sendMessage',
-        limits.bounded((payload) => messages.sendMessage(socket.data, payload)),
-      ),
-    );
-    socket.on(
-      'refreshToken',
-      ack(
-        'refreshToken',
-        limits.bounded((payload) => guards.refreshToken(socket, payload)),
-      ),
-    );
+    on('leaveRoom', (payload) => rooms.leaveRoom(socket, payload));
+    on('sendMessage', (payload) => messages.sendMessage(socket.data, payload));
+    on('refreshToken', (payload) => guards.refreshToken(socket, payload));
   });
 
   return {
