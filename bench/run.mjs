@@ -105,6 +105,8 @@ const SERVICE_ENV = {
   REGISTER_MAX_PER_IP: '1000000',
   LOGIN_MAX_FAILURES_PER_IP: '1000000',
   SEND_RATE_LIMIT_PER_MIN: '100000',
+  // (a) opens 10,000 sockets over 100 accounts: 100 per account.
+  SOCKETS_PER_USER_MAX: '100000',
   // (e) reads history with one account from many connections.
   READ_RATE_LIMIT_PER_SEC: '100000',
   ALLOWED_ORIGINS: 'http://localhost:3000',

@@ -1,34 +1,43 @@
 import { isServerFault, toAppError, type Logger } from '@chat/service-kit';
 import type { InFlight } from './in-flight.js';
+import type { RefusalLog } from './refusal-log.js';
 
 type Reply = (res: unknown) => void;
+
+export interface AckDeps {
+  log: Logger;
+  /** Expected refusals (a dependency down) are logged here, once per change, not per event. */
+  refusals: RefusalLog;
+  /** Counts each event until its ack is written, so shutdown can wait for it. */
+  inFlight: InFlight;
+}
 
 /**
  * Adapts an async handler to a Socket.IO listener that always answers through the ack and
  * never throws: errors become `{ok:false, error}`; a missing ack callback (or one sent in
  * the payload's place) is tolerated, so a malformed emit never takes the socket down.
- * `inFlight` counts each event until its ack is written, so shutdown can wait for it.
+ * Only real faults (INTERNAL) are logged as errors with their stack.
  */
-export function withAck(
-  log: Logger,
-  inFlight: InFlight,
-  event: string,
-  handle: (payload: unknown) => Promise<unknown>,
-) {
-  return (payload: unknown, ack?: unknown): void => {
-    let reply: Reply | undefined = typeof ack === 'function' ? (ack as Reply) : undefined;
-    if (reply === undefined && typeof payload === 'function') {
-      reply = payload as Reply;
-      payload = undefined;
-    }
-    const answered = handle(payload).then(
-      (res) => reply?.(res),
-      (err: unknown) => {
-        const appErr = toAppError(err);
-        if (isServerFault(appErr)) log.error({ err, event }, 'socket event failed');
-        reply?.(appErr.toAck());
-      },
-    );
-    void inFlight.track(answered);
-  };
+export function ackWith({ log, refusals, inFlight }: AckDeps) {
+  return (event: string, handle: (payload: unknown) => Promise<unknown>) =>
+    (payload: unknown, ack?: unknown): void => {
+      let reply: Reply | undefined = typeof ack === 'function' ? (ack as Reply) : undefined;
+      if (reply === undefined && typeof payload === 'function') {
+        reply = payload as Reply;
+        payload = undefined;
+      }
+      const answered = handle(payload).then(
+        (res) => {
+          refusals.served(event);
+          reply?.(res);
+        },
+        (err: unknown) => {
+          const appErr = toAppError(err);
+          if (appErr.code === 'INTERNAL') log.error({ err, event }, 'socket event failed');
+          else if (isServerFault(appErr)) refusals.refused(event, `${appErr.code}: ${appErr.message}`);
+          reply?.(appErr.toAck());
+        },
+      );
+      void inFlight.track(answered);
+    };
 }

@@ -1,21 +1,23 @@
 import type { Server as HttpServer } from 'node:http';
-import { SOCKET_PATH } from '@chat/contracts';
+import { SOCKET_PATH, type ClientToServerEvents } from '@chat/contracts';
 import type { Logger, Readiness, VerifyToken } from '@chat/service-kit';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { Server } from 'socket.io';
-import { withAck } from './ack.js';
+import { ackWith } from './ack.js';
 import { createRedisAdmission } from './admission_redis.js';
 import { allowRequest } from './allow-request.js';
 import { authMiddleware } from './auth-middleware.js';
 import type { ChatConfig } from './config.js';
+import { createConnectionGuards, type ConnectionSettings } from './connections.js';
 import type { HistoryClient } from './history-client.js';
 import { InFlight } from './in-flight.js';
 import { chatKeys } from './keys.js';
 import { createMessageHandlers } from './message-handlers.js';
 import { createChatMetrics } from './metrics.js';
 import type { MessagePublisher } from './publisher.js';
+import { RefusalLog } from './refusal-log.js';
 import { createRedisRecentBuffer } from './recent-buffer_redis.js';
 import { createRoomHandlers } from './room-handlers.js';
 import type { ChatServer } from './socket-types.js';
@@ -39,7 +41,8 @@ export type ChatSettings = Pick<
   | 'DEDUPE_TTL_SEC'
   | 'RECONNECT_HINT_MS'
   | 'RESYNC_PERSISTENCE_WAIT_MS'
->;
+> &
+  ConnectionSettings;
 
 export interface ChatDeps {
   config: ChatSettings;
@@ -80,6 +83,19 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     adapter: createAdapter(deps.adapterPub, deps.adapterSub, { key: keys.adapter }),
   });
   io.use(authMiddleware(deps.verifyToken));
+  // Connection layer: sockets per user, token lifetime, output bound, per-socket event limits.
+  const refusals = new RefusalLog(log);
+  const ack = ackWith({ log, refusals, inFlight });
+  const guards = createConnectionGuards({
+    io,
+    redis: deps.redis,
+    config,
+    verifyToken: deps.verifyToken,
+    metrics,
+    refusals,
+    log,
+  });
+  io.use(guards.middleware);
 
   const admission = createRedisAdmission({
     redis: deps.redis,
@@ -110,18 +126,17 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
   io.on('connection', (socket) => {
     metrics.connectedSockets.inc();
     socket.on('disconnect', () => metrics.connectedSockets.dec());
-    socket.on(
+    const limits = guards.attach(socket);
+    // Every client event: answered through its ack, within the socket's event budget.
+    const on = (event: keyof ClientToServerEvents, handle: (payload: unknown) => Promise<unknown>) =>
+      socket.on(event, ack(event, limits.bounded(handle)));
+    on(
       'joinRoom',
-      withAck(log, inFlight, 'joinRoom', (payload) => rooms.joinRoom(socket, payload)),
+      limits.joinLimited((payload) => rooms.joinRoom(socket, payload)),
     );
-    socket.on(
-      'leaveRoom',
-      withAck(log, inFlight, 'leaveRoom', (payload) => rooms.leaveRoom(socket, payload)),
-    );
-    socket.on(
-      'sendMessage',
-      withAck(log, inFlight, 'sendMessage', (payload) => messages.sendMessage(socket.data, payload)),
-    );
+    on('leaveRoom', (payload) => rooms.leaveRoom(socket, payload));
+    on('sendMessage', (payload) => messages.sendMessage(socket.data, payload));
+    on('refreshToken', (payload) => guards.refreshToken(socket, payload));
   });
 
   return {
@@ -147,6 +162,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
         io.close(() => resolve());
         httpServer.closeIdleConnections();
       });
+      guards.close();
       log.info('socket server closed');
     },
   };

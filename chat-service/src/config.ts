@@ -1,3 +1,4 @@
+import os from 'node:os';
 import {
   amqpConfigShape,
   commonConfigShape,
@@ -15,6 +16,12 @@ export const chatConfigSchema = z.object({
   ...commonConfigShape,
   ...tokenConfigShape,
   PORT: portVar(3003),
+  /** This node's name in RabbitMQ's and Redis's client lists: `chat-service@<NODE_ID>`. */
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . -')
+    .optional()
+    .default(os.hostname().slice(0, 64) || 'chat'),
   ...redisConfigShape,
   ...amqpConfigShape,
   MESSAGE_SERVICE_URL: urlVar(['http:', 'https:'], 'http://127.0.0.1:3002'),
@@ -35,6 +42,17 @@ export const chatConfigSchema = z.object({
   RECONNECT_HINT_MS: intVar(1000, 0, 60_000),
   /** How long `joinRoom {sinceSeq}` waits for persistence to reach the recent buffer before answering `hasMore`. */
   RESYNC_PERSISTENCE_WAIT_MS: intVar(1000, 0, 30_000),
+  /** How long before its token's expiry a socket gets `tokenExpiring` (DESIGN.md §3). */
+  TOKEN_EXPIRY_WARNING_SEC: intVar(60, 0, 3600),
+  /** `joinRoom` frames one socket may send per JOIN_RATE_WINDOW_SEC (DESIGN.md §4.1). */
+  JOIN_RATE_LIMIT: intVar(30, 1, 100_000),
+  JOIN_RATE_WINDOW_SEC: intVar(10, 1, 3600),
+  /** Events one socket may have unanswered at once; more are answered RATE_LIMITED. */
+  SOCKET_MAX_PENDING_EVENTS: intVar(64, 1, 100_000),
+  /** Open sockets per user, counted across all nodes (DESIGN.md §4.1). */
+  SOCKETS_PER_USER_MAX: intVar(20, 1, 100_000),
+  /** Unsent output (queued packets + transport buffer) a socket may hold before it is disconnected. */
+  SOCKET_OUTPUT_MAX_BYTES: intVar(2 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
 });
 
 export type ChatConfig = z.infer<typeof chatConfigSchema>;

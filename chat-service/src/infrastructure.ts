@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { closeRedis, createRedis, type Logger, type Readiness } from '@chat/service-kit';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { ChatConfig } from './config.js';
@@ -18,12 +17,12 @@ export interface ChatInfrastructure {
 
 type InfraConfig = Pick<
   ChatConfig,
-  'REDIS_URL' | 'AMQP_URL' | 'MESSAGE_SERVICE_URL' | 'CONFIRM_TIMEOUT_MS' | 'HISTORY_TIMEOUT_MS'
+  'NODE_ID' | 'REDIS_URL' | 'AMQP_URL' | 'MESSAGE_SERVICE_URL' | 'CONFIRM_TIMEOUT_MS' | 'HISTORY_TIMEOUT_MS'
 >;
 
-/** The outside connections, named `chat-service@<host>` so operators can tell who is who. */
+/** The outside connections, named `chat-service@<NODE_ID>` so operators can tell the nodes apart. */
 export function connectInfrastructure(config: InfraConfig, log: Logger, readiness: Readiness): ChatInfrastructure {
-  const name = `chat-service@${os.hostname()}`;
+  const name = `chat-service@${config.NODE_ID}`;
   const redisClient = (role: string, readinessName: string, options: RedisOptions = {}) =>
     createRedis({ url: config.REDIS_URL, name: `${name}:${role}`, log, readiness, readinessName, options });
   const redis = redisClient('cmd', 'redis');

@@ -6,6 +6,10 @@ export interface ChatMetrics {
   sends: Counter<'outcome'>;
   confirmSeconds: Histogram;
   broadcasts: Counter;
+  /** Refusals by limit: `join_rate`, `pending_events`, `sockets_per_user`. */
+  limited: Counter<'limit'>;
+  /** Sockets this node ended itself: `token_expired`, `output_overflow`. */
+  forcedDisconnects: Counter<'reason'>;
 }
 
 export function createChatMetrics(registry: Registry): ChatMetrics {
@@ -30,6 +34,18 @@ export function createChatMetrics(registry: Registry): ChatMetrics {
     broadcasts: new Counter({
       name: 'chat_broadcasts_total',
       help: 'receiveMessage broadcasts emitted by this node',
+      registers: [registry],
+    }),
+    limited: new Counter({
+      name: 'chat_limited_total',
+      help: 'Socket events and connections refused RATE_LIMITED, by limit',
+      labelNames: ['limit'],
+      registers: [registry],
+    }),
+    forcedDisconnects: new Counter({
+      name: 'chat_forced_disconnects_total',
+      help: 'Sockets disconnected by this node, by reason',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

@@ -13,7 +13,7 @@ import { PublishOutcomeUnknown, type MessagePublisher } from './publisher.js';
 
 export interface AmqpPublisherOptions {
   url: string;
-  /** Connection name for the management UI: `chat-service@<host>`. */
+  /** Connection name for the management UI: `chat-service@<NODE_ID>`. */
   name: string;
   log: Logger;
   readiness?: Readiness;

@@ -7,6 +7,14 @@ import { messageSchema, type Message } from './message.js';
 export const SOCKET_PATH = '/socket.io';
 /** The `connect_error` message for a missing, expired or forged token. */
 export const UNAUTHORIZED_CONNECT_ERROR = 'unauthorized';
+/**
+ * The `connect_error` message when the user already has the most sockets allowed (DESIGN.md
+ * §4.1, 20 by default, across nodes); its `data` is `{retryAfterSec}` ({@link RateLimitedConnectData}).
+ */
+export const RATE_LIMITED_CONNECT_ERROR = 'rate_limited';
+export interface RateLimitedConnectData {
+  retryAfterSec: number;
+}
 /** How many missed messages one `joinRoom` ack carries at most; the rest come from history. */
 export const JOIN_MISSED_MAX = 200;
 
@@ -45,7 +53,11 @@ export type LeaveRoomAck = z.infer<typeof leaveRoomAckSchema>;
 /** `refreshToken {token}`: a newer valid token of the same user extends the socket's life (DESIGN.md §3). */
 export const refreshTokenPayloadSchema = z.strictObject({ token: z.string().min(1).max(4096) });
 export type RefreshTokenPayload = z.infer<typeof refreshTokenPayloadSchema>;
-/** `expiresAt`: unix epoch milliseconds at which the socket is disconnected unless refreshed again. */
+/**
+ * `expiresAt`: unix epoch milliseconds at which the socket is disconnected unless refreshed again.
+ * Refused with FORBIDDEN (a token of another user), UNAUTHORIZED (invalid, expired, no `exp`) or
+ * INVALID (malformed, or expiring before the socket's current token).
+ */
 export const refreshTokenAckSchema = z.union([
   z.object({ ok: z.literal(true), expiresAt: z.number().int() }),
   ackErrorSchema,
