@@ -10,6 +10,8 @@ const HTTP = ['http:', 'https:'];
 export const gatewayConfigSchema = z.object({
   ...commonConfigShape,
   PORT: portVar(3000),
+  /** The gateway's own /health, /ready and /metrics, for probes and Prometheus only (never public). */
+  OPERATOR_PORT: portVar(9100),
   USER_SERVICE_URL: urlVar(HTTP, 'http://127.0.0.1:3001'),
   MESSAGE_SERVICE_URL: urlVar(HTTP, 'http://127.0.0.1:3002'),
   CHAT_SERVICE_URLS: urlListVar(HTTP, 'http://127.0.0.1:3003'),
@@ -24,6 +26,11 @@ export const gatewayConfigSchema = z.object({
   MAX_BODY_BYTES: intVar(1_048_576, 1_024, 100 * 1_048_576),
   /** The gateway is the public edge: by default it trusts nobody's X-Forwarded-For. */
   TRUST_PROXY: trustProxyVar('none'),
+  /** How often the gateway probes each chat node's /health to route new sockets around dead ones. */
+  CHAT_PROBE_INTERVAL_MS: intVar(2_000, 200, 60_000),
+}).refine((c) => c.OPERATOR_PORT !== c.PORT || c.PORT === 0, {
+  message: 'OPERATOR_PORT must differ from PORT',
+  path: ['OPERATOR_PORT'],
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
