@@ -194,21 +194,41 @@ export function endWithError(socket: Duplex, err: AppError, status = err.status)
  * An http server whose listeners cannot be made to throw by what a client sends: a request the
  * listener throws on answers 500 INTERNAL (logged), one node cannot parse (malformed request
  * line, bad header, headers too large) answers 400 INVALID (431 for oversized headers) as JSON
- * instead of node's bare answer, and a broken client socket is just closed.
+ * instead of node's bare answer, and a broken client socket is just closed. A target that is
+ * not a path (absolute form `http://host/x`, `*`; we are no proxy) and an HTTP/1.1 request
+ * without Host answer 400 INVALID before the listener sees them (express would answer HTML).
  */
 export function createHttpServer(listener: RequestListener, log: Logger): Server {
-  const server = http.createServer((req, res) => {
+  // Host is checked below, so its absence gets the JSON answer too.
+  const server = http.createServer({ requireHostHeader: false }, (req, res) => {
     try {
+      const refusal = refuseRequestLine(req);
+      if (refusal) return void sendError(res, refusal);
       listener(req, res);
     } catch (err) {
       log.error({ err, reqId: req.headers[REQUEST_ID_HEADER] }, 'request listener threw');
       if (res.headersSent) return void res.destroy();
-      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
-      res.end(JSON.stringify(new AppError('INTERNAL', 'internal error').toBody()));
+      sendError(res, new AppError('INTERNAL', 'internal error'));
     }
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
   return server;
+}
+
+function refuseRequestLine(req: IncomingMessage): AppError | null {
+  if (!req.url?.startsWith('/')) return new AppError('INVALID', 'the request target must be a path');
+  if (req.httpVersion === '1.1' && req.headers.host === undefined) return new AppError('INVALID', 'Host header missing');
+  return null;
+}
+
+function sendError(res: ServerResponse, err: AppError): void {
+  const body = JSON.stringify(err.toBody());
+  res.writeHead(err.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  res.end(body);
 }
 
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
