@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { closeServer, listen } from '@chat/service-kit';
+import { freePort } from '@chat/testing';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +16,10 @@ interface ChatNode {
   close(): Promise<void>;
 }
 
-/** A real Socket.IO server standing in for a chat-service node. */
-async function startChatNode(name: string): Promise<ChatNode> {
-  const server = http.createServer();
+/** A real Socket.IO server standing in for a chat-service node (on `port`, or any free one). */
+async function startChatNode(name: string, port = 0): Promise<ChatNode> {
+  // Liveness as chat-service answers it, for the gateway's probe.
+  const server = http.createServer((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end());
   const io = new Server(server);
   const handshakes: ChatNode['handshakes'] = [];
   io.on('connection', (socket) => {
@@ -29,9 +31,9 @@ async function startChatNode(name: string): Promise<ChatNode> {
     });
     socket.on('echo', (payload: unknown, ack: (answer: unknown) => void) => ack({ node: name, payload }));
   });
-  const port = await listen(server, 0, '127.0.0.1');
+  const bound = await listen(server, port, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     name,
     handshakes,
     openConnections: () => io.engine.clientsCount,
@@ -103,6 +105,46 @@ describe('Socket.IO through the gateway', () => {
     const nodes = await Promise.all(sockets.map(async (s) => (await echo(s, null)).node));
     expect(nodes.filter((n) => n === 'a')).toHaveLength(2);
     expect(nodes.filter((n) => n === 'b')).toHaveLength(2);
+  });
+
+  it('a node that refuses a connection gets no new WebSockets (passive health)', async () => {
+    const gw = await startGateway({ chatServiceUrls: [await deadUrl(), b.url] });
+    try {
+      const outcomes: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const socket = client(gw, ['websocket']);
+        outcomes.push(await connected(socket).then(async () => (await echo(socket, null)).node, () => 'refused'));
+      }
+      // Round-robin alone would send every other socket to the dead node; only the first finds it dead.
+      expect(outcomes.filter((o) => o === 'refused').length).toBeLessThanOrEqual(1);
+      expect(outcomes.filter((o) => o === 'b').length).toBeGreaterThanOrEqual(5);
+      expect(gw.logs.some((l) => l.msg === 'chat node down; routing around it')).toBe(true);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('the background probe keeps sockets off a dead node and brings it back once healthy', async () => {
+    const port = await freePort();
+    const gw = await startGateway({ chatServiceUrls: [`http://127.0.0.1:${port}`, b.url], chatProbeIntervalMs: 100 });
+    let c: ChatNode | undefined;
+    try {
+      await expect.poll(() => gw.logs.some((l) => l.msg === 'chat node down; routing around it'), { timeout: 10_000 }).toBe(true);
+      const before = [0, 1, 2, 3].map(() => client(gw, ['websocket']));
+      await Promise.all(before.map(connected)); // none is sent to the dead node
+      expect(new Set(await Promise.all(before.map(async (s) => (await echo(s, null)).node)))).toEqual(new Set(['b']));
+
+      c = await startChatNode('c', port);
+      await expect.poll(() => gw.logs.some((l) => l.msg === 'chat node healthy again'), { timeout: 10_000 }).toBe(true);
+      const after = [0, 1, 2, 3].map(() => client(gw, ['websocket']));
+      await Promise.all(after.map(connected));
+      const nodes = await Promise.all(after.map(async (s) => (await echo(s, null)).node));
+      expect(nodes.filter((n) => n === 'c')).toHaveLength(2);
+    } finally {
+      for (const s of clients.splice(0)) s.close();
+      await gw.close();
+      await c?.close();
+    }
   });
 
   it('with two nodes: a polling client sticks to one node through its upgrade', async () => {
