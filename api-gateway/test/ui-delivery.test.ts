@@ -80,13 +80,13 @@ async function coldLoad(headers: Record<string, string>): Promise<Transfer[]> {
 const bytes = (transfers: Transfer[]) => transfers.reduce((n, t) => n + t.wire.length, 0);
 
 describe('delivering the UI', () => {
-  it('a cold load transfers brotli-compressed index, script and styles, bounded in size', async () => {
+  it('a cold load transfers brotli-compressed index, script and styles, bounded in size', async ({ annotate }) => {
     const plain = await coldLoad(IDENTITY);
     const compressed = await coldLoad(BROWSER);
     const before = bytes(plain);
     const after = bytes(compressed);
     const gzipped = bytes(await coldLoad({ ...BROWSER, 'accept-encoding': 'gzip' }));
-    console.info(`cold load: ${before} B uncompressed, ${after} B brotli, ${gzipped} B gzip`);
+    await annotate(`cold load: ${before} B uncompressed, ${after} B brotli, ${gzipped} B gzip`);
     for (const [i, t] of compressed.entries()) {
       expect(t.status).toBe(200);
       expect(t.headers['content-encoding']).toBe('br');
