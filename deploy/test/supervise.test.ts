@@ -39,7 +39,12 @@ function supervise(name: string, command: string[], env: Record<string, string>)
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
+  /** SIGTERM, as start.sh sends it; resolves with the supervisor's exit code. */
+  const stop = () => {
+    child.kill('SIGTERM');
+    return exited;
+  };
+  return { stop, stderr: () => stderr };
 }
 
 const lines = async (log: string) => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
@@ -61,8 +66,7 @@ describe('scripts/supervise.sh', () => {
       expect(sup.stderr()).toContain('[start] crashy exited with status 3; restarting in 4s');
       expect(sup.stderr()).not.toContain('restarting in 8s');
     } finally {
-      sup.child.kill('SIGTERM');
-      expect(await sup.exited).toBe(0);
+      expect(await sup.stop()).toBe(0);
     }
   }, 60_000);
 
@@ -78,8 +82,7 @@ describe('scripts/supervise.sh', () => {
         'restarting in 1s',
       ]);
     } finally {
-      sup.child.kill('SIGTERM');
-      expect(await sup.exited).toBe(0);
+      expect(await sup.stop()).toBe(0);
     }
   }, 60_000);
 
@@ -87,8 +90,7 @@ describe('scripts/supervise.sh', () => {
     const log = path.join(dir, 'stop.log');
     const sup = supervise('stopper', fakeService(log, 60_000), {});
     await waitFor(async () => (await starts(log)).length === 1, 20_000, 'the start', 50);
-    sup.child.kill('SIGTERM');
-    expect(await sup.exited).toBe(0);
+    expect(await sup.stop()).toBe(0);
     // One SIGTERM, and the service had drained before the supervisor exited.
     expect(await lines(log)).toEqual([expect.stringMatching(/^start /), 'term', 'drained']);
     await new Promise((r) => setTimeout(r, 1_500));
