@@ -121,7 +121,12 @@ export function createApp(deps: GatewayDeps): Gateway {
   app.get('/{*path}', ...uiHandlers(deps.staticDir));
   finishApp(app, log);
 
-  const operatorApp = createOperatorApp({ service: SERVICE_NAME, log, readiness: deps.readiness, metrics: deps.metrics });
+  const operatorApp = createOperatorApp({
+    service: SERVICE_NAME,
+    log,
+    readiness: deps.readiness,
+    metrics: deps.metrics,
+  });
 
   const upgraded = new Set<Duplex>();
   let draining = false;
@@ -157,7 +162,8 @@ export function createApp(deps: GatewayDeps): Gateway {
         upgrade(req, socket, head, reqId);
       } catch (err) {
         const refusal = toAppError(err);
-        if (refusal.status >= 500 && refusal.code !== 'UNAVAILABLE') log.error({ err, reqId }, 'websocket upgrade failed');
+        if (refusal.status >= 500 && refusal.code !== 'UNAVAILABLE')
+          log.error({ err, reqId }, 'websocket upgrade failed');
         else log.info({ reqId, url: req.url, status: refusal.status }, 'websocket refused');
         endWithError(socket, refusal);
       }

@@ -1,6 +1,13 @@
 import http from 'node:http';
 import { Writable } from 'node:stream';
-import { Readiness, closeServer, createHttpServer, createLogger, createMetricsRegistry, listen } from '@chat/service-kit';
+import {
+  Readiness,
+  closeServer,
+  createHttpServer,
+  createLogger,
+  createMetricsRegistry,
+  listen,
+} from '@chat/service-kit';
 import { createApp, type Gateway, type GatewayDeps } from '../src/app.js';
 
 export interface RunningGateway {

@@ -65,13 +65,32 @@ const TARGETS = [
   '/?%',
   '/' + 'a'.repeat(20_000),
 ];
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'CONNECT', 'TRACE', 'PATCH', 'GE T', 'get', 'BREW', ''];
+const METHODS = [
+  'GET',
+  'POST',
+  'PUT',
+  'DELETE',
+  'OPTIONS',
+  'HEAD',
+  'CONNECT',
+  'TRACE',
+  'PATCH',
+  'GE T',
+  'get',
+  'BREW',
+  '',
+];
 const HOSTS = ['[', 'a b', 'http://x', '', '[::1', 'localhost:99999', 'x'.repeat(300), '\u0001', '%00'];
 
 function fixedCases(): string[] {
   const cases: string[] = [];
-  for (const t of TARGETS) cases.push(get(t), upgrade(t), `POST ${t} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}`);
-  for (const h of HOSTS) cases.push(get('/health', `Host: ${h}\r\n`), upgrade(`/socket.io/?EIO=4&transport=websocket`).replace('Host: localhost', `Host: ${h}`));
+  for (const t of TARGETS)
+    cases.push(get(t), upgrade(t), `POST ${t} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}`);
+  for (const h of HOSTS)
+    cases.push(
+      get('/health', `Host: ${h}\r\n`),
+      upgrade(`/socket.io/?EIO=4&transport=websocket`).replace('Host: localhost', `Host: ${h}`),
+    );
   cases.push(
     get('/health', ''), // no Host
     get('/health', 'Host: a\r\nHost: b\r\n'),
@@ -97,7 +116,7 @@ function fixedCases(): string[] {
 }
 
 function randomCases(n: number, rand: () => number): Buffer[] {
-  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const bytes = (len: number) => Buffer.from(Array.from({ length: len }, () => Math.floor(rand() * 256)));
   const mutate = (s: string) => {
     const b = Buffer.from(s);
@@ -106,7 +125,13 @@ function randomCases(n: number, rand: () => number): Buffer[] {
   };
   const out: Buffer[] = [];
   for (let i = 0; i < n; i++) {
-    const target = pick(TARGETS) + (rand() < 0.3 ? `%${bytes(1).toString('hex').slice(0, 1 + Math.floor(rand() * 2))}` : '');
+    const target =
+      pick(TARGETS) +
+      (rand() < 0.3
+        ? `%${bytes(1)
+            .toString('hex')
+            .slice(0, 1 + Math.floor(rand() * 2))}`
+        : '');
     const line = `${pick(METHODS)} ${target} HTTP/1.1\r\n`;
     const headers = rand() < 0.5 ? WS_HEADERS : `Host: ${pick(HOSTS)}\r\n`;
     switch (i % 4) {
@@ -165,7 +190,9 @@ describe('the gateway process under raw HTTP fuzzing', () => {
       const head = bytes.subarray(0, 5).toString('latin1') === 'HEAD '; // answered without a body
       if (res.status >= 400 && !head) {
         try {
-          expect(JSON.parse(res.body)).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+          expect(JSON.parse(res.body)).toMatchObject({
+            error: { code: expect.any(String), message: expect.any(String) },
+          });
         } catch {
           notJson.push(`${res.status} ${bytes.toString('latin1').slice(0, 80)}`);
         }

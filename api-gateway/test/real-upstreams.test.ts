@@ -118,7 +118,9 @@ describe('the real services behind the gateway', () => {
       const res = await raw(gw.url, 'GET', target);
       expect([400, 404], `${target} → ${res.status}`).toContain(res.status);
       expect(res.type, target).toMatch(/^application\/json/);
-      expect(JSON.parse(res.text), target).toMatchObject({ error: { code: res.status === 400 ? 'INVALID' : 'NOT_FOUND' } });
+      expect(JSON.parse(res.text), target).toMatchObject({
+        error: { code: res.status === 400 ? 'INVALID' : 'NOT_FOUND' },
+      });
       expect(res.text, target).not.toContain('# HELP');
       expect(res.text, target).not.toContain('"checks"');
     }
@@ -134,7 +136,11 @@ describe('the real services behind the gateway', () => {
   it('never forwards /internal/* (chat-service internal publish and notify), in any spelling', async () => {
     // Behind an upstream that answers anything, so a forwarded request would show.
     const echo = await startEchoUpstream();
-    const open = await startGateway({ userServiceUrl: echo.url, messageServiceUrl: echo.url, chatServiceUrls: [echo.url] });
+    const open = await startGateway({
+      userServiceUrl: echo.url,
+      messageServiceUrl: echo.url,
+      chatServiceUrls: [echo.url],
+    });
     try {
       for (const base of [gw.url, open.url]) {
         for (const target of INTERNAL_TARGETS) {

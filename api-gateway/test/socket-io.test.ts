@@ -113,7 +113,12 @@ describe('Socket.IO through the gateway', () => {
       const outcomes: string[] = [];
       for (let i = 0; i < 6; i++) {
         const socket = client(gw, ['websocket']);
-        outcomes.push(await connected(socket).then(async () => (await echo(socket, null)).node, () => 'refused'));
+        outcomes.push(
+          await connected(socket).then(
+            async () => (await echo(socket, null)).node,
+            () => 'refused',
+          ),
+        );
       }
       // Round-robin alone would send every other socket to the dead node; only the first finds it dead.
       expect(outcomes.filter((o) => o === 'refused').length).toBeLessThanOrEqual(1);
@@ -129,7 +134,9 @@ describe('Socket.IO through the gateway', () => {
     const gw = await startGateway({ chatServiceUrls: [`http://127.0.0.1:${port}`, b.url], chatProbeIntervalMs: 100 });
     let c: ChatNode | undefined;
     try {
-      await expect.poll(() => gw.logs.some((l) => l.msg === 'chat node down; routing around it'), { timeout: 10_000 }).toBe(true);
+      await expect
+        .poll(() => gw.logs.some((l) => l.msg === 'chat node down; routing around it'), { timeout: 10_000 })
+        .toBe(true);
       const before = [0, 1, 2, 3].map(() => client(gw, ['websocket']));
       await Promise.all(before.map(connected)); // none is sent to the dead node
       expect(new Set(await Promise.all(before.map(async (s) => (await echo(s, null)).node)))).toEqual(new Set(['b']));

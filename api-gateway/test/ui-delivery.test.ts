@@ -54,11 +54,7 @@ function get(target: string, headers: Record<string, string>): Promise<Transfer>
           const wire = Buffer.concat(chunks);
           const encoding = wire.length > 0 ? res.headers['content-encoding'] : undefined;
           const body =
-            encoding === 'br'
-              ? zlib.brotliDecompressSync(wire)
-              : encoding === 'gzip'
-                ? zlib.gunzipSync(wire)
-                : wire;
+            encoding === 'br' ? zlib.brotliDecompressSync(wire) : encoding === 'gzip' ? zlib.gunzipSync(wire) : wire;
           resolve({ status: res.statusCode ?? 0, headers: res.headers, wire, body });
         });
       })

@@ -9,7 +9,15 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { describe, expect, it } from 'vitest';
-import { NODE_SERVICES, OPERATOR_PORTS, readYaml, readYamlDocuments, ROOT, serviceConfigSchema, type NodeService } from './repo.js';
+import {
+  NODE_SERVICES,
+  OPERATOR_PORTS,
+  readYaml,
+  readYamlDocuments,
+  ROOT,
+  serviceConfigSchema,
+  type NodeService,
+} from './repo.js';
 
 const DIR = 'deploy/k8s';
 const MODELS = {

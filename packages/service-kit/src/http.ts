@@ -217,7 +217,8 @@ export function createHttpServer(listener: RequestListener, log: Logger): Server
 
 function refuseRequestLine(req: IncomingMessage): AppError | null {
   if (!req.url?.startsWith('/')) return new AppError('INVALID', 'the request target must be a path');
-  if (req.httpVersion === '1.1' && req.headers.host === undefined) return new AppError('INVALID', 'Host header missing');
+  if (req.httpVersion === '1.1' && req.headers.host === undefined)
+    return new AppError('INVALID', 'Host header missing');
   return null;
 }
 

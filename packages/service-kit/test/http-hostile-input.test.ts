@@ -81,13 +81,18 @@ describe('hostile requests get the contract error, never a crash or HTML', () =>
   });
 
   it('labels metrics by route template: case and spelling variants mint no label', async () => {
-    for (const path of ['/shop/items/1', '/SHOP/items/2', '/Shop/ITEMS/3', '/shop/items/4/', '/shop//items/5', '/nope/6']) {
+    for (const path of [
+      '/shop/items/1',
+      '/SHOP/items/2',
+      '/Shop/ITEMS/3',
+      '/shop/items/4/',
+      '/shop//items/5',
+      '/nope/6',
+    ]) {
       await (await fetch(`${base}${path}`)).text();
     }
     const text = await (await fetch(`${base}/metrics`)).text();
-    const routes = new Set(
-      [...text.matchAll(/^http_requests_total\{[^}]*route="([^"]*)"/gm)].map((m) => m[1]),
-    );
+    const routes = new Set([...text.matchAll(/^http_requests_total\{[^}]*route="([^"]*)"/gm)].map((m) => m[1]));
     expect([...routes].sort()).toEqual(['/health', '/shop/items/:id', 'unmatched']);
   });
 });
