@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { closeServer, listen } from '@chat/service-kit';
 import { freePort } from '@chat/testing';
 import { Server } from 'socket.io';
@@ -14,6 +15,8 @@ interface ChatNode {
   /** Socket.IO connections open on this node now. */
   openConnections(): number;
   close(): Promise<void>;
+  /** Die as a crashed process does: stop listening, drop every connection without a word. */
+  kill(): void;
 }
 
 /** A real Socket.IO server standing in for a chat-service node (on `port`, or any free one). */
@@ -31,6 +34,11 @@ async function startChatNode(name: string, port = 0): Promise<ChatNode> {
     });
     socket.on('echo', (payload: unknown, ack: (answer: unknown) => void) => ack({ node: name, payload }));
   });
+  const connections = new Set<Socket>();
+  server.on('connection', (c: Socket) => {
+    connections.add(c);
+    c.once('close', () => connections.delete(c));
+  });
   const bound = await listen(server, port, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${bound}`,
@@ -40,6 +48,10 @@ async function startChatNode(name: string, port = 0): Promise<ChatNode> {
     close: async () => {
       await io.close();
       await closeServer(server);
+    },
+    kill: () => {
+      server.close();
+      for (const c of connections) c.destroy();
     },
   };
 }
@@ -125,6 +137,34 @@ describe('Socket.IO through the gateway', () => {
       expect(outcomes.filter((o) => o === 'b').length).toBeGreaterThanOrEqual(5);
       expect(gw.logs.some((l) => l.msg === 'chat node down; routing around it')).toBe(true);
     } finally {
+      await gw.close();
+    }
+  });
+
+  it('clients of a node that dies reconnect to a live node, not to the dead one again', async () => {
+    const doomed = await startChatNode('doomed');
+    const gw = await startGateway({ chatServiceUrls: [doomed.url, b.url] });
+    const sockets = Array.from({ length: 10 }, () =>
+      connect(gw.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 }),
+    );
+    try {
+      await Promise.all(sockets.map(connected));
+      const onDoomed = (
+        await Promise.all(sockets.map(async (s) => ((await echo(s, null)).node === 'doomed' ? s : null)))
+      ).filter((s) => s !== null);
+      expect(onDoomed).toHaveLength(5);
+      let refused = 0;
+      for (const s of onDoomed) s.io.on('reconnect_error', () => refused++);
+      const back = onDoomed.map((s) => new Promise((resolve) => s.io.once('reconnect', resolve)));
+      doomed.kill();
+      await Promise.all(back);
+      expect(new Set(await Promise.all(onDoomed.map(async (s) => (await echo(s, null)).node)))).toEqual(new Set(['b']));
+      // Round-robin alone sends every other attempt to the dead node (5 refusals here, and
+      // reconnects of up to 22 s with default delays); marked down at its first refusal, it
+      // refuses at most the attempts already under way.
+      expect(refused).toBeLessThanOrEqual(2);
+    } finally {
+      for (const s of sockets) s.close();
       await gw.close();
     }
   });
