@@ -46,7 +46,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  * cached for good, everything else revalidated (`no-cache`). For any other GET that asks for
  * HTML, `index.html` so client-side routes work on reload; `/` itself is always the app.
  * Without a build, a placeholder page. Other requests that do not want HTML fall through (to
- * the JSON 404), as do source maps, should a build contain any.
+ * the JSON 404); source maps, should a build contain any, answer that 404 too.
  */
 export function uiHandlers(staticDir: string, precompressed = new PrecompressedFiles()): RequestHandler[] {
   const root = path.resolve(staticDir);
@@ -62,7 +62,7 @@ export function uiHandlers(staticDir: string, precompressed = new PrecompressedF
     const body = variants[encoding];
     res.type(path.extname(file));
     res.setHeader('Content-Encoding', encoding);
-    res.setHeader('Cache-Control', cacheControl(file));
+    res.setHeader('Cache-Control', cacheControl(root, file));
     res.setHeader('ETag', `"${variants.hash}-${encoding}"`);
     res.setHeader('Last-Modified', variants.mtime.toUTCString());
     if (req.fresh) {
@@ -86,7 +86,7 @@ export function uiHandlers(staticDir: string, precompressed = new PrecompressedF
   const files = express.static(root, {
     index: false,
     fallthrough: true,
-    setHeaders: (res, file) => res.setHeader('Cache-Control', cacheControl(file)),
+    setHeaders: (res, file) => res.setHeader('Cache-Control', cacheControl(root, file)),
   });
   const spaFallback: RequestHandler = async (req, res, next) => {
     if (req.path !== '/' && req.accepts(['json', 'html']) !== 'html') return next();
@@ -101,8 +101,9 @@ export function uiHandlers(staticDir: string, precompressed = new PrecompressedF
   return [noSourceMaps, compressedFiles, files, spaFallback];
 }
 
-function cacheControl(file: string): string {
-  return file.includes(`${path.sep}assets${path.sep}`) ? IMMUTABLE : 'no-cache';
+/** Hashed files (under `assets/` of the build) never change; anything else is revalidated. */
+function cacheControl(root: string, file: string): string {
+  return path.relative(root, file).startsWith(`assets${path.sep}`) ? IMMUTABLE : 'no-cache';
 }
 
 /** The file a request path names inside `root`, or null (outside it, a dotfile, undecodable). */
