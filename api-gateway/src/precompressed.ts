@@ -18,6 +18,8 @@ export interface Compressed {
 const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.svg', '.json', '.webmanifest', '.txt', '.xml']);
 /** Below this, headers outweigh any saving. */
 const MIN_BYTES = 256;
+/** Above this a file is served as it is: the UI's files are far smaller, and memory is bounded. */
+const MAX_BYTES = 8 * 1024 * 1024;
 
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
@@ -47,7 +49,7 @@ export class PrecompressedFiles {
   async get(file: string): Promise<Compressed | null> {
     if (!COMPRESSIBLE.has(path.extname(file).toLowerCase())) return null;
     const info = await stat(file).catch(() => null);
-    if (!info?.isFile() || info.size < MIN_BYTES) return null;
+    if (!info?.isFile() || info.size < MIN_BYTES || info.size > MAX_BYTES) return null;
     const stamp = `${info.mtimeMs}:${info.size}`;
     const cached = this.cache.get(file);
     if (cached?.stamp === stamp) return cached.entry;
