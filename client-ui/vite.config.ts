@@ -29,6 +29,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    // No source maps in the build: dist/ is what the gateway serves, and a public map hands out
+    // the whole source (1.9 MB). Debug with `npm run dev`, which serves maps from memory.
+    sourcemap: false,
   },
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm start`: install what is missing, bring up local Redis/RabbitMQ/MongoDB (FerretDB)
 # unless the environment names them, build, and run every service with the gateway and UI
-# on http://localhost:3000. CHAT_NODES=2 runs two chat-service nodes. Ctrl-C stops all.
+# on http://localhost:3000. CHAT_NODES=2 runs two chat-service nodes. A service that exits is
+# restarted with backoff (scripts/supervise.sh); Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
@@ -43,7 +44,7 @@ export USER_SERVICE_URL="${USER_SERVICE_URL:-http://127.0.0.1:3001}"
 export MESSAGE_SERVICE_URL="${MESSAGE_SERVICE_URL:-http://127.0.0.1:3002}"
 export CHAT_SERVICE_URLS="${CHAT_SERVICE_URLS:-$CHAT_URLS}"
 
-pids=()
+pids=() # one supervisor (scripts/supervise.sh) per service
 run() { # name port [extra env...]
   local name="$1" port="$2"
   shift 2
@@ -52,22 +53,16 @@ run() { # name port [extra env...]
     return
   fi
   echo "[start] $name on :$port" >&2
-  env PORT="$port" "$@" node "$ROOT/$name/dist/main.js" &
+  bash "$ROOT/scripts/supervise.sh" "$name" env PORT="$port" "$@" node "$ROOT/$name/dist/main.js" &
   pids+=($!)
 }
 
-stop() { # why: INT (Ctrl-C, which already reached every child in this process group), TERM or EXIT
-  trap - INT TERM EXIT
-  echo "[start] stopping ${#pids[@]} processes" >&2
-  if [[ "$1" == INT ]]; then
-    # Let them drain (each bounds itself by SHUTDOWN_TIMEOUT_MS); a second signal would cut that short.
-    for ((i = 0; i < 60; i++)); do
-      local alive=0 pid
-      for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-      ((alive)) || break
-      sleep 0.2
-    done
-  fi
+stop() { # INT (Ctrl-C), TERM or EXIT
+  # npm passes Ctrl-C on as well: one stop is enough, and a second signal must not cut the drain short.
+  trap '' INT TERM
+  trap - EXIT
+  echo "[start] stopping ${#pids[@]} services" >&2
+  # Each supervisor sends its service one SIGTERM and waits while it drains (SHUTDOWN_TIMEOUT_MS).
   kill -TERM "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
   [[ "$1" == EXIT ]] || exit 0
@@ -86,5 +81,5 @@ for ((i = 0; i < CHAT_NODES; i++)); do run chat-service $((3003 + i)) NODE_ID="c
 run api-gateway 3000
 
 echo "[start] open http://localhost:3000 (RabbitMQ management: http://localhost:15672, guest/guest)" >&2
-wait -n "${pids[@]}" || true
-echo "[start] a process exited; stopping the rest" >&2
+echo "[start] a service that exits is restarted (1 s, doubling to 30 s); Ctrl-C stops everything" >&2
+wait "${pids[@]}" || true

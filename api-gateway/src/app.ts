@@ -1,14 +1,25 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { AppError, createBaseApp, ensureRequestId, finishApp, type Logger, type Readiness } from '@chat/service-kit';
+import {
+  AppError,
+  createBaseApp,
+  createOperatorApp,
+  endWithError,
+  ensureRequestId,
+  finishApp,
+  toAppError,
+  type Logger,
+  type Readiness,
+} from '@chat/service-kit';
 import type { Express, RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import { limitedBody } from './body-limit.js';
 import { ChatNodes } from './chat-nodes.js';
 import { clientIpResolver, setForwardedHeaders } from './client-ip.js';
 import { contentSecurityPolicy, uiHandlers } from './ui.js';
+import { isOperatorOnly, rawPath, refuseNonPublicPaths } from './public-paths.js';
 import { registerUpstreamChecks } from './upstream-health.js';
-import { UpstreamProxy, rejectUpgrade, type UpstreamName } from './upstream-proxy.js';
+import { UpstreamProxy, type UpstreamName } from './upstream-proxy.js';
 
 export const SERVICE_NAME = 'api-gateway';
 
@@ -25,15 +36,20 @@ export interface GatewayDeps {
   socketPollTimeoutMs: number;
   maxBodyBytes: number;
   trustProxy: string[];
+  /** How often each chat node's /health is probed for routing (0: only passive marking). */
+  chatProbeIntervalMs: number;
 }
 
 export interface Gateway {
+  /** The public port's app. */
   app: Express;
+  /** The operator port's app: the gateway's own `/health`, `/ready` and `/metrics`. */
+  operatorApp: Express;
   /** For the http server's `upgrade` event: Socket.IO WebSockets go to a chat node. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Refuse new upgrades and close the open ones (clients reconnect elsewhere). */
   closeUpgrades(): void;
-  /** Release upstream connections; after the http server has drained. */
+  /** Release upstream connections and stop probing; after the http server has drained. */
   close(): void;
 }
 
@@ -41,14 +57,20 @@ const SOCKET_IO_PATH = '/socket.io/';
 
 /**
  * The public origin: the UI, `/auth/*` → user-service, `/messages/*` → message-service,
- * `/socket.io` → chat-service (polling and WebSocket), paths unchanged. Upstream `/metrics`
- * and `/ready` are not reachable from here; `/auth/health` and `/messages/health` map to the
- * upstreams' liveness.
+ * `/socket.io` → chat-service (polling and WebSocket), paths unchanged. Operator paths —
+ * every `/metrics` and `/ready` (the gateway's own are on `operatorApp`) and `/internal/*` —
+ * are not reachable from here in any spelling (`public-paths.ts`); `/auth/health` and
+ * `/messages/health` map to the upstreams' liveness. No request can make a listener throw:
+ * bad input answers the contract's JSON error.
  */
 export function createApp(deps: GatewayDeps): Gateway {
   const { log } = deps;
   const proxy = new UpstreamProxy({ log, metrics: deps.metrics, connectTimeoutMs: deps.connectTimeoutMs });
-  const chat = new ChatNodes(deps.chatServiceUrls);
+  const chat = new ChatNodes(deps.chatServiceUrls, {
+    log,
+    probeIntervalMs: deps.chatProbeIntervalMs,
+    probeTimeoutMs: 900,
+  });
   const clientIp = clientIpResolver(deps.trustProxy);
   registerUpstreamChecks(deps.readiness, {
     'user-service': deps.userServiceUrl,
@@ -65,12 +87,14 @@ export function createApp(deps: GatewayDeps): Gateway {
     (req, res) => {
       const ip = clientIp(req);
       setForwardedHeaders(req, ip);
+      const url = pick(ip);
       proxy.web(req, res, {
         upstream,
-        url: pick(ip),
+        url,
         timeoutMs: opts.timeoutMs ?? deps.upstreamTimeoutMs,
         body: limitedBody(req, deps.maxBodyBytes),
         ...(opts.path ? { path: opts.path } : {}),
+        ...(upstream === 'chat-service' ? { onUnreachable: () => chat.markDown(url) } : {}),
       });
     };
   const toUsers = () => deps.userServiceUrl;
@@ -82,9 +106,10 @@ export function createApp(deps: GatewayDeps): Gateway {
     readiness: deps.readiness,
     metrics: deps.metrics,
     parseJson: false,
+    operatorRoutes: false,
   });
+  app.use(refuseNonPublicPaths);
   app.use(contentSecurityPolicy);
-  app.use(refuseDotSegments);
   app.get('/auth/health', forward('user-service', toUsers, { path: '/health' }));
   app.get('/messages/health', forward('message-service', toMessages, { path: '/health' }));
   app.all('/auth{/*rest}', forward('user-service', toUsers));
@@ -96,50 +121,60 @@ export function createApp(deps: GatewayDeps): Gateway {
   app.get('/{*path}', ...uiHandlers(deps.staticDir));
   finishApp(app, log);
 
+  const operatorApp = createOperatorApp({
+    service: SERVICE_NAME,
+    log,
+    readiness: deps.readiness,
+    metrics: deps.metrics,
+  });
+
   const upgraded = new Set<Duplex>();
   let draining = false;
 
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, reqId: string) => {
+    const target = req.url ?? '';
+    if (draining) throw new AppError('UNAVAILABLE', 'shutting down');
+    if (isOperatorOnly(target) || !rawPath(target).startsWith(SOCKET_IO_PATH))
+      throw new AppError('NOT_FOUND', 'no WebSocket here');
+    const ip = clientIp(req);
+    setForwardedHeaders(req, ip);
+    const node = chat.forUpgrade(req, ip);
+    const started = Date.now();
+    upgraded.add(socket);
+    socket.once('close', () => {
+      upgraded.delete(socket);
+      log.info({ reqId, url: target, upstream: node, ms: Date.now() - started }, 'websocket closed');
+    });
+    proxy.ws(req, socket, head, {
+      url: node,
+      timeoutMs: deps.upstreamTimeoutMs,
+      onUnreachable: () => chat.markDown(node),
+    });
+  };
+
   return {
     app,
+    operatorApp,
     handleUpgrade(req, socket, head) {
       socket.on('error', () => socket.destroy());
       const reqId = ensureRequestId(req);
-      const refusal = draining
-        ? new AppError('UNAVAILABLE', 'shutting down')
-        : isSocketIoPath(req.url)
-          ? null
-          : new AppError('NOT_FOUND', 'no WebSocket here');
-      if (refusal) {
-        log.info({ reqId, url: req.url, status: refusal.status }, 'websocket refused');
-        return rejectUpgrade(socket, refusal);
+      try {
+        upgrade(req, socket, head, reqId);
+      } catch (err) {
+        const refusal = toAppError(err);
+        if (refusal.status >= 500 && refusal.code !== 'UNAVAILABLE')
+          log.error({ err, reqId }, 'websocket upgrade failed');
+        else log.info({ reqId, url: req.url, status: refusal.status }, 'websocket refused');
+        endWithError(socket, refusal);
       }
-      const ip = clientIp(req);
-      setForwardedHeaders(req, ip);
-      const node = chat.forUpgrade(req, ip);
-      const started = Date.now();
-      upgraded.add(socket);
-      socket.once('close', () => {
-        upgraded.delete(socket);
-        log.info({ reqId, url: req.url, upstream: node, ms: Date.now() - started }, 'websocket closed');
-      });
-      proxy.ws(req, socket, head, { url: node, timeoutMs: deps.upstreamTimeoutMs });
     },
     closeUpgrades() {
       draining = true;
       for (const socket of upgraded) socket.destroy();
     },
     close() {
+      chat.close();
       proxy.close();
     },
   };
 }
-
-function isSocketIoPath(url: string | undefined): boolean {
-  return new URL(url ?? '/', 'http://gateway').pathname.startsWith(SOCKET_IO_PATH);
-}
-
-/** `/auth/../metrics` and friends never reach an upstream, whatever it would make of them. */
-const refuseDotSegments: RequestHandler = (req, _res, next) => {
-  if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(req.path)) throw new AppError('INVALID', 'path must not contain dot segments');
-  next();
-};

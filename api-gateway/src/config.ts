@@ -7,23 +7,32 @@ export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../client-ui/dist', 
 
 const HTTP = ['http:', 'https:'];
 
-export const gatewayConfigSchema = z.object({
-  ...commonConfigShape,
-  PORT: portVar(3000),
-  USER_SERVICE_URL: urlVar(HTTP, 'http://127.0.0.1:3001'),
-  MESSAGE_SERVICE_URL: urlVar(HTTP, 'http://127.0.0.1:3002'),
-  CHAT_SERVICE_URLS: urlListVar(HTTP, 'http://127.0.0.1:3003'),
-  STATIC_DIR: z.string().min(1).optional().default(DEFAULT_STATIC_DIR),
-  /** How long an upstream may take to start answering before the client gets 504. */
-  UPSTREAM_TIMEOUT_MS: intVar(10_000, 100, 600_000),
-  /** How long connecting to an upstream may take before the client gets 503. */
-  UPSTREAM_CONNECT_TIMEOUT_MS: intVar(800, 50, 60_000),
-  /** Socket.IO long-polling GETs are held open by the server for up to its ping interval (25 s). */
-  SOCKET_POLL_TIMEOUT_MS: intVar(60_000, 1_000, 600_000),
-  /** Largest request body passed upstream (Socket.IO polling posts up to 1 MB by default). */
-  MAX_BODY_BYTES: intVar(1_048_576, 1_024, 100 * 1_048_576),
-  /** The gateway is the public edge: by default it trusts nobody's X-Forwarded-For. */
-  TRUST_PROXY: trustProxyVar('none'),
-});
+export const gatewayConfigSchema = z
+  .object({
+    ...commonConfigShape,
+    PORT: portVar(3000),
+    /** The gateway's own /health, /ready and /metrics, for probes and Prometheus only (never public). */
+    OPERATOR_PORT: portVar(9100),
+    USER_SERVICE_URL: urlVar(HTTP, 'http://127.0.0.1:3001'),
+    MESSAGE_SERVICE_URL: urlVar(HTTP, 'http://127.0.0.1:3002'),
+    CHAT_SERVICE_URLS: urlListVar(HTTP, 'http://127.0.0.1:3003'),
+    STATIC_DIR: z.string().min(1).optional().default(DEFAULT_STATIC_DIR),
+    /** How long an upstream may take to start answering before the client gets 504. */
+    UPSTREAM_TIMEOUT_MS: intVar(10_000, 100, 600_000),
+    /** How long connecting to an upstream may take before the client gets 503. */
+    UPSTREAM_CONNECT_TIMEOUT_MS: intVar(800, 50, 60_000),
+    /** Socket.IO long-polling GETs are held open by the server for up to its ping interval (25 s). */
+    SOCKET_POLL_TIMEOUT_MS: intVar(60_000, 1_000, 600_000),
+    /** Largest request body passed upstream (Socket.IO polling posts up to 1 MB by default). */
+    MAX_BODY_BYTES: intVar(1_048_576, 1_024, 100 * 1_048_576),
+    /** The gateway is the public edge: by default it trusts nobody's X-Forwarded-For. */
+    TRUST_PROXY: trustProxyVar('none'),
+    /** How often the gateway probes each chat node's /health to route new sockets around dead ones. */
+    CHAT_PROBE_INTERVAL_MS: intVar(2_000, 200, 60_000),
+  })
+  .refine((c) => c.OPERATOR_PORT !== c.PORT || c.PORT === 0, {
+    message: 'OPERATOR_PORT must differ from PORT',
+    path: ['OPERATOR_PORT'],
+  });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -1,8 +1,8 @@
-import http from 'node:http';
 import {
   Readiness,
   ShutdownRegistry,
   closeServer,
+  createHttpServer,
   createLogger,
   createMetricsRegistry,
   listen,
@@ -32,9 +32,11 @@ async function main(): Promise<void> {
     socketPollTimeoutMs: config.SOCKET_POLL_TIMEOUT_MS,
     maxBodyBytes: config.MAX_BODY_BYTES,
     trustProxy: config.TRUST_PROXY,
+    chatProbeIntervalMs: config.CHAT_PROBE_INTERVAL_MS,
   });
-  const server = http.createServer(gateway.app);
+  const server = createHttpServer(gateway.app, log);
   server.on('upgrade', gateway.handleUpgrade);
+  const operatorServer = createHttpServer(gateway.operatorApp, log);
   shutdown
     .add('mark draining', () => readiness.markDraining())
     .add('drain http and close websockets', async () => {
@@ -42,9 +44,15 @@ async function main(): Promise<void> {
       gateway.closeUpgrades();
       await drained;
     })
-    .add('release upstream connections', () => gateway.close());
+    .add('release upstream connections', () => gateway.close())
+    // Last: /ready answers 503 (draining) to the end, so probes see the drain.
+    .add('close the operator port', () => closeServer(operatorServer));
+  const operatorPort = await listen(operatorServer, config.OPERATOR_PORT, config.HOST);
   const port = await listen(server, config.PORT, config.HOST);
-  log.info({ port, staticDir: config.STATIC_DIR, chatNodes: config.CHAT_SERVICE_URLS.length }, 'api-gateway listening');
+  log.info(
+    { port, operatorPort, staticDir: config.STATIC_DIR, chatNodes: config.CHAT_SERVICE_URLS.length },
+    'api-gateway listening',
+  );
 }
 
 runService(SERVICE_NAME, main);

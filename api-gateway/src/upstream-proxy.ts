@@ -1,7 +1,7 @@
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
-import { AppError, type Logger } from '@chat/service-kit';
+import { AppError, endWithError, type Logger } from '@chat/service-kit';
 import type { Response } from 'express';
 import httpProxy from 'http-proxy';
 import { Histogram, type Registry } from 'prom-client';
@@ -24,6 +24,14 @@ export interface WebTarget {
   timeoutMs: number;
   /** The body to forward (a size-limited view of the request). */
   body: Readable;
+  /** Told when the upstream refused the connection or did not connect in time. */
+  onUnreachable?: () => void;
+}
+
+export interface WsTarget {
+  url: string;
+  timeoutMs: number;
+  onUnreachable?: () => void;
 }
 
 /** What is in flight for one proxied request, found again from http-proxy's events. */
@@ -37,6 +45,8 @@ interface Attempt {
   upgraded?: (upstreamSocket: Duplex) => void;
   /** Drop the outgoing request (set once it exists). */
   cancel?: () => void;
+  /** The upstream could not be connected to (not: it failed after connecting). */
+  unreachable: () => void;
 }
 
 /**
@@ -66,7 +76,7 @@ export class UpstreamProxy {
   }
 
   web(req: IncomingMessage, res: Response, target: WebTarget): void {
-    const attempt = this.begin(req, target.upstream, target.timeoutMs, (err) => {
+    const attempt = this.begin(req, target.upstream, target.timeoutMs, target.onUnreachable, (err) => {
       if (!res.headersSent) {
         if (err.code === 'PAYLOAD_TOO_LARGE') res.setHeader('Connection', 'close');
         res.status(err.status).json(err.toBody());
@@ -85,12 +95,14 @@ export class UpstreamProxy {
         agent: this.agentFor(target.url),
         buffer: target.body,
       },
-      (err) => attempt.fail(this.classify(err, target.upstream)),
+      (err) => this.failed(attempt, err, target.upstream),
     );
   }
 
-  ws(req: IncomingMessage, socket: Duplex, head: Buffer, target: { url: string; timeoutMs: number }): void {
-    const attempt = this.begin(req, 'chat-service', target.timeoutMs, (err) => rejectUpgrade(socket, err));
+  ws(req: IncomingMessage, socket: Duplex, head: Buffer, target: WsTarget): void {
+    const attempt = this.begin(req, 'chat-service', target.timeoutMs, target.onUnreachable, (err) =>
+      endWithError(socket, err),
+    );
     socket.once('close', () => (attempt.settled = true));
     // http-proxy pipes the two sockets, which only propagates a clean end; a destroyed side
     // (client gone, shutdown, upstream crash) must take the other one with it.
@@ -98,7 +110,7 @@ export class UpstreamProxy {
       socket.once('close', () => upstreamSocket.destroy());
       upstreamSocket.once('close', () => socket.destroy());
     };
-    this.proxy.ws(req, socket, head, { target: target.url }, (err) => attempt.fail(this.classify(err, 'chat-service')));
+    this.proxy.ws(req, socket, head, { target: target.url }, (err) => this.failed(attempt, err, 'chat-service'));
   }
 
   close(): void {
@@ -110,6 +122,7 @@ export class UpstreamProxy {
     req: IncomingMessage,
     upstream: UpstreamName,
     timeoutMs: number,
+    onUnreachable: (() => void) | undefined,
     answer: (err: AppError) => void,
   ): Attempt {
     const attempt: Attempt = {
@@ -117,6 +130,7 @@ export class UpstreamProxy {
       started: process.hrtime.bigint(),
       timeoutMs,
       settled: false,
+      unreachable: () => onUnreachable?.(),
       fail: (err) => {
         if (attempt.settled) return;
         attempt.settled = true;
@@ -152,7 +166,10 @@ export class UpstreamProxy {
     proxyReq.once('close', clear);
     proxyReq.once('socket', (socket) => {
       if (!socket.connecting) return;
-      const connectTimer = setTimeout(() => attempt.fail(unavailable(attempt.upstream)), this.opts.connectTimeoutMs);
+      const connectTimer = setTimeout(() => {
+        attempt.unreachable();
+        attempt.fail(unavailable(attempt.upstream));
+      }, this.opts.connectTimeoutMs);
       socket.once('connect', () => clearTimeout(connectTimer)).once('close', () => clearTimeout(connectTimer));
     });
   }
@@ -169,8 +186,10 @@ export class UpstreamProxy {
     this.latency.observe({ upstream: attempt.upstream, outcome }, seconds);
   }
 
-  private classify(err: Error, upstream: UpstreamName): AppError {
-    return err instanceof AppError ? err : unavailable(upstream, err);
+  /** http-proxy's callback: the upstream failed (a refused connection also makes it unreachable). */
+  private failed(attempt: Attempt, err: Error, upstream: UpstreamName): void {
+    if (CONNECT_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) attempt.unreachable();
+    attempt.fail(err instanceof AppError ? err : unavailable(upstream, err));
   }
 
   private agentFor(url: string): http.Agent {
@@ -185,19 +204,9 @@ export class UpstreamProxy {
   }
 }
 
+/** Errors that mean nothing listens (or answers) at the upstream's address. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
 function unavailable(upstream: UpstreamName, cause?: unknown): AppError {
   return new AppError('UPSTREAM_UNAVAILABLE', `${upstream} is unavailable`, { cause });
-}
-
-/** An upgrade that cannot be proxied gets a plain HTTP answer with the JSON error body. */
-export function rejectUpgrade(socket: Duplex, err: AppError): void {
-  if (!socket.writable) return void socket.destroy();
-  const body = JSON.stringify(err.toBody());
-  socket.end(
-    `HTTP/1.1 ${err.status} ${http.STATUS_CODES[err.status] ?? 'Error'}\r\n` +
-      'Content-Type: application/json; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n\r\n' +
-      body,
-  );
 }

@@ -1,10 +1,19 @@
 import http from 'node:http';
 import { Writable } from 'node:stream';
-import { Readiness, closeServer, createLogger, createMetricsRegistry, listen } from '@chat/service-kit';
+import {
+  Readiness,
+  closeServer,
+  createHttpServer,
+  createLogger,
+  createMetricsRegistry,
+  listen,
+} from '@chat/service-kit';
 import { createApp, type Gateway, type GatewayDeps } from '../src/app.js';
 
 export interface RunningGateway {
   url: string;
+  /** The operator port (the gateway's own /ready and /metrics). */
+  operatorUrl: string;
   gateway: Gateway;
   server: http.Server;
   /** Every JSON log line the gateway wrote. */
@@ -31,8 +40,9 @@ export async function startGateway(over: Partial<GatewayDeps> = {}): Promise<Run
     },
   });
   const nowhere = await deadUrl();
+  const log = createLogger('api-gateway', 'info', sink);
   const gateway = createApp({
-    log: createLogger('api-gateway', 'info', sink),
+    log,
     readiness: new Readiness(),
     metrics: createMetricsRegistry('api-gateway', false),
     userServiceUrl: nowhere,
@@ -44,13 +54,17 @@ export async function startGateway(over: Partial<GatewayDeps> = {}): Promise<Run
     socketPollTimeoutMs: 60_000,
     maxBodyBytes: 1_048_576,
     trustProxy: [],
+    chatProbeIntervalMs: 0,
     ...over,
   });
-  const server = http.createServer(gateway.app);
+  const server = createHttpServer(gateway.app, log);
   server.on('upgrade', gateway.handleUpgrade);
+  const operatorServer = createHttpServer(gateway.operatorApp, log);
   const port = await listen(server, 0, '127.0.0.1');
+  const operatorPort = await listen(operatorServer, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
+    operatorUrl: `http://127.0.0.1:${operatorPort}`,
     gateway,
     server,
     logs,
@@ -59,6 +73,7 @@ export async function startGateway(over: Partial<GatewayDeps> = {}): Promise<Run
       gateway.closeUpgrades();
       await drained;
       gateway.close();
+      await closeServer(operatorServer);
     },
   };
 }

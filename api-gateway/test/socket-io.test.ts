@@ -1,5 +1,7 @@
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { closeServer, listen } from '@chat/service-kit';
+import { freePort } from '@chat/testing';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,11 +15,14 @@ interface ChatNode {
   /** Socket.IO connections open on this node now. */
   openConnections(): number;
   close(): Promise<void>;
+  /** Die as a crashed process does: stop listening, drop every connection without a word. */
+  kill(): void;
 }
 
-/** A real Socket.IO server standing in for a chat-service node. */
-async function startChatNode(name: string): Promise<ChatNode> {
-  const server = http.createServer();
+/** A real Socket.IO server standing in for a chat-service node (on `port`, or any free one). */
+async function startChatNode(name: string, port = 0): Promise<ChatNode> {
+  // Liveness as chat-service answers it, for the gateway's probe.
+  const server = http.createServer((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end());
   const io = new Server(server);
   const handshakes: ChatNode['handshakes'] = [];
   io.on('connection', (socket) => {
@@ -29,15 +34,24 @@ async function startChatNode(name: string): Promise<ChatNode> {
     });
     socket.on('echo', (payload: unknown, ack: (answer: unknown) => void) => ack({ node: name, payload }));
   });
-  const port = await listen(server, 0, '127.0.0.1');
+  const connections = new Set<Socket>();
+  server.on('connection', (c: Socket) => {
+    connections.add(c);
+    c.once('close', () => connections.delete(c));
+  });
+  const bound = await listen(server, port, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     name,
     handshakes,
     openConnections: () => io.engine.clientsCount,
     close: async () => {
       await io.close();
       await closeServer(server);
+    },
+    kill: () => {
+      server.close();
+      for (const c of connections) c.destroy();
     },
   };
 }
@@ -103,6 +117,81 @@ describe('Socket.IO through the gateway', () => {
     const nodes = await Promise.all(sockets.map(async (s) => (await echo(s, null)).node));
     expect(nodes.filter((n) => n === 'a')).toHaveLength(2);
     expect(nodes.filter((n) => n === 'b')).toHaveLength(2);
+  });
+
+  it('a node that refuses a connection gets no new WebSockets (passive health)', async () => {
+    const gw = await startGateway({ chatServiceUrls: [await deadUrl(), b.url] });
+    try {
+      const outcomes: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const socket = client(gw, ['websocket']);
+        outcomes.push(
+          await connected(socket).then(
+            async () => (await echo(socket, null)).node,
+            () => 'refused',
+          ),
+        );
+      }
+      // Round-robin alone would send every other socket to the dead node; only the first finds it dead.
+      expect(outcomes.filter((o) => o === 'refused').length).toBeLessThanOrEqual(1);
+      expect(outcomes.filter((o) => o === 'b').length).toBeGreaterThanOrEqual(5);
+      expect(gw.logs.some((l) => l.msg === 'chat node down; routing around it')).toBe(true);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('clients of a node that dies reconnect to a live node, not to the dead one again', async () => {
+    const doomed = await startChatNode('doomed');
+    const gw = await startGateway({ chatServiceUrls: [doomed.url, b.url] });
+    const sockets = Array.from({ length: 10 }, () =>
+      connect(gw.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 }),
+    );
+    try {
+      await Promise.all(sockets.map(connected));
+      const onDoomed = (
+        await Promise.all(sockets.map(async (s) => ((await echo(s, null)).node === 'doomed' ? s : null)))
+      ).filter((s) => s !== null);
+      expect(onDoomed).toHaveLength(5);
+      let refused = 0;
+      for (const s of onDoomed) s.io.on('reconnect_error', () => refused++);
+      const back = onDoomed.map((s) => new Promise((resolve) => s.io.once('reconnect', resolve)));
+      doomed.kill();
+      await Promise.all(back);
+      expect(new Set(await Promise.all(onDoomed.map(async (s) => (await echo(s, null)).node)))).toEqual(new Set(['b']));
+      // Round-robin alone sends every other attempt to the dead node (5 refusals here, and
+      // reconnects of up to 22 s with default delays); marked down at its first refusal, it
+      // refuses at most the attempts already under way.
+      expect(refused).toBeLessThanOrEqual(2);
+    } finally {
+      for (const s of sockets) s.close();
+      await gw.close();
+    }
+  });
+
+  it('the background probe keeps sockets off a dead node and brings it back once healthy', async () => {
+    const port = await freePort();
+    const gw = await startGateway({ chatServiceUrls: [`http://127.0.0.1:${port}`, b.url], chatProbeIntervalMs: 100 });
+    let c: ChatNode | undefined;
+    try {
+      await expect
+        .poll(() => gw.logs.some((l) => l.msg === 'chat node down; routing around it'), { timeout: 10_000 })
+        .toBe(true);
+      const before = [0, 1, 2, 3].map(() => client(gw, ['websocket']));
+      await Promise.all(before.map(connected)); // none is sent to the dead node
+      expect(new Set(await Promise.all(before.map(async (s) => (await echo(s, null)).node)))).toEqual(new Set(['b']));
+
+      c = await startChatNode('c', port);
+      await expect.poll(() => gw.logs.some((l) => l.msg === 'chat node healthy again'), { timeout: 10_000 }).toBe(true);
+      const after = [0, 1, 2, 3].map(() => client(gw, ['websocket']));
+      await Promise.all(after.map(connected));
+      const nodes = await Promise.all(after.map(async (s) => (await echo(s, null)).node));
+      expect(nodes.filter((n) => n === 'c')).toHaveLength(2);
+    } finally {
+      for (const s of clients.splice(0)) s.close();
+      await gw.close();
+      await c?.close();
+    }
   });
 
   it('with two nodes: a polling client sticks to one node through its upgrade', async () => {

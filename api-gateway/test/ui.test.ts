@@ -35,7 +35,9 @@ describe('the UI from STATIC_DIR', () => {
     expect(await res.text()).toBe(INDEX);
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain("connect-src 'self' ws: wss:");
+    // 'self' covers ws:/wss: to this origin (CSP Level 3); no other host may be connected to.
+    expect(csp).toContain("connect-src 'self';");
+    expect(csp).not.toMatch(/\b(ws|wss):(\s|;|$)/);
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
     expect(res.headers.get('x-frame-options')).toBe('DENY');

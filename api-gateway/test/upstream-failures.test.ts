@@ -53,7 +53,7 @@ describe('upstream failures answer JSON, quickly', () => {
 
   it('records upstream latency by upstream and outcome, and requests by route and status', async () => {
     await call(`${gw.url}/auth/me`);
-    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    const metrics = await (await fetch(`${gw.operatorUrl}/metrics`)).text();
     const line = (prefix: string, ...labels: string[]) =>
       metrics.split('\n').find((l) => l.startsWith(prefix) && labels.every((label) => l.includes(label)));
     expect(line('gateway_upstream_duration_seconds_count', 'upstream="user-service"', 'outcome="response"')).toMatch(

@@ -5,9 +5,6 @@ import { createChatService } from './service.js';
 async function main(): Promise<void> {
   const config = loadConfig(chatConfigSchema);
   const log = createLogger('chat-service', config.LOG_LEVEL);
-  // The Socket.IO Redis adapter publishes and (un)subscribes fire-and-forget; while Redis is
-  // down those promises reject with nobody listening. Log them instead of crashing the node.
-  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
   const service = createChatService(config, log);
   // Not awaited: the node serves /health at once and sends fail UNAVAILABLE until RabbitMQ is up.
@@ -21,4 +18,12 @@ async function main(): Promise<void> {
   log.info({ port }, 'chat-service listening');
 }
 
-runService('chat-service', main);
+/**
+ * The Socket.IO Redis adapter publishes and (un)subscribes fire-and-forget; while Redis is
+ * down those promises reject with nobody listening. Those (raised inside the Redis client)
+ * are logged; any other unhandled rejection ends the node like any unexpected error.
+ */
+const raisedByRedisClient = (reason: unknown): boolean =>
+  reason instanceof Error && /[\\/]node_modules[\\/]ioredis[\\/]/.test(reason.stack ?? '');
+
+runService('chat-service', main, { isBenignRejection: raisedByRedisClient });

@@ -9,7 +9,15 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { describe, expect, it } from 'vitest';
-import { NODE_SERVICES, readYaml, readYamlDocuments, ROOT, serviceConfigSchema, type NodeService } from './repo.js';
+import {
+  NODE_SERVICES,
+  OPERATOR_PORTS,
+  readYaml,
+  readYamlDocuments,
+  ROOT,
+  serviceConfigSchema,
+  type NodeService,
+} from './repo.js';
 
 const DIR = 'deploy/k8s';
 const MODELS = {
@@ -111,8 +119,12 @@ describe.each(Object.keys(NODE_SERVICES) as NodeService[])('%s on Kubernetes', (
 
   it('probes readiness on /ready and liveness on /health, on the port it listens on', () => {
     const [c] = deployment.spec.template.spec.containers;
-    expect(c!.ports).toEqual([{ name: 'http', containerPort: port }]);
-    expect(c!.readinessProbe?.httpGet).toEqual({ path: '/ready', port: 'http' });
+    const operator = OPERATOR_PORTS[service];
+    expect(c!.ports).toEqual([
+      { name: 'http', containerPort: port },
+      ...(operator ? [{ name: 'operator', containerPort: operator }] : []),
+    ]);
+    expect(c!.readinessProbe?.httpGet).toEqual({ path: '/ready', port: operator ? 'operator' : 'http' });
     expect(c!.livenessProbe?.httpGet).toEqual({ path: '/health', port: 'http' });
   });
 

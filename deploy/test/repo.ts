@@ -29,6 +29,9 @@ export const NODE_SERVICES = {
 } as const;
 export type NodeService = keyof typeof NODE_SERVICES;
 
+/** Services that serve /ready and /metrics on a port of their own, never reachable from outside. */
+export const OPERATOR_PORTS: Partial<Record<NodeService, number>> = { 'api-gateway': 9100 };
+
 type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;
 
 /** The zod env schema a service's `src/config.ts` exports (the one export named `*ConfigSchema`). */

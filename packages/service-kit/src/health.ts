@@ -53,13 +53,19 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** `/health` (liveness), `/ready` (dependencies) and `/metrics` (Prometheus text). */
-export function healthRouter(service: string, readiness: Readiness, registry: Registry): Router {
+/** `/health`: liveness, public (the gateway maps `/auth/health` and `/messages/health` to it). */
+export function livenessRouter(service: string): Router {
   const router = Router();
   router.get('/health', (_req, res) => {
     const body: HealthResponse = { status: 'ok', service };
     res.json(body);
   });
+  return router;
+}
+
+/** `/ready` (dependencies) and `/metrics` (Prometheus text): for operators only. */
+export function operatorRouter(service: string, readiness: Readiness, registry: Registry): Router {
+  const router = Router();
   router.get('/ready', async (_req, res) => {
     const { ready, checks } = await readiness.evaluate();
     const body: HealthResponse = { status: ready ? 'ok' : 'unavailable', service, checks };
@@ -70,4 +76,9 @@ export function healthRouter(service: string, readiness: Readiness, registry: Re
     res.send(await registry.metrics());
   });
   return router;
+}
+
+/** `/health`, `/ready` and `/metrics` together. */
+export function healthRouter(service: string, readiness: Readiness, registry: Registry): Router {
+  return Router().use(livenessRouter(service), operatorRouter(service, readiness, registry));
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import { AppError, isServerFault, toAppError } from './errors.js';
-import { healthRouter, type Readiness } from './health.js';
+import { healthRouter, livenessRouter, type Readiness } from './health.js';
 import type { Logger } from './logger.js';
 import { httpMetricsMiddleware } from './metrics.js';
 
@@ -74,12 +75,18 @@ export interface BaseAppOptions {
   bodyLimit?: string;
   /** Parse JSON bodies (default true); a proxy passes bodies through unread. */
   parseJson?: boolean;
+  /**
+   * Serve `/ready` and `/metrics` on this app (default true). The gateway, the public edge,
+   * serves them on its operator port instead (`createOperatorApp`).
+   */
+  operatorRoutes?: boolean;
 }
 
 /**
  * An express app with what every service shares: request ids, one access-log line per
  * request (`accessLog`), security headers, request metrics, a JSON body parser with a size limit, and
- * `/health`, `/ready`, `/metrics`. Add routes, then call `finishApp(app, log)`.
+ * `/health`, `/ready`, `/metrics` (the last two unless `operatorRoutes: false`). Add routes,
+ * then call `finishApp(app, log)`.
  */
 export function createBaseApp(opts: BaseAppOptions): Express {
   const app = express();
@@ -88,9 +95,22 @@ export function createBaseApp(opts: BaseAppOptions): Express {
   app.use(accessLog(opts.log));
   app.use(securityHeaders);
   app.use(httpMetricsMiddleware(opts.metrics));
-  app.use(healthRouter(opts.service, opts.readiness, opts.metrics));
+  app.use(
+    opts.operatorRoutes === false
+      ? livenessRouter(opts.service)
+      : healthRouter(opts.service, opts.readiness, opts.metrics),
+  );
   if (opts.parseJson !== false) app.use(express.json({ limit: opts.bodyLimit ?? '16kb', strict: true }));
   return app;
+}
+
+/** `/health`, `/ready` and `/metrics` alone, for a port only operators reach. */
+export function createOperatorApp(opts: Pick<BaseAppOptions, 'service' | 'log' | 'readiness' | 'metrics'>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(securityHeaders);
+  app.use(healthRouter(opts.service, opts.readiness, opts.metrics));
+  return finishApp(app, opts.log);
 }
 
 /** 404 for unknown routes and the central error handler, last in the chain. */
@@ -103,14 +123,17 @@ export function finishApp(app: Express, log: Logger): Express {
 /** Maps anything thrown in a route to the contract's `{error:{code, message}}`. */
 export function httpErrorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const appErr = fromBodyParserError(err) ?? toAppError(err);
+    const appErr = fromExpressError(err) ?? toAppError(err);
     if (isServerFault(appErr)) log.error({ err, reqId: req.headers[REQUEST_ID_HEADER] }, 'request failed');
     if (appErr.retryAfterSec !== undefined) res.setHeader('Retry-After', String(appErr.retryAfterSec));
     res.status(appErr.status).json(appErr.toBody());
   };
 }
 
-function fromBodyParserError(err: unknown): AppError | null {
+/** What express and its body parser throw for bad input, as the client's error (400/413), not ours. */
+function fromExpressError(err: unknown): AppError | null {
+  // A route parameter that is not valid percent-encoding (`/history/%F0%28`): the router's decode fails.
+  if (err instanceof URIError) return new AppError('INVALID', 'the path is not valid percent-encoded UTF-8');
   if (typeof err !== 'object' || err === null || !('type' in err)) return null;
   switch ((err as { type: unknown }).type) {
     case 'entity.parse.failed':
@@ -149,4 +172,76 @@ export function closeServer(server: Server): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+/**
+ * Answer on a raw socket (an upgrade, or a request node could not parse) with the contract's
+ * JSON error and close it. `status` overrides the code's own where HTTP has a better one.
+ */
+export function endWithError(socket: Duplex, err: AppError, status = err.status): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = JSON.stringify(err.toBody());
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+/**
+ * An http server whose listeners cannot be made to throw by what a client sends: a request the
+ * listener throws on answers 500 INTERNAL (logged), one node cannot parse (malformed request
+ * line, bad header, headers too large) answers 400 INVALID (431 for oversized headers) as JSON
+ * instead of node's bare answer, and a broken client socket is just closed. A target that is
+ * not a path (absolute form `http://host/x`, `*`; we are no proxy) and an HTTP/1.1 request
+ * without Host answer 400 INVALID before the listener sees them (express would answer HTML).
+ */
+export function createHttpServer(listener: RequestListener, log: Logger): Server {
+  // Host is checked below, so its absence gets the JSON answer too.
+  const server = http.createServer({ requireHostHeader: false }, (req, res) => {
+    try {
+      const refusal = refuseRequestLine(req);
+      if (refusal) return void sendError(res, refusal);
+      listener(req, res);
+    } catch (err) {
+      log.error({ err, reqId: req.headers[REQUEST_ID_HEADER] }, 'request listener threw');
+      if (res.headersSent) return void res.destroy();
+      sendError(res, new AppError('INTERNAL', 'internal error'));
+    }
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
+  return server;
+}
+
+function refuseRequestLine(req: IncomingMessage): AppError | null {
+  if (!req.url?.startsWith('/')) return new AppError('INVALID', 'the request target must be a path');
+  if (req.httpVersion === '1.1' && req.headers.host === undefined)
+    return new AppError('INVALID', 'Host header missing');
+  return null;
+}
+
+function sendError(res: ServerResponse, err: AppError): void {
+  const body = JSON.stringify(err.toBody());
+  res.writeHead(err.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  res.end(body);
+}
+
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // A response already on its way (pipelining) cannot be followed by another one.
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (err.code === 'ECONNRESET' || inFlight) return void socket.destroy();
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return endWithError(socket, new AppError('INVALID', 'request headers are too large'), 431);
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return endWithError(socket, new AppError('INVALID', 'request was not received in time'), 408);
+    default:
+      return endWithError(socket, new AppError('INVALID', 'malformed HTTP request'));
+  }
 }

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 
 /** A registry per service instance (tests create several in one process). */
 export function createMetricsRegistry(service: string, withDefaults = true): Registry {
@@ -27,11 +27,21 @@ export function httpMetricsMiddleware(registry: Registry): RequestHandler {
   return (req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path;
-      const label = route ? `${req.baseUrl}${route}` : 'unmatched';
+      const label = routeLabel(req);
       requests.inc({ method: req.method, route: label, status: String(res.statusCode) });
       end({ method: req.method, route: label });
     });
     next();
   };
+}
+
+/**
+ * The matched route's template (`/messages/history/:roomId`), or `unmatched`. `req.baseUrl` is
+ * the part of the path a mounted router matched, as the client spelled it: routing ignores
+ * case, so it is lower-cased (mount paths are literal lower-case prefixes) and `/MESSAGES/...`
+ * cannot mint a label of its own.
+ */
+function routeLabel(req: Request): string {
+  const route = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof route === 'string' ? `${req.baseUrl.toLowerCase()}${route}` : 'unmatched';
 }

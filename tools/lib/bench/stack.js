@@ -29,11 +29,13 @@ export async function metricValue(baseUrl, name) {
 }
 
 export class ServiceProcess {
-  constructor(name, child, url) {
+  /** `operatorUrl`: where its /ready and /metrics are (the gateway's operator port; else `url`). */
+  constructor(name, child, url, operatorUrl = url) {
     this.name = name;
     this.child = child;
     this.pid = child.pid;
     this.url = url;
+    this.operatorUrl = operatorUrl;
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
@@ -42,7 +44,7 @@ export class ServiceProcess {
   }
 
   async heapUsed() {
-    return metricValue(this.url, 'nodejs_heap_size_used_bytes');
+    return metricValue(this.operatorUrl, 'nodejs_heap_size_used_bytes');
   }
 
   cpu() {
@@ -66,7 +68,7 @@ async function waitHealthy(proc, timeoutMs) {
     if (proc.child.exitCode !== null)
       throw new Error(`${proc.name} exited with ${proc.child.exitCode} (log: ${proc.logFile})`);
     try {
-      const res = await fetch(`${proc.url}/ready`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`${proc.operatorUrl}/ready`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) return;
       last = `${res.status} ${await res.text()}`;
     } catch (err) {
@@ -92,7 +94,13 @@ export async function startStack({ root, iso, chatNodes = 1, env = {}, chatNodeA
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  const ports = { gateway: await freePort(), user: await freePort(), message: await freePort(), chat: [] };
+  const ports = {
+    gateway: await freePort(),
+    gatewayOperator: await freePort(),
+    user: await freePort(),
+    message: await freePort(),
+    chat: [],
+  };
   for (let n = 0; n < chatNodes; n++) ports.chat.push(await freePort());
   const url = (port) => `http://127.0.0.1:${port}`;
   const common = {
@@ -109,7 +117,7 @@ export async function startStack({ root, iso, chatNodes = 1, env = {}, chatNodeA
     ...env,
   };
   const procs = [];
-  const launch = async (name, dir, port, extraEnv, nodeArgs = []) => {
+  const launch = async (name, dir, port, extraEnv, nodeArgs = [], operatorPort = port) => {
     const logFile = join(logDir, `${name}.log`);
     const out = openSync(logFile, 'a');
     const child = spawn(process.execPath, [...nodeArgs, join(root, dir, 'dist', 'main.js')], {
@@ -117,7 +125,7 @@ export async function startStack({ root, iso, chatNodes = 1, env = {}, chatNodeA
       stdio: ['ignore', out, out],
       cwd: logDir,
     });
-    const proc = new ServiceProcess(name, child, url(port));
+    const proc = new ServiceProcess(name, child, url(port), url(operatorPort));
     proc.logFile = logFile;
     procs.push(proc);
     await waitHealthy(proc, 60_000);
@@ -138,10 +146,18 @@ export async function startStack({ root, iso, chatNodes = 1, env = {}, chatNodeA
       launch('message-service', 'message-service', ports.message, {}),
       ...ports.chat.map((port, n) => launch(`chat-service-${n + 1}`, 'chat-service', port, {}, chatNodeArgs)),
     ]);
-    stack.gateway = await launch('api-gateway', 'api-gateway', ports.gateway, {
-      USER_SERVICE_URL: stack.user.url,
-      CHAT_SERVICE_URLS: stack.chat.map((c) => c.url).join(','),
-    });
+    stack.gateway = await launch(
+      'api-gateway',
+      'api-gateway',
+      ports.gateway,
+      {
+        USER_SERVICE_URL: stack.user.url,
+        CHAT_SERVICE_URLS: stack.chat.map((c) => c.url).join(','),
+        OPERATOR_PORT: String(ports.gatewayOperator),
+      },
+      [],
+      ports.gatewayOperator,
+    );
   } catch (err) {
     await stack.stop();
     throw err;
