@@ -1,6 +1,6 @@
 import type { HealthResponse } from '@chat/contracts';
 import { Router } from 'express';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 
 type Check = () => boolean | Promise<boolean>;
 
@@ -56,6 +56,9 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 /** `/health` (liveness), `/ready` (dependencies) and `/metrics` (Prometheus text). */
 export function healthRouter(service: string, readiness: Readiness, registry: Registry): Router {
   const router = Router();
+  // What /ready says, as a series: alerts fire on a process that stays not-ready (deploy/prometheus/alerts.yml).
+  // Once per registry: a service may mount this router under two prefixes.
+  if (!registry.getSingleMetric('service_ready')) registerReadyGauge(readiness, registry);
   router.get('/health', (_req, res) => {
     const body: HealthResponse = { status: 'ok', service };
     res.json(body);
@@ -70,4 +73,15 @@ export function healthRouter(service: string, readiness: Readiness, registry: Re
     res.send(await registry.metrics());
   });
   return router;
+}
+
+function registerReadyGauge(readiness: Readiness, registry: Registry): void {
+  new Gauge({
+    name: 'service_ready',
+    help: '1 when every dependency is reachable and the process is not draining, else 0',
+    registers: [registry],
+    async collect() {
+      this.set((await readiness.evaluate()).ready ? 1 : 0);
+    },
+  });
 }
