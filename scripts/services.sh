@@ -98,6 +98,16 @@ rabbit_up() {
       die "rabbitmq management API does not answer at $mhost:$mport (enable rabbitmq_management)"
     fi
   fi
+  # The Prometheus endpoint (:15692): the observability test scrapes it for the series the
+  # dashboards and alerts read. Optional for everything else, so only a warning when missing.
+  if ! answers "$host" 15692; then
+    if is_local "$host" && command -v rabbitmq-plugins >/dev/null; then
+      log "enabling the rabbitmq prometheus plugin"
+      rabbitmq-plugins enable --quiet rabbitmq_prometheus >/dev/null && wait_for rabbitmq-prometheus "$host" 15692 60
+    else
+      log "warning: rabbitmq_prometheus does not answer at $host:15692 (deploy/test/observability.test.ts needs it)"
+    fi
+  fi
 }
 
 # ---- PostgreSQL (FerretDB's storage) ----

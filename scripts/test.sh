@@ -23,4 +23,12 @@ if [[ ! -x /usr/bin/chromium ]] && command -v apt-get >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# promtool checks and unit-tests the Prometheus alert rules (deploy/test/observability.test.ts);
+# Debian's prometheus package ships it (installed only, never started).
+if ! command -v promtool >/dev/null && command -v apt-get >/dev/null; then
+  echo "[test] installing promtool (apt-get prometheus) for the alert-rule tests" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 exec npx vitest run "$@"

@@ -1,4 +1,5 @@
 import { isServerFault, toAppError, type Logger } from '@chat/service-kit';
+import type { Histogram } from 'prom-client';
 import type { InFlight } from './in-flight.js';
 import type { RefusalLog } from './refusal-log.js';
 
@@ -10,6 +11,8 @@ export interface AckDeps {
   refusals: RefusalLog;
   /** Counts each event until its ack is written, so shutdown can wait for it. */
   inFlight: InFlight;
+  /** Time to each ack, by event. */
+  ackSeconds: Histogram<'event'>;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface AckDeps {
  * the payload's place) is tolerated, so a malformed emit never takes the socket down.
  * Only real faults (INTERNAL) are logged as errors with their stack.
  */
-export function ackWith({ log, refusals, inFlight }: AckDeps) {
+export function ackWith({ log, refusals, inFlight, ackSeconds }: AckDeps) {
   return (event: string, handle: (payload: unknown) => Promise<unknown>) =>
     (payload: unknown, ack?: unknown): void => {
       let reply: Reply | undefined = typeof ack === 'function' ? (ack as Reply) : undefined;
@@ -26,16 +29,19 @@ export function ackWith({ log, refusals, inFlight }: AckDeps) {
         reply = payload as Reply;
         payload = undefined;
       }
+      const acked = ackSeconds.startTimer({ event });
       const answered = handle(payload).then(
         (res) => {
           refusals.served(event);
           reply?.(res);
+          acked();
         },
         (err: unknown) => {
           const appErr = toAppError(err);
           if (appErr.code === 'INTERNAL') log.error({ err, event }, 'socket event failed');
           else if (isServerFault(appErr)) refusals.refused(event, `${appErr.code}: ${appErr.message}`);
           reply?.(appErr.toAck());
+          acked();
         },
       );
       void inFlight.track(answered);

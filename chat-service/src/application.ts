@@ -85,7 +85,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
   io.use(authMiddleware(deps.verifyToken));
   // Connection layer: sockets per user, token lifetime, output bound, per-socket event limits.
   const refusals = new RefusalLog(log);
-  const ack = ackWith({ log, refusals, inFlight });
+  const ack = ackWith({ log, refusals, inFlight, ackSeconds: metrics.ackSeconds });
   const guards = createConnectionGuards({
     io,
     redis: deps.redis,

@@ -49,6 +49,12 @@ export function createMessageServiceMetrics(registry: Registry, persistHealth: P
       registers,
     }),
     stored: new Counter({ name: 'persist_messages_stored_total', help: 'Messages newly stored', registers }),
+    persistLagSeconds: new Histogram({
+      name: 'persist_lag_seconds',
+      help: "From a message's createdAt (set just before its ack) to its batch being stored and acked",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+      registers,
+    }),
     duplicates: new Counter({
       name: 'persist_duplicates_total',
       help: 'Messages already stored (redelivery, client retry), acked as success',

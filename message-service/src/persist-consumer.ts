@@ -308,6 +308,8 @@ export class PersistConsumer {
     metrics.batchSize.observe(group.length);
     metrics.stored.inc(outcome.inserted);
     metrics.duplicates.inc(duplicates);
+    const now = Date.now();
+    for (const p of done) metrics.persistLagSeconds.observe(Math.max(0, now - Date.parse(p.message.createdAt)) / 1000);
     return retry;
   }
 

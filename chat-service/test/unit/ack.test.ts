@@ -3,12 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { ackWith } from '../../src/ack.js';
 import { InFlight } from '../../src/in-flight.js';
 import { RefusalLog } from '../../src/refusal-log.js';
+import { Registry } from 'prom-client';
+import { createChatMetrics } from '../../src/metrics.js';
 import { capturingLogger } from '../log-capture.js';
 
 function setup() {
   const { log, lines } = capturingLogger();
   const inFlight = new InFlight();
-  const ack = ackWith({ log, refusals: new RefusalLog(log), inFlight });
+  const registry = new Registry();
+  const ack = ackWith({ log, refusals: new RefusalLog(log), inFlight, ackSeconds: createChatMetrics(registry).ackSeconds });
   /** Runs one event through the wrapper and returns its ack. */
   const run = async (event: string, handle: () => Promise<unknown>, payload: unknown = {}) => {
     let answer: unknown;
@@ -16,10 +19,22 @@ function setup() {
     await inFlight.idle();
     return answer;
   };
-  return { lines, run };
+  return { lines, run, registry };
 }
 
 const unavailable = (why: string) => () => Promise.reject(new AppError('UNAVAILABLE', why));
+
+describe('ack timing', () => {
+  it('times every ack by event, answered or refused', async () => {
+    const { run, registry } = setup();
+    await run('sendMessage', () => Promise.resolve({ ok: true }));
+    await run('sendMessage', unavailable('broker down'));
+    await run('joinRoom', () => Promise.resolve({ ok: true }));
+    const text = await registry.metrics();
+    expect(text).toMatch(/^chat_event_ack_seconds_count\{event="sendMessage"\} 2$/m);
+    expect(text).toMatch(/^chat_event_ack_seconds_count\{event="joinRoom"\} 1$/m);
+  });
+});
 
 describe('ack logging', () => {
   it('logs expected refusals at warn without a stack, once per change of reason, and one line when served again', async () => {

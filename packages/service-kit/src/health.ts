@@ -1,6 +1,6 @@
 import type { HealthResponse } from '@chat/contracts';
 import { Router } from 'express';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 
 type Check = () => boolean | Promise<boolean>;
 
@@ -66,6 +66,9 @@ export function livenessRouter(service: string): Router {
 /** `/ready` (dependencies) and `/metrics` (Prometheus text): for operators only. */
 export function operatorRouter(service: string, readiness: Readiness, registry: Registry): Router {
   const router = Router();
+  // What /ready says, as a series: alerts fire on a process that stays not-ready (deploy/prometheus/alerts.yml).
+  // Once per registry: a service may mount this router under two prefixes.
+  if (!registry.getSingleMetric('service_ready')) registerReadyGauge(readiness, registry);
   router.get('/ready', async (_req, res) => {
     const { ready, checks } = await readiness.evaluate();
     const body: HealthResponse = { status: ready ? 'ok' : 'unavailable', service, checks };
@@ -81,4 +84,15 @@ export function operatorRouter(service: string, readiness: Readiness, registry: 
 /** `/health`, `/ready` and `/metrics` together. */
 export function healthRouter(service: string, readiness: Readiness, registry: Registry): Router {
   return Router().use(livenessRouter(service), operatorRouter(service, readiness, registry));
+}
+
+function registerReadyGauge(readiness: Readiness, registry: Registry): void {
+  new Gauge({
+    name: 'service_ready',
+    help: '1 when every dependency is reachable and the process is not draining, else 0',
+    registers: [registry],
+    async collect() {
+      this.set((await readiness.evaluate()).ready ? 1 : 0);
+    },
+  });
 }

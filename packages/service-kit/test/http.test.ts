@@ -74,8 +74,11 @@ describe('base app', () => {
     const down = await fetch(`${base}/ready`);
     expect(down.status).toBe(503);
     expect(await down.json()).toEqual({ status: 'unavailable', service: 'kit-test', checks: { dep: false } });
+    // What /ready says is a series too (the ServiceNotReady alert reads it).
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^service_ready\{service="kit-test"\} 0$/m);
     depUp = true;
     const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^service_ready\{service="kit-test"\} 1$/m);
     expect(metrics).toContain('http_requests_total{method="GET",route="/limited",status="429"');
     // Raw paths never become labels (unbounded cardinality): unknown routes share one label.
     expect(metrics).toContain('http_requests_total{method="GET",route="unmatched",status="404"');
