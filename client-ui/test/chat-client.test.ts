@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HistoryCursor } from '../src/api/history.js';
 import { ApiError } from '../src/api/http.js';
 import { ChatClient, type ChatSocket } from '../src/chat/chat-client.js';
-import { ME_ID, message as msg } from './fixtures.js';
+import { ME_ID, MemoryStorage, message as msg } from './fixtures.js';
 
 const ME: PublicUser = { id: ME_ID, username: 'me', displayName: 'Me' };
 
@@ -15,6 +15,7 @@ type Handler = (...args: unknown[]) => void;
  */
 class FakeSocket {
   connected = false;
+  auth: { token: string } = { token: 't' };
   active = false;
   readonly emitted: { event: string; payload: unknown; answer: (ack: unknown) => void; fail: () => void }[] = [];
   private readonly handlers = new Map<string, Handler[]>();
@@ -88,6 +89,7 @@ function setup(history: (roomId: string, cursor: HistoryCursor) => Promise<Histo
     rejoinDelayMs: 5,
     gapGraceMs,
     isOnline: () => true,
+    storage: new MemoryStorage(),
   });
   client.start();
   clients.push(client);
@@ -151,21 +153,23 @@ describe('ChatClient', () => {
     expect(seqs(client)).toEqual([1, 2, 3, 4]);
   });
 
-  it('pages the rest from history when the missed batch is capped', async () => {
+  it('a join that cannot prove its batch complete is paged from history after its own sinceSeq, to the end', async () => {
     const pages: Record<string, HistoryResponse> = {
       '{}': { messages: [msg(1)], hasMore: false },
-      '{"after":3}': { messages: [msg(4), msg(5)], hasMore: true },
-      '{"after":5}': { messages: [msg(6)], hasMore: false },
+      '{"after":1}': { messages: [msg(2), msg(3)], hasMore: true },
+      '{"after":3}': { messages: [msg(4), msg(5)], hasMore: false },
     };
     const { client, socket, history } = setup(async (_room, cursor) => pages[JSON.stringify(cursor)]!);
     socket.serverAccepts();
     await client.openRoom('general');
-    // The capped batch holds the oldest missed ones; the rest is paged after its last seq.
+    // Persistence lags behind the recent buffer: the batch is the buffer's tail, the middle
+    // is missing and the server says so (hasMore). Paging from the batch's end would skip it.
     socket
       .take('joinRoom')
-      .answer({ ok: true, room: { id: 'general', lastSeq: 6 }, missed: [msg(2), msg(3)], hasMore: true });
-    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5, 6]));
-    expect(history).toHaveBeenCalledTimes(3);
+      .answer({ ok: true, room: { id: 'general', lastSeq: 7 }, missed: [msg(6), msg(7)], hasMore: true });
+    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5, 6, 7]));
+    expect(history.mock.calls.map((c) => c[1])).toEqual([{}, { after: 1 }, { after: 3 }]);
+    expect(room(client).timeline.watermark).toBe(7);
   });
 
   it('a hole in the live seqs that stays open is filled by a rejoin from before it, once', async () => {
@@ -192,21 +196,32 @@ describe('ChatClient', () => {
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3]));
   });
 
-  it('a hole still open when the connection comes back is resynced from before it', async () => {
+  it('a late broadcast lost across a reconnect is recovered: the rejoin starts below the hole', async () => {
     const { client, socket } = await inRoom([1], 20);
     socket.fire('receiveMessage', msg(4));
     socket.drop();
     await sleep(60); // the grace passes while disconnected
     socket.serverAccepts();
-    // The reconnect's rejoin resumes after the last seq held, above the hole...
+    // The server answers only what came after sinceSeq: from the watermark, not the last seq held.
     const rejoin = await vi.waitFor(() => socket.take('joinRoom'));
-    expect(rejoin.payload).toEqual({ roomId: 'general', sinceSeq: 4 });
-    rejoin.answer(joinAck(4));
-    // ...so the watch fills the hole itself.
+    expect(rejoin.payload).toEqual({ roomId: 'general', sinceSeq: 1 });
+    rejoin.answer(joinAck(4, [msg(2), msg(3), msg(4)]));
+    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4]));
+    expect(room(client).timeline.watermark).toBe(4);
+    await sleep(60);
+    expect(joinsEmitted(socket)).toEqual([]);
+  });
+
+  it('a hole the complete rejoin does not fill was skipped for good: the next rejoin starts above it', async () => {
+    const { client, socket } = await inRoom([1], 10);
+    socket.fire('receiveMessage', msg(3));
     const resync = await vi.waitFor(() => socket.take('joinRoom'));
     expect(resync.payload).toEqual({ roomId: 'general', sinceSeq: 1 });
-    resync.answer(joinAck(4, [msg(2), msg(3), msg(4)]));
-    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4]));
+    resync.answer(joinAck(3)); // seq 2 does not exist (a failed send)
+    await vi.waitFor(() => expect(room(client).timeline.watermark).toBe(3));
+    socket.drop();
+    socket.serverAccepts();
+    expect((await vi.waitFor(() => socket.take('joinRoom'))).payload).toEqual({ roomId: 'general', sinceSeq: 3 });
   });
 
   it('an own ack that skips seqs opens the same watch', async () => {
@@ -268,11 +283,13 @@ describe('ChatClient', () => {
 
     socket.serverAccepts();
     socket.take('joinRoom');
-    const resent = [socket.take('sendMessage'), socket.take('sendMessage')];
-    expect(resent.map((e) => e.payload)).toEqual([
-      { roomId: 'general', clientMsgId: 'id-1', text: 'in flight' },
-      { roomId: 'general', clientMsgId: 'id-2', text: 'written offline' },
-    ]);
+    // One by one, in the order written.
+    const first = socket.take('sendMessage');
+    expect(first.payload).toEqual({ roomId: 'general', clientMsgId: 'id-1', text: 'in flight' });
+    expect(socket.emitted.filter((e) => e.event === 'sendMessage')).toHaveLength(0);
+    first.answer({ ok: true, message: msg(1, { senderId: ME.id, clientMsgId: 'id-1', text: 'in flight' }) });
+    const second = await vi.waitFor(() => socket.take('sendMessage'));
+    expect(second.payload).toEqual({ roomId: 'general', clientMsgId: 'id-2', text: 'written offline' });
     expect(socket.emitted.filter((e) => e.event === 'sendMessage')).toHaveLength(0);
   });
 

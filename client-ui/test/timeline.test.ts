@@ -116,13 +116,14 @@ describe('timeline: live messages and missed batches', () => {
     expect(timelineReducer(before, { type: 'missedBatch', messages: [] })).toBe(before);
   });
 
-  it('joined records the room last seq only when the timeline knows none higher', () => {
-    expect(run([{ type: 'joined', lastSeq: 42 }]).lastSeq).toBe(42);
+  it('caughtUp records the room last seq only when the timeline knows none higher', () => {
+    expect(run([{ type: 'caughtUp', seq: 42 }]).lastSeq).toBe(42);
     const t = run([
       { type: 'historyPage', messages: range(1, 50), hasMore: false, direction: 'older' },
-      { type: 'joined', lastSeq: 42 },
+      { type: 'caughtUp', seq: 42 },
     ]);
     expect(t.lastSeq).toBe(50);
+    expect(t.watermark).toBe(50);
   });
 });
 

@@ -8,23 +8,27 @@ import { Composer } from './Composer.js';
 import { ConnectionBadge } from './ConnectionBadge.js';
 import { HashIcon, LeaveIcon, MenuIcon } from './icons.js';
 import { MessageList } from './MessageList.js';
+import { SendLimitBanner } from './SendLimitBanner.js';
 
 interface RoomViewProps {
   room: RoomEntry;
   state: RoomState | undefined;
   me: PublicUser;
   status: ConnectionStatus;
+  /** Sends are held by the server's rate limit until then (epoch ms). */
+  sendsHeldUntil: number | undefined;
   client: ChatClient;
   onOpenSidebar: () => void;
   onLeave: () => void;
 }
 
-export function RoomView({ room, state, me, status, client, onOpenSidebar, onLeave }: RoomViewProps) {
+export function RoomView({ room, state, me, status, sendsHeldUntil, client, onOpenSidebar, onLeave }: RoomViewProps) {
   const title = roomTitle(room);
   const roomId = room.id;
   const loadOlder = useCallback(() => void client.loadOlder(roomId), [client, roomId]);
   const retry = useCallback((clientMsgId: string) => client.retry(roomId, clientMsgId), [client, roomId]);
   const send = useCallback((text: string) => client.send(roomId, text), [client, roomId]);
+  const keepDraft = useCallback((text: string) => client.drafts.set(roomId, text), [client, roomId]);
   const empty = state !== undefined && !state.loading && state.timeline.messages.length === 0;
 
   return (
@@ -99,8 +103,11 @@ export function RoomView({ room, state, me, status, client, onOpenSidebar, onLea
             onLoadOlder={loadOlder}
             onRetry={retry}
           />
+          <SendLimitBanner until={sendsHeldUntil} />
           <Composer
             key={`composer:${roomId}`}
+            initialText={client.drafts.get(roomId)}
+            onTextChange={keepDraft}
             label={`Message ${title}`}
             placeholder={`Message ${title}`}
             onSend={send}
