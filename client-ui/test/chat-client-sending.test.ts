@@ -91,6 +91,15 @@ describe('ChatClient: nothing typed is lost', () => {
     ]);
   });
 
+  it('keeps the outbox also after a stop and start of the same client (React StrictMode)', async () => {
+    const storage = new MemoryStorage();
+    const { client } = await inRoom([], undefined, { storage });
+    client.stop();
+    client.start();
+    client.send('general', 'still kept');
+    expect(JSON.parse(storage.getItem(outboxKey(ME.id))!)).toEqual([expect.objectContaining({ text: 'still kept' })]);
+  });
+
   it('a kept send that history already holds (its ack was lost) is not sent again', async () => {
     const storage = new MemoryStorage();
     const before = await inRoom([], undefined, { storage });

@@ -187,6 +187,8 @@ export class ChatClient {
   getSnapshot = (): ChatSnapshot => this.snapshot;
 
   start(): void {
+    // React's StrictMode (development) starts, stops and starts again the same client.
+    this.stopped = false;
     const socket = (this.deps.createSocket ?? createBrowserSocket)(this.deps.token);
     this.socket = socket;
     socket.on('connect', () => this.onConnect());

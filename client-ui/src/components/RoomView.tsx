@@ -29,7 +29,8 @@ export function RoomView({ room, state, me, status, sendsHeldUntil, client, onOp
   const retry = useCallback((clientMsgId: string) => client.retry(roomId, clientMsgId), [client, roomId]);
   const send = useCallback((text: string) => client.send(roomId, text), [client, roomId]);
   const keepDraft = useCallback((text: string) => client.drafts.set(roomId, text), [client, roomId]);
-  const empty = state !== undefined && !state.loading && state.timeline.messages.length === 0;
+  const empty =
+    state !== undefined && !state.loading && state.timeline.messages.length === 0 && state.timeline.outbox.length === 0;
 
   return (
     <main className="room" aria-label={title}>
