@@ -195,6 +195,29 @@ describe('everyday use, against the real services', () => {
     expect(new Set((await stored(page, 'burst')).map((m) => m.clientMsgId)).size).toBe(burst.length);
   });
 
+  it('the token is refreshed silently before it expires, and the live socket keeps working', async (ctx) => {
+    // Needs user-service's POST /auth/refresh (DESIGN.md §2): until it is deployed the route is unknown.
+    const probe = await fetch(`${stack.url}/auth/refresh`, { method: 'POST' });
+    if (probe.status === 404) ctx.skip();
+    const context = await browser.newContext({ viewport: DESKTOP, reducedMotion: 'reduce' });
+    const page = await context.newPage();
+    pages.push(page);
+    page.setDefaultTimeout(15_000);
+    // The page's clock, so 50 minutes of a one-hour token pass in a moment.
+    await page.clock.install();
+    await page.goto(stack.url);
+    await signUp(page, 'rolf', 'Rolf Refresh');
+    await joinRoom(page, 'fresh');
+    await expect.poll(() => status(page), { timeout: 15_000 }).toBe('connected');
+    const before = (await session(page))!.token;
+
+    await page.clock.fastForward('50:00');
+    await expect.poll(async () => (await session(page))?.token, { timeout: 30_000 }).not.toBe(before);
+    await expect.poll(() => status(page), { timeout: 30_000 }).toBe('connected');
+    await send(page, 'Still here after a refresh');
+    await expect.poll(async () => (await rowStatuses(page)).at(-1), { timeout: 20_000 }).toBe('sent');
+  });
+
   it('a locked login says how long to wait', async () => {
     const page = await newPage();
     await page.getByLabel('Username').fill('rita');

@@ -42,11 +42,11 @@ describe('rate limits say how long to wait', () => {
   });
 
   it('words a wait as people say it, never too short', () => {
-    expect([1, 23, 59, 60, 61, 3360, 3600, 3601, 7200].map(describeWait)).toEqual([
+    expect([1, 23, 60, 89, 90, 3360, 3600, 3601, 7200].map(describeWait)).toEqual([
       '1 s',
       '23 s',
-      '59 s',
-      '1 minute',
+      '60 s',
+      '89 s',
       '2 minutes',
       '56 minutes',
       '1 hour',

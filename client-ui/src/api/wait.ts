@@ -1,10 +1,11 @@
 /**
- * A wait the server asked for, as people say it: "23 s", "2 minutes", "3 hours".
+ * A wait the server asked for, as people say it: "23 s", "56 minutes", "3 hours".
  * Rounded up, so the promised moment is never too early.
  */
 export function describeWait(seconds: number): string {
   const s = Math.max(1, Math.ceil(seconds));
-  if (s < 60) return `${s} s`;
+  // Seconds up to a minute and a half: a countdown reads better than "2 minutes" jumping to "89 s".
+  if (s < 90) return `${s} s`;
   const minutes = Math.ceil(s / 60);
   if (minutes < 60) return minutes === 1 ? '1 minute' : `${minutes} minutes`;
   const hours = Math.ceil(minutes / 60);
