@@ -130,17 +130,19 @@ describe('everyday use, against the real services', () => {
     const page = pages.at(-1)!;
     await expect.poll(() => status(page), { timeout: 15_000 }).toBe('connected');
     await stack.stopChat();
-    await expect.poll(() => status(page), { timeout: 15_000 }).not.toBe('connected');
     const kept = ['Written while the server was away', 'And a second one'];
-    for (const text of kept) await send(page, text);
-    await page.reload();
-    await page.getByRole('heading', { name: 'alpha' }).waitFor();
-    await expect.poll(() => texts(page)).toEqual(kept);
-    expect(await rowStatuses(page)).toEqual(['pending', 'pending']);
-    await composer(page).fill('a draft, kept too');
-    await shotAll(page, '20-restored-outbox');
-
-    await stack.startChat();
+    try {
+      await expect.poll(() => status(page), { timeout: 15_000 }).not.toBe('connected');
+      for (const text of kept) await send(page, text);
+      await page.reload();
+      await page.getByRole('heading', { name: 'alpha' }).waitFor();
+      await expect.poll(() => texts(page)).toEqual(kept);
+      expect(await rowStatuses(page)).toEqual(['pending', 'pending']);
+      await composer(page).fill('a draft, kept too');
+      await shotAll(page, '20-restored-outbox');
+    } finally {
+      await stack.startChat(); // the next tests need it, whatever happened here
+    }
     await expect.poll(() => rowStatuses(page), { timeout: 30_000 }).toEqual(['sent', 'sent']);
     expect(await texts(page)).toEqual(kept);
     // Stored once each (persistence follows the ack within moments).
