@@ -153,6 +153,19 @@ describe('everyday use, against the real services', () => {
   it('offline: badge and banner say so within 2 s; what is written meanwhile goes out when back', async () => {
     const page = pages.at(-1)!;
     await expect.poll(() => status(page), { timeout: 20_000 }).toBe('connected');
+    // The browser says the network is gone while the socket has not noticed (a real network
+    // drop leaves the TCP connection open for a while): the badge believes the browser.
+    await page.evaluate(() => {
+      Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
+      window.dispatchEvent(new Event('offline'));
+    });
+    await expect.poll(() => status(page), { timeout: 2_000, interval: 50 }).toBe('offline');
+    await page.evaluate(() => {
+      delete (navigator as { onLine?: boolean }).onLine; // the browser's own answer again
+      window.dispatchEvent(new Event('online'));
+    });
+    await expect.poll(() => status(page), { timeout: 10_000 }).toBe('connected');
+
     await page.context().setOffline(true);
     await expect.poll(() => status(page), { timeout: 2_000, interval: 50 }).toBe('offline');
     await page.getByText('You are offline.').waitFor();
