@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { dmRoomId, SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents } from '@chat/contracts';
+import { dmRoomId } from '@chat/contracts';
 import { useIsolation } from '@chat/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildUi, startStack, type Stack } from './stack.js';
 import {
+  connectScriptSocket,
   DESKTOP,
   expectConversation,
   openPage,
@@ -264,16 +265,8 @@ describe('chat in the browser, through the gateway, against the real services', 
   });
 });
 
-/** A plain Socket.IO client through the gateway (a script, not a browser: no Origin header). */
-async function connectSocket(token: string): Promise<Socket<ServerToClientEvents, ClientToServerEvents>> {
-  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(stack.url, {
-    path: SOCKET_PATH,
-    transports: ['websocket'],
-    auth: { token },
-    reconnection: false,
-    forceNew: true,
-  });
+async function connectSocket(token: string) {
+  const socket = await connectScriptSocket(stack.url, token);
   sockets.push(socket);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
   return socket;
 }

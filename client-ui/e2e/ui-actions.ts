@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents } from '@chat/contracts';
 import type { Browser, Page } from 'playwright-core';
+import { io, type Socket } from 'socket.io-client';
 import { expect } from 'vitest';
 
 /** What a user does in the browser, shared by the end-to-end tests. */
@@ -96,4 +98,20 @@ export async function expectConversation(pages: Page[], expected: string[]) {
     await expect.poll(() => texts(page), { timeout: 15_000, interval: 100 }).toEqual(expected);
     await expect.poll(() => allSent(page), { timeout: 15_000, interval: 100 }).toBe(true);
   }
+}
+
+/** A plain Socket.IO client through the gateway at `url` (a script, not a browser: no Origin header). */
+export async function connectScriptSocket(
+  url: string,
+  token: string,
+): Promise<Socket<ServerToClientEvents, ClientToServerEvents>> {
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, {
+    path: SOCKET_PATH,
+    transports: ['websocket'],
+    auth: { token },
+    reconnection: false,
+    forceNew: true,
+  });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+  return socket;
 }
