@@ -1,16 +1,28 @@
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { dmRoomId, SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents } from '@chat/contracts';
+import { dmRoomId } from '@chat/contracts';
 import { useIsolation } from '@chat/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildUi, startStack, type Stack } from './stack.js';
-
-const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
-const PASSWORD = 'correct horse battery';
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+import {
+  connectScriptSocket,
+  DESKTOP,
+  expectConversation,
+  openPage,
+  openSidebar,
+  PASSWORD,
+  PHONE,
+  SCREENSHOTS,
+  shot,
+  signUp,
+  startDirect,
+  status,
+  talk,
+  texts,
+  joinRoom,
+  send,
+} from './ui-actions.js';
 
 const iso = useIsolation('client-ui-e2e');
 let ui: Awaited<ReturnType<typeof buildUi>>;
@@ -45,89 +57,9 @@ async function newPage(
   viewport: { width: number; height: number },
   extra: { isMobile?: boolean; hasTouch?: boolean } = {},
 ) {
-  // Reduced motion: screenshots show the settled layout, not a drawer half-way in.
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, reducedMotion: 'reduce', ...extra });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto(stack.url);
+  const page = await openPage(browser, stack.url, viewport, extra);
+  contexts.push(page.context());
   return page;
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
-
-// ---- what a user does ----
-
-async function signUp(page: Page, username: string, displayName: string) {
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(displayName);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByText(`Welcome, ${displayName}`).waitFor();
-}
-
-/** On a phone the conversations live in a drawer behind the menu button. */
-async function openSidebar(page: Page) {
-  const menu = page.getByRole('button', { name: 'Open conversations' });
-  const drawerOpen = await page.getByRole('button', { name: 'Close conversations' }).isVisible();
-  if (!drawerOpen && (await menu.isVisible())) {
-    await menu.click();
-    await page.getByRole('button', { name: 'Close conversations' }).waitFor();
-  }
-}
-
-async function joinRoom(page: Page, name: string) {
-  await openSidebar(page);
-  await page.getByLabel('Join a room').fill(name);
-  await page.getByRole('button', { name: 'Join', exact: true }).click();
-  await page.getByRole('heading', { name }).waitFor();
-}
-
-async function startDirect(page: Page, username: string, displayName: string) {
-  await openSidebar(page);
-  await page.getByLabel('Direct message').fill(username);
-  await page.getByRole('button', { name: 'Start', exact: true }).click();
-  await page.getByRole('heading', { name: displayName }).waitFor();
-}
-
-/** Type into the composer; `\n` is typed as Shift+Enter; Enter sends. */
-async function send(page: Page, text: string) {
-  const field = page.getByRole('textbox', { name: /^Message / });
-  await field.click();
-  const lines = text.split('\n');
-  for (const [i, line] of lines.entries()) {
-    if (i > 0) await page.keyboard.press('Shift+Enter');
-    await page.keyboard.insertText(line);
-  }
-  await page.keyboard.press('Enter');
-}
-
-/**
- * Each line sent in turn and recorded in `log`; with `watch`, every watcher must show the
- * whole log after each line.
- */
-async function talk(lines: (readonly [Page, string])[], log: string[], watch: Page[] = []) {
-  for (const [page, text] of lines) {
-    await send(page, text);
-    log.push(text);
-    if (watch.length > 0) await expectConversation(watch, log);
-  }
-}
-
-const texts = (page: Page) => page.getByTestId('message-text').allTextContents();
-const status = (page: Page) => page.getByTestId('connection-status').getAttribute('data-status');
-const allSent = async (page: Page) =>
-  (await page.getByTestId('message').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).every(
-    (s) => s === 'sent',
-  );
-
-/** Both pages show exactly these messages, in this order, all confirmed. */
-async function expectConversation(pages: Page[], expected: string[]) {
-  for (const page of pages) {
-    await expect.poll(() => texts(page), { timeout: 15_000, interval: 100 }).toEqual(expected);
-    await expect.poll(() => allSent(page), { timeout: 15_000, interval: 100 }).toBe(true);
-  }
 }
 
 async function api<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
@@ -210,7 +142,7 @@ describe('chat in the browser, through the gateway, against the real services', 
 
   it('scroll-back pages older history in order', async () => {
     // Enough messages for more than one history page (50) plus what is already there.
-    const token = await ada.evaluate(() => JSON.parse(sessionStorage.getItem('chat.session')!).token as string);
+    const token = await ada.evaluate(() => JSON.parse(localStorage.getItem('chat.session')!).token as string);
     const socket = await connectSocket(token);
     await socket.timeout(10_000).emitWithAck('joinRoom', { roomId: 'general' });
     const acks = await Promise.all(
@@ -300,12 +232,8 @@ describe('chat in the browser, through the gateway, against the real services', 
     await shot(ada, '12-direct-desktop-dark');
     await ada.emulateMedia({ colorScheme: 'light' });
 
-    const adaUser = await ada.evaluate(
-      () => JSON.parse(sessionStorage.getItem('chat.session')!).user as { id: string },
-    );
-    const bobUser = await bob.evaluate(
-      () => JSON.parse(sessionStorage.getItem('chat.session')!).user as { id: string },
-    );
+    const adaUser = await ada.evaluate(() => JSON.parse(localStorage.getItem('chat.session')!).user as { id: string });
+    const bobUser = await bob.evaluate(() => JSON.parse(localStorage.getItem('chat.session')!).user as { id: string });
     const roomId = dmRoomId(adaUser.id, bobUser.id);
 
     const eve = await api<{ token: string }>('/auth/register', {
@@ -333,20 +261,12 @@ describe('chat in the browser, through the gateway, against the real services', 
     await openSidebar(bob);
     await bob.getByRole('button', { name: 'Log out' }).click();
     await bob.getByRole('button', { name: 'Log in' }).first().waitFor();
-    expect(await bob.evaluate(() => sessionStorage.getItem('chat.session'))).toBeNull();
+    expect(await bob.evaluate(() => localStorage.getItem('chat.session'))).toBeNull();
   });
 });
 
-/** A plain Socket.IO client through the gateway (a script, not a browser: no Origin header). */
-async function connectSocket(token: string): Promise<Socket<ServerToClientEvents, ClientToServerEvents>> {
-  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(stack.url, {
-    path: SOCKET_PATH,
-    transports: ['websocket'],
-    auth: { token },
-    reconnection: false,
-    forceNew: true,
-  });
+async function connectSocket(token: string) {
+  const socket = await connectScriptSocket(stack.url, token);
   sockets.push(socket);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
   return socket;
 }

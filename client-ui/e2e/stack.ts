@@ -45,7 +45,7 @@ export interface ChatNode {
  */
 export async function startChatNode(
   iso: Isolation,
-  opts: { port: number; allowedOrigin: string; messageServiceUrl: string },
+  opts: { port: number; allowedOrigin: string; messageServiceUrl: string; env?: Record<string, string> },
 ): Promise<ChatNode> {
   const config = loadConfig(chatConfigSchema, {
     NODE_ENV: 'test',
@@ -59,6 +59,7 @@ export async function startChatNode(
     RECONNECT_HINT_MS: '200',
     // One user sends the whole scenario, backlog included, within a minute.
     SEND_RATE_LIMIT_PER_MIN: '1000',
+    ...opts.env,
   });
   const log = createLogger('chat-service-e2e', 'silent');
   const readiness = new Readiness();
@@ -100,13 +101,20 @@ export interface Stack {
  * The whole platform in this process, every service from its own createApp over the file's
  * isolated MongoDB database, Redis prefix and RabbitMQ vhost, with the gateway serving `uiDir`.
  */
-export async function startStack(iso: Isolation, uiDir: string): Promise<Stack> {
+export interface StackOptions {
+  /** Extra chat-service settings (e.g. a low SEND_RATE_LIMIT_PER_MIN). */
+  chatEnv?: Record<string, string>;
+  /** user-service attempt limits instead of the generous test ones. */
+  userLimits?: NonNullable<Parameters<typeof startUserService>[1]>['limits'];
+}
+
+export async function startStack(iso: Isolation, uiDir: string, options: StackOptions = {}): Promise<Stack> {
   let users: RunningUserService | undefined;
   let messages: RunningService | undefined;
   let gateway: RunningGateway | undefined;
   let chat: ChatNode | undefined;
   try {
-    users = await startUserService(iso);
+    users = await startUserService(iso, options.userLimits ? { limits: options.userLimits } : {});
     messages = await startMessageService(iso);
     const chatPort = await freePort();
     gateway = await startGateway({
@@ -115,7 +123,12 @@ export async function startStack(iso: Isolation, uiDir: string): Promise<Stack> 
       chatServiceUrls: [`http://127.0.0.1:${chatPort}`],
       staticDir: uiDir,
     });
-    const chatOpts = { port: chatPort, allowedOrigin: gateway.url, messageServiceUrl: messages.url };
+    const chatOpts = {
+      port: chatPort,
+      allowedOrigin: gateway.url,
+      messageServiceUrl: messages.url,
+      ...(options.chatEnv ? { env: options.chatEnv } : {}),
+    };
     chat = await startChatNode(iso, chatOpts);
     const running = { users, messages, gateway };
     const stack: Stack = {

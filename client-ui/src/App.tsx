@@ -1,40 +1,42 @@
-import type { AuthResponse } from '@chat/contracts';
-import { useCallback, useEffect, useState } from 'react';
-import { fetchMe } from './api/auth.js';
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { fetchMe, refreshSession } from './api/auth.js';
 import { ApiError } from './api/http.js';
 import { AuthScreen } from './components/AuthScreen.js';
 import { ChatScreen } from './components/ChatScreen.js';
-import { clearSession, loadSession, saveSession, type Session } from './session/session-store.js';
+import { SessionKeeper } from './session/session-keeper.js';
 
 export function App() {
-  const [session, setSession] = useState<Session | null>(() => loadSession());
+  const [keeper] = useState(() => new SessionKeeper({ refresh: refreshSession }));
+  const session = useSyncExternalStore(keeper.subscribe, keeper.getSession);
 
-  const signIn = useCallback((auth: AuthResponse) => {
-    saveSession(auth);
-    setSession(auth);
-  }, []);
-
-  const signOut = useCallback(() => {
-    clearSession();
-    setSession(null);
-  }, []);
-
-  // A stored token may have expired or been revoked while the tab slept: check it once.
-  const token = session?.token;
   useEffect(() => {
+    keeper.start();
+    return () => keeper.stop();
+  }, [keeper]);
+
+  const signOut = useCallback(() => keeper.signOut(), [keeper]);
+  const tokenRefused = useCallback((token: string) => keeper.tokenRefused(token), [keeper]);
+  const renew = useCallback(() => void keeper.renew(), [keeper]);
+
+  // A stored token may have been revoked or expired while no tab was open: check it once.
+  const userId = session?.user.id;
+  useEffect(() => {
+    const token = keeper.getSession()?.token;
     if (!token) return;
-    let current = true;
     fetchMe(token).catch((err: unknown) => {
-      if (current && err instanceof ApiError && err.code === 'UNAUTHORIZED') signOut();
+      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') keeper.tokenRefused(token);
     });
-    return () => {
-      current = false;
-    };
-  }, [token, signOut]);
+  }, [keeper, userId]);
 
   return session ? (
-    <ChatScreen key={session.user.id} session={session} onSignOut={signOut} />
+    <ChatScreen
+      key={session.user.id}
+      session={session}
+      onSignOut={signOut}
+      onTokenRefused={tokenRefused}
+      onTokenExpiring={renew}
+    />
   ) : (
-    <AuthScreen onSignedIn={signIn} />
+    <AuthScreen onSignedIn={(auth) => keeper.signIn(auth)} />
   );
 }

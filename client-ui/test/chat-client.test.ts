@@ -1,123 +1,8 @@
-import type { HistoryResponse, PublicUser } from '@chat/contracts';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { HistoryCursor } from '../src/api/history.js';
+import type { HistoryResponse } from '@chat/contracts';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../src/api/http.js';
-import { ChatClient, type ChatSocket } from '../src/chat/chat-client.js';
-import { ME_ID, message as msg } from './fixtures.js';
-
-const ME: PublicUser = { id: ME_ID, username: 'me', displayName: 'Me' };
-
-type Handler = (...args: unknown[]) => void;
-
-/**
- * Stands in for socket.io's client socket: records emits and lets the test answer them,
- * drop the connection, and push server events. Only what ChatClient uses.
- */
-class FakeSocket {
-  connected = false;
-  active = false;
-  readonly emitted: { event: string; payload: unknown; answer: (ack: unknown) => void; fail: () => void }[] = [];
-  private readonly handlers = new Map<string, Handler[]>();
-  readonly io = { on: () => this.io, removeAllListeners: () => this.io };
-
-  on(event: string, handler: Handler) {
-    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
-    return this;
-  }
-  removeAllListeners() {
-    this.handlers.clear();
-    return this;
-  }
-  fire(event: string, ...args: unknown[]) {
-    for (const h of this.handlers.get(event) ?? []) h(...args);
-  }
-  connect() {
-    this.active = true;
-    return this;
-  }
-  serverAccepts() {
-    this.connected = true;
-    this.fire('connect');
-  }
-  drop() {
-    this.connected = false;
-    this.fire('disconnect', 'transport close');
-  }
-  disconnect() {
-    this.connected = false;
-    this.active = false;
-    return this;
-  }
-  emit(event: string, payload: unknown) {
-    this.emitted.push({ event, payload, answer: () => undefined, fail: () => undefined });
-    return this;
-  }
-  timeout() {
-    return {
-      emitWithAck: (event: string, payload: unknown) =>
-        new Promise((resolve, reject) => {
-          this.emitted.push({
-            event,
-            payload,
-            answer: resolve,
-            fail: () => reject(new Error('operation has timed out')),
-          });
-        }),
-    };
-  }
-  /** The oldest unanswered emit of this event. */
-  take(event: string) {
-    const i = this.emitted.findIndex((e) => e.event === event);
-    if (i < 0) throw new Error(`no ${event} emitted; have ${this.emitted.map((e) => e.event).join(', ')}`);
-    return this.emitted.splice(i, 1)[0]!;
-  }
-}
-
-function setup(history: (roomId: string, cursor: HistoryCursor) => Promise<HistoryResponse>, gapGraceMs = 2_000) {
-  const socket = new FakeSocket();
-  const onUnauthorized = vi.fn();
-  const historyMock = vi.fn(history);
-  let n = 0;
-  const client = new ChatClient({
-    token: 't',
-    me: ME,
-    history: historyMock,
-    onUnauthorized,
-    createSocket: () => socket as unknown as ChatSocket,
-    newClientMsgId: () => `id-${++n}`,
-    rejoinDelayMs: 5,
-    gapGraceMs,
-    isOnline: () => true,
-  });
-  client.start();
-  clients.push(client);
-  return { client, socket, onUnauthorized, history: historyMock };
-}
-
-const clients: ChatClient[] = [];
-afterEach(() => clients.splice(0).forEach((c) => c.stop()));
-
-const flush = () => new Promise((r) => setTimeout(r, 0));
-const room = (c: ChatClient) => c.getSnapshot().rooms.general!;
-const seqs = (c: ChatClient) => room(c).timeline.messages.map((m) => m.seq);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const joinAck = (lastSeq: number, missed = [] as ReturnType<typeof msg>[]) => ({
-  ok: true,
-  room: { id: 'general', lastSeq },
-  missed,
-  hasMore: false,
-});
-const joinsEmitted = (socket: FakeSocket) => socket.emitted.filter((e) => e.event === 'joinRoom');
-
-/** Connected, 'general' opened with `held` as its history and joined from its last seq. */
-async function inRoom(held: number[] = [], gapGraceMs?: number) {
-  const t = setup(async () => ({ messages: held.map((seq) => msg(seq)), hasMore: false }), gapGraceMs);
-  t.socket.serverAccepts();
-  await t.client.openRoom('general');
-  t.socket.take('joinRoom').answer(joinAck(held.at(-1) ?? 0));
-  await flush();
-  return t;
-}
+import { flush, inRoom, joinAck, joinsEmitted, ME, room, seqs, setup, sleep } from './chat-client-harness.js';
+import { message as msg } from './fixtures.js';
 
 describe('ChatClient', () => {
   it('loads the newest page, then joins from its last seq', async () => {
@@ -151,21 +36,23 @@ describe('ChatClient', () => {
     expect(seqs(client)).toEqual([1, 2, 3, 4]);
   });
 
-  it('pages the rest from history when the missed batch is capped', async () => {
+  it('a join that cannot prove its batch complete is paged from history after its own sinceSeq, to the end', async () => {
     const pages: Record<string, HistoryResponse> = {
       '{}': { messages: [msg(1)], hasMore: false },
-      '{"after":3}': { messages: [msg(4), msg(5)], hasMore: true },
-      '{"after":5}': { messages: [msg(6)], hasMore: false },
+      '{"after":1}': { messages: [msg(2), msg(3)], hasMore: true },
+      '{"after":3}': { messages: [msg(4), msg(5)], hasMore: false },
     };
     const { client, socket, history } = setup(async (_room, cursor) => pages[JSON.stringify(cursor)]!);
     socket.serverAccepts();
     await client.openRoom('general');
-    // The capped batch holds the oldest missed ones; the rest is paged after its last seq.
+    // Persistence lags behind the recent buffer: the batch is the buffer's tail, the middle
+    // is missing and the server says so (hasMore). Paging from the batch's end would skip it.
     socket
       .take('joinRoom')
-      .answer({ ok: true, room: { id: 'general', lastSeq: 6 }, missed: [msg(2), msg(3)], hasMore: true });
-    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5, 6]));
-    expect(history).toHaveBeenCalledTimes(3);
+      .answer({ ok: true, room: { id: 'general', lastSeq: 7 }, missed: [msg(6), msg(7)], hasMore: true });
+    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5, 6, 7]));
+    expect(history.mock.calls.map((c) => c[1])).toEqual([{}, { after: 1 }, { after: 3 }]);
+    expect(room(client).timeline.watermark).toBe(7);
   });
 
   it('a hole in the live seqs that stays open is filled by a rejoin from before it, once', async () => {
@@ -192,21 +79,32 @@ describe('ChatClient', () => {
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3]));
   });
 
-  it('a hole still open when the connection comes back is resynced from before it', async () => {
+  it('a late broadcast lost across a reconnect is recovered: the rejoin starts below the hole', async () => {
     const { client, socket } = await inRoom([1], 20);
     socket.fire('receiveMessage', msg(4));
     socket.drop();
     await sleep(60); // the grace passes while disconnected
     socket.serverAccepts();
-    // The reconnect's rejoin resumes after the last seq held, above the hole...
+    // The server answers only what came after sinceSeq: from the watermark, not the last seq held.
     const rejoin = await vi.waitFor(() => socket.take('joinRoom'));
-    expect(rejoin.payload).toEqual({ roomId: 'general', sinceSeq: 4 });
-    rejoin.answer(joinAck(4));
-    // ...so the watch fills the hole itself.
+    expect(rejoin.payload).toEqual({ roomId: 'general', sinceSeq: 1 });
+    rejoin.answer(joinAck(4, [msg(2), msg(3), msg(4)]));
+    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4]));
+    expect(room(client).timeline.watermark).toBe(4);
+    await sleep(60);
+    expect(joinsEmitted(socket)).toEqual([]);
+  });
+
+  it('a hole the complete rejoin does not fill was skipped for good: the next rejoin starts above it', async () => {
+    const { client, socket } = await inRoom([1], 10);
+    socket.fire('receiveMessage', msg(3));
     const resync = await vi.waitFor(() => socket.take('joinRoom'));
     expect(resync.payload).toEqual({ roomId: 'general', sinceSeq: 1 });
-    resync.answer(joinAck(4, [msg(2), msg(3), msg(4)]));
-    await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4]));
+    resync.answer(joinAck(3)); // seq 2 does not exist (a failed send)
+    await vi.waitFor(() => expect(room(client).timeline.watermark).toBe(3));
+    socket.drop();
+    socket.serverAccepts();
+    expect((await vi.waitFor(() => socket.take('joinRoom'))).payload).toEqual({ roomId: 'general', sinceSeq: 3 });
   });
 
   it('an own ack that skips seqs opens the same watch', async () => {
@@ -268,11 +166,13 @@ describe('ChatClient', () => {
 
     socket.serverAccepts();
     socket.take('joinRoom');
-    const resent = [socket.take('sendMessage'), socket.take('sendMessage')];
-    expect(resent.map((e) => e.payload)).toEqual([
-      { roomId: 'general', clientMsgId: 'id-1', text: 'in flight' },
-      { roomId: 'general', clientMsgId: 'id-2', text: 'written offline' },
-    ]);
+    // One by one, in the order written.
+    const first = socket.take('sendMessage');
+    expect(first.payload).toEqual({ roomId: 'general', clientMsgId: 'id-1', text: 'in flight' });
+    expect(socket.emitted.filter((e) => e.event === 'sendMessage')).toHaveLength(0);
+    first.answer({ ok: true, message: msg(1, { senderId: ME.id, clientMsgId: 'id-1', text: 'in flight' }) });
+    const second = await vi.waitFor(() => socket.take('sendMessage'));
+    expect(second.payload).toEqual({ roomId: 'general', clientMsgId: 'id-2', text: 'written offline' });
     expect(socket.emitted.filter((e) => e.event === 'sendMessage')).toHaveLength(0);
   });
 

@@ -116,13 +116,14 @@ describe('timeline: live messages and missed batches', () => {
     expect(timelineReducer(before, { type: 'missedBatch', messages: [] })).toBe(before);
   });
 
-  it('joined records the room last seq only when the timeline knows none higher', () => {
-    expect(run([{ type: 'joined', lastSeq: 42 }]).lastSeq).toBe(42);
+  it('caughtUp records the room last seq only when the timeline knows none higher', () => {
+    expect(run([{ type: 'caughtUp', seq: 42 }]).lastSeq).toBe(42);
     const t = run([
       { type: 'historyPage', messages: range(1, 50), hasMore: false, direction: 'older' },
-      { type: 'joined', lastSeq: 42 },
+      { type: 'caughtUp', seq: 42 },
     ]);
     expect(t.lastSeq).toBe(50);
+    expect(t.watermark).toBe(50);
   });
 });
 
@@ -206,5 +207,42 @@ describe('timeline: own messages', () => {
     const pendingState = run([pending('x1')]);
     const sentState = timelineReducer(pendingState, { type: 'ackOk', clientMsgId: 'x1', message: confirmed('x1', 1) });
     expect(timelineItems(sentState)[0]!.key).toBe(timelineItems(pendingState)[0]!.key);
+  });
+});
+
+describe('timeline: the watermark a rejoin resumes from', () => {
+  const caughtUp = (seq: number): TimelineAction => ({ type: 'caughtUp', seq });
+  const live = (seq: number): TimelineAction => ({ type: 'live', message: msg(seq) });
+
+  it('is unknown until the server proves something complete', () => {
+    expect(run([live(3)]).watermark).toBeUndefined();
+  });
+
+  it('follows live messages while they come in order, and stays below a hole', () => {
+    const t = run([caughtUp(2), live(3), live(5), live(6)]);
+    expect(t.lastSeq).toBe(6);
+    expect(t.watermark).toBe(3);
+  });
+
+  it('rises through the held seqs when the hole fills', () => {
+    const t = run([caughtUp(2), live(3), live(5), live(6), { type: 'missedBatch', messages: [msg(4)] }]);
+    expect(t.watermark).toBe(6);
+  });
+
+  it('a complete answer explains the seqs that never came', () => {
+    const t = run([caughtUp(2), live(5), caughtUp(5), live(7)]);
+    expect(t.watermark).toBe(5);
+  });
+
+  it('never moves down', () => {
+    expect(run([caughtUp(9), caughtUp(4)]).watermark).toBe(9);
+  });
+});
+
+describe('timeline: restored outbox', () => {
+  it('adds kept sends once each, by clientMsgId', () => {
+    const kept = run([pending('k1'), pending('k2')]).outbox;
+    const t = run([pending('k1'), { type: 'restore', outbox: kept }, { type: 'restore', outbox: kept }]);
+    expect(t.outbox.map((o) => o.clientMsgId)).toEqual(['k1', 'k2']);
   });
 });

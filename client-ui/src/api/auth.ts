@@ -24,3 +24,8 @@ export async function findUser(token: string, username: string): Promise<PublicU
   const path = `/auth/users/${encodeURIComponent(username)}`;
   return (await requestJson(path, { token, schema: userResponseSchema })).user;
 }
+
+/** A fresh token of the same session (DESIGN.md §2); 401 once the session's lifetime is over. */
+export function refreshSession(token: string): Promise<AuthResponse> {
+  return requestJson('/auth/refresh', { method: 'POST', token, schema: authResponseSchema });
+}

@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     field?: string,
+    /** For RATE_LIMITED: seconds until a retry may succeed, when the server said. */
+    readonly retryAfterSec?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -46,17 +48,24 @@ export async function requestJson<T>(path: string, opts: RequestOptions<T>): Pro
     throw new ApiError(0, 'UPSTREAM_UNAVAILABLE', 'Cannot reach the server. Check your connection.');
   }
   const data: unknown = await res.json().catch(() => undefined);
-  if (!res.ok) throw toApiError(res.status, data);
+  if (!res.ok) throw toApiError(res.status, data, retryAfterHeader(res.headers));
   const parsed = opts.schema.safeParse(data);
   if (!parsed.success) throw new ApiError(res.status, 'INTERNAL', 'The server sent an unexpected answer.');
   return parsed.data;
 }
 
-function toApiError(status: number, data: unknown): ApiError {
+function toApiError(status: number, data: unknown, retryAfterSec: number | undefined): ApiError {
   const body = errorBodySchema.safeParse(data);
   if (!body.success) {
-    return new ApiError(status, status >= 500 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL', `Request failed (${status}).`);
+    const code = status === 429 ? 'RATE_LIMITED' : status >= 500 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL';
+    return new ApiError(status, code, `Request failed (${status}).`, undefined, retryAfterSec);
   }
   const { code, message, field } = body.data.error;
-  return new ApiError(status, code, message, field);
+  return new ApiError(status, code, message, field, body.data.error.retryAfterSec ?? retryAfterSec);
+}
+
+/** `Retry-After` in its delay-seconds form (the HTTP-date form is not used by this API). */
+function retryAfterHeader(headers: Headers): number | undefined {
+  const value = headers.get('retry-after');
+  return value !== null && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
 }

@@ -14,8 +14,18 @@ import {
 import { io, type Socket } from 'socket.io-client';
 import { ApiError } from '../api/http.js';
 import type { HistoryCursor } from '../api/history.js';
-import { emptyTimeline, oldestSeq, timelineReducer, type Timeline, type TimelineAction } from '../messages/timeline.js';
+import { DraftStore } from '../messages/draft-store.js';
+import { loadOutbox, saveOutbox } from '../messages/outbox-store.js';
+import {
+  emptyTimeline,
+  oldestSeq,
+  timelineReducer,
+  type OutgoingMessage,
+  type Timeline,
+  type TimelineAction,
+} from '../messages/timeline.js';
 import { newClientMsgId } from './client-msg-id.js';
+import { ConnectionProbe } from './connection-probe.js';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
@@ -37,14 +47,23 @@ export interface ChatSnapshot {
   rooms: Readonly<Record<string, RoomState>>;
   /** The latest message from someone else in the active room, for the screen-reader live region. */
   announcement: { id: string; text: string } | undefined;
+  /**
+   * The server's send limit was reached: until this time (epoch ms) sends wait, pending, and
+   * then go out by themselves in the order they were written.
+   */
+  sendsHeldUntil: number | undefined;
 }
 
 export interface ChatClientDeps {
   token: string;
   me: PublicUser;
   history: (roomId: string, cursor: HistoryCursor, limit?: number) => Promise<HistoryResponse>;
-  /** The token was refused: the app goes back to the login screen. */
-  onUnauthorized: () => void;
+  /** A server refused `token`: the app refreshes it (or, when the session is over, signs out). */
+  onUnauthorized: (token: string) => void;
+  /** The chat server says the socket's token expires soon: the app refreshes it. */
+  onTokenExpiring?: () => void;
+  /** Where drafts and the outbox are kept (localStorage by default). */
+  storage?: Storage;
   createSocket?: (token: string) => ChatSocket;
   newClientMsgId?: () => string;
   /** How long to wait for a send or join acknowledgement. */
@@ -53,7 +72,14 @@ export interface ChatClientDeps {
   rejoinDelayMs?: number;
   /** How long a hole in a room's live seqs may stay open before the room is resynced. */
   gapGraceMs?: number;
+  /** How often a connected socket proves it is alive (an ack round trip). */
+  probeIntervalMs?: number;
+  /** A probe unanswered this long shows "Reconnecting…"… */
+  stallAfterMs?: number;
+  /** …and this long drops the connection for a fresh one. */
+  deadAfterMs?: number;
   isOnline?: () => boolean;
+  now?: () => number;
 }
 
 /** The production socket: websocket only, token in the handshake, quick reconnects. */
@@ -82,6 +108,9 @@ const emptyRoom: RoomState = {
 /** Refusals (of a join or a history read) that retrying cannot change: the room shows the error. */
 const REFUSALS = new Set<ErrorCode>(['FORBIDDEN', 'INVALID', 'NOT_FOUND', 'UNAUTHORIZED']);
 
+/** How long sends wait after RATE_LIMITED when the server named no wait. */
+const DEFAULT_HOLD_SEC = 5;
+
 /** Bound on one catch-up after a rejoin (5000 messages); a longer absence is what a reload is for. */
 const MAX_CATCH_UP_PAGES = 50;
 
@@ -90,7 +119,12 @@ const MAX_CATCH_UP_PAGES = 50;
  * `getSnapshot`. All message-list rules live in the timeline reducer.
  */
 export class ChatClient {
-  private snapshot: ChatSnapshot = { status: 'connecting', rooms: {}, announcement: undefined };
+  private snapshot: ChatSnapshot = {
+    status: 'connecting',
+    rooms: {},
+    announcement: undefined,
+    sendsHeldUntil: undefined,
+  };
   private readonly listeners = new Set<() => void>();
   private socket: ChatSocket | undefined;
   private everConnected = false;
@@ -102,8 +136,26 @@ export class ChatClient {
   private readonly gapGraceMs: number;
   private readonly newId: () => string;
   private readonly isOnline: () => boolean;
+  private readonly now: () => number;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private reconnectDelayMs = 500;
+  private token: string;
+  /** Drafts per room; the composer reads and writes them. */
+  readonly drafts: DraftStore;
+  /** Kept outbox entries of rooms not opened yet (after a reload), by room. */
+  private readonly unrestored = new Map<string, OutgoingMessage[]>();
+  /** The latest send attempt per clientMsgId: an older attempt's failure is not reported. */
+  private readonly attempts = new Map<string, object>();
+  /** Sends go out one by one, in order (after a reconnect, a reload or a rate limit). */
+  private flushing = false;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Rooms with a gap watch running. */
+  private readonly watching = new Set<string>();
+  /** The watermark each room was last resynced from after a gap. */
+  private readonly resyncedFrom = new Map<string, number>();
+  private readonly probe: ConnectionProbe;
+  /** Stopped (signed out or unmounted): late answers no longer touch storage. */
+  private stopped = false;
 
   constructor(private readonly deps: ChatClientDeps) {
     this.ackTimeoutMs = deps.ackTimeoutMs ?? 15_000;
@@ -111,6 +163,19 @@ export class ChatClient {
     this.gapGraceMs = deps.gapGraceMs ?? 2_000;
     this.newId = deps.newClientMsgId ?? newClientMsgId;
     this.isOnline = deps.isOnline ?? (() => navigator.onLine);
+    this.now = deps.now ?? Date.now;
+    this.token = deps.token;
+    this.drafts = new DraftStore(deps.me.id, deps.storage);
+    for (const o of loadOutbox(deps.me.id, deps.storage)) {
+      this.unrestored.set(o.roomId, [...(this.unrestored.get(o.roomId) ?? []), o]);
+    }
+    this.probe = new ConnectionProbe({
+      intervalMs: deps.probeIntervalMs ?? 15_000,
+      stallAfterMs: deps.stallAfterMs ?? 2_000,
+      deadAfterMs: deps.deadAfterMs ?? 8_000,
+      onStalledChange: () => this.refreshStatus(),
+      onDead: () => this.replaceConnection(),
+    });
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -121,12 +186,15 @@ export class ChatClient {
   getSnapshot = (): ChatSnapshot => this.snapshot;
 
   start(): void {
+    // React's StrictMode (development) starts, stops and starts again the same client.
+    this.stopped = false;
     const socket = (this.deps.createSocket ?? createBrowserSocket)(this.deps.token);
     this.socket = socket;
     socket.on('connect', () => this.onConnect());
     socket.on('disconnect', (reason) => this.onDisconnect(reason));
     socket.on('connect_error', (err) => this.onConnectError(err));
     socket.on('receiveMessage', (raw) => this.onReceive(raw));
+    socket.on('tokenExpiring', () => this.deps.onTokenExpiring?.());
     socket.on('serverShutdown', (info) => {
       // The node is draining and will drop us; come back after the pause it asks for.
       if (typeof info?.reconnectInMs === 'number') this.reconnectDelayMs = Math.min(info.reconnectInMs, 10_000);
@@ -138,7 +206,10 @@ export class ChatClient {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.holdTimer);
+    this.probe.detach();
     window.removeEventListener('online', this.onNetworkChange);
     window.removeEventListener('offline', this.onNetworkChange);
     this.socket?.removeAllListeners();
@@ -146,6 +217,29 @@ export class ChatClient {
     this.socket?.disconnect();
     this.socket = undefined;
     this.joined.clear();
+  }
+
+  /**
+   * The session's token was refreshed: the live socket gets it (`refreshToken`, so the server
+   * does not cut it at the old token's expiry), and every later handshake uses it. A socket
+   * that was refused for its old token connects again with the new one.
+   */
+  updateToken(token: string): void {
+    if (token === this.token) return;
+    this.token = token;
+    const socket = this.socket;
+    if (!socket) return;
+    socket.auth = { token };
+    if (socket.connected) {
+      // Whatever the answer: if the server did not take it, its disconnect at the old token's
+      // expiry brings a reconnect, and the handshake carries the new token.
+      void socket
+        .timeout(this.ackTimeoutMs)
+        .emitWithAck('refreshToken', { token })
+        .catch(() => undefined);
+    } else if (!socket.active) {
+      socket.connect();
+    }
   }
 
   /** Load a room's newest page, then join it from there; no-op if already open. */
@@ -163,6 +257,8 @@ export class ChatClient {
 
   closeRoom(roomId: string): void {
     if (this.joined.delete(roomId)) this.socket?.emit('leaveRoom', { roomId }, () => undefined);
+    this.unrestored.delete(roomId);
+    this.drafts.set(roomId, '');
     const { [roomId]: _closed, ...rest } = this.snapshot.rooms;
     this.update({ ...this.snapshot, rooms: rest });
   }
@@ -192,7 +288,8 @@ export class ChatClient {
   send(roomId: string, text: string): void {
     const clientMsgId = this.newId();
     const { id: senderId, displayName: senderName } = this.deps.me;
-    const createdAt = new Date().toISOString();
+    const createdAt = new Date(this.now()).toISOString();
+    this.drafts.set(roomId, '');
     this.dispatch(roomId, { type: 'pending', message: { clientMsgId, roomId, text, senderId, senderName, createdAt } });
     this.transmit(roomId, clientMsgId, text);
   }
@@ -208,9 +305,16 @@ export class ChatClient {
   // ---- internals ----
 
   private async loadNewest(roomId: string): Promise<void> {
+    const kept = this.unrestored.get(roomId);
+    if (kept) {
+      this.unrestored.delete(roomId);
+      this.dispatch(roomId, { type: 'restore', outbox: kept });
+    }
     try {
       const page = await this.deps.history(roomId, {});
       this.dispatch(roomId, { type: 'historyPage', ...page, direction: 'older' });
+      // The newest page is the room's whole tail as persisted: complete up to its last seq.
+      this.dispatch(roomId, { type: 'caughtUp', seq: page.messages.at(-1)?.seq ?? 0 });
     } catch (err) {
       this.handleHttpError(err);
       if (err instanceof ApiError && REFUSALS.has(err.code)) {
@@ -220,7 +324,10 @@ export class ChatClient {
       this.setRoom(roomId, (r) => ({ ...r, historyFailed: true }));
     }
     this.setRoom(roomId, (r) => ({ ...r, loading: false }));
-    if (this.socket?.connected) void this.join(roomId);
+    if (this.socket?.connected) {
+      void this.join(roomId);
+      void this.flushPending();
+    }
   }
 
   /** Join (or rejoin) from the last seq held; merge what was missed and page the rest. */
@@ -229,9 +336,9 @@ export class ChatClient {
     const room = this.snapshot.rooms[roomId];
     if (!socket || !room || room.fatalError || this.joined.has(roomId)) return;
     this.joined.add(roomId);
-    // After a successful history load (even an empty one) resume from what it held, so the
-    // missed batch covers messages not yet persisted; without history, just start live.
-    const sinceSeq = room.timeline.lastSeq ?? (room.historyFailed ? undefined : 0);
+    // Resume from what is known complete, so the missed batch covers messages not yet
+    // persisted and any hole still open; without history, just start live.
+    const sinceSeq = room.timeline.watermark;
     const outcome = await this.joinFrom(socket, roomId, sinceSeq);
     if (outcome === 'retry') this.retryJoin(roomId);
     if (outcome === 'refused') this.joined.delete(roomId);
@@ -258,39 +365,59 @@ export class ChatClient {
       this.setRoom(roomId, (r) => ({ ...r, fatalError: message }));
       return 'refused';
     }
-    if (sinceSeq === undefined) this.dispatch(roomId, { type: 'joined', lastSeq: ack.data.room.lastSeq });
-    this.dispatch(roomId, { type: 'missedBatch', messages: ack.data.missed });
-    // Capped batch (oldest first): page the rest from history, after the last one it held.
-    if (ack.data.hasMore && sinceSeq !== undefined) await this.catchUp(roomId, ack.data.missed.at(-1)?.seq ?? sinceSeq);
+    const { room, missed, hasMore } = ack.data;
+    this.dispatch(roomId, { type: 'missedBatch', messages: missed });
+    if (sinceSeq === undefined || !hasMore) {
+      // A complete answer: whatever seq up to the room's last is not held does not exist
+      // (or is still on its way here live, as this socket is now in the room).
+      this.dispatch(roomId, { type: 'caughtUp', seq: Math.max(room.lastSeq, sinceSeq ?? 0) });
+    } else {
+      // The server could not prove the batch complete (capped, or persistence behind its
+      // recent buffer): page history from our own watermark until it is.
+      const through = await this.catchUp(roomId, sinceSeq);
+      if (through !== undefined) this.dispatch(roomId, { type: 'caughtUp', seq: through });
+    }
+    this.watchIfHoles(roomId);
     return 'joined';
   }
 
   /** A live message or an own ack: merged, and a watch opened if it skipped seqs. */
   private dispatchConfirmed(roomId: string, action: Extract<TimelineAction, { type: 'live' | 'ackOk' }>): void {
-    const lastSeq = this.snapshot.rooms[roomId]?.timeline.lastSeq;
     this.dispatch(roomId, action);
-    const { seq } = action.message;
-    if (lastSeq !== undefined && seq > lastSeq + 1) this.watchGap(roomId, lastSeq, seq);
+    this.watchIfHoles(roomId);
+  }
+
+  /** Watch the room if something above its watermark is held (a hole lies below it). */
+  private watchIfHoles(roomId: string): void {
+    const t = this.snapshot.rooms[roomId]?.timeline;
+    if (t?.watermark !== undefined && t.lastSeq !== undefined && t.lastSeq > t.watermark) this.watchGap(roomId);
   }
 
   /**
-   * A live message (or an own ack) skipped seqs after `from`. Broadcasts from two nodes can arrive out of
-   * order, so give the hole a moment (jittered: every member of the room sees the same hole);
-   * if it is still open, rejoin from before it and let the missed batch fill it (e.g.
-   * broadcasts lost while a node's Redis adapter resubscribed, with this socket up all along).
-   * Seqs can also be skipped for good (a send that failed, a counter raised after a Redis
-   * restart): one resync per hole, then it is left.
+   * A live message (or an own ack) skipped seqs: a hole lies below it. Broadcasts from two
+   * nodes can arrive out of order, so give the hole a moment (jittered: every member of the
+   * room sees the same hole); if it is still open, rejoin from the watermark and let the
+   * missed batch fill it (e.g. broadcasts lost while a node's Redis adapter resubscribed,
+   * with this socket up all along). A complete answer explains seqs skipped for good (a send
+   * that failed, a counter raised after a Redis restart); an incomplete one is paged from
+   * history. One resync per watermark: a hole nothing could fill is left to the next rejoin.
    */
-  private watchGap(roomId: string, from: number, to: number): void {
+  private watchGap(roomId: string): void {
+    if (this.watching.has(roomId)) return;
+    this.watching.add(roomId);
     const socket = this.socket;
+    const to = this.snapshot.rooms[roomId]?.timeline.lastSeq ?? 0;
     setTimeout(
       () => {
+        this.watching.delete(roomId);
         const room = this.snapshot.rooms[roomId];
         if (!room || !socket || socket !== this.socket) return; // stopped, or the room closed
-        // A reconnect's rejoin starts after the last seq held, above the hole: keep watching.
-        if (!socket.connected) return this.watchGap(roomId, from, to);
-        const held = room.timeline.messages.filter((m) => m.seq > from && m.seq < to).length;
-        if (held < to - from - 1) void this.resync(socket, roomId, from);
+        const { watermark } = room.timeline;
+        // Disconnected: the rejoin on reconnect starts from the watermark, below the hole.
+        if (!socket.connected || watermark === undefined || watermark >= to) return;
+        if (this.resyncedFrom.get(roomId) === watermark) return;
+        this.resyncedFrom.set(roomId, watermark);
+        void this.resync(socket, roomId, watermark);
       },
       this.gapGraceMs * (1 + Math.random()),
     );
@@ -316,31 +443,68 @@ export class ChatClient {
     }, this.rejoinDelayMs);
   }
 
-  /** Page everything after `from` from history (newer pages) until there is no more. */
-  private async catchUp(roomId: string, from: number): Promise<void> {
+  /**
+   * Page everything after `from` from history (newer pages) until there is no more; answers
+   * the seq it proved the room complete up to, or undefined when it could not finish.
+   */
+  private async catchUp(roomId: string, from: number): Promise<number | undefined> {
     let after = from;
     try {
       for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
         const res = await this.deps.history(roomId, { after }, HISTORY_LIMIT_MAX);
         this.dispatch(roomId, { type: 'historyPage', ...res, direction: 'newer' });
         const last = res.messages.at(-1);
-        if (!res.hasMore || !last) return;
-        after = last.seq;
+        if (last) after = last.seq;
+        if (!res.hasMore || !last) return after;
       }
     } catch (err) {
       this.handleHttpError(err);
     }
+    return undefined;
   }
 
   /**
-   * Emit while connected. Offline, the message just stays pending: every connect sends all
-   * pending messages (under their own clientMsgId, so one whose ack was lost is not doubled).
+   * Emit now while connected, unless sends are held by the rate limit or queued ones are
+   * going out (then this one joins the queue, keeping the written order). Otherwise the
+   * message just stays pending: every connect sends all pending messages, under their own
+   * clientMsgId, so one whose ack was lost is not doubled.
    */
   private transmit(roomId: string, clientMsgId: string, text: string): void {
-    if (this.socket?.connected) void this.emitSend(roomId, clientMsgId, text);
+    if (this.socket?.connected && this.snapshot.sendsHeldUntil === undefined && !this.flushing) {
+      void this.emitSend(roomId, clientMsgId, text);
+    }
   }
 
-  private async emitSend(roomId: string, clientMsgId: string, text: string): Promise<void> {
+  /** Send the pending messages not in flight one by one, oldest first, while nothing holds them. */
+  private async flushPending(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let next = this.nextQueued(); next; next = this.nextQueued()) {
+        if (!this.socket?.connected || this.snapshot.sendsHeldUntil !== undefined) return;
+        if ((await this.emitSend(next.roomId, next.clientMsgId, next.text)) === 'held') return;
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private nextQueued(): OutgoingMessage | undefined {
+    const queued = Object.values(this.snapshot.rooms)
+      .flatMap((r) => r.timeline.outbox)
+      .filter((o) => o.status === 'pending' && !this.attempts.has(o.clientMsgId));
+    // Stable sort: same-millisecond sends of a room keep their written order.
+    return queued.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))[0];
+  }
+
+  /**
+   * One attempt. A rate-limited send stays pending and holds every send until the limit
+   * allows; a failure is reported only by the latest attempt (after a reconnect, an earlier
+   * one times out while its resend decides).
+   */
+  private async emitSend(roomId: string, clientMsgId: string, text: string): Promise<'sent' | 'held' | 'failed'> {
+    const attempt = {};
+    this.attempts.set(clientMsgId, attempt);
     let error = 'Not sent.';
     try {
       const raw: unknown = await this.socket
@@ -348,32 +512,54 @@ export class ChatClient {
         .emitWithAck('sendMessage', { roomId, clientMsgId, text });
       const ack = sendMessageAckSchema.safeParse(raw);
       if (ack.success && ack.data.ok) {
+        if (this.attempts.get(clientMsgId) === attempt) this.attempts.delete(clientMsgId);
         this.dispatchConfirmed(roomId, { type: 'ackOk', clientMsgId, message: ack.data.message });
-        return;
+        return 'sent';
       }
-      if (ack.success && !ack.data.ok) error = ack.data.error.message;
+      const refusal = ack.success && !ack.data.ok ? ack.data.error : undefined;
+      if (refusal?.code === 'RATE_LIMITED') {
+        if (this.attempts.get(clientMsgId) === attempt) this.attempts.delete(clientMsgId);
+        this.holdSends(refusal.retryAfterSec ?? DEFAULT_HOLD_SEC);
+        return 'held';
+      }
+      if (refusal) error = refusal.message;
     } catch {
       error = 'No answer from the server.';
     }
+    if (this.attempts.get(clientMsgId) !== attempt) return 'failed';
+    this.attempts.delete(clientMsgId);
     this.dispatch(roomId, { type: 'ackFailed', clientMsgId, error });
+    return 'failed';
+  }
+
+  /** The send limit was reached: hold sends for the wait the server named, then send the queue. */
+  private holdSends(retryAfterSec: number): void {
+    const until = this.now() + Math.max(1, retryAfterSec) * 1000;
+    if (until <= (this.snapshot.sendsHeldUntil ?? 0)) return;
+    this.update({ ...this.snapshot, sendsHeldUntil: until });
+    clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => {
+      this.update({ ...this.snapshot, sendsHeldUntil: undefined });
+      void this.flushPending();
+    }, until - this.now());
   }
 
   private onConnect(): void {
     this.everConnected = true;
     this.reconnectDelayMs = 500;
+    if (this.socket) this.probe.attach(this.socket);
     this.refreshStatus();
     for (const [roomId, room] of Object.entries(this.snapshot.rooms)) {
       if (!room.loading) void this.join(roomId);
     }
-    for (const room of Object.values(this.snapshot.rooms)) {
-      for (const o of room.timeline.outbox) {
-        if (o.status === 'pending') void this.emitSend(o.roomId, o.clientMsgId, o.text);
-      }
-    }
+    void this.flushPending();
   }
 
   private onDisconnect(reason: string): void {
     this.joined.clear();
+    // What was in flight is sent again on connect; its old attempt no longer decides.
+    this.attempts.clear();
+    this.probe.detach();
     this.refreshStatus();
     // A server-side disconnect is not retried by socket.io itself.
     if (reason === 'io server disconnect') this.scheduleReconnect();
@@ -381,7 +567,7 @@ export class ChatClient {
 
   private onConnectError(err: Error): void {
     if (err.message === UNAUTHORIZED_CONNECT_ERROR) {
-      this.deps.onUnauthorized();
+      this.deps.onUnauthorized(this.token);
       return;
     }
     this.refreshStatus();
@@ -397,10 +583,21 @@ export class ChatClient {
     this.refreshStatus();
   }
 
+  /** The browser says the network went or came back: show it at once, and check the socket when back. */
   private readonly onNetworkChange = (): void => {
-    if (this.isOnline() && this.socket && !this.socket.connected && !this.socket.active) this.socket.connect();
+    const socket = this.socket;
+    if (this.isOnline() && socket?.connected) void this.probe.check();
+    else if (this.isOnline() && socket && !socket.active) socket.connect();
     this.refreshStatus();
   };
+
+  /** The probe found the connection dead although socket.io still calls it connected: start afresh. */
+  private replaceConnection(): void {
+    const socket = this.socket;
+    if (!socket?.connected) return;
+    socket.disconnect();
+    socket.connect();
+  }
 
   private onReceive(raw: unknown): void {
     const parsed = messageSchema.safeParse(raw);
@@ -420,14 +617,18 @@ export class ChatClient {
   }
 
   private handleHttpError(err: unknown): void {
-    if (err instanceof ApiError && err.code === 'UNAUTHORIZED') this.deps.onUnauthorized();
+    if (err instanceof ApiError && err.code === 'UNAUTHORIZED') this.deps.onUnauthorized(this.token);
   }
 
   private refreshStatus(): void {
-    const status: ConnectionStatus = this.socket?.connected
-      ? 'connected'
-      : !this.isOnline()
-        ? 'offline'
+    // The browser's word on the network first: a socket can claim to be connected for tens of
+    // seconds after its network is gone.
+    const status: ConnectionStatus = !this.isOnline()
+      ? 'offline'
+      : this.socket?.connected
+        ? this.probe.stalled
+          ? 'reconnecting'
+          : 'connected'
         : this.everConnected
           ? 'reconnecting'
           : 'connecting';
@@ -450,7 +651,18 @@ export class ChatClient {
   }
 
   private update(next: ChatSnapshot): void {
+    const previous = this.snapshot;
     this.snapshot = next;
+    if (next.rooms !== previous.rooms) this.keepOutbox(previous.rooms, next.rooms);
     for (const listener of this.listeners) listener();
+  }
+
+  /** Store the unconfirmed sends when any room's outbox changed, so a reload loses none. */
+  private keepOutbox(before: ChatSnapshot['rooms'], after: ChatSnapshot['rooms']): void {
+    if (this.stopped) return;
+    const ids = new Set([...Object.keys(before), ...Object.keys(after)]);
+    if (![...ids].some((id) => before[id]?.timeline.outbox !== after[id]?.timeline.outbox)) return;
+    const outbox = [...Object.values(after).flatMap((r) => r.timeline.outbox), ...[...this.unrestored.values()].flat()];
+    saveOutbox(this.deps.me.id, outbox, this.deps.storage);
   }
 }

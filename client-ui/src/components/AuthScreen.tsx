@@ -2,6 +2,7 @@ import { loginBodySchema, registerBodySchema, type AuthResponse } from '@chat/co
 import { useId, useState, type FormEvent } from 'react';
 import { login, register } from '../api/auth.js';
 import { ApiError } from '../api/http.js';
+import { tooManyAttempts } from '../api/wait.js';
 import { ChatBubbleIcon } from './icons.js';
 import { identifierInputProps } from './input-props.js';
 
@@ -192,7 +193,6 @@ function describeApiError(err: unknown, mode: Mode): { fieldErrors: FieldErrors;
   if (err.code === 'UNAUTHORIZED' && mode === 'login') {
     return { fieldErrors: {}, message: 'Wrong username or password.' };
   }
-  if (err.code === 'RATE_LIMITED')
-    return { fieldErrors: {}, message: 'Too many attempts. Wait a moment and try again.' };
+  if (err.code === 'RATE_LIMITED') return { fieldErrors: {}, message: tooManyAttempts(err.retryAfterSec) };
   return { fieldErrors: {}, message: err.message };
 }

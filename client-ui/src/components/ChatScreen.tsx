@@ -1,9 +1,8 @@
 import { dmRoomId, PUBLIC_ROOM_PATTERN, usernameSchema } from '@chat/contracts';
 import { useCallback, useEffect, useState } from 'react';
 import { findUser } from '../api/auth.js';
-import { fetchHistory } from '../api/history.js';
 import { ApiError } from '../api/http.js';
-import { ChatClient } from '../chat/chat-client.js';
+import { useChatClient } from '../chat/use-chat-client.js';
 import { loadRooms, saveRooms, type RoomEntry, type StoredRooms } from '../rooms/room-list-store.js';
 import type { Session } from '../session/session-store.js';
 import { ChatBubbleIcon } from './icons.js';
@@ -18,37 +17,19 @@ import { useChatShortcuts } from './use-chat-shortcuts.js';
 interface ChatScreenProps {
   session: Session;
   onSignOut: () => void;
+  onTokenRefused: (token: string) => void;
+  onTokenExpiring: () => void;
 }
 
-export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
+export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring }: ChatScreenProps) {
   const { token, user: me } = session;
-  const [client] = useState(
-    () =>
-      new ChatClient({
-        token,
-        me,
-        history: (roomId, cursor, limit) => fetchHistory(token, roomId, cursor, limit),
-        onUnauthorized: onSignOut,
-      }),
-  );
-  // Plain state rather than useSyncExternalStore: its updates render synchronously one by
-  // one, while these batch, so a burst of messages (a busy room, a resync) renders once.
-  const [chat, setChat] = useState(client.getSnapshot);
-  useEffect(() => {
-    setChat(client.getSnapshot());
-    return client.subscribe(() => setChat(client.getSnapshot()));
-  }, [client]);
+  const [client, chat] = useChatClient(session, { onTokenRefused, onTokenExpiring });
   const [stored, setStored] = useState<StoredRooms>(() => loadRooms(me.id));
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [switcherOpen, setSwitcherOpen] = useState(false);
   const [composerFocus, setComposerFocus] = useState<{ roomId: string; key: number }>();
   const { rooms, activeRoomId } = stored;
   const activeRoom = rooms.find((r) => r.id === activeRoomId) ?? rooms[0];
-
-  useEffect(() => {
-    client.start();
-    return () => client.stop();
-  }, [client]);
 
   useEffect(() => saveRooms(me.id, stored), [me.id, stored]);
 
@@ -122,7 +103,7 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
       addRoom({ id: dmRoomId(me.id, peer.id), peer });
       return undefined;
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onSignOut();
+      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onTokenRefused(token);
       if (err instanceof ApiError && err.code === 'NOT_FOUND') return `No one is called @${username.data}.`;
       return err instanceof ApiError ? err.message : 'Something went wrong. Try again.';
     }
@@ -164,6 +145,7 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
           state={chat.rooms[activeRoom.id]}
           me={me}
           status={chat.status}
+          sendsHeldUntil={chat.sendsHeldUntil}
           client={client}
           otherUnread={otherUnread}
           composerFocusKey={composerFocus?.roomId === activeRoom.id ? composerFocus.key : undefined}

@@ -9,6 +9,10 @@ interface ComposerProps {
   disabled?: boolean;
   /** Each new value moves focus into the field (after joining a room, switching by keyboard). */
   focusKey?: number | undefined;
+  /** The kept draft to start from. */
+  initialText?: string;
+  /** Every change of the text, to keep it as a draft. */
+  onTextChange?: (text: string) => void;
   onSend: (text: string) => void;
 }
 
@@ -17,8 +21,20 @@ const COUNT_FROM = MESSAGE_TEXT_MAX - 500;
 const MAX_HEIGHT_PX = 200;
 
 /** Message field: Enter sends, Shift+Enter starts a new line; grows with its content. */
-export function Composer({ label, placeholder, disabled = false, focusKey, onSend }: ComposerProps) {
-  const [text, setText] = useState('');
+export function Composer({
+  label,
+  placeholder,
+  disabled = false,
+  focusKey,
+  initialText = '',
+  onTextChange,
+  onSend,
+}: ComposerProps) {
+  const [text, setTextState] = useState(initialText);
+  const setText = (next: string) => {
+    setTextState(next);
+    onTextChange?.(next);
+  };
   const fieldRef = useRef<HTMLTextAreaElement>(null);
   const id = useId();
   const canSend = !disabled && text.trim().length > 0;

@@ -10,12 +10,15 @@ import { ConnectionBadge } from './ConnectionBadge.js';
 import { HashIcon, LeaveRoomIcon } from './icons.js';
 import { MenuButton } from './MenuButton.js';
 import { MessageList } from './MessageList.js';
+import { SendLimitBanner } from './SendLimitBanner.js';
 
 interface RoomViewProps {
   room: RoomEntry;
   state: RoomState | undefined;
   me: PublicUser;
   status: ConnectionStatus;
+  /** Sends are held by the server's rate limit until then (epoch ms). */
+  sendsHeldUntil: number | undefined;
   client: ChatClient;
   /** Unread messages in the other rooms, shown on the phone's menu button. */
   otherUnread: number;
@@ -26,14 +29,17 @@ interface RoomViewProps {
 }
 
 export function RoomView(props: RoomViewProps) {
-  const { room, state, me, status, client, otherUnread, composerFocusKey, onOpenSidebar, onLeave } = props;
+  const { room, state, me, status, sendsHeldUntil, client, otherUnread, composerFocusKey, onOpenSidebar, onLeave } =
+    props;
   const [confirmingLeave, setConfirmingLeave] = useState(false);
   const title = roomTitle(room);
   const roomId = room.id;
   const loadOlder = useCallback(() => void client.loadOlder(roomId), [client, roomId]);
   const retry = useCallback((clientMsgId: string) => client.retry(roomId, clientMsgId), [client, roomId]);
   const send = useCallback((text: string) => client.send(roomId, text), [client, roomId]);
-  const empty = state !== undefined && !state.loading && state.timeline.messages.length === 0;
+  const keepDraft = useCallback((text: string) => client.drafts.set(roomId, text), [client, roomId]);
+  const empty =
+    state !== undefined && !state.loading && state.timeline.messages.length === 0 && state.timeline.outbox.length === 0;
 
   return (
     <main className="room" aria-label={title}>
@@ -119,8 +125,11 @@ export function RoomView(props: RoomViewProps) {
             onLoadOlder={loadOlder}
             onRetry={retry}
           />
+          <SendLimitBanner until={sendsHeldUntil} />
           <Composer
             key={`composer:${roomId}`}
+            initialText={client.drafts.get(roomId)}
+            onTextChange={keepDraft}
             label={`Message ${title}`}
             placeholder={`Message ${title}`}
             focusKey={composerFocusKey}

@@ -29,8 +29,15 @@ export interface Timeline {
   outbox: OutgoingMessage[];
   /** Whether older history exists before `messages[0]`. */
   hasOlder: boolean;
-  /** Highest `seq` seen; a rejoin asks for everything after it. */
+  /** Highest `seq` seen. */
   lastSeq: number | undefined;
+  /**
+   * Every seq up to here is held or known not to exist: a rejoin asks for everything after
+   * it. It stays below a hole (a live message that skipped seqs) until the hole fills or the
+   * server answers a resync for it in full; so a broadcast lost across a reconnect is still
+   * recovered although the server answers only what came after `sinceSeq`.
+   */
+  watermark: number | undefined;
 }
 
 export type TimelineAction =
@@ -38,17 +45,29 @@ export type TimelineAction =
   | { type: 'historyPage'; messages: Message[]; hasMore: boolean; direction: 'older' | 'newer' }
   | { type: 'live'; message: Message }
   | { type: 'missedBatch'; messages: Message[] }
-  /** Joined without a cursor: the room's last seq is where the next rejoin resumes. */
-  | { type: 'joined'; lastSeq: number }
+  /** The server proved the room complete up to `seq` (a full history tail, a complete join). */
+  | { type: 'caughtUp'; seq: number }
+  /** Own unsent messages kept from an earlier visit (reload), each once. */
+  | { type: 'restore'; outbox: OutgoingMessage[] }
   | { type: 'pending'; message: Omit<OutgoingMessage, 'status' | 'error'> }
   | { type: 'ackOk'; clientMsgId: string; message: Message }
   | { type: 'ackFailed'; clientMsgId: string; error: string }
   /** Resend a failed message: back to pending with the same clientMsgId. */
   | { type: 'retry'; clientMsgId: string };
 
-export const emptyTimeline: Timeline = { messages: [], outbox: [], hasOlder: false, lastSeq: undefined };
+export const emptyTimeline: Timeline = {
+  messages: [],
+  outbox: [],
+  hasOlder: false,
+  lastSeq: undefined,
+  watermark: undefined,
+};
 
 export function timelineReducer(state: Timeline, action: TimelineAction): Timeline {
+  return raiseWatermark(reduce(state, action));
+}
+
+function reduce(state: Timeline, action: TimelineAction): Timeline {
   switch (action.type) {
     case 'historyPage': {
       const next = mergeConfirmed(state, action.messages);
@@ -64,10 +83,16 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
       return mergeConfirmed(state, notBelowHistory(state, [action.message]));
     case 'missedBatch':
       return mergeConfirmed(state, notBelowHistory(state, action.messages));
-    case 'joined':
-      return state.lastSeq !== undefined && state.lastSeq >= action.lastSeq
-        ? state
-        : { ...state, lastSeq: action.lastSeq };
+    case 'caughtUp': {
+      const lastSeq = Math.max(state.lastSeq ?? -1, action.seq);
+      const watermark = Math.max(state.watermark ?? -1, action.seq);
+      return lastSeq === state.lastSeq && watermark === state.watermark ? state : { ...state, lastSeq, watermark };
+    }
+    case 'restore': {
+      const known = new Set(state.outbox.map((o) => o.clientMsgId));
+      const added = action.outbox.filter((o) => !known.has(o.clientMsgId));
+      return added.length === 0 ? state : { ...state, outbox: [...state.outbox, ...added] };
+    }
     case 'pending':
       if (state.outbox.some((o) => o.clientMsgId === action.message.clientMsgId)) return state;
       return { ...state, outbox: [...state.outbox, { ...action.message, status: 'pending' }] };
@@ -85,8 +110,7 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
 }
 
 /**
- * Joins return stragglers (lower seqs broadcast late) and a broadcast can itself arrive late.
- * What lies below the oldest message held, while older history exists, belongs to pages not
+ * A broadcast can arrive late, and a resync from below a hole brings lower seqs. What lies below the oldest message held, while older history exists, belongs to pages not
  * yet loaded: scroll-back brings it in order, whereas merged now it would move scroll-back's
  * cursor past whatever lies between.
  */
@@ -113,6 +137,23 @@ function mergeConfirmed(state: Timeline, incoming: Message[]): Timeline {
   // Sorting is stable and the input nearly ordered (pages and live messages arrive in runs).
   const messages = added ? [...byId.values()].sort((a, b) => a.seq - b.seq) : state.messages;
   return { ...state, messages, outbox, lastSeq };
+}
+
+/** Move the watermark up through the seqs held right above it. */
+function raiseWatermark(state: Timeline): Timeline {
+  if (state.watermark === undefined) return state;
+  const { messages } = state;
+  let watermark = state.watermark;
+  // Messages are sorted by seq: start at the first one above the watermark.
+  let lo = 0;
+  let hi = messages.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (messages[mid]!.seq <= watermark) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < messages.length && messages[i]!.seq === watermark + 1; i++) watermark++;
+  return watermark === state.watermark ? state : { ...state, watermark };
 }
 
 function updateOutgoing(

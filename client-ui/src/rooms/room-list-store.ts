@@ -1,5 +1,6 @@
 import { publicUserSchema, roomIdSchema } from '@chat/contracts';
 import { z } from 'zod';
+import { readUserData, writeUserData } from '../session/user-storage.js';
 
 /**
  * The sidebar's rooms, kept in localStorage per user so they survive reloads and new tabs.
@@ -21,21 +22,11 @@ export type StoredRooms = z.infer<typeof storedSchema>;
 const keyFor = (userId: string) => `chat.rooms.${userId}`;
 
 export function loadRooms(userId: string, storage: Storage = localStorage): StoredRooms {
-  try {
-    const parsed = storedSchema.safeParse(JSON.parse(storage.getItem(keyFor(userId)) ?? 'null'));
-    if (parsed.success) return parsed.data;
-  } catch {
-    // Unreadable entry: start over rather than fail to open the app.
-  }
-  return { rooms: [] };
+  return readUserData(keyFor(userId), storedSchema, { rooms: [] }, storage);
 }
 
 export function saveRooms(userId: string, value: StoredRooms, storage: Storage = localStorage): void {
-  try {
-    storage.setItem(keyFor(userId), JSON.stringify(value));
-  } catch {
-    // Storage full or disabled (private mode): the sidebar just won't survive a reload.
-  }
+  writeUserData(keyFor(userId), value, storage);
 }
 
 /** What the sidebar and header call a room. */
