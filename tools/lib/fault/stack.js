@@ -1,0 +1,101 @@
+// The fault run's own stack, every part of which it may kill: a private redis-server (append-only
+// file, so a restart keeps the data) and a private RabbitMQ node on free loopback ports, the
+// shared MongoDB under a database of its own, and each service from its built dist/main.js as a
+// child process (two chat-service nodes behind the gateway).
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+
+export const SERVICES = ['user-service', 'message-service', 'chat-service', 'api-gateway'];
+
+/**
+ * @param {object} o
+ * @param {string} o.root the repository
+ * @param {typeof import('@chat/testing')} o.testing the built @chat/testing (imported after the build)
+ * @param {string} o.mongoUrl
+ * @param {Record<string,string>} o.env added to every service (limits for the run)
+ * @param {(line: string) => void} o.log
+ */
+export async function startFaultStack({ root, testing, mongoUrl, env, log }) {
+  for (const svc of SERVICES) {
+    if (!existsSync(join(root, svc, 'dist', 'main.js')))
+      throw new Error(`${svc}/dist/main.js missing: run \`npm run build\``);
+  }
+  const opened = [];
+  const stack = {
+    mongoUrl,
+    dbName: `fault_run_${randomBytes(4).toString('hex')}`,
+    async close() {
+      for (const part of opened.reverse()) await part.close().catch((err) => log(`cleanup: ${err.message}`));
+    },
+  };
+  try {
+    log('starting a private redis-server and a private RabbitMQ node');
+    [stack.redis, stack.rabbit] = await Promise.all([
+      testing.startPrivateRedis({ persist: true }),
+      testing.startPrivateRabbit({ management: true }),
+    ]);
+    opened.push(stack.redis, stack.rabbit);
+    stack.management = new testing.RabbitManagement(stack.rabbit.managementUrl);
+    const mongo = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5000 });
+    await mongo.connect();
+    stack.mongo = mongo.db(stack.dbName);
+    opened.push({
+      close: async () => {
+        await stack.mongo.dropDatabase();
+        await mongo.close();
+      },
+    });
+
+    const keys = testing.testKeyPair();
+    const port = () => testing.freePort();
+    const ports = {
+      user: await port(),
+      message: await port(),
+      gateway: await port(),
+      chat: [await port(), await port()],
+    };
+    const url = (p) => `http://127.0.0.1:${p}`;
+    const common = {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      JWT_PUBLIC_KEY: keys.publicKey,
+      REDIS_URL: stack.redis.url,
+      REDIS_KEY_PREFIX: 'fault:',
+      AMQP_URL: stack.rabbit.amqpUrl,
+      MONGO_URL: mongoUrl,
+      MONGO_DB: stack.dbName,
+      MESSAGE_SERVICE_URL: url(ports.message),
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      ...env,
+    };
+    const launch = async (name, dir, p, extra = {}) => {
+      const proc = await testing.startServiceProcess({
+        name,
+        entry: join(root, dir, 'dist', 'main.js'),
+        port: p,
+        env: { ...common, ...extra },
+        cwd: root,
+      });
+      opened.push({ close: () => proc.stop(10_000) });
+      return proc;
+    };
+    log('starting user-service, message-service and two chat-service nodes');
+    [stack.user, stack.message, ...stack.chat] = await Promise.all([
+      launch('user-service', 'user-service', ports.user, { JWT_PRIVATE_KEY: keys.privateKey }),
+      launch('message-service', 'message-service', ports.message),
+      ...ports.chat.map((p, n) => launch(`chat-service-${n + 1}`, 'chat-service', p, { NODE_ID: `chat-${n + 1}` })),
+    ]);
+    stack.gateway = await launch('api-gateway', 'api-gateway', ports.gateway, {
+      USER_SERVICE_URL: stack.user.url,
+      CHAT_SERVICE_URLS: stack.chat.map((c) => c.url).join(','),
+    });
+    stack.url = stack.gateway.url;
+    return stack;
+  } catch (err) {
+    await stack.close();
+    throw err;
+  }
+}
