@@ -65,7 +65,7 @@ export async function startServiceProcess(opts: {
     const keep = (d: Buffer) => (output = (output + d.toString()).slice(-OUTPUT_KEEP));
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
-    await waitFor(
+    const answering = waitFor(
       async () => {
         if (proc.exitCode !== null || proc.signalCode !== null) {
           throw new Error(`${opts.name} exited (${proc.exitCode ?? proc.signalCode}) while starting:\n${output}`);
@@ -79,6 +79,11 @@ export async function startServiceProcess(opts: {
       `${opts.name} to answer on ${url}`,
       100,
     );
+    // One that never came up is not left running.
+    await answering.catch(async (err: unknown) => {
+      await signalAndWait(proc, 'SIGKILL');
+      throw err;
+    });
   };
   const current = () => {
     if (!child) throw new Error(`${opts.name} was never started`);

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { fetchHistoryAfter, registerOrLogin } from '../http.js';
 import { clientMsgId, indexAfter, roomId, roomsOfClient, username } from '../ids.js';
 import { FaultClient } from './client.js';
-import { faultPlan } from './faults.js';
+import { selectFaults } from './faults.js';
 import { startFaultStack } from './stack.js';
 import { failures, tallyFaultRun } from './tally.js';
 
@@ -55,8 +55,12 @@ async function until(cond, timeoutMs, intervalMs = 250) {
  * @param {number} o.drainMs bound of each wait at the end (acks, persistence)
  * @param {(line: string) => void} o.log
  * @param {(stack: object) => void} o.onStack told the stack once it is up (to stop it on an abort)
+ * @param {string[]} [o.faults] names of the faults to inject (FAULTS), in its order; all by default
+ * @param {'dist'|'src'} [o.entry] and
+ * @param {object} [o.broker] as startFaultStack takes them
  */
 export async function runFaults(o) {
+  const plan = selectFaults(o.faults);
   const runId = randomBytes(4).toString('hex');
   const startedAt = performance.now();
   const elapsed = () => Math.round((performance.now() - startedAt) / 100) / 10;
@@ -80,8 +84,12 @@ export async function runFaults(o) {
   try {
     log(`stack up at ${stack.url}; ${o.clients} users sign up and join`);
     const roomIds = Array.from({ length: o.rooms }, (_, j) => roomId(`fault-${runId}`, j));
-    for (let i = 0; i < o.clients; i++) {
-      const account = await registerOrLogin(stack.url, username(`fault_${runId}_`, i), `fault-run-${runId}`);
+    const accounts = await Promise.all(
+      Array.from({ length: o.clients }, (_, i) =>
+        registerOrLogin(stack.url, username(`fault_${runId}_`, i), `fault-run-${runId}`),
+      ),
+    );
+    accounts.forEach((account, i) =>
       clients.push(
         new FaultClient({
           index: i,
@@ -91,8 +99,8 @@ export async function runFaults(o) {
           rooms: roomsOfClient(i, o.rooms, o.roomsPerClient).map((j) => roomIds[j]),
           ackTimeoutMs: ACK_TIMEOUT_MS,
         }),
-      );
-    }
+      ),
+    );
     await Promise.all(clients.map((c) => c.start()));
 
     log(`load: ${o.rate} msg/s from ${o.clients} clients in ${o.rooms} rooms`);
@@ -110,11 +118,11 @@ export async function runFaults(o) {
     const phases = [{ name: 'before the first fault', fromMessage: 0 }];
     const faults = [];
     await sleep(o.pauseMs);
-    for (const fault of faultPlan(stack, o.downMs)) {
+    for (const fault of plan) {
       phases.push({ name: fault.name, fromMessage: load.sent() });
       log(`fault: ${fault.name}`);
       const t = performance.now();
-      const detail = await fault.inject();
+      const detail = await fault.inject(stack, o.downMs);
       faults.push({ name: fault.name, seconds: Math.round((performance.now() - t) / 100) / 10, ...detail });
       log(`fault: ${fault.name} done; load continues`);
       await sleep(o.pauseMs);

@@ -1,7 +1,8 @@
 // The fault run's own stack, every part of which it may kill: a private redis-server (append-only
 // file, so a restart keeps the data) and a private RabbitMQ node on free loopback ports, the
-// shared MongoDB under a database of its own, and each service from its built dist/main.js as a
-// child process (two chat-service nodes behind the gateway).
+// shared MongoDB under a database of its own, and each service from its entry point (built
+// dist/main.js, or src/main.ts under tsx in tests) as a child process: user-service,
+// message-service, two chat-service nodes and the gateway in front of them.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,11 +17,14 @@ export const SERVICES = ['user-service', 'message-service', 'chat-service', 'api
  * @param {string} o.mongoUrl
  * @param {Record<string,string>} o.env added to every service (limits for the run)
  * @param {(line: string) => void} o.log
+ * @param {'dist'|'src'} [o.entry] run dist/main.js (built) or src/main.ts (with tsx)
+ * @param {{amqpUrl: string, vhost: string, management: object}} [o.broker] a vhost of a shared
+ *   broker instead of a private node (faster to start; RabbitMQ cannot be restarted then)
  */
-export async function startFaultStack({ root, testing, mongoUrl, env, log }) {
+export async function startFaultStack({ root, testing, mongoUrl, env, log, entry = 'dist', broker }) {
+  const mainOf = (svc) => (entry === 'dist' ? join(root, svc, 'dist', 'main.js') : join(root, svc, 'src', 'main.ts'));
   for (const svc of SERVICES) {
-    if (!existsSync(join(root, svc, 'dist', 'main.js')))
-      throw new Error(`${svc}/dist/main.js missing: run \`npm run build\``);
+    if (!existsSync(mainOf(svc))) throw new Error(`${mainOf(svc)} missing: run \`npm run build\``);
   }
   const opened = [];
   const stack = {
@@ -31,13 +35,16 @@ export async function startFaultStack({ root, testing, mongoUrl, env, log }) {
     },
   };
   try {
-    log('starting a private redis-server and a private RabbitMQ node');
-    [stack.redis, stack.rabbit] = await Promise.all([
-      testing.startPrivateRedis({ persist: true }),
-      testing.startPrivateRabbit({ management: true }),
-    ]);
-    opened.push(stack.redis, stack.rabbit);
-    stack.management = new testing.RabbitManagement(stack.rabbit.managementUrl);
+    log(`starting a private redis-server${broker ? '' : ' and a private RabbitMQ node'}`);
+    stack.redis = await testing.startPrivateRedis({ persist: true });
+    opened.push(stack.redis);
+    if (!broker) {
+      stack.rabbit = await testing.startPrivateRabbit({ management: true });
+      opened.push(stack.rabbit);
+    }
+    stack.amqpUrl = broker ? broker.amqpUrl : stack.rabbit.amqpUrl;
+    stack.vhost = broker ? broker.vhost : '/';
+    stack.management = broker ? broker.management : new testing.RabbitManagement(stack.rabbit.managementUrl);
     const mongo = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5000 });
     await mongo.connect();
     stack.mongo = mongo.db(stack.dbName);
@@ -64,22 +71,25 @@ export async function startFaultStack({ root, testing, mongoUrl, env, log }) {
       JWT_PUBLIC_KEY: keys.publicKey,
       REDIS_URL: stack.redis.url,
       REDIS_KEY_PREFIX: 'fault:',
-      AMQP_URL: stack.rabbit.amqpUrl,
+      AMQP_URL: stack.amqpUrl,
       MONGO_URL: mongoUrl,
       MONGO_DB: stack.dbName,
       MESSAGE_SERVICE_URL: url(ports.message),
       SHUTDOWN_TIMEOUT_MS: '5000',
       ...env,
     };
+    // Stopped together (SIGTERM, each drains on its own), before the servers they use.
+    const services = [];
+    opened.push({ close: () => Promise.all(services.map((p) => p.stop(10_000))) });
     const launch = async (name, dir, p, extra = {}) => {
       const proc = await testing.startServiceProcess({
         name,
-        entry: join(root, dir, 'dist', 'main.js'),
+        entry: mainOf(dir),
         port: p,
         env: { ...common, ...extra },
         cwd: root,
       });
-      opened.push({ close: () => proc.stop(10_000) });
+      services.push(proc);
       return proc;
     };
     log('starting user-service, message-service and two chat-service nodes');
