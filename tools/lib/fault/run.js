@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { fetchHistoryAfter, registerOrLogin } from '../http.js';
 import { clientMsgId, indexAfter, roomId, roomsOfClient, username } from '../ids.js';
+import { mapWithConcurrency } from '../pool.js';
 import { FaultClient } from './client.js';
 import { selectFaults } from './faults.js';
 import { startFaultStack } from './stack.js';
@@ -84,10 +85,9 @@ export async function runFaults(o) {
   try {
     log(`stack up at ${stack.url}; ${o.clients} users sign up and join`);
     const roomIds = Array.from({ length: o.rooms }, (_, j) => roomId(`fault-${runId}`, j));
-    const accounts = await Promise.all(
-      Array.from({ length: o.clients }, (_, i) =>
-        registerOrLogin(stack.url, username(`fault_${runId}_`, i), `fault-run-${runId}`),
-      ),
+    // A few at a time: each sign-up is a bcrypt hash on a machine the run already loads.
+    const accounts = await mapWithConcurrency(o.clients, 4, (i) =>
+      registerOrLogin(stack.url, username(`fault_${runId}_`, i), `fault-run-${runId}`),
     );
     accounts.forEach((account, i) =>
       clients.push(
