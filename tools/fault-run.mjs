@@ -10,20 +10,11 @@
 // MONGO_URL (default mongodb://127.0.0.1:27017; it uses and drops a database of its own).
 // Exit status: 0 when lost, duplicated, seq reused and the other failing counts are all 0;
 // 1 when one is not; 2 when the run could not be made.
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { buildBackend } from './lib/build.js';
 import { runFaults } from './lib/fault/run.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BUILD_WORKSPACES = [
-  'packages/contracts',
-  'packages/service-kit',
-  'packages/testing',
-  'user-service',
-  'message-service',
-  'chat-service',
-  'api-gateway',
-];
 const USAGE =
   'Usage: node tools/fault-run.mjs [--json] [--no-build] [--rate <msg/s>] [--clients <n>] [--rooms <n>] [--pause <s>] [--down <s>] [--max-seconds <s>]\n';
 
@@ -90,13 +81,7 @@ async function main() {
     return 0;
   }
   const log = (line) => process.stderr.write(`[fault-run] ${line}\n`);
-  if (opts.build) {
-    log('building the services (--no-build uses the dist/ already there)');
-    execFileSync('npm', ['run', 'build', ...BUILD_WORKSPACES.flatMap((w) => ['-w', w])], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-  }
+  if (opts.build) await buildBackend(ROOT, log);
   // Imported once built: on a fresh clone @chat/testing has no dist/ until the build above.
   const testing = await import('@chat/testing');
   // Bounded: past --max-seconds, or on Ctrl-C, the private servers and services are stopped first.

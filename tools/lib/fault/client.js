@@ -1,6 +1,7 @@
 // One chat user of the fault run, behaving as a careful client does (DESIGN.md §3, §4): every
 // send is retried with the same clientMsgId until it is acked; after a reconnect it rejoins
 // each room with sinceSeq from its own watermark and pages history while hasMore.
+import { performance } from 'node:perf_hooks';
 import { joinRoom, openSocket } from '../clients.js';
 import { fetchHistoryAfter } from '../http.js';
 
@@ -57,6 +58,7 @@ export class FaultClient {
     this.socket = null;
     this.ready = false; // joined (or rejoined) every room since the last connect
     this.pending = new Map(); // clientMsgId -> send state, until acked or refused
+    this.timeline = new Map(); // clientMsgId -> {sentAt, ackedAt} (performance.now())
     this.acks = []; // every ok ack, a resend's too
     this.shown = []; // every message shown: {roomId, seq, id, clientMsgId}
     this.liveIds = new Set();
@@ -131,6 +133,7 @@ export class FaultClient {
   send(roomId, clientMsgId, text) {
     const msg = { roomId, clientMsgId, text, tries: 0, timer: null };
     this.pending.set(clientMsgId, msg);
+    this.timeline.set(clientMsgId, { sentAt: performance.now(), ackedAt: null });
     this.counts.sent++;
     this.attempt(msg);
   }
@@ -166,6 +169,7 @@ export class FaultClient {
     if (!this.pending.delete(msg.clientMsgId)) return; // a late ack of an earlier attempt
     clearTimeout(msg.timer);
     this.counts.acked++;
+    this.timeline.get(msg.clientMsgId).ackedAt = performance.now();
     this.show(message);
   }
 

@@ -20,7 +20,7 @@ export interface FaultRunReport extends FaultTally {
     notShownLive: number;
     notShownAfterResync: number;
   };
-  faults: { name: string; seconds: number; closed?: number }[];
+  faults: { name: string; atSecond: number; seconds: number; closed?: number }[];
   deadLettered: number | null;
   failed: string[];
 }

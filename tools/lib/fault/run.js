@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { fetchHistoryAfter, registerOrLogin } from '../http.js';
-import { clientMsgId, indexAfter, roomId, roomsOfClient, username } from '../ids.js';
+import { clientMsgId, roomId, roomsOfClient, username } from '../ids.js';
 import { mapWithConcurrency } from '../pool.js';
 import { FaultClient } from './client.js';
 import { selectFaults } from './faults.js';
@@ -31,6 +31,19 @@ function startLoad(clients, rate, runId) {
     }
   }, TICK_MS);
   return { stop: () => clearInterval(timer), sent: () => k };
+}
+
+/**
+ * Which fault a message met: the first injected while it was unacked (sent, not yet acked), or
+ * else the last injected before it was sent.
+ */
+function phaseOf(clients, faults, clientMsgId) {
+  const t = clients.map((c) => c.timeline.get(clientMsgId)).find(Boolean);
+  if (!t) return 'not sent by this run';
+  const met = faults.find((f) => f.startedAt >= t.sentAt && f.startedAt <= (t.ackedAt ?? Infinity));
+  if (met) return `in flight at ${met.name}`;
+  const after = faults.findLast((f) => f.startedAt < t.sentAt);
+  return after ? `sent after ${after.name}` : 'sent before the first fault';
 }
 
 async function until(cond, timeoutMs, intervalMs = 250) {
@@ -63,8 +76,9 @@ async function until(cond, timeoutMs, intervalMs = 250) {
 export async function runFaults(o) {
   const plan = selectFaults(o.faults);
   const runId = randomBytes(4).toString('hex');
-  const startedAt = performance.now();
-  const elapsed = () => Math.round((performance.now() - startedAt) / 100) / 10;
+  const runStartedAt = performance.now();
+  const seconds = (t) => Math.round((t - runStartedAt) / 100) / 10;
+  const elapsed = () => seconds(performance.now());
   const log = (line) => o.log(`[${elapsed()}s] ${line}`);
   // Each client is its own user, within the contract's default limits but the send rate
   // (§4.1: 100 a minute per user), which this many messages from this few users exceeds.
@@ -114,16 +128,18 @@ export async function runFaults(o) {
         ),
       10_000,
     );
-    // Phases by message number: a message belongs to the fault last injected before it was first sent.
-    const phases = [{ name: 'before the first fault', fromMessage: 0 }];
     const faults = [];
     await sleep(o.pauseMs);
     for (const fault of plan) {
-      phases.push({ name: fault.name, fromMessage: load.sent() });
+      const startedAt = performance.now();
       log(`fault: ${fault.name}`);
-      const t = performance.now();
       const detail = await fault.inject(stack, o.downMs);
-      faults.push({ name: fault.name, seconds: Math.round((performance.now() - t) / 100) / 10, ...detail });
+      faults.push({
+        name: fault.name,
+        startedAt,
+        seconds: Math.round((performance.now() - startedAt) / 100) / 10,
+        ...detail,
+      });
       log(`fault: ${fault.name} done; load continues`);
       await sleep(o.pauseMs);
     }
@@ -170,10 +186,7 @@ export async function runFaults(o) {
       seen: clients.flatMap((c) => c.shown),
       stored,
       history,
-      phaseOf: (id) => {
-        const k = indexAfter(id, `${runId}-`);
-        return phases.findLast((p) => p.fromMessage <= k)?.name ?? 'not of this run';
-      },
+      phaseOf: (id) => phaseOf(clients, faults, id),
     });
     const merge = (pick) => {
       const out = {};
@@ -203,7 +216,7 @@ export async function runFaults(o) {
         notShownAfterResync: sum((c) => c.notShown(stored)),
       },
       deadLettered,
-      faults,
+      faults: faults.map(({ startedAt, ...f }) => ({ ...f, atSecond: seconds(startedAt) })),
       ...tally,
       failed: failures(tally),
     };
