@@ -30,7 +30,15 @@ function startLoad(clients, rate, runId) {
       client.send(rooms[round % rooms.length], clientMsgId(runId, k), `fault run message ${k}`);
     }
   }, TICK_MS);
-  return { stop: () => clearInterval(timer), sent: () => k };
+  let stoppedAt = null;
+  return {
+    stop: () => {
+      clearInterval(timer);
+      stoppedAt = performance.now();
+    },
+    sent: () => k,
+    seconds: () => Math.round(((stoppedAt ?? performance.now()) - t0) / 100) / 10,
+  };
 }
 
 /**
@@ -144,7 +152,6 @@ export async function runFaults(o) {
       await sleep(o.pauseMs);
     }
     load.stop();
-    const sendSeconds = elapsed();
 
     log(`load stopped after ${load.sent()} messages; waiting for the outstanding acks`);
     await until(() => pending() === 0, o.drainMs);
@@ -202,7 +209,7 @@ export async function runFaults(o) {
         rooms: o.rooms,
         rate: o.rate,
         sent: load.sent(),
-        sendSeconds,
+        sendSeconds: load.seconds(),
         attempts: sum((c) => c.counts.attempts),
         retries: sum((c) => c.counts.retries),
         errorAnswers: merge((c) => c.errorAnswers),
