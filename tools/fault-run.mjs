@@ -47,7 +47,7 @@ function printText(r) {
   const n = (x) => x.toLocaleString('en-US');
   const lines = [
     `fault run ${r.runId}: ${n(r.load.sent)} messages from ${r.load.clients} clients at ${r.load.rate} msg/s over ${r.load.sendSeconds} s; ${r.seconds} s in all`,
-    `faults: ${r.faults.map((f) => `${f.name} (${f.seconds} s)`).join('; ')}`,
+    `faults: ${r.faults.map((f) => `${f.name} at ${f.atSecond} s (${f.closed === undefined ? '' : `${f.closed} closed, `}${f.seconds} s)`).join('; ')}`,
     `acked               ${n(r.acked)}`,
     `stored (MongoDB)    ${n(r.stored)}`,
     `stored (history)    ${n(r.storedViaHistory)}`,

@@ -20,7 +20,7 @@ export interface PrivateRabbit {
   stop(): Promise<void>;
   /** SIGKILL of the whole node (the start script, the Erlang VM and its helpers). */
   kill(): Promise<void>;
-  /** Stop for good and remove its data directory. */
+  /** Kill the node for good and remove its data directory. */
   close(): Promise<void>;
 }
 
@@ -148,8 +148,8 @@ export async function startPrivateRabbit(opts: { management?: boolean } = {}): P
     start,
     stop,
     kill,
+    // Its data is removed anyway: no graceful stop (seconds) first.
     close: async () => {
-      await stop();
       await kill();
       await rm(dir, { recursive: true, force: true });
     },

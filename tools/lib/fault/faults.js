@@ -3,7 +3,7 @@
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** @type {{name: string, inject: (stack: object, downMs: number) => Promise<object|void>}[]} */
+/** @type {{name: string, usesManagement?: boolean, inject: (stack: object, downMs: number) => Promise<object|void>}[]} */
 export const FAULTS = [
   {
     name: 'kill -9 message-service',
@@ -23,6 +23,7 @@ export const FAULTS = [
   },
   {
     name: 'close AMQP connections',
+    usesManagement: true,
     inject: async (stack) => {
       const conns = await stack.management.connections(stack.vhost);
       await Promise.all(conns.map((c) => stack.management.closeConnection(c.name)));

@@ -54,6 +54,12 @@ function phaseOf(clients, faults, clientMsgId) {
   return after ? `sent after ${after.name}` : 'sent before the first fault';
 }
 
+/** Messages in a queue of the stack's vhost, or null when that cannot be read (no management API). */
+async function queueDepth(stack, queue) {
+  if (!stack.management) return null;
+  return (await stack.management.queue(stack.vhost, queue).catch(() => null))?.messages ?? null;
+}
+
 async function until(cond, timeoutMs, intervalMs = 250) {
   const deadline = performance.now() + timeoutMs;
   while (!(await cond())) {
@@ -168,7 +174,7 @@ export async function runFaults(o) {
         const now = await readStored();
         const ids = new Set(now.map((m) => m.id));
         if (acks.every((a) => ids.has(a.id))) return true;
-        const queued = (await stack.management.queue('/', PERSIST_QUEUE).catch(() => null))?.messages;
+        const queued = await queueDepth(stack, PERSIST_QUEUE);
         const settled = queued === 0 && now.length === lastCount;
         lastCount = now.length;
         return settled;
@@ -177,7 +183,7 @@ export async function runFaults(o) {
       2000,
     );
     const stored = await readStored();
-    const deadLettered = (await stack.management.queue('/', PERSIST_DLQ).catch(() => null))?.messages ?? null;
+    const deadLettered = await queueDepth(stack, PERSIST_DLQ);
     // What each member missed live (a broadcast lost without a disconnect is never resynced by
     // itself); those clients resync once more, as a user reopening the room would.
     const notShownLive = sum((c) => c.notShown(stored));

@@ -20,8 +20,18 @@ export const SERVICES = ['user-service', 'message-service', 'chat-service', 'api
  * @param {'dist'|'src'} [o.entry] run dist/main.js (built) or src/main.ts (with tsx)
  * @param {{amqpUrl: string, vhost: string, management: object}} [o.broker] a vhost of a shared
  *   broker instead of a private node (faster to start; RabbitMQ cannot be restarted then)
+ * @param {boolean} [o.management] the private node with its management API (slower to start)
  */
-export async function startFaultStack({ root, testing, mongoUrl, env, log, entry = 'dist', broker }) {
+export async function startFaultStack({
+  root,
+  testing,
+  mongoUrl,
+  env,
+  log,
+  entry = 'dist',
+  broker,
+  management = true,
+}) {
   const mainOf = (svc) => (entry === 'dist' ? join(root, svc, 'dist', 'main.js') : join(root, svc, 'src', 'main.ts'));
   for (const svc of SERVICES) {
     if (!existsSync(mainOf(svc))) throw new Error(`${mainOf(svc)} missing: run \`npm run build\``);
@@ -39,12 +49,13 @@ export async function startFaultStack({ root, testing, mongoUrl, env, log, entry
     stack.redis = await testing.startPrivateRedis({ persist: true });
     opened.push(stack.redis);
     if (!broker) {
-      stack.rabbit = await testing.startPrivateRabbit({ management: true });
+      stack.rabbit = await testing.startPrivateRabbit({ management });
       opened.push(stack.rabbit);
     }
     stack.amqpUrl = broker ? broker.amqpUrl : stack.rabbit.amqpUrl;
     stack.vhost = broker ? broker.vhost : '/';
-    stack.management = broker ? broker.management : new testing.RabbitManagement(stack.rabbit.managementUrl);
+    const managementUrl = stack.rabbit?.managementUrl;
+    stack.management = broker ? broker.management : managementUrl ? new testing.RabbitManagement(managementUrl) : null;
     const mongo = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5000 });
     await mongo.connect();
     stack.mongo = mongo.db(stack.dbName);
