@@ -120,12 +120,15 @@ export class FaultClient {
     for (const [roomId, view] of this.rooms) {
       const since = view.watermark();
       const ack = await joinRoom(this.socket, roomId, since, 15_000);
-      for (const m of ack.missed) this.show(m);
+      const got = [...ack.missed];
       if (ack.hasMore) {
-        const after = ack.missed.length > 0 ? ack.missed[ack.missed.length - 1].seq : since;
-        for (const m of await fetchHistoryAfter(this.url, this.token, roomId, after)) this.show(m);
+        const after = got.length > 0 ? got[got.length - 1].seq : since;
+        got.push(...(await fetchHistoryAfter(this.url, this.token, roomId, after)));
       }
-      view.confirm(ack.room.lastSeq);
+      for (const m of got) this.show(m);
+      // Complete up to the last message it got; not up to room.lastSeq, which may count a
+      // message still awaiting its confirm (it comes live, or the next resync finds it).
+      if (got.length > 0) view.confirm(Math.max(...got.map((m) => m.seq)));
     }
   }
 

@@ -51,7 +51,7 @@ function phaseOf(clients, faults, clientMsgId) {
   const met = faults.find((f) => f.startedAt >= t.sentAt && f.startedAt <= (t.ackedAt ?? Infinity));
   if (met) return `in flight at ${met.name}`;
   const after = faults.findLast((f) => f.startedAt < t.sentAt);
-  return after ? `sent after ${after.name}` : 'sent before the first fault';
+  return after ? `sent during or after ${after.name}` : 'sent before the first fault';
 }
 
 /** Messages in a queue of the stack's vhost, or null when that cannot be read (no management API). */
