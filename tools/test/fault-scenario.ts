@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import * as testing from '@chat/testing';
-import { expect, inject } from 'vitest';
+import { expect, inject, onTestFinished } from 'vitest';
 import { runFaults, type FaultRunReport } from '../lib/fault/run.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,7 +27,8 @@ export async function runFaultScenario(
     downMs: opts.downMs ?? 0,
     drainMs: 20_000,
     log: (line) => lines.push(line),
-    onStack: () => undefined,
+    // A test that times out must not leave its servers and services running.
+    onStack: (stack) => onTestFinished(() => (stack as { close(): Promise<void> }).close()),
     ...opts,
   });
   return { report, why: `${JSON.stringify(report, null, 1)}\n${lines.join('\n')}` };

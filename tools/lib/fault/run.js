@@ -82,7 +82,7 @@ async function until(cond, timeoutMs, intervalMs = 250) {
  * @param {number} o.downMs how long a killed process stays down
  * @param {number} o.drainMs bound of each wait at the end (acks, persistence)
  * @param {(line: string) => void} o.log
- * @param {(stack: object) => void} o.onStack told the stack once it is up (to stop it on an abort)
+ * @param {(stack: object) => void} o.onStack told the stack before it starts (to stop it on an abort)
  * @param {string[]} [o.faults] names of the faults to inject (FAULTS), in its order; all by default
  * @param {'dist'|'src'} [o.entry] and
  * @param {object} [o.broker] as startFaultStack takes them
@@ -106,8 +106,8 @@ export async function runFaults(o) {
       REGISTER_MAX_PER_IP: String(o.clients * 2),
     },
     log,
+    onStack: o.onStack,
   });
-  o.onStack(stack);
   const clients = [];
   let progress;
   try {

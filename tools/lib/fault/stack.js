@@ -21,8 +21,11 @@ export const SERVICES = ['user-service', 'message-service', 'chat-service', 'api
  * @param {{amqpUrl: string, vhost: string, management: object}} [o.broker] a vhost of a shared
  *   broker instead of a private node (faster to start; RabbitMQ cannot be restarted then)
  * @param {boolean} [o.management] the private node with its management API (slower to start)
+ * @param {(stack: object) => void} [o.onStack] told the stack before anything starts, so an
+ *   abort can close whatever has started by then
  */
 export async function startFaultStack({
+  onStack,
   root,
   testing,
   mongoUrl,
@@ -37,13 +40,19 @@ export async function startFaultStack({
     if (!existsSync(mainOf(svc))) throw new Error(`${mainOf(svc)} missing: run \`npm run build\``);
   }
   const opened = [];
+  let closing = null;
   const stack = {
     mongoUrl,
     dbName: `fault_run_${randomBytes(4).toString('hex')}`,
-    async close() {
-      for (const part of opened.reverse()) await part.close().catch((err) => log(`cleanup: ${err.message}`));
+    // Once, however many callers (the run's own finally, an abort, a test's teardown) ask.
+    close() {
+      closing ??= (async () => {
+        for (const part of opened.reverse()) await part.close().catch((err) => log(`cleanup: ${err.message}`));
+      })();
+      return closing;
     },
   };
+  onStack?.(stack);
   try {
     log(`starting a private redis-server${broker ? '' : ' and a private RabbitMQ node'}`);
     stack.redis = await testing.startPrivateRedis({ persist: true });
