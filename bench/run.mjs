@@ -20,6 +20,7 @@ import { measureConfirmLatency } from '../tools/lib/bench/confirm-latency.js';
 import { summarizeCpuProfile } from '../tools/lib/bench/cpu-profile.js';
 import { startCpuSampler } from '../tools/lib/bench/cpu-sampler.js';
 import { metricValue, startStack } from '../tools/lib/bench/stack.js';
+import { buildBackend } from '../tools/lib/build.js';
 import { registerOrLogin } from '../tools/lib/http.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -777,26 +778,6 @@ async function scenarioDrainBench() {
   results.scenarios.drainBench = { command, exitCode: code, ...JSON.parse(stdout.slice(stdout.indexOf('{'))) };
 }
 
-/** tsc of the workspaces the stack runs (the UI is not needed), so the bench measures this tree. */
-async function buildServices() {
-  const workspaces = [
-    'packages/contracts',
-    'packages/service-kit',
-    'packages/testing',
-    'user-service',
-    'message-service',
-    'chat-service',
-    'api-gateway',
-  ];
-  log(`building ${workspaces.join(', ')}`);
-  const child = spawn('npm', ['run', 'build', ...workspaces.flatMap((w) => ['-w', w])], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const code = await new Promise((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`build failed (exit ${code})`);
-}
-
 // The most telling first, so a run cut short still has them.
 const steps = {
   confirm: scenarioConfirm,
@@ -807,7 +788,7 @@ const steps = {
   drainBench: scenarioDrainBench,
 };
 let failed = false;
-if (build) await buildServices();
+if (build) await buildBackend(ROOT, log);
 // Imported once built: on a fresh clone @chat/testing has no dist/ until the build above.
 const { createIsolation } = await import('@chat/testing');
 for (const [name, fn] of Object.entries(steps)) {
