@@ -84,7 +84,7 @@ const P = quick
       d: { backlog: 20_000 },
       e: { seconds: 10, connections: 20 },
       confirm: { count: 2000, pacedRate: 500 },
-      lived: { newRooms: 100, pages: 50 },
+      lived: { newRooms: 100, pages: 20 },
     };
 /** The lived-in dataset (tools/lib/bench/seed.js); messages 0 = an empty database per stack. */
 P.seed = {
@@ -92,8 +92,7 @@ P.seed = {
   rooms: numberOption('seed-rooms', quick ? 100 : 1000),
   users: numberOption('seed-users', quick ? 1000 : 10_000),
 };
-const SEED_DB =
-  P.seed.messages > 0 ? `bench_seed_${P.seed.messages}_${P.seed.rooms}_${P.seed.users}` : undefined;
+const SEED_DB = P.seed.messages > 0 ? `bench_seed_${P.seed.messages}_${P.seed.rooms}_${P.seed.users}` : undefined;
 
 const TARGETS = {
   aRssMb: 450,
@@ -185,7 +184,10 @@ async function forgetWrittenRooms() {
     log(`could not delete the runs' rooms from ${SEED_DB}: ${err.message}`);
     return null;
   });
-  if (deleted !== null) log(`deleted ${deleted} messages of ${rooms.length} run rooms from ${SEED_DB} (${round((performance.now() - t) / 1000)} s)`);
+  if (deleted !== null)
+    log(
+      `deleted ${deleted} messages of ${rooms.length} run rooms from ${SEED_DB} (${round((performance.now() - t) / 1000)} s)`,
+    );
 }
 
 /**
@@ -439,6 +441,8 @@ async function scenarioLived() {
           .catch(() => ({ ok: false, error: { code: 'ACK_TIMEOUT' } }));
         if (ack?.ok) firstSendMs.push(performance.now() - t);
         else firstSendErrors[ack?.error?.code ?? 'NO_ACK_BODY'] = (firstSendErrors[ack?.error?.code] ?? 0) + 1;
+        // A socket may be in at most 99 rooms (chat-service MAX_ROOMS_PER_SOCKET).
+        await socket.timeout(30_000).emitWithAck('leaveRoom', { roomId });
       }
     } finally {
       socket.close();
@@ -470,7 +474,11 @@ async function scenarioLived() {
     const firstSend = summarizeMs(firstSendMs);
     results.scenarios.lived = {
       seedDb: SEED_DB,
-      firstSend: { ...firstSend, errors: firstSendErrors, targetMet: firstSend.p99 !== null && firstSend.p99 < TARGETS.firstSendP99Ms },
+      firstSend: {
+        ...firstSend,
+        errors: firstSendErrors,
+        targetMet: firstSend.p99 !== null && firstSend.p99 < TARGETS.firstSendP99Ms,
+      },
       historyViaGateway: history.map((h) => ({
         ...h,
         targetMet: h.non2xx === 0 && h.pageMs.p99 !== null && h.pageMs.p99 < TARGETS.historyUncachedP99Ms,
@@ -498,7 +506,11 @@ async function redisPerConnection(stack, token, chatUrl) {
       await joinRoom(s, `lived-idle-${i % 10}`, -1, 30_000);
     }
     const after = await redisUsage(stack.iso.redisUrl, stack.iso.redisPrefix);
-    return { sockets: n, keysAdded: after.keys - before.keys, bytesPerConnection: round((after.bytes - before.bytes) / n, 1) };
+    return {
+      sockets: n,
+      keysAdded: after.keys - before.keys,
+      bytesPerConnection: round((after.bytes - before.bytes) / n, 1),
+    };
   } finally {
     for (const s of sockets) s.close();
   }
@@ -990,7 +1002,7 @@ function markdown() {
       '## chat-service against the baseline server, same load, same run',
       '',
       'Baseline: `bench/baseline-server.mjs` (Socket.IO + Redis adapter on the same Redis, token-less join, in-memory seq, broadcast, publish without confirms to an exchange nothing is bound to). ' +
-        'CPU µs per delivery = the process\'s CPU over the send phase ÷ deliveries. Each cell: chat-service / baseline / ratio.',
+        "CPU µs per delivery = the process's CPU over the send phase ÷ deliveries. Each cell: chat-service / baseline / ratio.",
       '',
       '| msg/s | CPU µs per delivery | target | delivery p50 ms | delivery p99 ms | target |',
       '|---|---|---|---|---|---|',
@@ -1035,7 +1047,9 @@ function markdown() {
       '',
       `CPU seconds per 1,000 messages: ${Object.entries(c.cpuSecondsPer1000Messages)
         .map(([n, v]) => `${n} ${f(v, 3)}`)
-        .join(', ')}. Redis under the stack's prefix after the run: ${c.redis.keys} keys, ${c.redis.bytes} B, ${f(c.redis.bytesPerAckedMessage)} B per acked message (${Object.entries(
+        .join(
+          ', ',
+        )}. Redis under the stack's prefix after the run: ${c.redis.keys} keys, ${c.redis.bytes} B, ${f(c.redis.bytesPerAckedMessage)} B per acked message (${Object.entries(
         c.redis.byKind,
       )
         .map(([k, v]) => `${k}: ${v.keys} keys, ${f(v.bytesPerAckedMessage)} B/message`)
@@ -1134,7 +1148,10 @@ if (build) await buildServices();
 // Imported once built: on a fresh clone @chat/testing has no dist/ until the build above.
 const { createIsolation } = await import('@chat/testing');
 if (SEED_DB && ['lived', 'b', 'sweep', 'c', 'd', 'e'].some(want)) {
-  results.seed = { db: SEED_DB, ...(await ensureSeed({ mongoUrl: SERVICES.mongoUrl, dbName: SEED_DB, params: P.seed, log })) };
+  results.seed = {
+    db: SEED_DB,
+    ...(await ensureSeed({ mongoUrl: SERVICES.mongoUrl, dbName: SEED_DB, params: P.seed, log })),
+  };
 }
 for (const [name, fn] of Object.entries(steps)) {
   // d and e run on the two-node stack of c; asking for them alone still starts that stack.

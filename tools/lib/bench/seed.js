@@ -48,10 +48,7 @@ export async function ensureSeed({ mongoUrl, dbName, params, log = () => undefin
     const db = client.db(dbName);
     const marker = await db.collection(SEED_MARKER_COLLECTION).findOne({ _id: 'marker' });
     const same =
-      marker &&
-      marker.messages === params.messages &&
-      marker.rooms === params.rooms &&
-      marker.users === params.users;
+      marker && marker.messages === params.messages && marker.rooms === params.rooms && marker.users === params.users;
     if (same) {
       log(`seed: reusing ${dbName} (${marker.messages} messages in ${marker.rooms} rooms, ${marker.users} users)`);
       return { reused: true, ...marker };
@@ -79,7 +76,9 @@ export async function ensureSeed({ mongoUrl, dbName, params, log = () => undefin
     };
     // Written last: an interrupted load has no marker and is loaded again next time.
     await db.collection(SEED_MARKER_COLLECTION).insertOne(done);
-    log(`seed: loaded in ${round((tIndexes - t0) / 1000)} s (${done.messagesPerSec} messages/s, indexes ${done.loadSeconds.indexes} s)`);
+    log(
+      `seed: loaded in ${round((tIndexes - t0) / 1000)} s (${done.messagesPerSec} messages/s, indexes ${done.loadSeconds.indexes} s)`,
+    );
     return { reused: false, ...done };
   } finally {
     await client.close();
@@ -188,7 +187,11 @@ export async function messageStorage({ mongoUrl, dbName }) {
       sizeBytes: s.size,
       storageBytes: s.storageSize,
       indexBytes: s.totalIndexSize,
-      bytesPerMessage: { data: perMessage(s.size), storage: perMessage(s.storageSize), indexes: perMessage(s.totalIndexSize) },
+      bytesPerMessage: {
+        data: perMessage(s.size),
+        storage: perMessage(s.storageSize),
+        indexes: perMessage(s.totalIndexSize),
+      },
     };
   } finally {
     await client.close();
