@@ -755,6 +755,7 @@ async function scenarioC() {
 async function scenarioD(stack) {
   const n = P.d.backlog;
   await stack.message.stop();
+  roomsWritten.add(BACKLOG_ROOM);
   const { publishPerSec } = await publishBacklog(stack.iso.amqpUrl, BACKLOG_ROOM, n);
   log(`d: ${n} messages queued at ${round(publishPerSec, 0)}/s; starting message-service`);
   const tStart = performance.now();
