@@ -2,7 +2,15 @@
 // `npm run bench`: the standard performance set of issue 6 on the local stack, written to
 // bench/results/<date>.json and bench/results/<date>.md.
 //
-//   node bench/run.mjs [--quick] [--no-build] [--only confirm,a,b,sweep,c,d,e,drainBench] [--rates 1000,2000]
+//   node bench/run.mjs [--quick] [--no-build] [--only confirm,lived,a,b,sweep,c,d,e,drainBench] [--rates 1000,2000]
+//                      [--seed <messages>] [--seed-rooms <n>] [--seed-users <n>]
+//
+// (b), the sweep and (c)-(e) run on a lived-in database: --seed messages in --seed-rooms rooms
+// from --seed-users users (1,000,000 / 1,000 / 10,000; --quick 20,000 / 100 / 1,000; --seed 0
+// for an empty one), bulk-loaded once into the MongoDB database bench_seed_<messages>_<rooms>_<users>
+// and reused by later runs (tools/lib/bench/seed.js). What the runs add to it is deleted after
+// each stack. (b) and every sweep rate are also run against bench/baseline-server.mjs, a bare
+// Socket.IO + Redis adapter server, with the same load, and reported as ratios to it.
 //
 // Builds the services first (tsc; --no-build uses the dist/ already there). Needs Redis, RabbitMQ (with management API) and MongoDB
 // (REDIS_URL, AMQP_URL, MONGO_URL, RABBITMQ_MANAGEMENT_URL; defaults are the local ones). Every
@@ -19,8 +27,13 @@ import { publishBacklog } from '../tools/lib/bench/backlog.js';
 import { measureConfirmLatency } from '../tools/lib/bench/confirm-latency.js';
 import { summarizeCpuProfile } from '../tools/lib/bench/cpu-profile.js';
 import { startCpuSampler } from '../tools/lib/bench/cpu-sampler.js';
+import { probeHistoryQueries, probeRooms, summarizeMs } from '../tools/lib/bench/history-probe.js';
+import { deleteRooms, ensureSeed, messageStorage } from '../tools/lib/bench/seed.js';
+import { startBaseline } from '../tools/lib/bench/baseline.js';
+import { redisUsage } from '../tools/lib/bench/redis-usage.js';
 import { metricValue, startStack } from '../tools/lib/bench/stack.js';
 import { buildBackend } from '../tools/lib/build.js';
+import { joinRoom, openSocket } from '../tools/lib/clients.js';
 import { registerOrLogin } from '../tools/lib/http.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -35,19 +48,22 @@ const onlyArg = argv.find((a) => a.startsWith('--only'));
 const only = onlyArg
   ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1]).split(',')
   : null;
-const ALL = ['confirm', 'b', 'a', 'c', 'd', 'e', 'sweep', 'drainBench'];
+const ALL = ['confirm', 'lived', 'b', 'a', 'c', 'd', 'e', 'sweep', 'drainBench'];
 if (argv.includes('--help') || (only && only.some((s) => !ALL.includes(s)))) {
   process.stderr.write(
-    `Usage: node bench/run.mjs [--quick] [--no-build] [--only ${ALL.join(',')}] [--rates <msg/s,...> for the sweep]\n`,
+    `Usage: node bench/run.mjs [--quick] [--no-build] [--only ${ALL.join(',')}] [--rates <msg/s,...> for the sweep] [--seed <messages>] [--seed-rooms <n>] [--seed-users <n>]\n`,
   );
   process.exit(argv.includes('--help') ? 0 : 2);
 }
 const want = (s) => !only || only.includes(s);
 const build = !argv.includes('--no-build');
-const ratesArg = argv.find((a) => a.startsWith('--rates'));
-const sweepRates = ratesArg
-  ? (ratesArg.includes('=') ? ratesArg.split('=')[1] : argv[argv.indexOf(ratesArg) + 1]).split(',').map(Number)
-  : null;
+/** The value of `--name value` or `--name=value`, or undefined. */
+const optionValue = (name) => {
+  const arg = argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  return arg === undefined ? undefined : arg.includes('=') ? arg.split('=')[1] : argv[argv.indexOf(arg) + 1];
+};
+const sweepRates = optionValue('rates')?.split(',').map(Number) ?? null;
+const numberOption = (name, fallback) => (optionValue(name) === undefined ? fallback : Number(optionValue(name)));
 
 /** Sizes: the issue's standard set, or a smoke-test set within 100 sockets / 200 msg/s. */
 const P = quick
@@ -59,6 +75,7 @@ const P = quick
       d: { backlog: 2000 },
       e: { seconds: 3, connections: 4 },
       confirm: { count: 200, pacedRate: 100 },
+      lived: { newRooms: 10, pages: 5 },
     }
   : {
       accounts: 100,
@@ -68,7 +85,15 @@ const P = quick
       d: { backlog: 20_000 },
       e: { seconds: 10, connections: 20 },
       confirm: { count: 2000, pacedRate: 500 },
+      lived: { newRooms: 100, pages: 20 },
     };
+/** The lived-in dataset (tools/lib/bench/seed.js); messages 0 = an empty database per stack. */
+P.seed = {
+  messages: numberOption('seed', quick ? 20_000 : 1_000_000),
+  rooms: numberOption('seed-rooms', quick ? 100 : 1000),
+  users: numberOption('seed-users', quick ? 1000 : 10_000),
+};
+const SEED_DB = P.seed.messages > 0 ? `bench_seed_${P.seed.messages}_${P.seed.rooms}_${P.seed.users}` : undefined;
 
 const TARGETS = {
   aRssMb: 450,
@@ -78,6 +103,13 @@ const TARGETS = {
   sweepRate: 2000,
   eCachedPerSec: 2000,
   eCachedP99Ms: 20,
+  // Issue 17: ratios to the baseline server in the same run, and the lived-in dataset.
+  cpuPerDeliveryRatio: 1.1,
+  cpuRatioRates: [500, 1000],
+  p99Ratio: 1.5,
+  p99RatioRate: 500,
+  firstSendP99Ms: 50,
+  historyUncachedP99Ms: 100,
 };
 
 /** The shared servers (DESIGN.md §6 names); each stack gets its own isolation on them. */
@@ -118,26 +150,55 @@ const CHILD_TIMEOUT_MS = 10 * 60_000;
 const BACKLOG_ROOM = 'bench-backlog';
 
 let stackSeq = 0;
+/** Rooms the current stack's runs wrote to the seeded database, deleted when it stops. */
+const roomsWritten = new Set();
+
+/**
+ * Start a stack (on the seeded database, if any), run `fn(stack)`, stop it. `stack.baseline()`
+ * starts the baseline server over the same isolation, once (node flags: `opts.baselineNodeArgs`).
+ */
 async function withStack(label, opts, fn) {
   const logDir = join(WORK, `${++stackSeq}-${label}`);
   mkdirSync(logDir, { recursive: true });
   log(`starting stack "${label}" (${opts.chatNodes ?? 1} chat node(s)), logs in ${logDir}`);
   const iso = await createIsolation(SERVICES, `bench ${label}`);
   let stack;
+  let baseline;
   try {
-    stack = await startStack({ root: ROOT, iso, env: SERVICE_ENV, logDir, ...opts });
+    stack = await startStack({ root: ROOT, iso, env: SERVICE_ENV, logDir, mongoDb: SEED_DB, ...opts });
+    const nodeArgs = opts.baselineNodeArgs ?? [];
+    stack.baseline = async () => (baseline ??= await startBaseline({ root: ROOT, iso, logDir, nodeArgs }));
     return await fn(stack);
   } finally {
+    await baseline?.stop();
     await stack?.stop();
+    await forgetWrittenRooms();
     await iso.cleanup();
   }
 }
 
+/** Keep the seeded dataset as seeded: delete what the runs added to it. */
+async function forgetWrittenRooms() {
+  if (!SEED_DB || roomsWritten.size === 0) return;
+  const rooms = [...roomsWritten];
+  roomsWritten.clear();
+  const t = performance.now();
+  const deleted = await deleteRooms({ mongoUrl: SERVICES.mongoUrl, dbName: SEED_DB, roomIds: rooms }).catch((err) => {
+    log(`could not delete the runs' rooms from ${SEED_DB}: ${err.message}`);
+    return null;
+  });
+  if (deleted !== null)
+    log(
+      `deleted ${deleted} messages of ${rooms.length} run rooms from ${SEED_DB} (${round((performance.now() - t) / 1000)} s)`,
+    );
+}
+
 /**
  * Run tools/socket_test.js (its CPU followed as "client" by `cpu`, a sampler of `sampled`);
- * resolves with its exit code, JSON report and the command line.
+ * resolves with its exit code, JSON report and the command line. `stores`: its rooms are
+ * written to the database (deleted from the seeded one afterwards).
  */
-async function socketTest(name, args, cpu) {
+async function socketTest(name, args, cpu, { stores = true } = {}) {
   const json = join(WORK, `${name}.json`);
   const shown = [...args, '--progress-interval', '5', '--connect-concurrency', '200'];
   const full = [...shown, '--json', json];
@@ -159,6 +220,8 @@ async function socketTest(name, args, cpu) {
   } catch {
     log(`${name}: no JSON report (exit ${code})`);
   }
+  const o = report?.options;
+  if (o && !o.idle && stores) for (let j = 0; j < o.rooms; j++) roomsWritten.add(`${o.roomPrefix}-${j}`);
   return { code, report, command };
 }
 
@@ -242,6 +305,7 @@ function loadFigures(r) {
     connected: c.connected,
     connectFailures: c.failed,
     sent: m.sent,
+    sendSeconds: round(m.sendSeconds, 2),
     sendRatePerSec: round(m.sendRatePerSec, 0),
     acked: m.acked,
     ackErrors: m.errorsByCode,
@@ -262,6 +326,44 @@ function loadFigures(r) {
     clientLoopDelayP99Ms: round(r.report.client.eventLoopDelayP99Ms, 1),
     verdict: r.report.verdict,
     phases: r.report.phases,
+  };
+}
+
+/**
+ * CPU µs a process spent per delivery: its mean CPU rate over the send phase (sampled) times
+ * the send phase's length, over the deliveries of the run (nearly all arrive within it).
+ */
+function cpuPerDeliveryUs(r, name) {
+  const sp = r.sendPhaseCpu;
+  const used = sp?.cpuSeconds?.[name];
+  if (used === undefined || !sp.seconds || !r.received || !r.sendSeconds) return null;
+  return round(((used / sp.seconds) * r.sendSeconds * 1e6) / r.received, 1);
+}
+
+/** The same load against the baseline server (bench/baseline-server.mjs) of `stack`'s isolation. */
+async function baselineLoad(stack, name, p) {
+  const baseline = await stack.baseline();
+  const { result, servers, sendPhaseCpu } = await sampled([baseline], (cpu) =>
+    socketTest(`${name}-baseline`, loadArgs(baseline.url, p, [], { verifyHistory: false }), cpu, { stores: false }),
+  );
+  return { ...loadFigures(result), servers, sendPhaseCpu };
+}
+
+/** chat-service's CPU per delivery and latency against the baseline's at one rate, and item 2's targets there. */
+function versusBaseline(rate, chat, base) {
+  const ratio = (a, b) => (a === null || a === undefined || !b ? null : round(a / b, 2));
+  const pair = (a, b) => ({ chat: a ?? null, baseline: b ?? null, ratio: ratio(a, b) });
+  const cpu = pair(cpuPerDeliveryUs(chat, 'chat-service-1'), cpuPerDeliveryUs(base, 'baseline'));
+  const p99 = pair(chat.deliveryMs?.p99, base.deliveryMs?.p99);
+  return {
+    rate,
+    cpuPerDeliveryUs: cpu,
+    p50Ms: pair(chat.deliveryMs?.p50, base.deliveryMs?.p50),
+    p99Ms: p99,
+    cpuTargetMet: TARGETS.cpuRatioRates.includes(rate)
+      ? cpu.ratio !== null && cpu.ratio <= TARGETS.cpuPerDeliveryRatio
+      : null,
+    p99TargetMet: rate === TARGETS.p99RatioRate ? p99.ratio !== null && p99.ratio <= TARGETS.p99Ratio : null,
   };
 }
 
@@ -309,6 +411,144 @@ async function scenarioConfirm() {
     await iso.cleanup();
   }
   results.scenarios.confirm = out;
+}
+
+/**
+ * Issue 17 item 3 on the seeded dataset, one chat node: a new room's first send (ack, one at a
+ * time; Redis alone hands out its seq, so it must not depend on what the database holds);
+ * uncached history pages through the gateway (distinct random `before=` cursors, one at a
+ * time) of the largest and a typical seeded room; the same pages straight from the database
+ * (its share); and what idle connections add to Redis.
+ */
+async function scenarioLived() {
+  if (!SEED_DB) {
+    results.scenarios.lived = { skipped: 'no seeded dataset (--seed 0)' };
+    return;
+  }
+  await withStack('lived', { chatNodes: 1 }, async (stack) => {
+    const { token } = await registerOrLogin(stack.url, 'benchlived', 'bench-lived-password');
+    const chatUrl = stack.chat[0].url;
+    const socket = await openSocket(chatUrl, token, 30_000);
+    const tag = Date.now().toString(36);
+    const firstSendMs = [];
+    const firstSendErrors = {};
+    try {
+      for (let k = 0; k < P.lived.newRooms; k++) {
+        const roomId = `lived-${tag}-${k}`;
+        roomsWritten.add(roomId);
+        await joinRoom(socket, roomId, -1, 30_000);
+        const t = performance.now();
+        const ack = await socket
+          .timeout(30_000)
+          .emitWithAck('sendMessage', { roomId, clientMsgId: `first-${k}`, text: 'the first message of a new room' })
+          .catch(() => ({ ok: false, error: { code: 'ACK_TIMEOUT' } }));
+        if (ack?.ok) firstSendMs.push(performance.now() - t);
+        else firstSendErrors[ack?.error?.code ?? 'NO_ACK_BODY'] = (firstSendErrors[ack?.error?.code] ?? 0) + 1;
+        // A socket may be in at most 99 rooms (chat-service MAX_ROOMS_PER_SOCKET).
+        await socket.timeout(30_000).emitWithAck('leaveRoom', { roomId });
+      }
+    } finally {
+      socket.close();
+    }
+    const headers = { authorization: `Bearer ${token}` };
+    const history = [];
+    for (const room of probeRooms(P.seed)) {
+      const cursors = new Set();
+      const span = Math.max(1, room.messages - 51);
+      while (cursors.size < Math.min(P.lived.pages, span)) cursors.add(52 + Math.floor(Math.random() * span));
+      const ms = [];
+      let non2xx = 0;
+      for (const before of cursors) {
+        const t = performance.now();
+        const res = await fetch(`${stack.url}/messages/history/${room.roomId}?limit=50&before=${before}`, { headers });
+        await res.text();
+        ms.push(performance.now() - t);
+        if (!res.ok) non2xx++;
+      }
+      history.push({ ...room, pageMs: summarizeMs(ms), non2xx });
+    }
+    const database = await probeHistoryQueries({
+      mongoUrl: SERVICES.mongoUrl,
+      dbName: SEED_DB,
+      params: P.seed,
+      rounds: Math.min(20, P.lived.pages),
+    });
+    const idle = await redisPerConnection(stack, token, chatUrl);
+    const firstSend = summarizeMs(firstSendMs);
+    results.scenarios.lived = {
+      seedDb: SEED_DB,
+      firstSend: {
+        ...firstSend,
+        errors: firstSendErrors,
+        targetMet: firstSend.p99 !== null && firstSend.p99 < TARGETS.firstSendP99Ms,
+      },
+      historyViaGateway: history.map((h) => ({
+        ...h,
+        targetMet: h.non2xx === 0 && h.pageMs.p99 !== null && h.pageMs.p99 < TARGETS.historyUncachedP99Ms,
+      })),
+      historyDatabaseOnly: database,
+      redisPerConnection: idle,
+      mongoStorage: await messageStorage({ mongoUrl: SERVICES.mongoUrl, dbName: SEED_DB }),
+      command: `node bench/run.mjs --only lived --seed ${P.seed.messages} --seed-rooms ${P.seed.rooms} --seed-users ${P.seed.users}`,
+    };
+    log(
+      `lived: first send p99 ${firstSend.p99} ms; history p99 ${history.map((h) => `${h.messages} msgs ${h.pageMs.p99} ms`).join(', ')}`,
+    );
+  });
+}
+
+/** Redis bytes under the stack's prefix per connected socket that joined a room (none expected: the adapter keeps rooms in memory). */
+async function redisPerConnection(stack, token, chatUrl) {
+  const n = quick ? 20 : 200;
+  const before = await redisUsage(stack.iso.redisUrl, stack.iso.redisPrefix);
+  const sockets = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = await openSocket(chatUrl, token, 30_000);
+      sockets.push(s);
+      await joinRoom(s, `lived-idle-${i % 10}`, -1, 30_000);
+    }
+    const after = await redisUsage(stack.iso.redisUrl, stack.iso.redisPrefix);
+    return {
+      sockets: n,
+      keysAdded: after.keys - before.keys,
+      bytesPerConnection: round((after.bytes - before.bytes) / n, 1),
+    };
+  } finally {
+    for (const s of sockets) s.close();
+  }
+}
+
+/**
+ * Item 4's sizing figures from (b): Redis bytes under the stack's prefix per acked message (by
+ * kind of key), and CPU seconds of RabbitMQ and message-service per 1,000 messages sent over
+ * the send phase (RabbitMQ is shared with whatever else the machine runs).
+ */
+function capacityFigures(r, redis) {
+  const sp = r.sendPhaseCpu;
+  const messages = r.sendSeconds && sp?.seconds ? (r.sent / r.sendSeconds) * sp.seconds : null;
+  const per1000 = (name) =>
+    messages && sp.cpuSeconds[name] !== undefined ? round((1000 * sp.cpuSeconds[name]) / messages, 3) : null;
+  const perMessage = (b) => (r.acked ? round(b / r.acked, 1) : null);
+  return {
+    messagesInWindow: messages === null ? null : Math.round(messages),
+    cpuSecondsPer1000Messages: {
+      rabbitmq: per1000('rabbitmq'),
+      'message-service': per1000('message-service'),
+      'chat-service': per1000('chat-service-1'),
+      redis: per1000('redis'),
+      'ferretdb+postgres':
+        per1000('ferretdb') === null ? null : round(per1000('ferretdb') + (per1000('postgres') ?? 0), 3),
+    },
+    redis: {
+      keys: redis.keys,
+      bytes: redis.bytes,
+      bytesPerAckedMessage: perMessage(redis.bytes),
+      byKind: Object.fromEntries(
+        Object.entries(redis.byKind).map(([k, v]) => [k, { ...v, bytesPerAckedMessage: perMessage(v.bytes) }]),
+      ),
+    },
+  };
 }
 
 async function scenarioA() {
@@ -379,11 +619,18 @@ async function scenarioA() {
 
 async function scenarioB() {
   // One node, straight to it; chat-service profiled (written when it stops).
+  // The baseline is profiled too: the same profiler overhead on both sides of the ratio.
   const profDir = join(PROFILES, 'b');
+  const baselineProfDir = join(PROFILES, 'b-baseline');
   mkdirSync(profDir, { recursive: true });
+  mkdirSync(baselineProfDir, { recursive: true });
   await withStack(
     'b-one-node',
-    { chatNodes: 1, chatNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] },
+    {
+      chatNodes: 1,
+      chatNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+      baselineNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${baselineProfDir}`],
+    },
     async (stack) => {
       const node = stack.chat[0];
       const c0 = await confirmMeanMs(node);
@@ -400,9 +647,22 @@ async function scenarioB() {
         sendPhaseCpu,
         chatConfirmMeanMs: (await confirmMeanMs(node, c0.reading)).meanMs,
       };
+      results.scenarios.b.capacity = capacityFigures(
+        results.scenarios.b,
+        await redisUsage(stack.iso.redisUrl, stack.iso.redisPrefix),
+      );
+      const baseline = await baselineLoad(stack, 'b-one-node', P.b);
+      results.scenarios.b.baseline = baseline;
+      results.scenarios.b.vsBaseline = versusBaseline(P.b.rate, results.scenarios.b, baseline);
     },
   );
   results.scenarios.bProfile = profileSummary(profDir, results.scenarios.b?.phases, 'send', 'drain');
+  results.scenarios.bBaselineProfile = profileSummary(
+    baselineProfDir,
+    results.scenarios.b?.baseline?.phases,
+    'send',
+    'drain',
+  );
 }
 
 /**
@@ -441,18 +701,29 @@ async function scenarioSweep() {
           cpu,
         ),
       );
-      rows.push({
+      const row = {
         rate,
         ...loadFigures(run),
         servers,
         sendPhaseCpu,
         chatConfirmMeanMs: (await confirmMeanMs(node, c0.reading)).meanMs,
-      });
+      };
+      row.baseline = await baselineLoad(stack, `sweep-${rate}`, { ...P.sweep, rate });
+      row.vsBaseline = versusBaseline(rate, row, row.baseline);
+      rows.push(row);
     }
-    const under = rows.filter((r) => meetsP99(r, TARGETS.sweepP99Ms));
+    const highest = (list) => {
+      const under = list.filter((r) => meetsP99(r, TARGETS.sweepP99Ms));
+      return under.length ? Math.max(...under.map((r) => r.rate)) : null;
+    };
+    const chatHighest = highest(rows);
+    const baselineHighest = highest(rows.map((r) => ({ ...r.baseline, rate: r.rate })));
     results.scenarios.sweep = {
       rows,
-      highestRateUnderP99Target: under.length ? Math.max(...under.map((r) => r.rate)) : null,
+      highestRateUnderP99Target: chatHighest,
+      baselineHighestRateUnderP99Target: baselineHighest,
+      // Item 2: chat-service sustains at least the rates the baseline does (within the swept ones).
+      highestRateTargetMet: baselineHighest === null || (chatHighest !== null && chatHighest >= baselineHighest),
     };
   });
 }
@@ -487,6 +758,7 @@ async function scenarioC() {
 async function scenarioD(stack) {
   const n = P.d.backlog;
   await stack.message.stop();
+  roomsWritten.add(BACKLOG_ROOM);
   const { publishPerSec } = await publishBacklog(stack.iso.amqpUrl, BACKLOG_ROOM, n);
   log(`d: ${n} messages queued at ${round(publishPerSec, 0)}/s; starting message-service`);
   const tStart = performance.now();
@@ -726,6 +998,68 @@ function markdown() {
         `p50 ${f(c.p50, 2)} / p99 ${f(c.p99, 2)} ms`,
       );
   }
+  const compared = [s.b?.vsBaseline, ...(s.sweep?.rows ?? []).map((r) => r.vsBaseline)].filter(Boolean);
+  if (compared.length) {
+    const trio = (x, d = 1) => `${f(x.chat, d)} / ${f(x.baseline, d)} / **${f(x.ratio, 2)}×**`;
+    lines.push(
+      '',
+      '## chat-service against the baseline server, same load, same run',
+      '',
+      'Baseline: `bench/baseline-server.mjs` (Socket.IO + Redis adapter on the same Redis, token-less join, in-memory seq, broadcast, publish without confirms to an exchange nothing is bound to). ' +
+        "CPU µs per delivery = the process's CPU over the send phase ÷ deliveries. Each cell: chat-service / baseline / ratio.",
+      '',
+      '| msg/s | CPU µs per delivery | target | delivery p50 ms | delivery p99 ms | target |',
+      '|---|---|---|---|---|---|',
+      ...compared.map(
+        (v) =>
+          `| ${v.rate} | ${trio(v.cpuPerDeliveryUs)} | ${v.cpuTargetMet === null ? '' : `≤ ${TARGETS.cpuPerDeliveryRatio}×${mark(v.cpuTargetMet)}`} | ${trio(v.p50Ms)} | ${trio(v.p99Ms)} | ${v.p99TargetMet === null ? '' : `≤ ${TARGETS.p99Ratio}×${mark(v.p99TargetMet)}`} |`,
+      ),
+    );
+    if (s.sweep)
+      lines.push(
+        '',
+        `Highest swept rate with p99 < ${TARGETS.sweepP99Ms} ms and nothing lost: chat-service ${f(s.sweep.highestRateUnderP99Target, 0)} msg/s, baseline ${f(s.sweep.baselineHighestRateUnderP99Target, 0)} msg/s (target: chat-service's ≥ the baseline's)${mark(s.sweep.highestRateTargetMet)}.`,
+      );
+  }
+  if (s.lived && !s.lived.skipped) {
+    const l = s.lived;
+    const seed = results.seed ?? {};
+    lines.push(
+      '',
+      `## Lived-in dataset: ${seed.messages} messages in ${seed.rooms} rooms, ${seed.users} users (\`${l.seedDb}\`, ${seed.reused ? 'reused' : `loaded in ${f(seed.loadSeconds?.messages)} s at ${seed.messagesPerSec} messages/s`})`,
+      '',
+      '| figure | target | measured |',
+      '|---|---|---|',
+      `| a new room's first send, ack (one at a time, ${l.firstSend.count} rooms) | p99 < ${TARGETS.firstSendP99Ms} ms | p50 ${f(l.firstSend.p50)} / p99 ${f(l.firstSend.p99)} ms${Object.keys(l.firstSend.errors).length ? `, errors ${JSON.stringify(l.firstSend.errors)}` : ''}${mark(l.firstSend.targetMet)} |`,
+      ...l.historyViaGateway.map(
+        (h) =>
+          `| uncached history page via gateway, room of ${h.messages} messages (${h.pageMs.count} random \`before=\`) | p99 < ${TARGETS.historyUncachedP99Ms} ms | p50 ${f(h.pageMs.p50)} / p99 ${f(h.pageMs.p99)} ms, non-2xx ${h.non2xx}${mark(h.targetMet)} |`,
+      ),
+      ...l.historyDatabaseOnly.map(
+        (h) =>
+          `| the same query straight to the database, room of ${h.messages} | | newest page p50 ${f(h.newestPageMs.p50)} / p99 ${f(h.newestPageMs.p99)} ms; \`before=\` p50 ${f(h.beforeCursorPageMs.p50)} / p99 ${f(h.beforeCursorPageMs.p99)} ms |`,
+      ),
+      `| Redis per connected socket (joined one room) | | ${f(l.redisPerConnection.bytesPerConnection)} B, ${l.redisPerConnection.keysAdded} keys added by ${l.redisPerConnection.sockets} sockets |`,
+      `| MongoDB per message (collStats) | | data ${l.mongoStorage.bytesPerMessage.data} B, storage ${l.mongoStorage.bytesPerMessage.storage} B, indexes ${l.mongoStorage.bytesPerMessage.indexes} B (${l.mongoStorage.count} messages) |`,
+    );
+  }
+  if (s.b?.capacity) {
+    const c = s.b.capacity;
+    lines.push(
+      '',
+      `## Sizing figures from (b) (${c.messagesInWindow} messages in the send phase)`,
+      '',
+      `CPU seconds per 1,000 messages: ${Object.entries(c.cpuSecondsPer1000Messages)
+        .map(([n, v]) => `${n} ${f(v, 3)}`)
+        .join(
+          ', ',
+        )}. Redis under the stack's prefix after the run: ${c.redis.keys} keys, ${c.redis.bytes} B, ${f(c.redis.bytesPerAckedMessage)} B per acked message (${Object.entries(
+        c.redis.byKind,
+      )
+        .map(([k, v]) => `${k}: ${v.keys} keys, ${f(v.bytesPerAckedMessage)} B/message`)
+        .join('; ')}).`,
+    );
+  }
   const profileTables = (title, p) => {
     if (!p?.areas) return;
     lines.push('', `## ${title}, ${p.window}: ${f(p.busySeconds)} s busy of ${f(p.wallSeconds)} s`, '');
@@ -746,11 +1080,16 @@ function markdown() {
     );
   };
   profileTables('chat-service CPU profile under (b)', s.bProfile);
+  profileTables('baseline server CPU profile under the same load as (b)', s.bBaselineProfile);
   profileTables('chat-service CPU profile while (a) connects', s.aProfile);
   lines.push('', '## Commands', '');
   for (const [k, v] of Object.entries(s)) {
     if (v?.command) lines.push(`- (${k}) \`${v.command}\``);
-    for (const r of v?.rows ?? []) lines.push(`- (sweep ${r.rate}) \`${r.command}\``);
+    if (v?.baseline?.command) lines.push(`- (${k}, baseline) \`${v.baseline.command}\``);
+    for (const r of v?.rows ?? []) {
+      lines.push(`- (sweep ${r.rate}) \`${r.command}\``);
+      if (r.baseline?.command) lines.push(`- (sweep ${r.rate}, baseline) \`${r.baseline.command}\``);
+    }
   }
   return lines.join('\n') + '\n';
 }
@@ -781,6 +1120,7 @@ async function scenarioDrainBench() {
 // The most telling first, so a run cut short still has them.
 const steps = {
   confirm: scenarioConfirm,
+  lived: scenarioLived,
   b: scenarioB,
   a: scenarioA,
   c: scenarioC,
@@ -791,6 +1131,12 @@ let failed = false;
 if (build) await buildBackend(ROOT, log);
 // Imported once built: on a fresh clone @chat/testing has no dist/ until the build above.
 const { createIsolation } = await import('@chat/testing');
+if (SEED_DB && ['lived', 'b', 'sweep', 'c', 'd', 'e'].some(want)) {
+  results.seed = {
+    db: SEED_DB,
+    ...(await ensureSeed({ mongoUrl: SERVICES.mongoUrl, dbName: SEED_DB, params: P.seed, log })),
+  };
+}
 for (const [name, fn] of Object.entries(steps)) {
   // d and e run on the two-node stack of c; asking for them alone still starts that stack.
   const needed = name === 'c' ? want('c') || want('d') || want('e') : want(name);

@@ -5,6 +5,7 @@
 #   scripts/services.sh up     start what does not answer, wait, print the URLs
 #   scripts/services.sh down   stop only what `up` started (pid files in .services/)
 #   scripts/services.sh env    print `export` lines for the URLs
+#   scripts/services.sh tune   (re)install the FerretDB index tuning in its PostgreSQL database
 #
 # Idempotent: a server that already answers at its URL is used as it is.
 set -euo pipefail
@@ -135,6 +136,52 @@ postgres_up() {
     log "creating postgresql database $db"
     psql "$admin_url" -qc "CREATE DATABASE \"$db\"" >/dev/null
   fi
+  postgres_tune "$FERRETDB_POSTGRESQL_URL"
+}
+
+# FerretDB 1.x turns every equality filter into `_jsonb -> 'field' @> value`, which the
+# B-tree expression indexes it builds for MongoDB indexes (`(_jsonb -> 'field')`) cannot
+# serve: every {roomId: X} query was a sequential scan of the whole table, slower with every
+# message stored (issue 17). This gives each such index a GIN twin on its leading field,
+# `USING gin ((_jsonb -> 'field') jsonb_path_ops)`, which serves `@>`: an event trigger twins
+# every index FerretDB creates from now on, and existing ones are twinned once. Twins are
+# invisible to MongoDB clients (FerretDB lists indexes from its own metadata) and go with
+# their table. Idempotent.
+postgres_tune() { # postgresql url of FerretDB's database
+  psql "$1" -qv ON_ERROR_STOP=1 >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE OR REPLACE FUNCTION ferretdb_gin_twin(idx oid) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  nsp text; tbl text; name text; def text; field text;
+BEGIN
+  SELECT n.nspname, t.relname, i.relname, pg_get_indexdef(i.oid)
+    INTO nsp, tbl, name, def
+    FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
+   WHERE x.indexrelid = idx;
+  IF name IS NULL OR name LIKE '%\_gin' OR def NOT LIKE '% USING btree %' THEN RETURN; END IF;
+  -- Only FerretDB's collection tables (its schemas hold a _ferretdb_database_metadata table).
+  IF to_regclass(format('%I._ferretdb_database_metadata', nsp)) IS NULL THEN RETURN; END IF;
+  field := substring(def FROM $re$USING btree \(\(\(_jsonb -> '((?:[^']|'')+)'::text\)\)$re$);
+  IF field IS NULL THEN RETURN; END IF;
+  field := replace(field, '''''', '''');
+  EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin ((_jsonb -> %L) jsonb_path_ops)',
+                 left(tbl, 40) || '_' || left(md5(field), 8) || '_gin', nsp, tbl, field);
+END
+$fn$;
+CREATE OR REPLACE FUNCTION ferretdb_gin_twins_on_create() RETURNS event_trigger LANGUAGE plpgsql AS $fn$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE INDEX' LOOP
+    PERFORM ferretdb_gin_twin(r.objid);
+  END LOOP;
+END
+$fn$;
+DROP EVENT TRIGGER IF EXISTS ferretdb_gin_twins;
+CREATE EVENT TRIGGER ferretdb_gin_twins ON ddl_command_end WHEN TAG IN ('CREATE INDEX')
+  EXECUTE FUNCTION ferretdb_gin_twins_on_create();
+SELECT ferretdb_gin_twin(indexrelid) FROM pg_index;
+SQL
 }
 
 # ---- FerretDB (MongoDB wire protocol over PostgreSQL) ----
@@ -225,5 +272,6 @@ case "${1:-up}" in
   up) up ;;
   down) down ;;
   env) print_env ;;
-  *) die "usage: $0 up|down|env" ;;
+  tune) postgres_tune "$FERRETDB_POSTGRESQL_URL"; log "FerretDB GIN twins installed in $FERRETDB_POSTGRESQL_URL" ;;
+  *) die "usage: $0 up|down|env|tune" ;;
 esac

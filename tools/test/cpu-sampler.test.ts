@@ -32,6 +32,7 @@ describe('cpu sampler', () => {
       toMs: 3000,
       seconds: 2,
       cpuPct: { svc: 50, db: 30, client: 75 },
+      cpuSeconds: { svc: 1, db: 0.6, client: 1.5 },
       machinePct: 175,
       unlistedPct: 20,
       machineCapacityPct: 100 * os.availableParallelism(),

@@ -10,6 +10,7 @@ export interface CpuWindow {
   seconds: number;
   /** Name → CPU % (100 = one core). */
   cpuPct: Record<string, number>;
+  cpuSeconds: Record<string, number>;
   machinePct: number;
   /** Machine CPU % outside the listed processes. */
   unlistedPct: number;

@@ -57,11 +57,13 @@ export function cpuBetween(samples, fromMs, toMs) {
   const seconds = (b.atMs - a.atMs) / 1000;
   const pct = (cpuSecs) => Math.round((100 * cpuSecs) / seconds);
   const cpuPct = {};
+  const cpuSeconds = {};
   for (const [name, now] of b.cpu) {
     const before = a.cpu.get(name) ?? new Map();
     let used = 0;
     for (const [pid, s] of now) used += s - (before.get(pid) ?? 0);
     cpuPct[name] = pct(used);
+    cpuSeconds[name] = Math.round(used * 100) / 100;
   }
   const machinePct = pct(b.machine.busy - a.machine.busy);
   return {
@@ -69,6 +71,8 @@ export function cpuBetween(samples, fromMs, toMs) {
     toMs: b.atMs,
     seconds,
     cpuPct,
+    /** Unrounded, for per-message figures (CPU seconds in the window; /proc counts 10 ms ticks). */
+    cpuSeconds,
     machinePct,
     // Other processes (other work on the machine, the benchmark itself) and the kernel.
     unlistedPct: machinePct - Object.values(cpuPct).reduce((sum, x) => sum + x, 0),

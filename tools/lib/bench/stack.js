@@ -80,11 +80,35 @@ async function waitHealthy(proc, timeoutMs) {
 }
 
 /**
+ * Start `node [nodeArgs] script` with `env` (added to this process's), its output in
+ * `<logDir>/<name>.log`, and wait until `<operatorUrl>/ready` (default `<url>`) answers 2xx.
+ */
+export async function launchProcess({ name, script, url, operatorUrl = url, env, nodeArgs = [], logDir }) {
+  const logFile = join(logDir, `${name}.log`);
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [...nodeArgs, script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', out, out],
+    cwd: logDir,
+  });
+  const proc = new ServiceProcess(name, child, url, operatorUrl);
+  proc.logFile = logFile;
+  try {
+    await waitHealthy(proc, 60_000);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return proc;
+}
+
+/**
  * Start user-service, message-service, `chatNodes` chat-service nodes and the gateway over
  * `iso` (createIsolation of @chat/testing). `env` adds to every service, `chatNodeArgs` are
- * node flags for chat nodes (e.g. --cpu-prof). Returns the stack handle.
+ * node flags for chat nodes (e.g. --cpu-prof); `mongoDb` a database to use instead of the
+ * isolation's (the seeded dataset, which outlives the stack). Returns the stack handle.
  */
-export async function startStack({ root, iso, chatNodes = 1, env = {}, chatNodeArgs = [], logDir }) {
+export async function startStack({ root, iso, chatNodes = 1, env = {}, chatNodeArgs = [], logDir, mongoDb }) {
   for (const svc of ['user-service', 'message-service', 'chat-service', 'api-gateway']) {
     if (!existsSync(join(root, svc, 'dist', 'main.js')))
       throw new Error(`${svc}/dist/main.js missing: run \`npm run build\` first`);
@@ -112,23 +136,22 @@ export async function startStack({ root, iso, chatNodes = 1, env = {}, chatNodeA
     REDIS_KEY_PREFIX: iso.redisPrefix,
     AMQP_URL: iso.amqpUrl,
     MONGO_URL: iso.mongoUrl,
-    MONGO_DB: iso.mongoDbName,
+    MONGO_DB: mongoDb ?? iso.mongoDbName,
     MESSAGE_SERVICE_URL: url(ports.message),
     ...env,
   };
   const procs = [];
   const launch = async (name, dir, port, extraEnv, nodeArgs = [], operatorPort = port) => {
-    const logFile = join(logDir, `${name}.log`);
-    const out = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [...nodeArgs, join(root, dir, 'dist', 'main.js')], {
-      env: { ...process.env, ...common, PORT: String(port), ...extraEnv },
-      stdio: ['ignore', out, out],
-      cwd: logDir,
+    const proc = await launchProcess({
+      name,
+      script: join(root, dir, 'dist', 'main.js'),
+      url: url(port),
+      operatorUrl: url(operatorPort),
+      env: { ...common, PORT: String(port), ...extraEnv },
+      nodeArgs,
+      logDir,
     });
-    const proc = new ServiceProcess(name, child, url(port), url(operatorPort));
-    proc.logFile = logFile;
     procs.push(proc);
-    await waitHealthy(proc, 60_000);
     return proc;
   };
   const stack = {

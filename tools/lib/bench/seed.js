@@ -1,0 +1,199 @@
+// The bench's lived-in dataset (issue 17): N messages in R rooms from U users, bulk-loaded
+// straight into MongoDB (or FerretDB) in the documents' stored shape (message-service
+// message-model.ts: `_id` = id, createdAt a Date; user-service users.ts), with the same
+// indexes the services build. A marker document records the parameters; a database holding
+// the marker of the same parameters is reused as it is.
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { MongoClient, ObjectId } from 'mongodb';
+
+export const SEED_MARKER_COLLECTION = 'bench_seed';
+/** Seeded public rooms are `seed-<r>` (contracts PUBLIC_ROOM_PATTERN). */
+export const SEED_ROOM_PREFIX = 'seed';
+/** The largest rooms hold this many messages: the history target is "rooms up to 10,000 messages". */
+export const BIG_ROOM_MESSAGES = 10_000;
+const BATCH = 5_000;
+const IN_FLIGHT_BATCHES = 2;
+/** A bcrypt hash (cost 10) of "seed-user-password": seeded users can log in, at no hashing cost here. */
+const PASSWORD_HASH = '$2b$10$jJxUvop1L9H3ctzf6PU3HOcXqoeQvBJ1tTXtLrHoSMO612hiryVwq';
+const DAY_MS = 86_400_000;
+
+/**
+ * Messages per room: the first ceil(R/100) rooms (but no more than half of N allows) hold
+ * BIG_ROOM_MESSAGES each, the rest of N is spread evenly over the other rooms — so the history
+ * figures cover a 10,000-message room and typical ones of N/R.
+ */
+export function roomSizes({ messages, rooms }) {
+  const big = Math.min(Math.ceil(rooms / 100), Math.floor(messages / 2 / BIG_ROOM_MESSAGES), rooms - 1);
+  const rest = messages - big * BIG_ROOM_MESSAGES;
+  const others = rooms - big;
+  return Array.from({ length: rooms }, (_, r) =>
+    r < big ? BIG_ROOM_MESSAGES : Math.floor(rest / others) + (r - big < rest % others ? 1 : 0),
+  );
+}
+
+export const seedRoomId = (r) => `${SEED_ROOM_PREFIX}-${r}`;
+
+/** A deterministic 24-hex user id for seeded user u. */
+const userId = (u) => `5eed0000${u.toString(16).padStart(16, '0')}`;
+
+/**
+ * Ensure database `dbName` at `mongoUrl` holds the seed of `params` ({messages, rooms, users}):
+ * reused when its marker matches, else dropped and loaded. Resolves with what was done.
+ */
+export async function ensureSeed({ mongoUrl, dbName, params, log = () => undefined }) {
+  const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5000, retryWrites: false });
+  await client.connect();
+  try {
+    const db = client.db(dbName);
+    const marker = await db.collection(SEED_MARKER_COLLECTION).findOne({ _id: 'marker' });
+    const same =
+      marker && marker.messages === params.messages && marker.rooms === params.rooms && marker.users === params.users;
+    if (same) {
+      log(`seed: reusing ${dbName} (${marker.messages} messages in ${marker.rooms} rooms, ${marker.users} users)`);
+      return { reused: true, ...marker };
+    }
+    log(`seed: loading ${params.messages} messages in ${params.rooms} rooms, ${params.users} users into ${dbName}`);
+    await db.dropDatabase();
+    const t0 = performance.now();
+    await loadUsers(db, params.users);
+    const tUsers = performance.now();
+    await loadMessages(db, params, log);
+    const tMessages = performance.now();
+    await createIndexes(db);
+    const tIndexes = performance.now();
+    const done = {
+      _id: 'marker',
+      ...params,
+      roomSizes: summarize(roomSizes(params)),
+      loadSeconds: {
+        users: round((tUsers - t0) / 1000),
+        messages: round((tMessages - tUsers) / 1000),
+        indexes: round((tIndexes - tMessages) / 1000),
+      },
+      messagesPerSec: Math.round(params.messages / ((tMessages - tUsers) / 1000)),
+      completedAt: new Date(),
+    };
+    // Written last: an interrupted load has no marker and is loaded again next time.
+    await db.collection(SEED_MARKER_COLLECTION).insertOne(done);
+    log(
+      `seed: loaded in ${round((tIndexes - t0) / 1000)} s (${done.messagesPerSec} messages/s, indexes ${done.loadSeconds.indexes} s)`,
+    );
+    return { reused: false, ...done };
+  } finally {
+    await client.close();
+  }
+}
+
+const round = (x) => Math.round(x * 10) / 10;
+const summarize = (sizes) => ({ largest: Math.max(...sizes), smallest: Math.min(...sizes), rooms: sizes.length });
+
+async function loadUsers(db, users) {
+  const created = new Date(Date.now() - 365 * DAY_MS);
+  const docs = Array.from({ length: users }, (_, u) => ({
+    _id: new ObjectId(userId(u)),
+    username: `seeduser${u}`,
+    displayName: `Seed User ${u}`,
+    passwordHash: PASSWORD_HASH,
+    createdAt: created,
+  }));
+  for (let i = 0; i < docs.length; i += BATCH)
+    await db.collection('users').insertMany(docs.slice(i, i + BATCH), { ordered: false });
+}
+
+/** Messages room by room in ascending seq, a few unordered batches in flight. */
+async function loadMessages(db, params, log) {
+  const sizes = roomSizes(params);
+  const coll = db.collection('messages');
+  const start = Date.now() - 30 * DAY_MS;
+  const inFlight = new Set();
+  let batch = [];
+  let written = 0;
+  let nextReport = 100_000;
+  const flush = async () => {
+    const docs = batch;
+    batch = [];
+    const p = coll.insertMany(docs, { ordered: false }).then(() => {
+      written += docs.length;
+      if (written >= nextReport) {
+        log(`seed: ${written} messages`);
+        nextReport += 100_000;
+      }
+    });
+    inFlight.add(p);
+    p.finally(() => inFlight.delete(p));
+    if (inFlight.size >= IN_FLIGHT_BATCHES) await Promise.race(inFlight);
+  };
+  for (let r = 0; r < sizes.length; r++) {
+    const roomId = seedRoomId(r);
+    const step = (30 * DAY_MS) / sizes[r];
+    for (let seq = 1; seq <= sizes[r]; seq++) {
+      const u = (r * 7 + seq) % params.users;
+      const id = randomUUID();
+      batch.push({
+        _id: id,
+        id,
+        roomId,
+        seq,
+        senderId: userId(u),
+        senderName: `Seed User ${u}`,
+        text: `seeded message ${seq} of ${roomId}: the quick brown fox jumps over the lazy dog`,
+        clientMsgId: `seed-${r}-${seq}`,
+        createdAt: new Date(start + Math.floor(seq * step)),
+      });
+      if (batch.length >= BATCH) await flush();
+    }
+  }
+  if (batch.length > 0) await flush();
+  await Promise.all(inFlight);
+}
+
+/** The indexes message-service and user-service build (same keys, options and names), built once after the load. */
+async function createIndexes(db) {
+  await db.collection('messages').createIndexes([
+    { key: { roomId: 1, senderId: 1, clientMsgId: 1 }, name: 'roomId_1_senderId_1_clientMsgId_1', unique: true },
+    { key: { roomId: 1, seq: 1 }, name: 'roomId_1_seq_1_unique', unique: true },
+  ]);
+  await db.collection('users').createIndex({ username: 1 }, { name: 'username_1', unique: true });
+}
+
+/**
+ * Delete every message of `roomIds` from `dbName` (what bench runs added to the seeded
+ * dataset), one equality delete per room (FerretDB pushes equality down, not `$in`).
+ * Resolves with the number deleted.
+ */
+export async function deleteRooms({ mongoUrl, dbName, roomIds }) {
+  const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5000, retryWrites: false });
+  await client.connect();
+  try {
+    const messages = client.db(dbName).collection('messages');
+    let deleted = 0;
+    for (const roomId of roomIds) deleted += (await messages.deleteMany({ roomId })).deletedCount;
+    return deleted;
+  } finally {
+    await client.close();
+  }
+}
+
+/** collStats of the messages collection: documents, data and index bytes, and bytes per message. */
+export async function messageStorage({ mongoUrl, dbName }) {
+  const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5000 });
+  await client.connect();
+  try {
+    const s = await client.db(dbName).command({ collStats: 'messages' });
+    const perMessage = (b) => (s.count ? Math.round(b / s.count) : null);
+    return {
+      count: s.count,
+      sizeBytes: s.size,
+      storageBytes: s.storageSize,
+      indexBytes: s.totalIndexSize,
+      bytesPerMessage: {
+        data: perMessage(s.size),
+        storage: perMessage(s.storageSize),
+        indexes: perMessage(s.totalIndexSize),
+      },
+    };
+  } finally {
+    await client.close();
+  }
+}
