@@ -105,6 +105,8 @@ export async function runFaults(o) {
       SEND_RATE_LIMIT_PER_MIN: String(Math.max(100, perClientPerMin * 4)),
       REGISTER_MAX_PER_IP: String(o.clients * 2),
     },
+    entry: o.entry,
+    broker: o.broker,
     log,
     onStack: o.onStack,
   });
