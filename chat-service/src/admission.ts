@@ -8,8 +8,8 @@ import type { Message } from '@chat/contracts';
 export type Admission =
   /** Go ahead with this seq; a pending claim on the clientMsgId is held until commit or release. */
   | { kind: 'accepted'; seq: number }
-  /** Already accepted earlier: answer with the original message. */
-  | { kind: 'duplicate'; message: Message }
+  /** Already accepted earlier: answer with the original, rebuilt from this record. */
+  | { kind: 'duplicate'; record: SentRecord }
   /**
    * An earlier publish of this clientMsgId has an unknown outcome: republish exactly this
    * message. A pending claim is held, as for `accepted`.
@@ -17,30 +17,36 @@ export type Admission =
   | { kind: 'uncertain'; message: Message }
   /** The same clientMsgId is being published right now (a concurrent resend). */
   | { kind: 'in-flight' }
-  | { kind: 'rate-limited'; retryAfterSec: number }
-  /** The room has no counter (new room, or Redis lost it): seed it, then ask again. */
-  | { kind: 'unseeded' };
+  | { kind: 'rate-limited'; retryAfterSec: number };
+
+/**
+ * What is kept of an accepted send for its resends (for the dedupe TTL). The message id is
+ * derived from (roomId, senderId, clientMsgId) and the text comes with the resend, so the
+ * ack is rebuilt from these few fields; `textHash` tells a resend from a reuse of the id.
+ */
+export interface SentRecord {
+  seq: number;
+  createdAt: string;
+  textHash: string;
+}
 
 export interface SendRequest {
   userId: string;
   roomId: string;
-  clientMsgId: string;
-  /** Id of the message this send would create; marks the pending claim as ours. */
+  /** Derived from (roomId, userId, clientMsgId): names the send for deduplication. */
   messageId: string;
+  /** Random per attempt: marks the pending claim as this attempt's own. */
+  claim: string;
 }
 
 export interface SendAdmission {
   admit(req: SendRequest): Promise<Admission>;
-  /** Record the confirmed message so that resends answer it (`messageJson` is the Message). */
-  commit(req: SendRequest, messageJson: string): Promise<void>;
+  /** Record the confirmed message so that resends answer it. */
+  commit(req: SendRequest, record: SentRecord): Promise<void>;
   /** Drop our pending claim after a failed publish, so a resend is accepted anew. */
   release(req: SendRequest): Promise<void>;
   /** Replace our pending claim with the message whose publish outcome is unknown. */
   markUncertain(req: SendRequest, messageJson: string): Promise<void>;
-  /** Set the room counter to `floor` unless it exists (the next seq is `floor + 1`). */
-  seedSequence(roomId: string, floor: number): Promise<void>;
-  /** Raise an existing room counter to `floor` if it is lower (a missing one stays missing). */
-  raiseSequence(roomId: string, floor: number): Promise<void>;
-  /** The room counter, or null when it does not exist. */
+  /** The last seq the room handed out, or null when it has none. */
   lastSeq(roomId: string): Promise<number | null>;
 }

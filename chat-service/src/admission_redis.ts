@@ -1,18 +1,29 @@
 import type { Message } from '@chat/contracts';
 import type { Redis } from 'ioredis';
-import type { Admission, SendAdmission, SendRequest } from './admission.js';
+import type { Admission, SendAdmission, SendRequest, SentRecord } from './admission.js';
 import type { ChatKeys } from './keys.js';
 import { redisUnavailable } from './redis-errors.js';
 
-/** Pending claims start with this; accepted ones hold the message JSON (which starts with `{`). */
+/** Pending claims start with this. */
 const PENDING = 'p:';
-/** A message whose publish outcome is unknown, kept so that a resend republishes it. */
+/** A message whose publish outcome is unknown, kept whole so that a resend republishes it. */
 const UNCERTAIN = 'u:';
+/** An accepted send: `s:<seq>:<createdAt ms>:<textHash>` (see SentRecord). */
+const SENT = 's:';
 
 /**
- * One round trip per send: dedupe check, rate-limit check, seq INCR, rate count and pending
+ * One round trip per send: dedupe check, rate-limit check, next seq, rate count and pending
  * claim, atomically. Returns {status, value}.
- * KEYS: sent, rate, seq. ARGV: limit, windowSec, pendingValue, pendingTtlSec.
+ *
+ * The seq authority is this script alone (docs/sequences.md). Normally seq = last + 1. When
+ * the room has no state (new room, flushed or lost) or its state was last advanced under a
+ * different Redis run (a restart, a failover, a rollback to older data: the run_id of the
+ * server that wrote it differs from the one running now), seq = max(last + 1, Redis TIME in
+ * ticks of 10 µs): every seq handed out before was at most the clock of its time, since a
+ * room never averages more than a message per tick (100,000 a second), so the clock floor is
+ * above all of them. (10 µs, not 1 µs: seqs stay within the history API's 15 digits.)
+ * The run_id is read here, by the server itself, so no caller can pass a stale one.
+ * KEYS: sent, rate, sequence. ARGV: limit, windowSec, pendingValue, pendingTtlSec.
  */
 const ADMIT_LUA = `
 local sent = redis.call('GET', KEYS[1])
@@ -23,14 +34,23 @@ if sent then
     redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
     return {'uncertain', string.sub(sent, 3)}
   end
-  return {'duplicate', sent}
+  return {'duplicate', string.sub(sent, 3)}
 end
 local used = tonumber(redis.call('GET', KEYS[2]) or '0')
 if used >= tonumber(ARGV[1]) then
   return {'rate-limited', redis.call('TTL', KEYS[2])}
 end
-if redis.call('EXISTS', KEYS[3]) == 0 then return {'unseeded', ''} end
-local seq = redis.call('INCR', KEYS[3])
+local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') or ''
+local state = redis.call('HMGET', KEYS[3], 'last', 'run')
+local last = tonumber(state[1])
+local seq
+if last and run ~= '' and state[2] == run then
+  seq = redis.call('HINCRBY', KEYS[3], 'last', 1)
+else
+  local now = redis.call('TIME')
+  seq = math.max((last or 0) + 1, tonumber(now[1]) * 100000 + math.floor(tonumber(now[2]) / 10))
+  redis.call('HSET', KEYS[3], 'last', seq, 'run', run)
+end
 if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
 redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
 return {'accepted', seq}
@@ -48,18 +68,15 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], 
 return 0
 `;
 
-/** Raise the counter to ARGV[1] if it exists and is lower. KEYS: seq. */
-const RAISE_LUA = `
-local seq = tonumber(redis.call('GET', KEYS[1]))
-if seq and seq < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
-return 0
-`;
-
 interface AdmissionCommands {
-  chatAdmit(sent: string, rate: string, seq: string, ...argv: (string | number)[]): Promise<[string, string | number]>;
+  chatAdmit(
+    sent: string,
+    rate: string,
+    sequence: string,
+    ...argv: (string | number)[]
+  ): Promise<[string, string | number]>;
   chatRelease(sent: string, pending: string): Promise<number>;
   chatMarkUncertain(sent: string, pending: string, uncertain: string, ttlSec: number): Promise<unknown>;
-  chatRaiseSeq(seq: string, floor: number): Promise<number>;
 }
 
 export interface RedisAdmissionOptions {
@@ -76,17 +93,17 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
   redis.defineCommand('chatAdmit', { numberOfKeys: 3, lua: ADMIT_LUA });
   redis.defineCommand('chatRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
   redis.defineCommand('chatMarkUncertain', { numberOfKeys: 1, lua: MARK_UNCERTAIN_LUA });
-  redis.defineCommand('chatRaiseSeq', { numberOfKeys: 1, lua: RAISE_LUA });
   const commands = redis as unknown as AdmissionCommands;
-  const pendingValue = (req: SendRequest) => `${PENDING}${req.messageId}`;
+  const pendingValue = (req: SendRequest) => `${PENDING}${req.claim}`;
+  const sentKey = (req: SendRequest) => keys.sentMessage(req.messageId);
 
   return {
     async admit(req): Promise<Admission> {
       const [status, value] = await commands
         .chatAdmit(
-          keys.sentMessage(req.userId, req.clientMsgId),
+          sentKey(req),
           keys.sendRate(req.userId),
-          keys.roomSeq(req.roomId),
+          keys.roomSequence(req.roomId),
           opts.ratePerMinute,
           60,
           pendingValue(req),
@@ -97,47 +114,42 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
         case 'accepted':
           return { kind: 'accepted', seq: Number(value) };
         case 'duplicate':
-          // Our own record, written by commit() from a validated Message.
-          return { kind: 'duplicate', message: JSON.parse(String(value)) as Message };
+          return { kind: 'duplicate', record: decodeRecord(String(value)) };
         case 'rate-limited':
           return { kind: 'rate-limited', retryAfterSec: Math.max(1, Number(value)) };
         case 'uncertain':
+          // Our own record, written by markUncertain() from a validated Message.
           return { kind: 'uncertain', message: JSON.parse(String(value)) as Message };
-        case 'in-flight':
-          return { kind: 'in-flight' };
         default:
-          return { kind: 'unseeded' };
+          return { kind: 'in-flight' };
       }
     },
-    async commit(req, messageJson) {
-      await redis
-        .set(keys.sentMessage(req.userId, req.clientMsgId), messageJson, 'EX', opts.dedupeTtlSec)
-        .catch(redisUnavailable);
+    async commit(req, record) {
+      // Unconditional: the publish is confirmed, so this record is the truth even if our
+      // claim expired meanwhile (any other attempt carries the same id).
+      await redis.set(sentKey(req), `${SENT}${encodeRecord(record)}`, 'EX', opts.dedupeTtlSec).catch(redisUnavailable);
     },
     async release(req) {
-      await commands
-        .chatRelease(keys.sentMessage(req.userId, req.clientMsgId), pendingValue(req))
-        .catch(redisUnavailable);
+      await commands.chatRelease(sentKey(req), pendingValue(req)).catch(redisUnavailable);
     },
     async markUncertain(req, messageJson) {
       await commands
-        .chatMarkUncertain(
-          keys.sentMessage(req.userId, req.clientMsgId),
-          pendingValue(req),
-          `${UNCERTAIN}${messageJson}`,
-          opts.dedupeTtlSec,
-        )
+        .chatMarkUncertain(sentKey(req), pendingValue(req), `${UNCERTAIN}${messageJson}`, opts.dedupeTtlSec)
         .catch(redisUnavailable);
     },
-    async seedSequence(roomId, floor) {
-      await redis.set(keys.roomSeq(roomId), floor, 'NX').catch(redisUnavailable);
-    },
-    async raiseSequence(roomId, floor) {
-      await commands.chatRaiseSeq(keys.roomSeq(roomId), floor).catch(redisUnavailable);
-    },
     async lastSeq(roomId) {
-      const v = await redis.get(keys.roomSeq(roomId)).catch(redisUnavailable);
+      const v = await redis.hget(keys.roomSequence(roomId), 'last').catch(redisUnavailable);
       return v === null ? null : Number(v);
     },
   };
+}
+
+/** `<seq>:<createdAt ms>:<textHash>`: about 40 bytes instead of the whole message JSON. */
+function encodeRecord(r: SentRecord): string {
+  return `${r.seq}:${Date.parse(r.createdAt)}:${r.textHash}`;
+}
+
+function decodeRecord(value: string): SentRecord {
+  const [seq, createdAtMs, textHash] = value.split(':');
+  return { seq: Number(seq), createdAt: new Date(Number(createdAtMs)).toISOString(), textHash: textHash ?? '' };
 }

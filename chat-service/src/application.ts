@@ -18,21 +18,16 @@ import { createChatMetrics } from './metrics.js';
 import type { MessagePublisher } from './publisher.js';
 import { createRedisRecentBuffer } from './recent-buffer_redis.js';
 import { createRoomHandlers } from './room-handlers.js';
-import { RedisRestarts } from './redis-restarts.js';
-import { createSequenceCheck, createSequenceRecovery } from './sequence-recovery.js';
 import type { ChatServer } from './socket-types.js';
 
 /** Largest Socket.IO frame; a 4000-character message is far below, anything bigger disconnects. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
-/**
- * A message pushed this long before another may still reach a client after it: the
- * adapter's pub/sub hop to other nodes plus event-loop delays. Generous; extra ones are deduped.
- */
-const STRAGGLER_WINDOW_MS = 1000;
-
 /** Longest wait for clients' transports to flush and close during shutdown. */
 const TRANSPORT_CLOSE_WAIT_MS = 2000;
+
+/** Longest wait at shutdown for background retries of buffer and dedupe writes (Redis may be down). */
+const RECORD_RETRIES_WAIT_MS = 5000;
 
 export type ChatSettings = Pick<
   ChatConfig,
@@ -41,7 +36,6 @@ export type ChatSettings = Pick<
   | 'SEND_RATE_LIMIT_PER_MIN'
   | 'CONFIRM_TIMEOUT_MS'
   | 'RECENT_BUFFER_SIZE'
-  | 'SEQ_RECOVERY_MARGIN'
   | 'DEDUPE_TTL_SEC'
   | 'RECONNECT_HINT_MS'
 >;
@@ -94,36 +88,12 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     pendingTtlSec: Math.ceil(config.CONFIRM_TIMEOUT_MS / 1000) * 2 + 10,
   });
   const recent = createRedisRecentBuffer({ redis: deps.redis, keys, size: config.RECENT_BUFFER_SIZE });
-  const recoverSequence = createSequenceRecovery({
-    admission,
-    recent,
-    history: deps.history,
-    marginSeq: config.SEQ_RECOVERY_MARGIN,
-    log,
-  });
-  const restarts = new RedisRestarts(deps.redis, log);
-  const checkSequence = createSequenceCheck({
-    admission,
-    recent,
-    history: deps.history,
-    marginSeq: config.SEQ_RECOVERY_MARGIN,
-    log,
-    restarts: () => restarts.seen(),
-  });
-  const rooms = createRoomHandlers({
-    admission,
-    recent,
-    history: deps.history,
-    log,
-    stragglerWindowMs: STRAGGLER_WINDOW_MS,
-  });
+  const rooms = createRoomHandlers({ admission, recent, history: deps.history, log });
   const messages = createMessageHandlers({
     io,
     admission,
     recent,
     publisher: deps.publisher,
-    recoverSequence,
-    checkSequence,
     metrics,
     log,
     isDraining,
@@ -153,6 +123,9 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
       draining = true;
       deps.readiness.markDraining();
       await inFlight.idle();
+      if (!(await messages.recordsSettled(RECORD_RETRIES_WAIT_MS))) {
+        log.warn('shutting down with buffer/dedupe writes still unrecorded; resync falls back to history');
+      }
       const transports = [...io.of('/').sockets.values()].map((socket) => socket.conn);
       const transportsClosed = transports.map(
         (conn) => new Promise<void>((resolve) => conn.once('close', () => resolve())),
@@ -167,7 +140,6 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
         io.close(() => resolve());
         httpServer.closeIdleConnections();
       });
-      restarts.close();
       log.info('socket server closed');
     },
   };

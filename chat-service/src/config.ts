@@ -28,8 +28,6 @@ export const chatConfigSchema = z.object({
   CONFIRM_TIMEOUT_MS: intVar(5000, 100, 60_000),
   /** Messages kept per room in Redis to answer `joinRoom {sinceSeq}` during the persistence lag. */
   RECENT_BUFFER_SIZE: intVar(200, 1, 10_000),
-  /** Added to the highest known seq when a room counter is recovered after Redis lost it. */
-  SEQ_RECOVERY_MARGIN: intVar(1000, 1, 1_000_000),
   /** How long a user's clientMsgId is remembered for idempotent resends. */
   DEDUPE_TTL_SEC: intVar(86_400, 60, 30 * 86_400),
   HISTORY_TIMEOUT_MS: intVar(3000, 100, 60_000),

@@ -1,4 +1,4 @@
-/** Counts running work so shutdown can wait for it (in-flight sends and their confirms). */
+/** Counts running work so shutdown can wait for it (in-flight sends, background retries). */
 export class InFlight {
   private count = 0;
   private waiters: (() => void)[] = [];
@@ -14,5 +14,12 @@ export class InFlight {
 
   idle(): Promise<void> {
     return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** True once idle, false if `ms` pass first (shutdown must not hang on a dead dependency). */
+  idleWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    return Promise.race([this.idle().then(() => true), timeout]).finally(() => clearTimeout(timer));
   }
 }

@@ -2,28 +2,31 @@
 export interface ChatKeys {
   /** Socket.IO redis-adapter channel prefix. */
   adapter: string;
-  /** The room's seq counter (never expires: reuse after expiry would break ordering). */
-  roomSeq(roomId: string): string;
+  /**
+   * The room's seq state, a hash: `last` (the last seq handed out) and `run` (the Redis run_id
+   * it was last advanced under). Never expires: reuse after expiry would break ordering.
+   */
+  roomSequence(roomId: string): string;
   /** The room's recent messages, a sorted set scored by seq. */
   roomRecent(roomId: string): string;
   /** Seq after which the recent buffer holds every accepted message of the room. */
   roomRecentFloor(roomId: string): string;
-  /** When each buffered seq was pushed (Redis time, ms): finds out-of-order broadcasts. */
-  roomRecentPushed(roomId: string): string;
   /** The user's accepted-send counter for the current rate-limit window. */
   sendRate(userId: string): string;
-  /** The user's send with this clientMsgId: pending marker or the accepted message. */
-  sentMessage(userId: string, clientMsgId: string): string;
+  /**
+   * The send that makes this message (its id derives from room, sender and clientMsgId, so
+   * this is the dedupe key of that triple): pending claim or a compact record once accepted.
+   */
+  sentMessage(messageId: string): string;
 }
 
 export function chatKeys(prefix: string): ChatKeys {
   return {
     adapter: `${prefix}socket.io`,
-    roomSeq: (roomId) => `${prefix}room:${roomId}:seq`,
+    roomSequence: (roomId) => `${prefix}room:${roomId}:sequence`,
     roomRecent: (roomId) => `${prefix}room:${roomId}:recent`,
     roomRecentFloor: (roomId) => `${prefix}room:${roomId}:recent-floor`,
-    roomRecentPushed: (roomId) => `${prefix}room:${roomId}:recent-pushed`,
     sendRate: (userId) => `${prefix}rate:send:${userId}`,
-    sentMessage: (userId, clientMsgId) => `${prefix}sent:${userId}:${clientMsgId}`,
+    sentMessage: (messageId) => `${prefix}sent:${messageId}`,
   };
 }

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sendMessagePayloadSchema, type Message } from '@chat/contracts';
 import { AppError, backoffDelay, parseOrThrow, sleep, toAppError, type Identity, type Logger } from '@chat/service-kit';
-import type { SendAdmission, SendRequest } from './admission.js';
+import type { SendAdmission, SendRequest, SentRecord } from './admission.js';
+import { InFlight } from './in-flight.js';
+import { messageIdFor, textHash } from './message-identity.js';
 import type { ChatMetrics } from './metrics.js';
 import { PublishOutcomeUnknown, type MessagePublisher } from './publisher.js';
 import type { RecentBuffer } from './recent-buffer.js';
 import { assertRoomAccess } from './room-access.js';
-import type { CheckSequence, RecoverSequence } from './sequence-recovery.js';
 import type { ChatServer, SocketData } from './socket-types.js';
 
 export interface MessageHandlerDeps {
@@ -14,9 +15,6 @@ export interface MessageHandlerDeps {
   admission: SendAdmission;
   recent: RecentBuffer;
   publisher: MessagePublisher;
-  recoverSequence: RecoverSequence;
-  /** Before a room's first send after a Redis restart: its counter may have come back older. */
-  checkSequence: CheckSequence;
   metrics: ChatMetrics;
   log: Logger;
   isDraining: () => boolean;
@@ -32,10 +30,13 @@ const SENDER_NAME_MAX = 64;
 /**
  * sendMessage (DESIGN.md §4): validate, authorise, admit (dedupe + rate limit + seq in one
  * Redis call), publish and await the confirm, then record, broadcast and ack. Nothing is
- * broadcast for a send the broker did not confirm.
+ * broadcast for a send the broker did not confirm. Nothing here reads history: Redis alone
+ * is the seq authority (admission_redis.ts).
  */
 export function createMessageHandlers(deps: MessageHandlerDeps) {
   const { admission, metrics, log } = deps;
+  /** Background retries of record writes, so that shutdown can wait for them. */
+  const recordRetries = new InFlight();
 
   async function send(caller: SocketData, payload: unknown): Promise<{ message: Message; duplicate: boolean }> {
     if (deps.isDraining()) throw new AppError('UNAVAILABLE', 'server shutting down; reconnect and resend');
@@ -44,26 +45,33 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     const req: SendRequest = {
       userId: caller.user.userId,
       roomId: input.roomId,
-      clientMsgId: input.clientMsgId,
-      messageId: randomUUID(),
+      messageId: messageIdFor(input.roomId, caller.user.userId, input.clientMsgId),
+      claim: randomUUID(),
     };
     const deadline = Date.now() + deps.confirmTimeoutMs + 1000;
     while (Date.now() < deadline) {
-      // Before every admit: Redis may have restarted during a recovery or an in-flight wait.
-      await deps.checkSequence(req.roomId, caller.token);
       const admitted = await admission.admit(req);
       switch (admitted.kind) {
-        case 'accepted':
-          return { message: await publishAccepted(req, admitted.seq, caller.user, input.text), duplicate: false };
+        case 'accepted': {
+          const message = newMessage(
+            req,
+            input.clientMsgId,
+            admitted.seq,
+            caller.user,
+            input.text,
+            new Date().toISOString(),
+          );
+          return { message: await publish(req, message, false), duplicate: false };
+        }
         case 'uncertain':
-          return { message: await publish(req, admitted.message, JSON.stringify(admitted.message)), duplicate: false };
+          return { message: await publish(req, admitted.message, true), duplicate: false };
         case 'duplicate':
-          return { message: admitted.message, duplicate: true };
+          return {
+            message: original(req, input.clientMsgId, admitted.record, caller.user, input.text),
+            duplicate: true,
+          };
         case 'rate-limited':
           throw new AppError('RATE_LIMITED', 'too many messages; slow down', { retryAfterSec: admitted.retryAfterSec });
-        case 'unseeded':
-          await deps.recoverSequence(req.roomId, caller.token);
-          break;
         case 'in-flight':
           await sleep(IN_FLIGHT_POLL_MS);
           break;
@@ -72,45 +80,43 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     throw new AppError('UNAVAILABLE', 'an earlier send of this message has not settled; retry');
   }
 
-  async function publishAccepted(req: SendRequest, seq: number, user: Identity, text: string): Promise<Message> {
-    const message: Message = {
-      id: req.messageId,
-      roomId: req.roomId,
-      seq,
-      senderId: user.userId,
-      senderName: user.displayName.slice(0, SENDER_NAME_MAX),
-      text,
-      clientMsgId: req.clientMsgId,
-      createdAt: new Date().toISOString(),
-    };
-    return publish(req, message, JSON.stringify(message));
+  /** The resend's answer: the accepted message rebuilt from its record and the resend itself. */
+  function original(req: SendRequest, clientMsgId: string, record: SentRecord, user: Identity, text: string): Message {
+    if (textHash(text) !== record.textHash) {
+      throw new AppError('CONFLICT', 'this clientMsgId was already used for a different message in this room');
+    }
+    return newMessage(req, clientMsgId, record.seq, user, text, record.createdAt);
   }
 
   /**
    * Publish and await the confirm. A certain failure frees the clientMsgId for a fresh send;
-   * an unknown outcome keeps this exact message for the resend to republish (same id and seq),
-   * so whatever copy the broker kept is the one the sender is finally acked.
+   * an unknown outcome (now or of the earlier attempt being republished) keeps this exact
+   * message for the resend to republish (same seq), so whatever copy the broker kept is the
+   * one the sender is finally acked.
    */
-  async function publish(req: SendRequest, message: Message, json: string): Promise<Message> {
+  async function publish(req: SendRequest, message: Message, republish: boolean): Promise<Message> {
+    const json = JSON.stringify(message);
     const confirmTimer = metrics.confirmSeconds.startTimer();
     try {
       await deps.publisher.publish(req.roomId, message.id, Buffer.from(json));
     } catch (err) {
       const settle =
-        err instanceof PublishOutcomeUnknown || req.messageId !== message.id
-          ? admission.markUncertain(req, json)
-          : admission.release(req);
+        err instanceof PublishOutcomeUnknown || republish ? admission.markUncertain(req, json) : admission.release(req);
       await settle.catch((e: Error) => log.warn({ err: e.message }, 'settling send claim failed'));
       throw err;
     }
     confirmTimer();
-    const seq = message.seq;
+    const { seq, createdAt } = message;
     // Durable now, so the send stands even if these fail; the buffer is written before the
     // broadcast so that a client joining in between finds the message there.
     // Both writes are idempotent: on a Redis blip they are retried in the background, so the
     // resync buffer gets no hole and a resend still finds the original.
-    const record = () => Promise.all([admission.commit(req, json), deps.recent.push(req.roomId, seq, json)]);
-    await record().catch(() => void retryRecord(record, req.roomId, seq));
+    const record = () =>
+      Promise.all([
+        admission.commit(req, { seq, createdAt, textHash: textHash(message.text) }),
+        deps.recent.push(req.roomId, seq, json),
+      ]);
+    await record().catch(() => void recordRetries.track(retryRecord(record, req.roomId, seq)));
     deps.io.to(req.roomId).emit('receiveMessage', message);
     metrics.broadcasts.inc();
     return message;
@@ -140,5 +146,28 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
         throw err;
       }
     },
+    /** Resolves once no background record retry is running, or after `ms` with false. */
+    recordsSettled: (ms: number) => recordRetries.idleWithin(ms),
+  };
+}
+
+/** A message as sent: its id was derived from (room, sender, clientMsgId), never minted. */
+function newMessage(
+  req: SendRequest,
+  clientMsgId: string,
+  seq: number,
+  user: Identity,
+  text: string,
+  createdAt: string,
+): Message {
+  return {
+    id: req.messageId,
+    roomId: req.roomId,
+    seq,
+    senderId: user.userId,
+    senderName: user.displayName.slice(0, SENDER_NAME_MAX),
+    text,
+    clientMsgId,
+    createdAt,
   };
 }

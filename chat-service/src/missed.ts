@@ -12,20 +12,19 @@ export interface MissedSources {
   recent: RecentBuffer;
   history: HistoryClient;
   log: Logger;
-  /** How much earlier than `sinceSeq` a lower seq may have been pushed and still arrive after it. */
-  stragglerWindowMs: number;
 }
 
 /**
- * Everything after `sinceSeq`, oldest first, capped at JOIN_MISSED_MAX: from the recent
- * buffer (which also holds what is not persisted yet) and, for what the buffer no longer
- * holds, from message-service history. If history is needed but fails, the answer is
- * `missed: []` with `hasMore: true` so the client pages it later rather than skipping a gap.
+ * Exactly the messages with seq > `sinceSeq`, oldest first, capped at JOIN_MISSED_MAX: from
+ * the recent buffer (which also holds what is not persisted yet) and, for what the buffer no
+ * longer holds, from message-service history.
  *
- * Broadcasts do not arrive in seq order (concurrent confirms, other nodes one Redis hop
- * away), so a client that saw `sinceSeq` may still lack a lower seq broadcast after it left.
- * Those stragglers (lower seqs pushed shortly before or after `sinceSeq`) are included too;
- * clients drop what they already have by seq.
+ * `missed` is always a gapless prefix of the true answer, and `hasMore: false` only when the
+ * answer is proven complete: the buffer covers `sinceSeq`, or history (what is persisted)
+ * reaches up to where the buffer takes over (its floor). When persistence lags further behind
+ * than the buffer holds, the stored part is answered with `hasMore: true` and the client asks
+ * again from its new watermark; the buffer's tail is left out, since a client that took it
+ * would resync after it and skip the unproven middle. History failing gives `missed: []`.
  */
 export async function collectMissed(
   sources: MissedSources,
@@ -33,39 +32,48 @@ export async function collectMissed(
   sinceSeq: number,
   token: string,
 ): Promise<Missed> {
-  const buffered = await sources.recent.since(roomId, sinceSeq, JOIN_MISSED_MAX + 1, sources.stragglerWindowMs);
-  const newer = mergeBySeq(buffered.stragglers, buffered.messages);
+  const buffered = await sources.recent.since(roomId, sinceSeq, JOIN_MISSED_MAX + 1);
   const floor = buffered.completeAfter;
-  if (floor !== null && floor <= sinceSeq) return capped(newer);
-  let older: Message[];
+  if (floor !== null && floor <= sinceSeq) return capped(buffered.messages);
+  let stored: Stored;
   try {
-    older = await historyAfter(sources.history, roomId, sinceSeq, floor, JOIN_MISSED_MAX + 1, token);
+    stored = await storedAfter(sources.history, roomId, sinceSeq, floor, JOIN_MISSED_MAX + 1, token);
   } catch (err) {
     sources.log.warn({ err: (err as Error).message, roomId }, 'history unavailable for resync');
     return { missed: [], hasMore: true };
   }
-  return capped(mergeBySeq(older, newer));
+  const storedTop = stored.messages.at(-1)?.seq ?? sinceSeq;
+  // Without a buffer (new room, or Redis lost it) history is all there is.
+  const proven = floor === null ? !stored.hasMore : storedTop >= floor;
+  if (!proven) return { missed: stored.messages.slice(0, JOIN_MISSED_MAX), hasMore: true };
+  return capped(mergeBySeq(stored.messages, buffered.messages));
+}
+
+interface Stored {
+  messages: Message[];
+  /** History holds more after the last of `messages`. */
+  hasMore: boolean;
 }
 
 /** Pages forward from `after` until `until` (where the buffer takes over), `want` messages, or the end. */
-async function historyAfter(
+async function storedAfter(
   history: HistoryClient,
   roomId: string,
   after: number,
   until: number | null,
   want: number,
   token: string,
-): Promise<Message[]> {
-  const out: Message[] = [];
-  let cursor = after;
-  while (out.length < want) {
+): Promise<Stored> {
+  const messages: Message[] = [];
+  for (let cursor = after; ;) {
     const page = await history.page(roomId, { limit: HISTORY_LIMIT_MAX, after: cursor }, token);
-    out.push(...page.messages);
+    messages.push(...page.messages);
     const last = page.messages.at(-1);
-    if (!page.hasMore || !last || (until !== null && last.seq >= until)) break;
+    if (!page.hasMore || !last || messages.length >= want || (until !== null && last.seq >= until)) {
+      return { messages, hasMore: page.hasMore };
+    }
     cursor = last.seq;
   }
-  return out;
 }
 
 function mergeBySeq(a: Message[], b: Message[]): Message[] {

@@ -12,7 +12,6 @@ export interface RoomHandlerDeps {
   recent: RecentBuffer;
   history: HistoryClient;
   log: Logger;
-  stragglerWindowMs: number;
 }
 
 /** Rooms one socket may be in at once (its own id-room included): bounds adapter state. */

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import {
   CHAT_EXCHANGE,
   MESSAGE_ROUTING_PATTERN,
@@ -20,7 +23,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { chatConfigSchema, type ChatConfig } from '../src/config.js';
 import type { HistoryClient } from '../src/history-client.js';
-import { MemoryHistoryClient } from '../src/history-client_memory.js';
+import { createHttpHistoryClient } from '../src/history-client_http.js';
 import { createChatService, type ChatService } from '../src/service.js';
 
 export const ALLOWED_ORIGIN = 'http://chat.test';
@@ -36,6 +39,8 @@ export function testConfig(iso: Isolation, env: Record<string, string> = {}): Ch
     REDIS_KEY_PREFIX: iso.redisPrefix,
     AMQP_URL: iso.amqpUrl,
     ALLOWED_ORIGINS: ALLOWED_ORIGIN,
+    // No message-service unless a test starts one (and passes its history): reads fail fast.
+    MESSAGE_SERVICE_URL: 'http://127.0.0.1:9',
     SHUTDOWN_TIMEOUT_MS: '5000',
     ...env,
   });
@@ -47,21 +52,26 @@ export interface ChatNode extends ChatService {
 
 /**
  * One chat-service node in-process on port 0 with its own Redis clients, adapter and AMQP
- * connection; history is an in-memory fake unless given (e.g. real message-service over HTTP).
+ * connection; history is MESSAGE_SERVICE_URL over HTTP unless given (e.g. a message-service
+ * started later, whose URL is resolved on each call).
  */
 export async function startChatNode(
   iso: Isolation,
   opts: { env?: Record<string, string>; history?: HistoryClient } = {},
 ): Promise<ChatNode> {
-  // Without message-service running, history (seq recovery, resync) comes from a fake.
   const service = createChatService(testConfig(iso, opts.env), log, {
-    history: opts.history ?? new MemoryHistoryClient(),
+    ...(opts.history ? { history: opts.history } : {}),
     processMetrics: false,
   });
   await service.infra.publisher.start();
   const port = await listen(service.app.server, 0, '127.0.0.1');
   let closed: Promise<void> | undefined;
   return { ...service, url: `http://127.0.0.1:${port}`, close: () => (closed ??= service.close()) };
+}
+
+/** message-service's history over HTTP at `url()`, read on each call (a service started after the nodes). */
+export function historyAt(url: () => string): HistoryClient {
+  return { page: (roomId, query, token) => createHttpHistoryClient(url(), 3000).page(roomId, query, token) };
 }
 
 export interface ChatCluster {
@@ -262,24 +272,33 @@ export async function bindSink(amqpUrl: string, onMessage?: (m: Message) => void
 
 export interface PrivateRedis {
   url: string;
+  /** Its run_id now (a new one after each restart). */
+  runId(): Promise<string>;
   /** A client of its own (flushes, checks); reconnects by itself after a restart. */
   client: Redis;
-  /** Kill the server (its data is gone: nothing is saved). */
+  /** Kill the server (SIGKILL: nothing is saved on the way out). */
   kill(): Promise<void>;
-  /** Start an empty server again on the same port. */
+  /** Start the server again on the same port: empty, or (`snapshots`) from the last SAVE. */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** A private, non-persistent redis-server that a test may flush, kill and restart. */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/**
+ * A private redis-server that a test may flush, kill and restart. Non-persistent, unless
+ * `snapshots`: then a restart loads the last SAVE (older data: a rollback).
+ */
+export async function startPrivateRedis(opts: { snapshots?: boolean } = {}): Promise<PrivateRedis> {
   const port = await freePort();
+  const dir = opts.snapshots ? await mkdtemp(path.join(os.tmpdir(), 'chat-redis-')) : undefined;
+  const persistence = dir ? ['--dir', dir, '--dbfilename', 'dump.rdb'] : [];
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
   client.on('error', () => undefined); // refused while the server is down; callers wait for PONG
   let proc: ChildProcess | null = null;
   const start = async () => {
-    proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', ...persistence], {
+      stdio: 'ignore',
+    });
     await waitFor(async () => (await client.ping().catch(() => null)) === 'PONG', 5000, 'private redis');
   };
   const kill = async () => {
@@ -294,11 +313,13 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   return {
     url,
     client,
+    runId: async () => /^run_id:(\w+)/m.exec(await client.info('server'))![1]!,
     kill,
     restart: start,
     stop: async () => {
       client.disconnect();
       await kill();
+      if (dir) await rm(dir, { recursive: true, force: true });
     },
   };
 }

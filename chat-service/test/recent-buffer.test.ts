@@ -25,26 +25,31 @@ const seqs = (ms: Message[]) => ms.map((m) => m.seq);
 describe('recent buffer (Redis)', () => {
   it('is complete after the seq before its first message, and after the evicted ones once full', async () => {
     const room = 'floor';
-    expect(await buffer.since(room, 0, 10, 0)).toEqual({ messages: [], stragglers: [], completeAfter: null });
+    expect(await buffer.since(room, 0, 10)).toEqual({ messages: [], completeAfter: null });
     for (let seq = 11; seq <= 14; seq++) await push(fakeMessage(room, seq));
-    expect(await buffer.since(room, 12, 10, 0)).toMatchObject({ completeAfter: 10 });
+    expect(await buffer.since(room, 12, 10)).toMatchObject({ completeAfter: 10 });
     for (let seq = 15; seq <= 18; seq++) await push(fakeMessage(room, seq));
-    const slice = await buffer.since(room, 0, 10, 0);
+    const slice = await buffer.since(room, 0, 10);
     expect(seqs(slice.messages)).toEqual([14, 15, 16, 17, 18]);
     expect(slice.completeAfter).toBe(13);
-    expect(seqs((await buffer.since(room, 15, 2, 0)).messages)).toEqual([16, 17]);
-    expect(await buffer.highestSeq(room)).toBe(18);
-    expect(await redis.zcard(chatKeys(iso().redisPrefix).roomRecentPushed(room))).toBe(5);
+    expect(seqs((await buffer.since(room, 15, 2)).messages)).toEqual([16, 17]);
   });
 
-  it('reports lower seqs pushed after sinceSeq (or within the window before it) as stragglers', async () => {
-    const room = 'stragglers';
-    for (const seq of [1, 2, 3]) await push(fakeMessage(room, seq));
-    await new Promise((r) => setTimeout(r, 20));
-    await push(fakeMessage(room, 5));
-    await push(fakeMessage(room, 4)); // confirmed late: broadcast after 5
-    expect(seqs((await buffer.since(room, 5, 10, 0)).stragglers)).toEqual([4]);
-    expect(seqs((await buffer.since(room, 5, 10, 10_000)).stragglers).sort()).toEqual([1, 2, 3, 4]);
-    expect((await buffer.since(room, 6, 10, 10_000)).stragglers).toEqual([]);
+  it('answers only seqs above sinceSeq, also for lower seqs pushed after it', async () => {
+    const room = 'late';
+    for (const seq of [1, 2, 3, 5]) await push(fakeMessage(room, seq));
+    await push(fakeMessage(room, 4)); // confirmed late: pushed after 5
+    expect(seqs((await buffer.since(room, 3, 10)).messages)).toEqual([4, 5]);
+    expect((await buffer.since(room, 5, 10)).messages).toEqual([]);
+  });
+
+  it('raises the floor past a late seq that no longer fits', async () => {
+    const room = 'late-evicted';
+    for (let seq = 10; seq <= 14; seq++) await push(fakeMessage(room, seq));
+    await push(fakeMessage(room, 3)); // below every buffered seq: evicted at once
+    expect(await buffer.since(room, 0, 10)).toMatchObject({ completeAfter: 9 });
+    await push(fakeMessage(room, 15));
+    expect(seqs((await buffer.since(room, 0, 10)).messages)).toEqual([11, 12, 13, 14, 15]);
+    expect((await buffer.since(room, 0, 10)).completeAfter).toBe(10);
   });
 });

@@ -1,6 +1,5 @@
 import type { Message } from '@chat/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryHistoryClient } from '../src/history-client_memory.js';
 import { chatKeys } from '../src/keys.js';
 import {
   type ClientSocket,
@@ -9,6 +8,7 @@ import {
   connected,
   join,
   send,
+  startChatNode,
   startPrivateRedis,
   type PrivateRedis,
   tokenFor,
@@ -19,27 +19,21 @@ import {
 } from './helpers.js';
 
 /**
- * Redis loses everything (FLUSHALL on a private redis-server). History is the in-memory fake
- * fed with what the broker received, except for rooms marked as lagging, which stand for
- * messages accepted but not yet persisted by message-service.
+ * Redis loses its data, comes back empty or comes back older (a private redis-server, killed
+ * and restarted from an earlier snapshot). No message-service runs here at all: the send path
+ * must keep seqs unique with Redis alone.
  */
-const history = new MemoryHistoryClient();
-const lagging = new Set<string>();
 let redis: PrivateRedis;
 // Registered before the cluster's hooks: the private server starts before the nodes and stops after them.
 beforeAll(async () => {
-  redis = await startPrivateRedis();
+  redis = await startPrivateRedis({ snapshots: true });
 });
 afterAll(async () => {
   await redis?.stop();
 });
 const cluster = useChatCluster('chat-redis-flush', {
   nodes: 2,
-  history: () => history,
-  env: () => ({ REDIS_URL: redis.url, SEND_RATE_LIMIT_PER_MIN: '10000', SEQ_RECOVERY_MARGIN: '1000' }),
-  onPublished: (m) => {
-    if (!lagging.has(m.roomId)) history.store(m);
-  },
+  env: () => ({ REDIS_URL: redis.url, SEND_RATE_LIMIT_PER_MIN: '10000' }),
 });
 
 /** Send until Redis answers again (sends are refused while it is down); the accepted message. */
@@ -58,65 +52,97 @@ async function sendOnceRedisIsBack(socket: ClientSocket, roomId: string): Promis
   return accepted!;
 }
 
+const highest = (ms: Message[]) => Math.max(...ms.map((m) => m.seq));
+
+describe('seq authority without history', () => {
+  it('the first send in a new room works with no message-service, seqs then run consecutively', async () => {
+    const sender = await connected(connect(cluster.url(0), tokenFor(userFor())));
+    const clockTicks = Date.now() * 100; // 10 µs ticks
+    const sent = await sendMany([sender], 'brand-new', 3);
+    expect(sent[0]!.seq).toBeGreaterThanOrEqual(clockTicks - 6_000_000_000); // Redis' clock, within a minute of ours
+    expect(sent.map((m) => m.seq)).toEqual([sent[0]!.seq, sent[0]!.seq + 1, sent[0]!.seq + 2]);
+  });
+});
+
 describe('Redis loses its data mid-run', () => {
-  it('keeps every later seq above every earlier one, persisted or not, and keeps delivering', async () => {
+  it('FLUSHALL: every later seq is above every earlier one, and delivery goes on', async () => {
     const a = await connected(connect(cluster.url(0), tokenFor(userFor())));
     const b = await connected(connect(cluster.url(1), tokenFor(userFor())));
     const member = await connected(connect(cluster.url(1), tokenFor(userFor())));
-    await join(member, 'persisted');
+    await join(member, 'flushed');
     const received = collectReceived(member);
-    lagging.add('lagging');
-
-    const before = {
-      persisted: await sendMany([a, b], 'persisted', 20),
-      lagging: await sendMany([a, b], 'lagging', 20),
-    };
-    await waitFor(() => history.pageSync('persisted') === 20, 5000, 'history to hold the persisted room');
-    expect(history.pageSync('lagging')).toBe(0);
+    const before = await sendMany([a, b], 'flushed', 20);
 
     expect(await redis.client.flushall()).toBe('OK');
 
-    // Concurrent first sends on both nodes race to recover the counter; SET NX makes them agree.
-    const after = {
-      persisted: (await Promise.all([sendMany([a], 'persisted', 10), sendMany([b], 'persisted', 10)])).flat(),
-      lagging: (await Promise.all([sendMany([a], 'lagging', 10), sendMany([b], 'lagging', 10)])).flat(),
-    };
-    for (const room of ['persisted', 'lagging'] as const) {
-      const highestBefore = Math.max(...before[room].map((m) => m.seq));
-      const seqsAfter = after[room].map((m) => m.seq);
-      expect(Math.min(...seqsAfter)).toBeGreaterThan(highestBefore);
-      expect(new Set(seqsAfter).size).toBe(seqsAfter.length);
-    }
+    // Concurrent first sends on both nodes: one script call each, so they cannot collide.
+    const after = (await Promise.all([sendMany([a], 'flushed', 10), sendMany([b], 'flushed', 10)])).flat();
+    const seqsAfter = after.map((m) => m.seq);
+    expect(Math.min(...seqsAfter)).toBeGreaterThan(highest(before));
+    expect(new Set(seqsAfter).size).toBe(seqsAfter.length);
     // The adapter's pub/sub is unaffected by the flush: the member on B got all 40.
     await waitFor(() => received.length === 40, 5000, 'deliveries after the flush');
-    const seqs = received.map((m) => m.seq);
-    expect([...seqs].sort((x, y) => x - y)).toEqual([...new Set(seqs)].sort((x, y) => x - y));
+    expect(new Set(received.map((m) => m.seq)).size).toBe(40);
   });
 
-  it('recovers a lost counter from the highest stored seq plus the margin when that is ahead of the clock', async () => {
+  it('Redis comes back from an older snapshot: neither a running node nor one started after reuses a seq', async () => {
+    const keys = chatKeys(cluster.iso().redisPrefix);
     const sender = await connected(connect(cluster.url(0), tokenFor(userFor())));
-    const stored = Date.now() + 10_000_000; // a room whose counter ran ahead of the clock
-    history.store({ ...(await sendMany([sender], 'busy', 1))[0]!, seq: stored });
-    expect(await redis.client.flushall()).toBe('OK');
-    const [next] = await sendMany([sender], 'busy', 1);
-    expect(next!.seq).toBe(stored + 1000 + 1);
-  });
+    const early = await sendMany([sender], 'rollback', 3);
+    expect(await redis.client.save()).toBe('OK');
+    const runBefore = await redis.runId();
+    const late = await sendMany([sender], 'rollback', 5);
 
-  it('Redis restarts with a counter older than seqs already used: the next seqs are above them', async () => {
-    const sender = await connected(connect(cluster.url(0), tokenFor(userFor())));
-    const before = await sendMany([sender], 'rollback', 5);
-    const highest = Math.max(...before.map((m) => m.seq));
-    await waitFor(() => history.pageSync('rollback') === 5, 5000, 'history to hold the room');
-
-    // The restarted server lost the tail of its writes: the counter is back three sends.
+    // A host crash: the server comes back from the snapshot, without the last five sends.
     await redis.kill();
     await redis.restart();
-    await redis.client.set(chatKeys(cluster.iso().redisPrefix).roomSeq('rollback'), highest - 3);
-    const after = await sendOnceRedisIsBack(sender, 'rollback');
-    expect(after.seq).toBe(highest + 1000 + 1);
+    expect(await redis.runId()).not.toBe(runBefore);
+    expect(Number(await redis.client.hget(keys.roomSequence('rollback'), 'last'))).toBe(highest(early));
+
+    // A node that never saw the old server (no run_id of its own to compare) sends first.
+    const fresh = await startChatNode(cluster.iso(), { env: { REDIS_URL: redis.url } });
+    try {
+      const freshSender = await connected(connect(fresh.url, tokenFor(userFor())));
+      const fromFresh = await sendOnceRedisIsBack(freshSender, 'rollback');
+      expect(fromFresh.seq).toBeGreaterThan(highest(late));
+      const fromRunning = await sendOnceRedisIsBack(sender, 'rollback');
+      expect(fromRunning.seq).toBe(fromFresh.seq + 1); // consecutive again under the new run
+    } finally {
+      await fresh.close();
+    }
   });
 
-  it('Redis down: sends get UNAVAILABLE and sockets stay up; after a restart (empty) seqs keep rising', async () => {
+  it('failover to a lagging replica: a node started on the promoted replica never reuses a seq', async () => {
+    const keys = chatKeys(cluster.iso().redisPrefix);
+    const replica = await startPrivateRedis();
+    try {
+      const primaryPort = Number(new URL(redis.url).port);
+      await replica.client.replicaof('127.0.0.1', primaryPort);
+      const sender = await connected(connect(cluster.url(0), tokenFor(userFor())));
+      const replicated = await sendMany([sender], 'failover', 3);
+      await waitFor(
+        async () => Number(await replica.client.hget(keys.roomSequence('failover'), 'last')) === highest(replicated),
+        10_000,
+        'the replica to catch up',
+      );
+      // Replication stops (the replica falls behind), then the primary is lost and the replica promoted.
+      await replica.client.replicaof('NO', 'ONE');
+      const lost = await sendMany([sender], 'failover', 5);
+
+      const promoted = await startChatNode(cluster.iso(), { env: { REDIS_URL: replica.url } });
+      try {
+        const s = await connected(connect(promoted.url, tokenFor(userFor())));
+        const [next] = await sendMany([s], 'failover', 1);
+        expect(next!.seq).toBeGreaterThan(highest(lost));
+      } finally {
+        await promoted.close();
+      }
+    } finally {
+      await replica.stop();
+    }
+  });
+
+  it('Redis down: sends get UNAVAILABLE and sockets stay up; after a restart (from an older snapshot) seqs keep rising', async () => {
     const a = await connected(connect(cluster.url(0), tokenFor(userFor())));
     const member = await connected(connect(cluster.url(1), tokenFor(userFor())));
     await join(member, 'outage');
@@ -130,7 +156,7 @@ describe('Redis loses its data mid-run', () => {
 
     await redis.restart();
     const after = await sendOnceRedisIsBack(a, 'outage');
-    expect(after.seq).toBeGreaterThan(Math.max(...before.map((m) => m.seq)));
+    expect(after.seq).toBeGreaterThan(highest(before));
     // The adapter resubscribes: the member on the other node receives again. Redis pub/sub
     // keeps nothing, so a broadcast made before node B's subscriber is back is not delivered
     // live (the member gets it on its next joinRoom); keep sending until deliveries resume.
@@ -147,7 +173,7 @@ describe('Redis loses its data mid-run', () => {
       200,
     );
     expect(Math.min(...received.filter((m) => sentAfter.some((s) => s.id === m.id)).map((m) => m.seq))).toBeGreaterThan(
-      Math.max(...before.map((m) => m.seq)),
+      highest(before),
     );
   });
 });

@@ -1,13 +1,13 @@
 import type { Message } from '@chat/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getHistory, type RunningService, startService } from '../../../message-service/test/helpers.js';
-import type { HistoryClient } from '../../src/history-client.js';
-import { createHttpHistoryClient } from '../../src/history-client_http.js';
+import { chatKeys } from '../../src/keys.js';
 import {
   type ClientSocket,
   collectReceived,
   connect,
   connected,
+  historyAt,
   join,
   send,
   tokenFor,
@@ -23,9 +23,7 @@ let ms: RunningService;
 // client resolves its URL on each call.
 const cluster = useChatCluster('chat-system', {
   nodes: 2,
-  history: (): HistoryClient => ({
-    page: (roomId, query, token) => createHttpHistoryClient(ms.url, 3000).page(roomId, query, token),
-  }),
+  history: () => historyAt(() => ms.url),
 });
 beforeAll(async () => {
   ms = await startService(cluster.iso());
@@ -121,5 +119,24 @@ describe('chat-service with message-service', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(await storedCount(roomId)).toBe(200);
     expect(await fullHistory(roomId, tokenFor(userFor()))).toEqual([...acked].sort((x, y) => x.seq - y.seq));
+  });
+
+  it('a resend after its dedupe record is gone is acked with the same id, and MongoDB holds that one message once', async () => {
+    const roomId = 'system-lost-record';
+    const alice = userFor();
+    const socket = await connected(connect(cluster.url(0), tokenFor(alice)));
+    const first = await send(socket, roomId, 'said once', 'lost-record');
+    if (!first.ok) throw new Error(first.error.message);
+    await waitFor(async () => (await storedCount(roomId)) === 1, 10_000, 'persistence');
+    // The record expired, or Redis lost it: the resend is admitted as new.
+    await cluster.nodes()[0]!.infra.redis.del(chatKeys(cluster.iso().redisPrefix).sentMessage(first.message.id));
+    const again = await send(socket, roomId, 'said once', 'lost-record');
+    if (!again.ok) throw new Error(again.error.message);
+    expect(again.message.id).toBe(first.message.id);
+    // Once the resend has gone through the queue too, history holds the message the acks named.
+    const later = await send(socket, roomId, 'after it');
+    if (!later.ok) throw new Error(later.error.message);
+    await waitFor(async () => (await storedCount(roomId)) === 2, 10_000, 'persistence of the later one');
+    expect((await fullHistory(roomId, tokenFor(alice))).map((m) => m.id)).toEqual([first.message.id, later.message.id]);
   });
 });

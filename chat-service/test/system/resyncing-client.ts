@@ -7,7 +7,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A client as the UI behaves: keeps messages by seq, and after a drop reconnects (to either
- * node), rejoins with sinceSeq = the highest seq it holds, and pages history while hasMore.
+ * node), rejoins with sinceSeq = its watermark, and pages history while hasMore. The watermark
+ * is the top of the unbroken run of seqs it holds: a hole above it may be a message broadcast
+ * while it was away (a lower seq confirmed late), and joinRoom answers only what is above
+ * sinceSeq. (Seqs of a room run consecutively here: every send succeeds.)
  * Resends a message with the same clientMsgId until it is acked.
  */
 export class ResyncingClient {
@@ -57,7 +60,7 @@ export class ResyncingClient {
   }
 
   private async rejoin(): Promise<void> {
-    const sinceSeq = Math.max(0, ...this.bySeq.keys());
+    const sinceSeq = this.watermark();
     const ack = await join(this.socket, this.roomId, sinceSeq);
     ack.missed.forEach((m) => this.add(m));
     let after = ack.missed.at(-1)?.seq ?? sinceSeq;
@@ -67,6 +70,13 @@ export class ResyncingClient {
       hasMore = body.hasMore;
       after = body.messages.at(-1)?.seq ?? after;
     }
+  }
+
+  private watermark(): number {
+    const held = [...this.bySeq.keys()].sort((a, b) => a - b);
+    let top = held[0] ?? 0;
+    for (const seq of held) if (seq === top + 1) top = seq;
+    return top;
   }
 
   private async reconnect(): Promise<void> {
