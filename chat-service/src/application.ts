@@ -13,12 +13,15 @@ import type { ChatConfig } from './config.js';
 import type { HistoryClient } from './history-client.js';
 import { InFlight } from './in-flight.js';
 import { chatKeys } from './keys.js';
-import { createMessageHandlers } from './message-handlers.js';
+import { createCallSignals } from './call-signals.js';
+import { createMessageHandlers, type MessageHandlers } from './message-handlers.js';
 import { createChatMetrics } from './metrics.js';
 import type { MessagePublisher } from './publisher.js';
 import { createRedisRecentBuffer } from './recent-buffer_redis.js';
 import { createRoomHandlers } from './room-handlers.js';
 import type { ChatServer } from './socket-types.js';
+import { joinUserRoom } from './user-room.js';
+import { createWindowLimit } from './window-limit.js';
 
 /** Largest Socket.IO frame; a 4000-character message is far below, anything bigger disconnects. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -38,6 +41,12 @@ export type ChatSettings = Pick<
   | 'RECENT_BUFFER_SIZE'
   | 'DEDUPE_TTL_SEC'
   | 'RECONNECT_HINT_MS'
+  | 'CALL_SIGNAL_RATE_LIMIT'
+  | 'CALL_SIGNAL_RATE_WINDOW_SEC'
+  | 'CALL_RING_TIMEOUT_MS'
+  | 'ICE_SERVERS'
+  | 'INTERNAL_API_TOKEN'
+  | 'INTERNAL_PUBLISH_RATE_LIMIT_PER_MIN'
 >;
 
 export interface ChatDeps {
@@ -57,6 +66,8 @@ export interface ChatDeps {
 
 export interface ChatApplication {
   io: ChatServer;
+  /** The send path, also taken by the internal publish API. */
+  messages: MessageHandlers;
   /** Graceful stop: refuse new work, finish every event and its ack, tell clients, close their transports and the server. */
   close(): Promise<void>;
 }
@@ -100,9 +111,22 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
   });
 
+  const calls = createCallSignals({
+    io,
+    keys,
+    limit: createWindowLimit(deps.redis, config.CALL_SIGNAL_RATE_LIMIT, config.CALL_SIGNAL_RATE_WINDOW_SEC),
+  });
+  const callConfig = { iceServers: config.ICE_SERVERS, ringTimeoutMs: config.CALL_RING_TIMEOUT_MS };
+
   io.on('connection', (socket) => {
     metrics.connectedSockets.inc();
     socket.on('disconnect', () => metrics.connectedSockets.dec());
+    joinUserRoom(socket);
+    socket.emit('callConfig', callConfig);
+    socket.on(
+      'callSignal',
+      withAck(log, inFlight, 'callSignal', (payload) => calls.relay(socket, payload)),
+    );
     socket.on(
       'joinRoom',
       withAck(log, inFlight, 'joinRoom', (payload) => rooms.joinRoom(socket, payload)),
@@ -119,6 +143,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
 
   return {
     io,
+    messages,
     async close() {
       draining = true;
       deps.readiness.markDraining();
