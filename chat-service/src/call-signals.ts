@@ -26,7 +26,8 @@ export function createCallSignals(deps: CallSignalDeps) {
     async relay(socket: ChatSocket, payload: unknown): Promise<{ ok: true }> {
       const { toUserId, callId, type, data } = parseOrThrow(callSignalPayloadSchema, payload);
       const me = socket.data.user;
-      if (toUserId === me.userId) throw new AppError('INVALID', 'toUserId: cannot call yourself', { field: 'toUserId' });
+      if (toUserId === me.userId)
+        throw new AppError('INVALID', 'toUserId: cannot call yourself', { field: 'toUserId' });
       const retryAfterSec = await deps.limit.take(deps.keys.callSignalRate(me.userId));
       if (retryAfterSec > 0) throw new AppError('RATE_LIMITED', 'too many call signals; slow down', { retryAfterSec });
       // One round trip to every node through the adapter; cheap next to the media it sets up.

@@ -69,7 +69,14 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
       const admitted = await admission.admit(req);
       switch (admitted.kind) {
         case 'accepted': {
-          const message = newMessage(req, input.clientMsgId, admitted.seq, sender, input.text, new Date().toISOString());
+          const message = newMessage(
+            req,
+            input.clientMsgId,
+            admitted.seq,
+            sender,
+            input.text,
+            new Date().toISOString(),
+          );
           return { message: await publish(req, message, false), duplicate: false };
         }
         case 'uncertain':

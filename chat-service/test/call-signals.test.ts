@@ -61,7 +61,13 @@ describe('callSignal', () => {
       fromName: 'Mallory',
     });
     expect(ack).toEqual({ ok: true });
-    const expected = { fromUserId: ada.userId, fromName: 'Ada', callId: 'call-1', type: 'ring', data: { media: 'video' } };
+    const expected = {
+      fromUserId: ada.userId,
+      fromName: 'Ada',
+      callId: 'call-1',
+      type: 'ring',
+      data: { media: 'video' },
+    };
     await waitFor(() => b0.signals.length === 1 && b1.signals.length === 1, 5000, 'ring on both devices');
     expect(b0.signals).toEqual([expected]);
     expect(b1.signals).toEqual([expected]);
@@ -95,7 +101,9 @@ describe('callSignal', () => {
     const a1 = await device(ada, 1);
     const b = await device(bob, 1);
     for (const type of ['offer', 'ice', 'hangup'] as const) {
-      expect(await signal(a0.socket, { toUserId: bob.userId, callId: 'c', type, data: { n: 1 } })).toEqual({ ok: true });
+      expect(await signal(a0.socket, { toUserId: bob.userId, callId: 'c', type, data: { n: 1 } })).toEqual({
+        ok: true,
+      });
     }
     await waitFor(() => b.signals.length === 3, 5000, 'three signals');
     expect(b.signals.map((s) => s.type).sort()).toEqual(['hangup', 'ice', 'offer']);
@@ -112,7 +120,9 @@ describe('callSignal', () => {
     expect(await signal(a.socket, { toUserId: bob.userId, callId: 'c2', type: 'ring' })).toEqual({ ok: true });
     b.socket.disconnect();
     await waitFor(
-      async () => ((await signal(a.socket, { toUserId: bob.userId, callId: 'c3', type: 'ring' })) as { ok: boolean }).ok === false,
+      async () =>
+        ((await signal(a.socket, { toUserId: bob.userId, callId: 'c3', type: 'ring' })) as { ok: boolean }).ok ===
+        false,
       5000,
       'NOT_FOUND after disconnect',
     );
@@ -135,7 +145,10 @@ describe('callSignal', () => {
     for (const [payload, field] of bad) {
       expect(await signal(a.socket, payload)).toMatchObject({ ok: false, error: { code: 'INVALID', field } });
     }
-    expect(await emitRaw(a.socket, 'callSignal', 'not an object')).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+    expect(await emitRaw(a.socket, 'callSignal', 'not an object')).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID' },
+    });
     // Data nested too deep to serialize (no client library would even encode it): a raw frame
     // (Engine.IO adds the message type 4; 2 is a Socket.IO EVENT without an ack).
     const depth = 30_000;

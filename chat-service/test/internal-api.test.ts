@@ -177,7 +177,11 @@ describe('INTERNAL_API_TOKEN unset', () => {
       for (const path of ['/internal/publish', '/internal/notify']) {
         for (const token of [null, TOKEN, '']) {
           const res = await post(path, { roomId: 'x' }, { url: node.url, token });
-          expect({ path, status: res.status, code: res.body.error.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
+          expect({ path, status: res.status, code: res.body.error.code }).toEqual({
+            path,
+            status: 404,
+            code: 'NOT_FOUND',
+          });
         }
       }
     } finally {

@@ -45,7 +45,7 @@ export interface ChatNode {
  */
 export async function startChatNode(
   iso: Isolation,
-  opts: { port: number; allowedOrigin: string; messageServiceUrl: string },
+  opts: { port: number; allowedOrigin: string; messageServiceUrl: string; env?: Record<string, string> },
 ): Promise<ChatNode> {
   const config = loadConfig(chatConfigSchema, {
     NODE_ENV: 'test',
@@ -59,6 +59,7 @@ export async function startChatNode(
     RECONNECT_HINT_MS: '200',
     // One user sends the whole scenario, backlog included, within a minute.
     SEND_RATE_LIMIT_PER_MIN: '1000',
+    ...opts.env,
   });
   const log = createLogger('chat-service-e2e', 'silent');
   const readiness = new Readiness();
@@ -88,6 +89,8 @@ export async function startChatNode(
 export interface Stack {
   /** The one origin the browser talks to. */
   url: string;
+  /** chat-service itself (its internal API is not reachable through the gateway). */
+  chatUrl: string;
   gateway: RunningGateway;
   /** Stop chat-service and start it again at the same address. */
   restartChat(opts?: { downMs?: number }): Promise<void>;
@@ -100,7 +103,11 @@ export interface Stack {
  * The whole platform in this process, every service from its own createApp over the file's
  * isolated MongoDB database, Redis prefix and RabbitMQ vhost, with the gateway serving `uiDir`.
  */
-export async function startStack(iso: Isolation, uiDir: string): Promise<Stack> {
+export async function startStack(
+  iso: Isolation,
+  uiDir: string,
+  opts: { chatEnv?: Record<string, string> } = {},
+): Promise<Stack> {
   let users: RunningUserService | undefined;
   let messages: RunningService | undefined;
   let gateway: RunningGateway | undefined;
@@ -115,11 +122,17 @@ export async function startStack(iso: Isolation, uiDir: string): Promise<Stack> 
       chatServiceUrls: [`http://127.0.0.1:${chatPort}`],
       staticDir: uiDir,
     });
-    const chatOpts = { port: chatPort, allowedOrigin: gateway.url, messageServiceUrl: messages.url };
+    const chatOpts = {
+      port: chatPort,
+      allowedOrigin: gateway.url,
+      messageServiceUrl: messages.url,
+      ...(opts.chatEnv ? { env: opts.chatEnv } : {}),
+    };
     chat = await startChatNode(iso, chatOpts);
     const running = { users, messages, gateway };
     const stack: Stack = {
       url: gateway.url,
+      chatUrl: `http://127.0.0.1:${chatPort}`,
       gateway,
       stopChat: async () => {
         await chat?.stop();

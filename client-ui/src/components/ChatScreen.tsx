@@ -3,9 +3,11 @@ import { useCallback, useEffect, useState } from 'react';
 import { findUser } from '../api/auth.js';
 import { fetchHistory } from '../api/history.js';
 import { ApiError } from '../api/http.js';
-import { ChatClient } from '../chat/chat-client.js';
+import { CallManager } from '../calls/call-manager.js';
+import { ChatClient, createBrowserSocket } from '../chat/chat-client.js';
 import { loadRooms, saveRooms, type RoomEntry, type StoredRooms } from '../rooms/room-list-store.js';
 import type { Session } from '../session/session-store.js';
+import { CallView } from './CallView.js';
 import { ChatBubbleIcon, MenuIcon } from './icons.js';
 import { RoomView } from './RoomView.js';
 import { Sidebar } from './Sidebar.js';
@@ -17,6 +19,7 @@ interface ChatScreenProps {
 
 export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
   const { token, user: me } = session;
+  const [calls] = useState(() => new CallManager(me));
   const [client] = useState(
     () =>
       new ChatClient({
@@ -24,8 +27,11 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
         me,
         history: (roomId, cursor, limit) => fetchHistory(token, roomId, cursor, limit),
         onUnauthorized: onSignOut,
+        // Calls signal over the chat socket.
+        createSocket: (t) => calls.attach(createBrowserSocket(t)),
       }),
   );
+  useEffect(() => () => calls.close(), [calls]);
   // Plain state rather than useSyncExternalStore: its updates render synchronously one by
   // one, while these batch, so a burst of messages (a busy room, a resync) renders once.
   const [chat, setChat] = useState(client.getSnapshot);
@@ -124,6 +130,7 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
           me={me}
           status={chat.status}
           client={client}
+          calls={calls}
           onOpenSidebar={() => setSidebarOpen(true)}
           onLeave={() => leave(activeRoom.id)}
         />
@@ -151,6 +158,7 @@ export function ChatScreen({ session, onSignOut }: ChatScreenProps) {
       <div className="sr-only" aria-live="polite" aria-atomic="true">
         {chat.announcement?.text}
       </div>
+      <CallView calls={calls} />
     </div>
   );
 }

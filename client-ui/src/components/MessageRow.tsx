@@ -3,6 +3,7 @@ import { memo } from 'react';
 import { formatTime } from '../format.js';
 import type { OutgoingMessage } from '../messages/timeline.js';
 import { Avatar } from './Avatar.js';
+import { SystemMessageRow } from './SystemMessageRow.js';
 
 interface MessageRowProps {
   message: Message | OutgoingMessage;
@@ -19,6 +20,7 @@ interface MessageRowProps {
  * Memoised: a new message re-renders only its own row, not the whole history.
  */
 export const MessageRow = memo(function MessageRow({ message, status, own, continued, onRetry }: MessageRowProps) {
+  if ('system' in message && message.system) return <SystemMessageRow message={message} />;
   const classes = ['msg', own ? 'msg--own' : 'msg--other', continued && 'msg--continued', `msg--${status}`];
   return (
     <li className={classes.filter(Boolean).join(' ')} data-testid="message" data-status={status}>

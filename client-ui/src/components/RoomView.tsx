@@ -1,9 +1,11 @@
 import type { PublicUser } from '@chat/contracts';
 import { useCallback } from 'react';
+import type { CallManager } from '../calls/call-manager.js';
 import type { ChatClient, ConnectionStatus, RoomState } from '../chat/chat-client.js';
 import { emptyTimeline } from '../messages/timeline.js';
 import { roomTitle, type RoomEntry } from '../rooms/room-list-store.js';
 import { Avatar } from './Avatar.js';
+import { CallButtons } from './CallButtons.js';
 import { Composer } from './Composer.js';
 import { ConnectionBadge } from './ConnectionBadge.js';
 import { HashIcon, LeaveIcon, MenuIcon } from './icons.js';
@@ -15,11 +17,12 @@ interface RoomViewProps {
   me: PublicUser;
   status: ConnectionStatus;
   client: ChatClient;
+  calls: CallManager;
   onOpenSidebar: () => void;
   onLeave: () => void;
 }
 
-export function RoomView({ room, state, me, status, client, onOpenSidebar, onLeave }: RoomViewProps) {
+export function RoomView({ room, state, me, status, client, calls, onOpenSidebar, onLeave }: RoomViewProps) {
   const title = roomTitle(room);
   const roomId = room.id;
   const loadOlder = useCallback(() => void client.loadOlder(roomId), [client, roomId]);
@@ -50,6 +53,7 @@ export function RoomView({ room, state, me, status, client, onOpenSidebar, onLea
           <p className="room__subtitle">{room.peer ? `@${room.peer.username} · direct message` : 'Public room'}</p>
         </div>
         <ConnectionBadge status={status} />
+        {room.peer && <CallButtons calls={calls} peer={room.peer} connected={status === 'connected'} />}
         <button type="button" className="icon-button" aria-label={`Leave ${title}`} title="Leave" onClick={onLeave}>
           <LeaveIcon />
         </button>

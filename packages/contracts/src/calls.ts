@@ -21,11 +21,9 @@ function jsonBytes(value: unknown): number {
   }
 }
 
-const callSignalDataSchema = z
-  .unknown()
-  .refine((data) => jsonBytes(data) <= CALL_SIGNAL_DATA_MAX_BYTES, {
-    message: `must be at most ${CALL_SIGNAL_DATA_MAX_BYTES} bytes as JSON`,
-  });
+const callSignalDataSchema = z.unknown().refine((data) => jsonBytes(data) <= CALL_SIGNAL_DATA_MAX_BYTES, {
+  message: `must be at most ${CALL_SIGNAL_DATA_MAX_BYTES} bytes as JSON`,
+});
 
 /** Not strict: a `fromUserId`/`fromName` in the payload is dropped; identity is the token's. */
 export const callSignalPayloadSchema = z.object({
