@@ -20,7 +20,6 @@ import { SOCKET_PATH } from '@chat/contracts';
 import { createLogger, listen, loadConfig, signToken } from '@chat/service-kit';
 import { RabbitManagement, testKeyPair } from '@chat/testing';
 import { chatConfigSchema } from '../chat-service/src/config.ts';
-import { MemoryHistoryClient } from '../chat-service/src/history-client_memory.ts';
 import { createChatService } from '../chat-service/src/service.ts';
 import { declareTopology } from '../message-service/src/topology.ts';
 
@@ -65,10 +64,8 @@ async function startNode() {
     JWT_PUBLIC_KEY: testKeyPair().publicKey,
     SEND_RATE_LIMIT_PER_MIN: '100000',
   });
-  const service = createChatService(config, createLogger('latency-bench', 'warn'), {
-    history: new MemoryHistoryClient(),
-    processMetrics: false,
-  });
+  // No message-service: the send path does not read history, and the bench joins without sinceSeq.
+  const service = createChatService(config, createLogger('latency-bench', 'warn'), { processMetrics: false });
   await service.infra.publisher.start();
   const port = await listen(service.app.server, 0, '127.0.0.1');
   return {

@@ -47,6 +47,7 @@ export type ChatSettings = Pick<
   | 'ICE_SERVERS'
   | 'INTERNAL_API_TOKEN'
   | 'INTERNAL_PUBLISH_RATE_LIMIT_PER_MIN'
+  | 'RESYNC_PERSISTENCE_WAIT_MS'
 >;
 
 export interface ChatDeps {
@@ -99,7 +100,13 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     pendingTtlSec: Math.ceil(config.CONFIRM_TIMEOUT_MS / 1000) * 2 + 10,
   });
   const recent = createRedisRecentBuffer({ redis: deps.redis, keys, size: config.RECENT_BUFFER_SIZE });
-  const rooms = createRoomHandlers({ admission, recent, history: deps.history, log });
+  const rooms = createRoomHandlers({
+    admission,
+    recent,
+    history: deps.history,
+    log,
+    persistenceWaitMs: config.RESYNC_PERSISTENCE_WAIT_MS,
+  });
   const messages = createMessageHandlers({
     io,
     admission,

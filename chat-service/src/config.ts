@@ -59,6 +59,8 @@ export const chatConfigSchema = z.object({
   INTERNAL_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   /** System messages the internal API may publish per minute, all callers together. */
   INTERNAL_PUBLISH_RATE_LIMIT_PER_MIN: intVar(6000, 1, 1_000_000),
+  /** How long `joinRoom {sinceSeq}` waits for persistence to reach the recent buffer before answering `hasMore`. */
+  RESYNC_PERSISTENCE_WAIT_MS: intVar(1000, 0, 30_000),
 });
 
 export type ChatConfig = z.infer<typeof chatConfigSchema>;

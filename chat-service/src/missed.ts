@@ -1,5 +1,5 @@
 import { HISTORY_LIMIT_MAX, JOIN_MISSED_MAX, type Message } from '@chat/contracts';
-import type { Logger } from '@chat/service-kit';
+import { sleep, type Logger } from '@chat/service-kit';
 import type { HistoryClient } from './history-client.js';
 import type { RecentBuffer } from './recent-buffer.js';
 
@@ -8,10 +8,19 @@ export interface Missed {
   hasMore: boolean;
 }
 
+/** First and longest pause between history re-reads while waiting for persistence. */
+const PERSISTENCE_POLL_MS = { first: 50, max: 500 };
+
 export interface MissedSources {
   recent: RecentBuffer;
   history: HistoryClient;
   log: Logger;
+  /**
+   * How long to re-read history while persistence has not reached the buffer's floor before
+   * answering `hasMore`: its usual lag is tens of milliseconds (a new room's first messages,
+   * a buffer recreated after Redis lost it), so a joiner usually gets a complete answer.
+   */
+  persistenceWaitMs: number;
 }
 
 /**
@@ -25,6 +34,7 @@ export interface MissedSources {
  * than the buffer holds, the stored part is answered with `hasMore: true` and the client asks
  * again from its new watermark; the buffer's tail is left out, since a client that took it
  * would resync after it and skip the unproven middle. History failing gives `missed: []`.
+ * Before answering so, it waits up to `persistenceWaitMs` for persistence to catch up.
  */
 export async function collectMissed(
   sources: MissedSources,
@@ -35,16 +45,25 @@ export async function collectMissed(
   const buffered = await sources.recent.since(roomId, sinceSeq, JOIN_MISSED_MAX + 1);
   const floor = buffered.completeAfter;
   if (floor !== null && floor <= sinceSeq) return capped(buffered.messages);
+  const read = () => storedAfter(sources.history, roomId, sinceSeq, floor, JOIN_MISSED_MAX + 1, token);
+  const storedTop = (s: Stored) => s.messages.at(-1)?.seq ?? sinceSeq;
   let stored: Stored;
   try {
-    stored = await storedAfter(sources.history, roomId, sinceSeq, floor, JOIN_MISSED_MAX + 1, token);
+    stored = await read();
+    // While history ends below the floor, persistence lags behind what the buffer no longer holds.
+    const lagging = () => floor !== null && !stored.hasMore && storedTop(stored) < floor;
+    const giveUpAt = Date.now() + sources.persistenceWaitMs;
+    for (let pause = PERSISTENCE_POLL_MS.first; lagging() && Date.now() + pause <= giveUpAt;) {
+      await sleep(pause);
+      stored = await read();
+      pause = Math.min(pause * 2, PERSISTENCE_POLL_MS.max);
+    }
   } catch (err) {
     sources.log.warn({ err: (err as Error).message, roomId }, 'history unavailable for resync');
     return { missed: [], hasMore: true };
   }
-  const storedTop = stored.messages.at(-1)?.seq ?? sinceSeq;
-  // Without a buffer (new room, or Redis lost it) history is all there is.
-  const proven = floor === null ? !stored.hasMore : storedTop >= floor;
+  // Without a buffer (expired, or Redis lost it) history is all there is.
+  const proven = floor === null ? !stored.hasMore : storedTop(stored) >= floor;
   if (!proven) return { missed: stored.messages.slice(0, JOIN_MISSED_MAX), hasMore: true };
   return capped(mergeBySeq(stored.messages, buffered.messages));
 }

@@ -12,6 +12,7 @@ export interface RoomHandlerDeps {
   recent: RecentBuffer;
   history: HistoryClient;
   log: Logger;
+  persistenceWaitMs: number;
 }
 
 /** Rooms one socket may be in at once (its own id-room and user room included): bounds adapter state. */

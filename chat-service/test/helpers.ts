@@ -278,25 +278,25 @@ export interface PrivateRedis {
   client: Redis;
   /** Kill the server (SIGKILL: nothing is saved on the way out). */
   kill(): Promise<void>;
-  /** Start the server again on the same port: empty, or (`snapshots`) from the last SAVE. */
+  /** Start the server again on the same port: empty, or from the last SAVE if the test made one. */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * A private redis-server that a test may flush, kill and restart. Non-persistent, unless
- * `snapshots`: then a restart loads the last SAVE (older data: a rollback).
+ * A private redis-server that a test may flush, kill and restart. It saves nothing by itself;
+ * a restart after an explicit SAVE loads that snapshot (older data: a rollback). Its files
+ * (snapshots, a replica's full sync) go to a directory of its own, removed at stop.
  */
-export async function startPrivateRedis(opts: { snapshots?: boolean } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
-  const dir = opts.snapshots ? await mkdtemp(path.join(os.tmpdir(), 'chat-redis-')) : undefined;
-  const persistence = dir ? ['--dir', dir, '--dbfilename', 'dump.rdb'] : [];
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'chat-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
   client.on('error', () => undefined); // refused while the server is down; callers wait for PONG
   let proc: ChildProcess | null = null;
   const start = async () => {
-    proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', ...persistence], {
+    proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], {
       stdio: 'ignore',
     });
     await waitFor(async () => (await client.ping().catch(() => null)) === 'PONG', 5000, 'private redis');
@@ -319,7 +319,7 @@ export async function startPrivateRedis(opts: { snapshots?: boolean } = {}): Pro
     stop: async () => {
       client.disconnect();
       await kill();
-      if (dir) await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -26,7 +26,7 @@ import {
 let redis: PrivateRedis;
 // Registered before the cluster's hooks: the private server starts before the nodes and stops after them.
 beforeAll(async () => {
-  redis = await startPrivateRedis({ snapshots: true });
+  redis = await startPrivateRedis();
 });
 afterAll(async () => {
   await redis?.stop();

@@ -22,9 +22,17 @@ import {
  */
 let ms: RunningService;
 let historyDown = false;
+/** Called once, on the next history read. */
+let onHistoryRead: (() => void) | undefined;
 const cluster = useChatCluster('chat-resync', {
-  history: () => historyAt(() => (historyDown ? 'http://127.0.0.1:9' : ms.url)),
-  env: () => ({ RECENT_BUFFER_SIZE: '5', SEND_RATE_LIMIT_PER_MIN: '10000' }),
+  history: () =>
+    historyAt(() => {
+      onHistoryRead?.();
+      onHistoryRead = undefined;
+      return historyDown ? 'http://127.0.0.1:9' : ms.url;
+    }),
+  // A generous wait for persistence: the test that needs it restarts the consumer mid-join.
+  env: () => ({ RECENT_BUFFER_SIZE: '5', SEND_RATE_LIMIT_PER_MIN: '10000', RESYNC_PERSISTENCE_WAIT_MS: '8000' }),
 });
 beforeAll(async () => {
   ms = await startService(cluster.iso());
@@ -84,6 +92,17 @@ describe('joinRoom with sinceSeq', () => {
     await persisted('lagging', 16);
     const later = await join(sender, 'lagging', stored[3]!.seq);
     expect(later).toMatchObject({ missed: unpersisted, hasMore: false });
+  });
+
+  it('a join just after the first messages of a new room gets them (waits out a short persistence lag)', async () => {
+    const sender = await connected(connect(cluster.url(), tokenFor(userFor())));
+    const joiner = await connected(connect(cluster.url(), tokenFor(userFor())));
+    await ms.svc.stop();
+    const sent = await sendMany([sender], 'fresh', 1);
+    // The buffer began at the room's first seq: only history can prove nothing came before it.
+    // Persistence resumes as soon as the join has first found history behind.
+    onHistoryRead = () => void ms.svc.start();
+    expect(await join(joiner, 'fresh', 0)).toMatchObject({ missed: sent, hasMore: false });
   });
 
   it('answers from the buffer alone when it covers sinceSeq, even with history down', async () => {
