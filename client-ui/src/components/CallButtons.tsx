@@ -3,6 +3,11 @@ import { PhoneIcon, VideoIcon } from '../calls/call-icons.js';
 import { useCallState } from '../calls/call-state.js';
 import type { CallManager } from '../calls/call-manager.js';
 
+const KINDS = [
+  { media: 'audio', label: 'Audio call', Icon: PhoneIcon },
+  { media: 'video', label: 'Video call', Icon: VideoIcon },
+] as const;
+
 interface CallButtonsProps {
   calls: CallManager;
   peer: PublicUser;
@@ -16,26 +21,19 @@ export function CallButtons({ calls, peer, connected }: CallButtonsProps) {
   const disabled = !connected || calls.busy;
   return (
     <>
-      <button
-        type="button"
-        className="icon-button"
-        aria-label={`Audio call ${peer.displayName}`}
-        title="Audio call"
-        disabled={disabled}
-        onClick={() => void calls.call(peer, 'audio')}
-      >
-        <PhoneIcon />
-      </button>
-      <button
-        type="button"
-        className="icon-button"
-        aria-label={`Video call ${peer.displayName}`}
-        title="Video call"
-        disabled={disabled}
-        onClick={() => void calls.call(peer, 'video')}
-      >
-        <VideoIcon />
-      </button>
+      {KINDS.map(({ media, label, Icon }) => (
+        <button
+          key={media}
+          type="button"
+          className="icon-button"
+          aria-label={`${label} ${peer.displayName}`}
+          title={label}
+          disabled={disabled}
+          onClick={() => void calls.call(peer, media)}
+        >
+          <Icon />
+        </button>
+      ))}
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { HangUpIcon, MicIcon, MicOffIcon, PhoneIcon, VideoIcon, VideoOffIcon } from '../calls/call-icons.js';
 import { useCallState } from '../calls/call-state.js';
 import type { CallManager, CallState } from '../calls/call-manager.js';
@@ -105,27 +105,23 @@ function ActiveCall({ call, calls }: CallProps) {
           </button>
         ) : (
           <>
-            <button
-              type="button"
-              className="call-button call-button--toggle"
-              aria-pressed={call.micMuted}
-              aria-label={call.micMuted ? 'Unmute microphone' : 'Mute microphone'}
-              onClick={() => calls.toggleMute()}
+            <Toggle
+              on={call.micMuted}
+              label={call.micMuted ? 'Unmute microphone' : 'Mute microphone'}
+              onToggle={() => calls.toggleMute()}
               disabled={!call.localStream}
             >
               {call.micMuted ? <MicOffIcon /> : <MicIcon />}
-            </button>
+            </Toggle>
             {call.media === 'video' && (
-              <button
-                type="button"
-                className="call-button call-button--toggle"
-                aria-pressed={call.cameraOff}
-                aria-label={call.cameraOff ? 'Turn camera on' : 'Turn camera off'}
-                onClick={() => calls.toggleCamera()}
+              <Toggle
+                on={call.cameraOff}
+                label={call.cameraOff ? 'Turn camera on' : 'Turn camera off'}
+                onToggle={() => calls.toggleCamera()}
                 disabled={!call.localStream}
               >
                 {call.cameraOff ? <VideoOffIcon /> : <VideoIcon />}
-              </button>
+              </Toggle>
             )}
             <button
               type="button"
@@ -139,6 +135,30 @@ function ActiveCall({ call, calls }: CallProps) {
         )}
       </div>
     </section>
+  );
+}
+
+interface ToggleProps {
+  on: boolean;
+  label: string;
+  onToggle: () => void;
+  disabled: boolean;
+  children: ReactNode;
+}
+
+/** A pressed/unpressed call control (mute, camera off). */
+function Toggle({ on, label, onToggle, disabled, children }: ToggleProps) {
+  return (
+    <button
+      type="button"
+      className="call-button call-button--toggle"
+      aria-pressed={on}
+      aria-label={label}
+      onClick={onToggle}
+      disabled={disabled}
+    >
+      {children}
+    </button>
   );
 }
 
