@@ -94,7 +94,7 @@ export class CallManager {
   /** Listen on the chat socket (its listeners outlive reconnects); returns it for the chat client. */
   attach = (socket: ChatSocket): ChatSocket => {
     this.socket = socket;
-    socket.on('callSignal', (raw) => void this.onSignal(raw));
+    socket.on('callSignal', (raw) => void this.guard(() => this.onSignal(raw)));
     socket.on('callConfig', (raw) => {
       const config = callConfigSchema.safeParse(raw);
       if (!config.success) return;
@@ -109,7 +109,16 @@ export class CallManager {
     return this.state !== undefined && !FINAL_PHASES.has(this.state.phase);
   }
 
-  async call(peer: PublicUser, media: CallMedia): Promise<void> {
+  call(peer: PublicUser, media: CallMedia): Promise<void> {
+    return this.guard(() => this.startCall(peer, media));
+  }
+
+  /** Answer the ringing call on this device; the others stop ringing. */
+  accept(): Promise<void> {
+    return this.guard(() => this.answerRinging());
+  }
+
+  private async startCall(peer: PublicUser, media: CallMedia): Promise<void> {
     if (this.busy) return;
     this.dismiss();
     const session = this.newSession(crypto.randomUUID(), peer.id);
@@ -133,8 +142,7 @@ export class CallManager {
     this.allowIce(session);
   }
 
-  /** Answer the ringing call on this device; the others stop ringing. */
-  async accept(): Promise<void> {
+  private async answerRinging(): Promise<void> {
     const session = this.session;
     if (!session || this.state?.phase !== 'ringing') return;
     clearTimeout(session.ringTimer);
@@ -228,11 +236,7 @@ export class CallManager {
       }
       case 'decline': {
         const reason = endDataSchema.safeParse(signal.data ?? {}).data?.reason;
-        return this.finish(
-          session,
-          'ended',
-          reason === 'busy' ? `${name} is in another call` : `${name} declined the call`,
-        );
+        return this.finish(session, 'ended', DECLINED[reason ?? 'hangup'](name));
       }
       case 'hangup': {
         const reason = endDataSchema.safeParse(signal.data ?? {}).data?.reason;
@@ -333,9 +337,24 @@ export class CallManager {
     this.finish(session, 'missed', `No answer from ${this.state.peer.name}`);
   }
 
+  /**
+   * End the call as failed and tell the peer. A callee that has not answered yet declines, so
+   * that its other devices stop ringing too.
+   */
   private fail(session: Session, detail: string): void {
-    void this.signal(session, 'hangup', { reason: 'failed' satisfies EndReason });
+    const unanswered = this.state?.direction === 'incoming' && !session.canSendIce;
+    void this.signal(session, unanswered ? 'decline' : 'hangup', { reason: 'failed' satisfies EndReason });
     this.finish(session, 'failed', detail);
+  }
+
+  /** Run a step of the call; a browser API refusing (a bad SDP, a closed connection) fails the call, not the app. */
+  private async guard(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch {
+      const session = this.session;
+      if (session && this.busy) this.fail(session, 'The call could not be set up.');
+    }
   }
 
   private finish(session: Session, phase: 'ended' | 'missed' | 'failed', detail: string): void {
@@ -433,6 +452,14 @@ export class CallManager {
     for (const listener of this.listeners) listener();
   }
 }
+
+/** What the caller sees when the callee's device declines, by the reason it gave. */
+const DECLINED: Record<EndReason, (name: string) => string> = {
+  hangup: (name) => `${name} declined the call`,
+  missed: (name) => `${name} declined the call`,
+  busy: (name) => `${name} is in another call`,
+  failed: (name) => `${name} could not answer (no camera or microphone)`,
+};
 
 function ringFailure(ack: Extract<SignalResult, { ok: false }>, name: string): string {
   switch (ack.code) {
