@@ -37,6 +37,8 @@ export interface SendRequest {
   messageId: string;
   /** Random per attempt: marks the pending claim as this attempt's own. */
   claim: string;
+  /** This sender's accepted sends per minute, when not the users' default (the system sender's). */
+  ratePerMinute?: number;
 }
 
 export interface SendAdmission {

@@ -104,7 +104,7 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
           sentKey(req),
           keys.sendRate(req.userId),
           keys.roomSequence(req.roomId),
-          opts.ratePerMinute,
+          req.ratePerMinute ?? opts.ratePerMinute,
           60,
           pendingValue(req),
           opts.pendingTtlSec,

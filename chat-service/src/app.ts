@@ -1,6 +1,8 @@
 import http from 'node:http';
+import { INTERNAL_BODY_MAX_BYTES } from '@chat/contracts';
 import { createBaseApp, finishApp } from '@chat/service-kit';
 import { createApplication, type ChatApplication, type ChatDeps } from './application.js';
+import { internalApiRouter } from './internal-api.js';
 
 export type { ChatDeps } from './application.js';
 
@@ -10,10 +12,26 @@ export interface ChatApp extends ChatApplication {
 }
 
 export function createApp(deps: ChatDeps): ChatApp {
-  const app = finishApp(
-    createBaseApp({ service: 'chat-service', log: deps.log, readiness: deps.readiness, metrics: deps.metrics }),
-    deps.log,
-  );
-  const server = http.createServer(app);
-  return { server, ...createApplication(server, deps) };
+  const { config } = deps;
+  const app = createBaseApp({
+    service: 'chat-service',
+    log: deps.log,
+    readiness: deps.readiness,
+    metrics: deps.metrics,
+    bodyLimit: INTERNAL_BODY_MAX_BYTES,
+  });
+  // The socket server needs the HTTP server, which needs the app: the routes read it per request.
+  if (config.INTERNAL_API_TOKEN) {
+    app.use(
+      internalApiRouter({
+        token: config.INTERNAL_API_TOKEN,
+        io: () => application.io,
+        messages: () => application.messages,
+        publishRatePerMinute: config.INTERNAL_PUBLISH_RATE_LIMIT_PER_MIN,
+      }),
+    );
+  }
+  const server = http.createServer(finishApp(app, deps.log));
+  const application = createApplication(server, deps);
+  return { server, ...application };
 }

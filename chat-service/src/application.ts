@@ -14,13 +14,16 @@ import { createConnectionGuards, type ConnectionSettings } from './connections.j
 import type { HistoryClient } from './history-client.js';
 import { InFlight } from './in-flight.js';
 import { chatKeys } from './keys.js';
-import { createMessageHandlers } from './message-handlers.js';
+import { createCallSignals } from './call-signals.js';
+import { createMessageHandlers, type MessageHandlers } from './message-handlers.js';
 import { createChatMetrics } from './metrics.js';
 import type { MessagePublisher } from './publisher.js';
 import { RefusalLog } from './refusal-log.js';
 import { createRedisRecentBuffer } from './recent-buffer_redis.js';
 import { createRoomHandlers } from './room-handlers.js';
 import type { ChatServer } from './socket-types.js';
+import { joinUserRoom } from './user-room.js';
+import { createWindowLimit } from './window-limit.js';
 
 /** Largest Socket.IO frame; a 4000-character message is far below, anything bigger disconnects. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -40,6 +43,12 @@ export type ChatSettings = Pick<
   | 'RECENT_BUFFER_SIZE'
   | 'DEDUPE_TTL_SEC'
   | 'RECONNECT_HINT_MS'
+  | 'CALL_SIGNAL_RATE_LIMIT'
+  | 'CALL_SIGNAL_RATE_WINDOW_SEC'
+  | 'CALL_RING_TIMEOUT_MS'
+  | 'ICE_SERVERS'
+  | 'INTERNAL_API_TOKEN'
+  | 'INTERNAL_PUBLISH_RATE_LIMIT_PER_MIN'
   | 'RESYNC_PERSISTENCE_WAIT_MS'
 > &
   ConnectionSettings;
@@ -61,6 +70,8 @@ export interface ChatDeps {
 
 export interface ChatApplication {
   io: ChatServer;
+  /** The send path, also taken by the internal publish API. */
+  messages: MessageHandlers;
   /** Graceful stop: refuse new work, finish every event and its ack, tell clients, close their transports and the server. */
   close(): Promise<void>;
 }
@@ -123,13 +134,23 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
   });
 
+  const calls = createCallSignals({
+    io,
+    keys,
+    limit: createWindowLimit(deps.redis, config.CALL_SIGNAL_RATE_LIMIT, config.CALL_SIGNAL_RATE_WINDOW_SEC),
+  });
+  const callConfig = { iceServers: config.ICE_SERVERS, ringTimeoutMs: config.CALL_RING_TIMEOUT_MS };
+
   io.on('connection', (socket) => {
     metrics.connectedSockets.inc();
     socket.on('disconnect', () => metrics.connectedSockets.dec());
     const limits = guards.attach(socket);
+    joinUserRoom(socket);
+    socket.emit('callConfig', callConfig);
     // Every client event: answered through its ack, within the socket's event budget.
     const on = (event: keyof ClientToServerEvents, handle: (payload: unknown) => Promise<unknown>) =>
       socket.on(event, ack(event, limits.bounded(handle)));
+    on('callSignal', (payload) => calls.relay(socket, payload));
     on(
       'joinRoom',
       limits.joinLimited((payload) => rooms.joinRoom(socket, payload)),
@@ -141,6 +162,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
 
   return {
     io,
+    messages,
     async close() {
       draining = true;
       deps.readiness.markDraining();

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { iceServerSchema } from '@chat/contracts';
 import {
   amqpConfigShape,
   commonConfigShape,
@@ -10,6 +11,21 @@ import {
   urlVar,
 } from '@chat/service-kit';
 import { z } from 'zod';
+
+/** `ICE_SERVERS`: a JSON array of RTCIceServer objects (docs/calls.md); none are needed on localhost. */
+const iceServersVar = z
+  .string()
+  .optional()
+  .default('[]')
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {urls, username?, credential?}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(iceServerSchema).max(10));
 
 /** chat-service environment (docs/architecture.md lists the shared variables). */
 export const chatConfigSchema = z.object({
@@ -40,6 +56,16 @@ export const chatConfigSchema = z.object({
   HISTORY_TIMEOUT_MS: intVar(3000, 100, 60_000),
   /** Hint sent with `serverShutdown`: how soon clients should reconnect (to another node). */
   RECONNECT_HINT_MS: intVar(1000, 0, 60_000),
+  /** Call signals (ring, offer, answer, ice, ...) one user may send per window, across nodes. */
+  CALL_SIGNAL_RATE_LIMIT: intVar(50, 1, 100_000),
+  CALL_SIGNAL_RATE_WINDOW_SEC: intVar(10, 1, 3600),
+  /** How long a call rings before both sides end it as missed (the caller's client keeps the time). */
+  CALL_RING_TIMEOUT_MS: intVar(30_000, 1000, 300_000),
+  ICE_SERVERS: iceServersVar,
+  /** Bearer token of POST /internal/*; unset, those routes do not exist (404). */
+  INTERNAL_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** System messages the internal API may publish per minute, all callers together. */
+  INTERNAL_PUBLISH_RATE_LIMIT_PER_MIN: intVar(6000, 1, 1_000_000),
   /** How long `joinRoom {sinceSeq}` waits for persistence to reach the recent buffer before answering `hasMore`. */
   RESYNC_PERSISTENCE_WAIT_MS: intVar(1000, 0, 30_000),
   /** How long before its token's expiry a socket gets `tokenExpiring` (DESIGN.md §3). */

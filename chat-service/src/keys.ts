@@ -13,6 +13,8 @@ export interface ChatKeys {
   roomRecentFloor(roomId: string): string;
   /** The user's accepted-send counter for the current rate-limit window. */
   sendRate(userId: string): string;
+  /** The user's call-signal counter for the current rate-limit window. */
+  callSignalRate(userId: string): string;
   /**
    * The send that makes this message (its id derives from room, sender and clientMsgId, so
    * this is the dedupe key of that triple): pending claim or a compact record once accepted.
@@ -27,6 +29,7 @@ export function chatKeys(prefix: string): ChatKeys {
     roomRecent: (roomId) => `${prefix}room:${roomId}:recent`,
     roomRecentFloor: (roomId) => `${prefix}room:${roomId}:recent-floor`,
     sendRate: (userId) => `${prefix}rate:send:${userId}`,
+    callSignalRate: (userId) => `${prefix}rate:call:${userId}`,
     sentMessage: (messageId) => `${prefix}sent:${messageId}`,
   };
 }

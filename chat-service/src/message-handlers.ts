@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sendMessagePayloadSchema, type Message } from '@chat/contracts';
+import { sendMessagePayloadSchema, type Message, type SendMessagePayload } from '@chat/contracts';
 import { AppError, backoffDelay, parseOrThrow, sleep, toAppError, type Identity, type Logger } from '@chat/service-kit';
 import type { SendAdmission, SendRequest, SentRecord } from './admission.js';
 import { InFlight } from './in-flight.js';
@@ -22,6 +22,15 @@ export interface MessageHandlerDeps {
   confirmTimeoutMs: number;
 }
 
+/** Who a message is from: a user (from the token) or the internal API's system sender. */
+export type Sender = Pick<Identity, 'userId' | 'displayName'> & { system?: true };
+export type SendInput = Pick<SendMessagePayload, 'roomId' | 'clientMsgId' | 'text'>;
+interface Sent {
+  message: Message;
+  duplicate: boolean;
+}
+export type MessageHandlers = ReturnType<typeof createMessageHandlers>;
+
 const IN_FLIGHT_POLL_MS = 20;
 /** Background attempts (with backoff, about a minute in all) to record a confirmed message. */
 const RECORD_RETRIES = 15;
@@ -38,15 +47,22 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
   /** Background retries of record writes, so that shutdown can wait for them. */
   const recordRetries = new InFlight();
 
-  async function send(caller: SocketData, payload: unknown): Promise<{ message: Message; duplicate: boolean }> {
-    if (deps.isDraining()) throw new AppError('UNAVAILABLE', 'server shutting down; reconnect and resend');
+  /** A user's send from a socket: validated and authorised, then the one send path. */
+  function sendFromSocket(caller: SocketData, payload: unknown): Promise<Sent> {
     const input = parseOrThrow(sendMessagePayloadSchema, payload);
     assertRoomAccess(caller.user.userId, input.roomId);
+    return send(caller.user, input);
+  }
+
+  /** The send path of every message, a user's or a system one (internal-api.ts). */
+  async function send(sender: Sender, input: SendInput, ratePerMinute?: number): Promise<Sent> {
+    if (deps.isDraining()) throw new AppError('UNAVAILABLE', 'server shutting down; reconnect and resend');
     const req: SendRequest = {
-      userId: caller.user.userId,
+      userId: sender.userId,
       roomId: input.roomId,
-      messageId: messageIdFor(input.roomId, caller.user.userId, input.clientMsgId),
+      messageId: messageIdFor(input.roomId, sender.userId, input.clientMsgId),
       claim: randomUUID(),
+      ...(ratePerMinute === undefined ? {} : { ratePerMinute }),
     };
     const deadline = Date.now() + deps.confirmTimeoutMs + 1000;
     while (Date.now() < deadline) {
@@ -57,7 +73,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
             req,
             input.clientMsgId,
             admitted.seq,
-            caller.user,
+            sender,
             input.text,
             new Date().toISOString(),
           );
@@ -67,7 +83,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
           return { message: await publish(req, admitted.message, true), duplicate: false };
         case 'duplicate':
           return {
-            message: original(req, input.clientMsgId, admitted.record, caller.user, input.text),
+            message: original(req, input.clientMsgId, admitted.record, sender, input.text),
             duplicate: true,
           };
         case 'rate-limited':
@@ -81,11 +97,11 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
   }
 
   /** The resend's answer: the accepted message rebuilt from its record and the resend itself. */
-  function original(req: SendRequest, clientMsgId: string, record: SentRecord, user: Identity, text: string): Message {
+  function original(req: SendRequest, clientMsgId: string, record: SentRecord, sender: Sender, text: string): Message {
     if (textHash(text) !== record.textHash) {
       throw new AppError('CONFLICT', 'this clientMsgId was already used for a different message in this room');
     }
-    return newMessage(req, clientMsgId, record.seq, user, text, record.createdAt);
+    return newMessage(req, clientMsgId, record.seq, sender, text, record.createdAt);
   }
 
   /**
@@ -138,7 +154,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
   return {
     async sendMessage(caller: SocketData, payload: unknown) {
       try {
-        const { message, duplicate } = await send(caller, payload);
+        const { message, duplicate } = await sendFromSocket(caller, payload);
         metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'accepted' });
         return { ok: true as const, message };
       } catch (err) {
@@ -146,6 +162,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
         throw err;
       }
     },
+    send,
     /** Resolves once no background record retry is running, or after `ms` with false. */
     recordsSettled: (ms: number) => recordRetries.idleWithin(ms),
   };
@@ -156,7 +173,7 @@ function newMessage(
   req: SendRequest,
   clientMsgId: string,
   seq: number,
-  user: Identity,
+  sender: Sender,
   text: string,
   createdAt: string,
 ): Message {
@@ -164,10 +181,11 @@ function newMessage(
     id: req.messageId,
     roomId: req.roomId,
     seq,
-    senderId: user.userId,
-    senderName: user.displayName.slice(0, SENDER_NAME_MAX),
+    senderId: sender.userId,
+    senderName: sender.displayName.slice(0, SENDER_NAME_MAX),
     text,
     clientMsgId,
     createdAt,
+    ...(sender.system ? { system: true as const } : {}),
   };
 }

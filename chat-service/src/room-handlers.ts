@@ -15,8 +15,10 @@ export interface RoomHandlerDeps {
   persistenceWaitMs: number;
 }
 
-/** Rooms one socket may be in at once (its own id-room included): bounds adapter state. */
+/** Rooms one socket may be in at once (its own id-room and user room included): bounds adapter state. */
 export const MAX_ROOMS_PER_SOCKET = 100;
+/** Rooms every socket is in from its connect: its id-room and its user room (user-room.ts). */
+const ROOMS_OF_EVERY_SOCKET = 2;
 
 export function createRoomHandlers(deps: RoomHandlerDeps) {
   return {
@@ -24,7 +26,7 @@ export function createRoomHandlers(deps: RoomHandlerDeps) {
       const { roomId, sinceSeq } = parseOrThrow(joinRoomPayloadSchema, payload);
       assertRoomAccess(socket.data.user.userId, roomId);
       if (!socket.rooms.has(roomId) && socket.rooms.size >= MAX_ROOMS_PER_SOCKET) {
-        throw new AppError('INVALID', `at most ${MAX_ROOMS_PER_SOCKET - 1} rooms per connection`);
+        throw new AppError('INVALID', `at most ${MAX_ROOMS_PER_SOCKET - ROOMS_OF_EVERY_SOCKET} rooms per connection`);
       }
       // Join before reading the buffer: a message confirmed meanwhile is either buffered or delivered live.
       await socket.join(roomId);

@@ -89,6 +89,8 @@ export async function startChatNode(
 export interface Stack {
   /** The one origin the browser talks to. */
   url: string;
+  /** chat-service itself (its internal API is not reachable through the gateway). */
+  chatUrl: string;
   gateway: RunningGateway;
   /** Stop chat-service and start it again at the same address. */
   restartChat(opts?: { downMs?: number }): Promise<void>;
@@ -133,6 +135,7 @@ export async function startStack(iso: Isolation, uiDir: string, options: StackOp
     const running = { users, messages, gateway };
     const stack: Stack = {
       url: gateway.url,
+      chatUrl: `http://127.0.0.1:${chatPort}`,
       gateway,
       stopChat: async () => {
         await chat?.stop();

@@ -26,6 +26,8 @@ const messageSchema = new Schema<MessageDoc>(
     text: { type: String, required: true },
     clientMsgId: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    /** Only on messages from chat-service's internal publish API. */
+    system: { type: Boolean },
   },
   {
     versionKey: false,

@@ -184,6 +184,7 @@ function toMessage(doc: MessageDoc): Message {
     text: doc.text,
     clientMsgId: doc.clientMsgId,
     createdAt: doc.createdAt.toISOString(),
+    ...(doc.system ? { system: true as const } : {}),
   };
 }
 

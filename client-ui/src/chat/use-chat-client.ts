@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { fetchHistory } from '../api/history.js';
 import type { Session } from '../session/session-store.js';
-import { ChatClient, type ChatSnapshot } from './chat-client.js';
+import { ChatClient, type ChatSnapshot, type ChatSocket } from './chat-client.js';
 
 export interface ChatClientCallbacks {
   /** A server refused this token: refresh it, or sign out when the session is over. */
@@ -13,8 +13,13 @@ export interface ChatClientCallbacks {
 /**
  * The signed-in user's ChatClient and its latest snapshot. The client lives as long as the
  * component (one per user); a refreshed token reaches its socket and its history reads.
+ * `createSocket` wraps how each socket is made (calls attach their signalling to it).
  */
-export function useChatClient(session: Session, callbacks: ChatClientCallbacks): [ChatClient, ChatSnapshot] {
+export function useChatClient(
+  session: Session,
+  callbacks: ChatClientCallbacks,
+  createSocket?: (token: string) => ChatSocket,
+): [ChatClient, ChatSnapshot] {
   const token = useRef(session.token);
   token.current = session.token;
   const latest = useRef(callbacks);
@@ -27,6 +32,7 @@ export function useChatClient(session: Session, callbacks: ChatClientCallbacks):
         history: (roomId, cursor, limit) => fetchHistory(token.current, roomId, cursor, limit),
         onUnauthorized: (refused) => latest.current.onTokenRefused(refused),
         onTokenExpiring: () => latest.current.onTokenExpiring(),
+        ...(createSocket ? { createSocket } : {}),
       }),
   );
   // Plain state rather than useSyncExternalStore: its updates render synchronously one by

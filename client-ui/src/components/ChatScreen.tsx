@@ -2,9 +2,12 @@ import { dmRoomId, PUBLIC_ROOM_PATTERN, usernameSchema } from '@chat/contracts';
 import { useCallback, useEffect, useState } from 'react';
 import { findUser } from '../api/auth.js';
 import { ApiError } from '../api/http.js';
+import { CallManager } from '../calls/call-manager.js';
+import { createBrowserSocket } from '../chat/chat-client.js';
 import { useChatClient } from '../chat/use-chat-client.js';
 import { loadRooms, saveRooms, type RoomEntry, type StoredRooms } from '../rooms/room-list-store.js';
 import type { Session } from '../session/session-store.js';
+import { CallView } from './CallView.js';
 import { ChatBubbleIcon } from './icons.js';
 import { MenuButton } from './MenuButton.js';
 import { QuickSwitcher } from './QuickSwitcher.js';
@@ -23,7 +26,12 @@ interface ChatScreenProps {
 
 export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring }: ChatScreenProps) {
   const { token, user: me } = session;
-  const [client, chat] = useChatClient(session, { onTokenRefused, onTokenExpiring });
+  const [calls] = useState(() => new CallManager(me));
+  // Calls signal over the chat socket.
+  const [client, chat] = useChatClient(session, { onTokenRefused, onTokenExpiring }, (t) =>
+    calls.attach(createBrowserSocket(t)),
+  );
+  useEffect(() => () => calls.close(), [calls]);
   const [stored, setStored] = useState<StoredRooms>(() => loadRooms(me.id));
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [switcherOpen, setSwitcherOpen] = useState(false);
@@ -149,6 +157,7 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
           client={client}
           otherUnread={otherUnread}
           composerFocusKey={composerFocus?.roomId === activeRoom.id ? composerFocus.key : undefined}
+          calls={calls}
           onOpenSidebar={() => setSidebarOpen(true)}
           onLeave={() => leave(activeRoom.id)}
         />
@@ -177,6 +186,7 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
       <div className="sr-only" aria-live="polite" aria-atomic="true">
         {chat.announcement?.text}
       </div>
+      <CallView calls={calls} />
     </div>
   );
 }

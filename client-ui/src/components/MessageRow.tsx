@@ -4,6 +4,7 @@ import type { OutgoingMessage } from '../messages/timeline.js';
 import { Avatar } from './Avatar.js';
 import { MessageText } from './MessageText.js';
 import { MessageTime } from './MessageTime.js';
+import { SystemMessageRow } from './SystemMessageRow.js';
 
 interface MessageRowProps {
   message: Message | OutgoingMessage;
@@ -20,6 +21,7 @@ interface MessageRowProps {
  * Memoised: a new message re-renders only its own row, not the whole history.
  */
 export const MessageRow = memo(function MessageRow({ message, status, own, continued, onRetry }: MessageRowProps) {
+  if ('system' in message && message.system) return <SystemMessageRow message={message} />;
   const classes = ['msg', own ? 'msg--own' : 'msg--other', continued && 'msg--continued', `msg--${status}`];
   return (
     <li className={classes.filter(Boolean).join(' ')} data-testid="message" data-status={status}>

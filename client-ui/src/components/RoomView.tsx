@@ -1,9 +1,11 @@
 import type { PublicUser } from '@chat/contracts';
 import { useCallback, useState } from 'react';
+import type { CallManager } from '../calls/call-manager.js';
 import type { ChatClient, ConnectionStatus, RoomState } from '../chat/chat-client.js';
 import { emptyTimeline } from '../messages/timeline.js';
 import { roomTitle, type RoomEntry } from '../rooms/room-list-store.js';
 import { Avatar } from './Avatar.js';
+import { CallButtons } from './CallButtons.js';
 import { Composer } from './Composer.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { ConnectionBadge } from './ConnectionBadge.js';
@@ -24,13 +26,14 @@ interface RoomViewProps {
   otherUnread: number;
   /** Changes when the composer should take focus (after a join or a keyboard switch). */
   composerFocusKey: number | undefined;
+  calls: CallManager;
   onOpenSidebar: () => void;
   onLeave: () => void;
 }
 
 export function RoomView(props: RoomViewProps) {
-  const { room, state, me, status, sendsHeldUntil, client, otherUnread, composerFocusKey, onOpenSidebar, onLeave } =
-    props;
+  const { room, state, me, status, sendsHeldUntil, client, otherUnread, composerFocusKey, calls } = props;
+  const { onOpenSidebar, onLeave } = props;
   const [confirmingLeave, setConfirmingLeave] = useState(false);
   const title = roomTitle(room);
   const roomId = room.id;
@@ -57,6 +60,7 @@ export function RoomView(props: RoomViewProps) {
           <p className="room__subtitle">{room.peer ? `@${room.peer.username} · direct message` : 'Public room'}</p>
         </div>
         <ConnectionBadge status={status} />
+        {room.peer && <CallButtons calls={calls} peer={room.peer} connected={status === 'connected'} />}
         <button
           type="button"
           className="outline-button room__leave"

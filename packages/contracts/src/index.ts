@@ -4,3 +4,5 @@ export * from './message.js';
 export * from './http.js';
 export * from './socket.js';
 export * from './queue.js';
+export * from './calls.js';
+export * from './internal.js';

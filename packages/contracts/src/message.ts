@@ -12,5 +12,7 @@ export const messageSchema = z.object({
   clientMsgId: clientMsgIdSchema,
   /** ISO-8601 timestamp set by chat-service. */
   createdAt: z.iso.datetime(),
+  /** Set on messages from the internal publish API (DESIGN.md §3.6); absent on users' messages. */
+  system: z.literal(true).optional(),
 });
 export type Message = z.infer<typeof messageSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CallConfig, CallSignal, CallSignalAck, CallSignalPayload, InternalNotify } from './calls.js';
 import { errorDetailSchema } from './errors.js';
 import { clientMsgIdSchema, messageTextSchema, roomIdSchema, seqSchema } from './ids.js';
 import { messageSchema, type Message } from './message.js';
@@ -82,6 +83,8 @@ export interface ClientToServerEvents {
   leaveRoom: (payload: LeaveRoomPayload, ack: (res: LeaveRoomAck) => void) => void;
   sendMessage: (payload: SendMessagePayload, ack: (res: SendMessageAck) => void) => void;
   refreshToken: (payload: RefreshTokenPayload, ack: (res: RefreshTokenAck) => void) => void;
+  /** Relayed to every socket of `toUserId` (DESIGN.md §3.5); NOT_FOUND when it has none. */
+  callSignal: (payload: CallSignalPayload, ack: (res: CallSignalAck) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -90,4 +93,8 @@ export interface ServerToClientEvents {
   serverShutdown: (info: { reconnectInMs: number }) => void;
   /** The socket's token expires at `expiresAt`: send `refreshToken` with a newer one before then. */
   tokenExpiring: (info: TokenExpiring) => void;
+  callSignal: (signal: CallSignal) => void;
+  /** Sent once on connect: ICE servers and the ring timeout for calls. */
+  callConfig: (config: CallConfig) => void;
+  internalNotify: (notice: InternalNotify) => void;
 }
