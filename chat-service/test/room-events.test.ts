@@ -72,7 +72,7 @@ const storedState = (id: string) => ms.mongo.collection('messages').findOne({ _i
 
 describe('edit, delete, react, reply across two nodes', () => {
   it('edits: the sender gets the new state with a new version, the room gets messageUpdated, MongoDB gets it', async () => {
-    const { roomId, a, b, updates } = await twoMembers();
+    const { roomId, a, updates } = await twoMembers();
     const original = ok(await send(a, roomId, 'helo'));
     // Alice again, on the other node: the buffer and the lock are shared through Redis.
     const aliceElsewhere = await connected(connect(cluster.url(1), tokenFor(alice)));
