@@ -242,8 +242,15 @@ describe('older messages and resync', () => {
       const last = ok(await remove(a, roomId, held.id));
       let newer: Message[] = [];
       if (olderThanBuffer) {
-        newer = await sendMany([a], roomId, 12); // changes and messages beyond the buffer of 5
-        await waitFor(async () => (await storedState(newer.at(-1)!.id)) !== null, 10_000, 'persisted');
+        // Messages and changes beyond the buffers of 5: the held message's state is only in history.
+        newer = await sendMany([a], roomId, 12);
+        for (let i = 0; i < 6; i++) newer[i] = ok(await react(b, roomId, newer[i]!.id, '👍'));
+        const lastChange = newer[5]!;
+        await waitFor(
+          async () => (await storedState(lastChange.id))?.version === lastChange.version,
+          10_000,
+          'persisted',
+        );
       }
       const rejoining = await connected(connect(cluster.url(1), tokenFor(bob)));
       const ack = await join(rejoining, roomId, sinceSeq);
