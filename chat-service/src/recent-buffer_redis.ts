@@ -119,6 +119,8 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
       keys.roomChanges(roomId),
       keys.roomChangesFloor(roomId),
     ] as const;
+  /** The room's buffers and the message's record: the keys of a push and of a change. */
+  const messageKeys = (m: Message) => [...roomKeys(m.roomId), keys.messageRecord(m.roomId, m.id)] as const;
   // Our own records, written by push() and applyChange() from validated Messages.
   const parse = (json: string) => JSON.parse(json) as Message;
 
@@ -126,8 +128,7 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
     async push(message, messageJson) {
       await commands
         .chatRecentPush(
-          ...roomKeys(message.roomId),
-          keys.messageRecord(message.roomId, message.id),
+          ...messageKeys(message),
           message.seq,
           messageJson,
           size,
@@ -161,8 +162,7 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
     async applyChange(message, messageJson, previousVersion, eventKey) {
       await commands
         .chatRecentChange(
-          ...roomKeys(message.roomId),
-          keys.messageRecord(message.roomId, message.id),
+          ...messageKeys(message),
           eventKey ?? '',
           message.seq,
           previousVersion,
