@@ -44,7 +44,8 @@ return 1
  * changes set gets the new state under its version (versions are unique room seqs, so the
  * previous entry is the one at `previousVersion`), the record follows, and the result is
  * kept for resends when an event key is given. A changes set created now is complete after
- * version-1 (every later change is added here).
+ * the recent buffer's floor (every change since that buffer began comes here, and the two
+ * expire together), or with no buffer at all after version-1.
  * KEYS: recent, floor, changes, changesFloor, record, event (or '').
  * ARGV: seq, previousVersion, version, json, size, ttlSec, record, recordTtlSec (also the event's).
  */
@@ -52,7 +53,9 @@ const CHANGE_LUA = `
 local seq = ARGV[1]
 local size = tonumber(ARGV[5])
 if redis.call('ZREMRANGEBYSCORE', KEYS[1], seq, seq) > 0 then redis.call('ZADD', KEYS[1], seq, ARGV[4]) end
-if redis.call('EXISTS', KEYS[4]) == 0 then redis.call('SET', KEYS[4], tonumber(ARGV[3]) - 1) end
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('SET', KEYS[4], redis.call('GET', KEYS[2]) or (tonumber(ARGV[3]) - 1))
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], ARGV[2], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 local zset, floorKey = KEYS[3], KEYS[4]
