@@ -16,10 +16,13 @@ import { InFlight } from './in-flight.js';
 import { chatKeys } from './keys.js';
 import { createCallSignals } from './call-signals.js';
 import { createMessageHandlers, type MessageHandlers } from './message-handlers.js';
+import { createRedisMessageLock } from './message-lock_redis.js';
+import { createMessageStates } from './message-states.js';
 import { createChatMetrics } from './metrics.js';
 import type { MessagePublisher } from './publisher.js';
 import { RefusalLog } from './refusal-log.js';
 import { createRedisRecentBuffer } from './recent-buffer_redis.js';
+import { createRoomEventHandlers } from './room-events.js';
 import { createRoomHandlers } from './room-handlers.js';
 import type { ChatServer } from './socket-types.js';
 import { joinUserRoom } from './user-room.js';
@@ -115,7 +118,13 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     dedupeTtlSec: config.DEDUPE_TTL_SEC,
     pendingTtlSec: Math.ceil(config.CONFIRM_TIMEOUT_MS / 1000) * 2 + 10,
   });
-  const recent = createRedisRecentBuffer({ redis: deps.redis, keys, size: config.RECENT_BUFFER_SIZE });
+  const recent = createRedisRecentBuffer({
+    redis: deps.redis,
+    keys,
+    size: config.RECENT_BUFFER_SIZE,
+    recordTtlSec: config.DEDUPE_TTL_SEC,
+  });
+  const states = createMessageStates(recent, deps.history);
   const rooms = createRoomHandlers({
     admission,
     recent,
@@ -127,11 +136,30 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     io,
     admission,
     recent,
+    states,
     publisher: deps.publisher,
     metrics,
     log,
     isDraining,
     confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
+  });
+  const roomEvents = createRoomEventHandlers({
+    io,
+    keys,
+    admission,
+    recent,
+    states,
+    lock: createRedisMessageLock({
+      redis: deps.redis,
+      keys,
+      // Outlives the longest change (a publish confirm) of a node that dies holding it.
+      holdMs: config.CONFIRM_TIMEOUT_MS * 2 + 10_000,
+      waitMs: config.CONFIRM_TIMEOUT_MS + 1000,
+    }),
+    publisher: deps.publisher,
+    metrics,
+    log,
+    isDraining,
   });
 
   const calls = createCallSignals({
@@ -157,6 +185,9 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     );
     on('leaveRoom', (payload) => rooms.leaveRoom(socket, payload));
     on('sendMessage', (payload) => messages.sendMessage(socket.data, payload));
+    for (const event of ['editMessage', 'deleteMessage', 'react'] as const) {
+      on(event, (payload) => roomEvents[event](socket.data, payload));
+    }
     on('refreshToken', (payload) => guards.refreshToken(socket, payload));
   });
 

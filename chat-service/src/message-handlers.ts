@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { sendMessagePayloadSchema, type Message, type SendMessagePayload } from '@chat/contracts';
+import { sendMessagePayloadSchema, type Message, type ReplyTo, type SendMessagePayload } from '@chat/contracts';
 import { AppError, backoffDelay, parseOrThrow, sleep, toAppError, type Identity, type Logger } from '@chat/service-kit';
 import type { SendAdmission, SendRequest, SentRecord } from './admission.js';
 import { InFlight } from './in-flight.js';
+import { quoteOf } from './message-changes.js';
 import { messageIdFor, textHash } from './message-identity.js';
+import type { MessageStates } from './message-states.js';
 import type { ChatMetrics } from './metrics.js';
 import { PublishOutcomeUnknown, type MessagePublisher } from './publisher.js';
 import type { RecentBuffer } from './recent-buffer.js';
+import { roomEventBody } from './room-event-body.js';
 import { assertRoomAccess } from './room-access.js';
 import type { ChatServer, SocketData } from './socket-types.js';
 
@@ -14,6 +17,8 @@ export interface MessageHandlerDeps {
   io: ChatServer;
   admission: SendAdmission;
   recent: RecentBuffer;
+  /** The quoted message of a reply (only replies read it). */
+  states: MessageStates;
   publisher: MessagePublisher;
   metrics: ChatMetrics;
   log: Logger;
@@ -24,7 +29,7 @@ export interface MessageHandlerDeps {
 
 /** Who a message is from: a user (from the token) or the internal API's system sender. */
 export type Sender = Pick<Identity, 'userId' | 'displayName'> & { system?: true };
-export type SendInput = Pick<SendMessagePayload, 'roomId' | 'clientMsgId' | 'text'>;
+export type SendInput = Pick<SendMessagePayload, 'roomId' | 'clientMsgId' | 'text'> & { replyTo?: ReplyTo | undefined };
 interface Sent {
   message: Message;
   duplicate: boolean;
@@ -48,10 +53,17 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
   const recordRetries = new InFlight();
 
   /** A user's send from a socket: validated and authorised, then the one send path. */
-  function sendFromSocket(caller: SocketData, payload: unknown): Promise<Sent> {
+  async function sendFromSocket(caller: SocketData, payload: unknown): Promise<Sent> {
     const input = parseOrThrow(sendMessagePayloadSchema, payload);
     assertRoomAccess(caller.user.userId, input.roomId);
-    return send(caller.user, input);
+    if (input.attachmentIds?.length) {
+      throw new AppError('NOT_FOUND', 'no such attachment', { field: 'attachmentIds' });
+    }
+    const replyTo =
+      input.replyToId === undefined
+        ? undefined
+        : quoteOf(await deps.states.current(input.roomId, input.replyToId, caller.token));
+    return send(caller.user, { ...input, replyTo });
   }
 
   /** The send path of every message, a user's or a system one (internal-api.ts). */
@@ -76,6 +88,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
             sender,
             input.text,
             new Date().toISOString(),
+            input.replyTo,
           );
           return { message: await publish(req, message, false), duplicate: false };
         }
@@ -83,7 +96,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
           return { message: await publish(req, admitted.message, true), duplicate: false };
         case 'duplicate':
           return {
-            message: original(req, input.clientMsgId, admitted.record, sender, input.text),
+            message: original(req, input.clientMsgId, admitted.record, sender, input.text, input.replyTo),
             duplicate: true,
           };
         case 'rate-limited':
@@ -97,11 +110,18 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
   }
 
   /** The resend's answer: the accepted message rebuilt from its record and the resend itself. */
-  function original(req: SendRequest, clientMsgId: string, record: SentRecord, sender: Sender, text: string): Message {
+  function original(
+    req: SendRequest,
+    clientMsgId: string,
+    record: SentRecord,
+    sender: Sender,
+    text: string,
+    replyTo: ReplyTo | undefined,
+  ): Message {
     if (textHash(text) !== record.textHash) {
       throw new AppError('CONFLICT', 'this clientMsgId was already used for a different message in this room');
     }
-    return newMessage(req, clientMsgId, record.seq, sender, text, record.createdAt);
+    return newMessage(req, clientMsgId, record.seq, sender, text, record.createdAt, replyTo);
   }
 
   /**
@@ -114,7 +134,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     const json = JSON.stringify(message);
     const confirmTimer = metrics.confirmSeconds.startTimer();
     try {
-      await deps.publisher.publish(req.roomId, message.id, Buffer.from(json));
+      await deps.publisher.publish(req.roomId, message.id, roomEventBody('message', message));
     } catch (err) {
       const settle =
         err instanceof PublishOutcomeUnknown || republish ? admission.markUncertain(req, json) : admission.release(req);
@@ -130,7 +150,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     const record = () =>
       Promise.all([
         admission.commit(req, { seq, createdAt, textHash: textHash(message.text) }),
-        deps.recent.push(req.roomId, seq, json),
+        deps.recent.push(message, json),
       ]);
     await record().catch(() => void recordRetries.track(retryRecord(record, req.roomId, seq)));
     deps.io.to(req.roomId).emit('receiveMessage', message);
@@ -176,11 +196,14 @@ function newMessage(
   sender: Sender,
   text: string,
   createdAt: string,
+  replyTo: ReplyTo | undefined,
 ): Message {
   return {
+    ...(replyTo ? { replyTo } : {}),
     id: req.messageId,
     roomId: req.roomId,
     seq,
+    version: seq,
     senderId: sender.userId,
     senderName: sender.displayName.slice(0, SENDER_NAME_MAX),
     text,

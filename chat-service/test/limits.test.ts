@@ -1,4 +1,10 @@
-import { RATE_LIMITED_CONNECT_ERROR, type AckError, type HistoryResponse, type JoinRoomAck } from '@chat/contracts';
+import {
+  RATE_LIMITED_CONNECT_ERROR,
+  type AckError,
+  type HistoryResponse,
+  type JoinRoomAck,
+  type Message,
+} from '@chat/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HistoryClient, HistoryPageQuery } from '../src/history-client.js';
 import {
@@ -28,6 +34,9 @@ class CountingHistory implements HistoryClient {
   page(_roomId: string, _query: HistoryPageQuery, _token: string): Promise<HistoryResponse> {
     this.calls++;
     return Promise.resolve({ messages: [], hasMore: false });
+  }
+  message(): Promise<Message | null> {
+    return Promise.resolve(null);
   }
 }
 

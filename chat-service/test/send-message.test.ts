@@ -10,6 +10,8 @@ import { createMessageHandlers } from '../src/message-handlers.js';
 import { createChatMetrics } from '../src/metrics.js';
 import { AmqpPublisher } from '../src/publisher_amqp.js';
 import type { RecentBuffer } from '../src/recent-buffer.js';
+import type { HistoryClient } from '../src/history-client.js';
+import { createMessageStates } from '../src/message-states.js';
 import { createRedisRecentBuffer } from '../src/recent-buffer_redis.js';
 import type { ChatServer, SocketData } from '../src/socket-types.js';
 import { bindSink, log, startFreezableProxy, userFor, waitFor, type Sink } from './helpers.js';
@@ -41,6 +43,12 @@ afterAll(async () => {
   await redis?.quit();
 });
 
+/** These tests send no replies: nothing reads history. */
+const noHistory: HistoryClient = {
+  page: () => Promise.reject(new Error('no history here')),
+  message: () => Promise.reject(new Error('no history here')),
+};
+
 function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: RecentBuffer) => RecentBuffer } = {}) {
   const keys = chatKeys(`${iso().redisPrefix}${randomUUID()}:`);
   const admission = createRedisAdmission({
@@ -57,6 +65,7 @@ function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: 
     io,
     admission,
     recent: opts.recent ? opts.recent(buffer) : buffer,
+    states: createMessageStates(buffer, noHistory),
     publisher,
     metrics: createChatMetrics(new Registry()),
     log,
@@ -71,7 +80,7 @@ function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: 
     handlers.sendMessage(who, { roomId, clientMsgId, text });
   /** What the broker routed for this test's rooms. */
   const published = () => sink.messages.filter((m) => m.roomId.endsWith(suffix));
-  return { send, room, caller, keys, buffer, published, broadcasts, handlers };
+  return { send, room, caller, keys, admission, buffer, published, broadcasts, handlers };
 }
 
 /** Wait until the broker has routed `n` messages of the test's rooms (the sink consumes asynchronously). */
@@ -160,6 +169,16 @@ describe('sendMessage handler (real Redis and RabbitMQ)', () => {
     expect((await t.send('1', 'first')).message).toEqual(first.message);
     const other = { user: userFor(), token: 'token' };
     expect((await t.send('other user', randomUUID(), t.room(), other)).ok).toBe(true);
+  });
+
+  it('room events take the next seq from the same authority and spend the same send budget', async () => {
+    const t = setup({ ratePerMinute: 3 });
+    const sent = await t.send('a message');
+    const event = await t.admission.admitEvent(t.caller.user.userId, t.room());
+    expect(event).toEqual({ kind: 'accepted', seq: sent.message.seq + 1 });
+    expect((await t.send('another')).message.seq).toBe(sent.message.seq + 2);
+    expect(await t.admission.admitEvent(t.caller.user.userId, t.room())).toMatchObject({ kind: 'rate-limited' });
+    await expect(t.send('over the budget')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
   });
 
   it('refuses sends while draining, and a dm room of others, before touching any backend', async () => {

@@ -3,8 +3,12 @@ import {
   MESSAGE_PERSIST_DLQ,
   MESSAGE_PERSIST_DLX,
   MESSAGE_PERSIST_QUEUE,
-  queuedMessageSchema,
+  isEnvelope,
+  parseQueuedEvent,
+  unknownRoomEvent,
   type Message,
+  type RoomEvent,
+  type RoomEventType,
 } from '@chat/contracts';
 import { backoffDelay, invalidFromZod, sleep, type AmqpConnection, type Logger } from '@chat/service-kit';
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
@@ -35,12 +39,14 @@ export interface PersistConsumerOptions {
   stuckAfterMs: number;
 }
 
-type DeadLetterReason = 'invalid_json' | 'invalid_schema' | 'write_rejected' | 'seq_conflict';
+type DeadLetterReason = 'invalid_json' | 'invalid_schema' | 'unknown_event' | 'write_rejected' | 'seq_conflict';
 
 /** A delivery waiting to be written, with the channel it must be acked on. */
 interface Pending {
   ch: Channel;
   msg: ConsumeMessage;
+  type: RoomEventType;
+  /** The message, or for a change its full state after it. */
   message: Message;
   receivedAt: number;
   /** Times it was put back to be written again (its backoff). */
@@ -57,14 +63,16 @@ interface Channels {
 }
 
 /**
- * `message_persist_queue` → MongoDB. Deliveries are buffered and written in batches with an
- * unordered insertMany; a delivery is acked only after MongoDB has it. One batch is written
+ * `message_persist_queue` → MongoDB. Deliveries (room events, contracts `roomEventSchema`)
+ * are buffered and written in batches: new messages with an unordered insertMany, changes
+ * (edit, delete, reaction) as their full state, applied only over an older version
+ * (message-store.ts); a delivery is acked only after MongoDB has it. One batch is written
  * at a time while the next fills (prefetch > batch size). With MongoDB down (write-errors.ts
  * tells an outage from a refused document) the batch is retried with backoff and its
  * deliveries stay unacked, so the queue holds the backlog (no requeue: that would spend the
  * quorum queue's delivery limit). A document MongoDB refuses is isolated from its batch and
  * dead-lettered; a duplicate key is judged against what is stored (duplicates.ts).
- * Unparseable or schema-invalid messages, refused documents and seq conflicts are published
+ * Unparseable or schema-invalid messages, events of an unknown type or version, refused documents and seq conflicts are published
  * to the DLQ with the reason in a header, confirmed, then acked.
  */
 export class PersistConsumer {
@@ -164,7 +172,8 @@ export class PersistConsumer {
       this.deadLetter(ch, msg, parsed.kind, parsed.reason);
       return;
     }
-    const pending: Pending = { ch, msg, message: parsed.message, receivedAt: Date.now(), retries: 0, refusals: 0 };
+    const { type, message } = parsed.event;
+    const pending: Pending = { ch, msg, type, message, receivedAt: Date.now(), retries: 0, refusals: 0 };
     this.unacked.add(pending);
     this.buffer.push(pending);
     if (this.buffer.length >= this.opts.batchSize) this.startWrite();
@@ -219,7 +228,7 @@ export class PersistConsumer {
       const started = process.hrtime.bigint();
       let outcome: InsertOutcome;
       try {
-        outcome = await this.opts.store.insertBatch(group.map((p) => p.message));
+        outcome = await this.opts.store.writeBatch(group.map(({ type, message }) => ({ type, message })));
       } catch (err) {
         const kind = classifyWriteError(err);
         if (kind === 'outage') {
@@ -254,7 +263,7 @@ export class PersistConsumer {
     const { metrics } = this.opts;
     const refusedAt = new Map(outcome.rejected.map((r) => [r.index, r]));
     const duplicateAt = new Set(outcome.duplicates);
-    /** Room → highest seq now known stored, for the stored-max mark. */
+    /** Room → highest seq (of a message or a change) now known stored, for the stored-max mark and the cache. */
     const marks = new Map<string, number>();
     const mark = (roomId: string, seq: number) => marks.set(roomId, Math.max(seq, marks.get(roomId) ?? -1));
     const done: Pending[] = [];
@@ -271,7 +280,7 @@ export class PersistConsumer {
       }
       const verdict = verdicts.get(p);
       if (!verdict) {
-        mark(p.message.roomId, p.message.seq);
+        mark(p.message.roomId, p.message.version);
         done.push(p);
         continue;
       }
@@ -457,16 +466,21 @@ export class PersistConsumer {
   }
 }
 
-function parseQueued(content: Buffer): { message: Message } | { kind: DeadLetterReason; reason: string } {
+function parseQueued(content: Buffer): { event: RoomEvent } | { kind: DeadLetterReason; reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(content.toString('utf8'));
   } catch {
     return { kind: 'invalid_json', reason: 'body is not valid JSON' };
   }
-  const r = queuedMessageSchema.safeParse(json);
-  if (!r.success) return { kind: 'invalid_schema', reason: `not a Message: ${invalidFromZod(r.error).message}` };
-  return { message: r.data };
+  const unknown = unknownRoomEvent(json);
+  if (unknown !== null) return { kind: 'unknown_event', reason: unknown };
+  const r = parseQueuedEvent(json);
+  if (!r.success) {
+    const what = isEnvelope(json) ? 'not a room event' : 'not a Message';
+    return { kind: 'invalid_schema', reason: `${what}: ${invalidFromZod(r.error).message}` };
+  }
+  return { event: r.data };
 }
 
 /** A message named in a log line, without its text. */
