@@ -40,6 +40,12 @@ export interface MessageStore {
   writeBatch(events: Pick<RoomEvent, 'type' | 'message'>[]): Promise<InsertOutcome>;
   /** Stored messages sharing `(roomId, seq)` or `(roomId, senderId, clientMsgId)` with one of `messages`. */
   findByUniqueKeys(messages: Message[]): Promise<StoredKeys[]>;
+  /**
+   * Moves a stored message to the newer seq a resend of it was acked with (its dedupe record
+   * was lost, so it was admitted again): history then holds it where every client saw it last.
+   * Only ever forward; false when it is no longer at `fromSeq` (moved already, or another copy).
+   */
+  moveToNewerSeq(message: Message, fromSeq: number): Promise<boolean>;
   /** Whether MongoDB answers a read now: tells a document it keeps refusing from an outage. */
   isAnswering(): Promise<boolean>;
   findPage(roomId: string, query: PageQuery): Promise<HistoryResponse>;
@@ -53,6 +59,7 @@ export function createMongoMessageStore(conn: Connection): MessageStore {
     ensureIndexes: () => ensureIndexes(model),
     writeBatch: (events) => writeBatch(model, events),
     findByUniqueKeys: (messages) => findByUniqueKeys(model, messages),
+    moveToNewerSeq: (message, fromSeq) => moveToNewerSeq(model, message, fromSeq),
     isAnswering: async () => {
       try {
         // Served by the (roomId, seq) index; no room has an empty id.
@@ -259,6 +266,17 @@ async function findByUniqueKeys(model: Model<MessageDoc>, messages: Message[]): 
       ),
   );
   return [...byId, ...byKeys.flat()];
+}
+
+async function moveToNewerSeq(model: Model<MessageDoc>, message: Message, fromSeq: number): Promise<boolean> {
+  if (message.seq <= fromSeq) return false;
+  // Point update by _id (FerretDB serves it without a scan); the seq guard makes a redelivery
+  // of the older copy, or a second mover, a no-op. $max keeps a later change's version.
+  const res = await model.updateOne(
+    { _id: message.id, seq: fromSeq },
+    { $set: { seq: message.seq, createdAt: new Date(message.createdAt) }, $max: { version: message.seq } },
+  );
+  return res.modifiedCount === 1;
 }
 
 async function findPage(model: Model<MessageDoc>, roomId: string, query: PageQuery): Promise<HistoryResponse> {

@@ -49,6 +49,11 @@ export function createMessageServiceMetrics(registry: Registry, persistHealth: P
       registers,
     }),
     stored: new Counter({ name: 'persist_messages_stored_total', help: 'Messages newly stored', registers }),
+    movedToNewerSeq: new Counter({
+      name: 'persist_moved_to_newer_seq_total',
+      help: 'Stored messages moved to the newer seq a resend of them was acked with (dedupe record lost)',
+      registers,
+    }),
     persistLagSeconds: new Histogram({
       name: 'persist_lag_seconds',
       help: "From a message's createdAt (set just before its ack) to its batch being stored and acked",

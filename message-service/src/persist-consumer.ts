@@ -287,7 +287,16 @@ export class PersistConsumer {
       switch (verdict.kind) {
         case 'same':
           duplicates += 1;
-          mark(p.message.roomId, verdict.storedSeq);
+          if (p.type === 'message' && p.message.seq > verdict.storedSeq) {
+            // A resend admitted again after its dedupe record was lost: acked and broadcast at
+            // the newer seq, so that is where it is kept (acked means stored as acked).
+            const retried = await this.moveToNewerSeq(p, verdict.storedSeq);
+            if (retried) {
+              retry.push(retried);
+              break;
+            }
+          }
+          mark(p.message.roomId, Math.max(verdict.storedSeq, p.type === 'message' ? p.message.seq : 0));
           done.push(p);
           break;
         case 'client-msg-id-conflict':
@@ -320,6 +329,17 @@ export class PersistConsumer {
     const now = Date.now();
     for (const p of done) metrics.persistLagSeconds.observe(Math.max(0, now - Date.parse(p.message.createdAt)) / 1000);
     return retry;
+  }
+
+  /** Moves the stored copy forward; on a write failure the delivery is written (and judged) again. */
+  private async moveToNewerSeq(p: Pending, storedSeq: number): Promise<Pending | undefined> {
+    try {
+      if (await this.opts.store.moveToNewerSeq(p.message, storedSeq)) this.opts.metrics.movedToNewerSeq.inc();
+      return undefined;
+    } catch (err) {
+      this.opts.log.warn({ ...identify(p.message), err: messageOf(err) }, 'moving a resend to its newer seq failed; retrying');
+      return { ...p, retries: p.retries + 1 };
+    }
   }
 
   /** A conflict is an upstream fault, never expected: counted and logged at error, each one. */

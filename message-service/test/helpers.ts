@@ -208,6 +208,10 @@ export class ObservedStore implements MessageStore {
     return this.inner.findByUniqueKeys(messages);
   }
 
+  moveToNewerSeq(message: Message, fromSeq: number): Promise<boolean> {
+    return this.inner.moveToNewerSeq(message, fromSeq);
+  }
+
   isAnswering(): Promise<boolean> {
     return this.inner.isAnswering();
   }

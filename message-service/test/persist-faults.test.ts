@@ -24,6 +24,7 @@ class FaultyStore implements MessageStore {
   ensureIndexes = () => this.inner.ensureIndexes();
   findPage: MessageStore['findPage'] = (roomId, query) => this.inner.findPage(roomId, query);
   findByUniqueKeys: MessageStore['findByUniqueKeys'] = (messages) => this.inner.findByUniqueKeys(messages);
+  moveToNewerSeq: MessageStore['moveToNewerSeq'] = (message, fromSeq) => this.inner.moveToNewerSeq(message, fromSeq);
   isAnswering = () => this.inner.isAnswering();
 
   findMessage: MessageStore['findMessage'] = (roomId, id) => this.inner.findMessage(roomId, id);

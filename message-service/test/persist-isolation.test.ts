@@ -110,7 +110,7 @@ describe('a duplicate key', () => {
     expect(docs).toEqual([{ id: first.id }]);
   });
 
-  it('on (roomId, senderId, clientMsgId): the same id is a harmless duplicate, another id is logged and counted, not dead-lettered', async () => {
+  it('on (roomId, senderId, clientMsgId): the same id is a duplicate kept at the newest acked seq, another id is logged and counted, not dead-lettered', async () => {
     const roomId = 'iso-resend';
     const original = makeMessage({ roomId, seq: 1 });
     publisher.publish(original);
@@ -127,6 +127,17 @@ describe('a duplicate key', () => {
       'same-id resend taken as a duplicate',
     );
     expect(await metricValue(service.svc, 'persist_client_msg_id_conflicts_total')).toBe(0);
+    // Acked and broadcast at seq 2, so kept there (acked means stored as acked) ...
+    await waitFor(async () => (await storedSeqs(service.mongo, roomId))[0] === 2, 10_000, 'moved to the acked seq');
+    expect(await metricValue(service.svc, 'persist_moved_to_newer_seq_total')).toBe(1);
+    // ... and a late redelivery of the first copy never moves it back.
+    publisher.publish(original);
+    await publisher.confirmed();
+    await waitFor(
+      async () => (await metricValue(service.svc, 'persist_duplicates_total')) === duplicatesBefore + 2,
+      10_000,
+      'redelivery of the first copy taken as a duplicate',
+    );
 
     // The same resend under old code: a new random id.
     publisher.publish({ ...original, id: 'legacy-random-id', seq: 3 });
@@ -138,8 +149,8 @@ describe('a duplicate key', () => {
     );
     await waitFor(async () => (await depth(MESSAGE_PERSIST_QUEUE)) === 0, 10_000, 'queue drained (acked)');
     expect(await depth(MESSAGE_PERSIST_DLQ)).toBe(0);
-    expect(await metricValue(service.svc, 'persist_duplicates_total')).toBe(duplicatesBefore + 1);
+    expect(await metricValue(service.svc, 'persist_duplicates_total')).toBe(duplicatesBefore + 2);
     const docs = await messageModel(service.mongo).find({ roomId }, { _id: 0, id: 1, seq: 1 }).lean();
-    expect(docs).toEqual([{ id: original.id, seq: 1 }]);
+    expect(docs).toEqual([{ id: original.id, seq: 2 }]);
   });
 });
