@@ -1,3 +1,4 @@
+import { seededRandom } from '@chat/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstResponse, rawExchange, startGatewayProcess, type GatewayProcess } from './gateway-process.js';
 import { startEchoUpstream } from './harness.js';
@@ -30,17 +31,6 @@ const WS_HEADERS =
   'Host: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
 const get = (target: string, headers = 'Host: localhost\r\n') => `GET ${target} HTTP/1.1\r\n${headers}\r\n`;
 const upgrade = (target: string) => `GET ${target} HTTP/1.1\r\n${WS_HEADERS}\r\n`;
-
-/** A small seeded generator: the same cases on every run, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TARGETS = [
   '//[',
@@ -181,7 +171,7 @@ describe('the gateway process under raw HTTP fuzzing', () => {
   });
 
   it('stays up through a few thousand malformed requests and serves a normal one after', async () => {
-    const cases = [...fixedCases().map((c) => Buffer.from(c, 'latin1')), ...randomCases(3_000, prng(11))];
+    const cases = [...fixedCases().map((c) => Buffer.from(c, 'latin1')), ...randomCases(3_000, seededRandom(11).next)];
     const statuses = new Map<number, number>();
     const notJson: string[] = [];
     await pool(cases, 16, async (bytes) => {

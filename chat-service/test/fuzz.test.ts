@@ -8,6 +8,7 @@ import {
   sendMessagePayloadSchema,
   type Message,
 } from '@chat/contracts';
+import { seededRandom, type SeededRandom } from '@chat/testing';
 import { describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../src/application.js';
 import {
@@ -41,21 +42,7 @@ const SOCKETS = 4;
 /** In flight per socket: below SOCKET_MAX_PENDING_EVENTS, so the answers are validation's. */
 const WINDOW = 40;
 
-/** mulberry32: a small seeded PRNG, so a failure can be replayed with FUZZ_SEED. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick };
-}
-type Rng = ReturnType<typeof prng>;
+type Rng = SeededRandom;
 
 const nest = (depth: number, leaf: unknown, asArray: boolean): unknown => {
   let v = leaf;
@@ -167,7 +154,7 @@ type Untyped = {
 
 describe('socket fuzz', () => {
   it('20,000+ hostile frames: 0 crashes, sockets up, every ack in contract shape, nothing published that is refused', async () => {
-    const r = prng(SEED);
+    const r = seededRandom(SEED);
     const others = [userFor().userId, userFor().userId].sort();
     const fuzzers = await Promise.all(
       Array.from({ length: SOCKETS }, async () => {

@@ -1,4 +1,4 @@
-import { useIsolation } from '@chat/testing';
+import { seededRandom, useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from './auth-api-suite.js';
 import { call, startUserService, type RunningUserService } from './harness.js';
@@ -12,17 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.close();
 });
-
-/** mulberry32: the same "random" bodies on every run, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTILE_STRINGS = [
   'a\u0000b',
@@ -110,7 +99,7 @@ describe('hostile input to user-service (issue 11)', () => {
   });
 
   it('answers hostile register and login bodies with a 4xx, never a 5xx, and stays up', async () => {
-    const next = prng(11);
+    const { next } = seededRandom(11);
     const seen = new Map<number, number>();
     const cases = [...systematicBodies()];
     while (cases.length < 600) cases.push(randomBody(next));

@@ -7,3 +7,4 @@ export * from './rabbit-management.js';
 export * from './services.js';
 export * from './vitest.js';
 export * from './wait.js';
+export * from './seeded-random.js';
