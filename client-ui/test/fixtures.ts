@@ -14,6 +14,7 @@ export function message(seq: number, over: Partial<Message> = {}): Message {
     text: `message ${seq}`,
     clientMsgId: `c${seq}`,
     createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
+    version: seq,
     ...over,
   };
 }

@@ -1,5 +1,14 @@
 import { MESSAGE_TEXT_MAX } from '@chat/contracts';
-import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import {
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type FormEvent,
+  type KeyboardEvent,
+  type RefObject,
+} from 'react';
 import { SendIcon } from './icons.js';
 
 interface ComposerProps {
@@ -10,6 +19,10 @@ interface ComposerProps {
   /** Each new value moves focus into the field (after joining a room, switching by keyboard). */
   focusKey?: number | undefined;
   onSend: (text: string) => void;
+  /** Keys for the room first (Up-arrow edits the last message, Escape drops a reply); preventDefault to take one. */
+  onFieldKeyDown?: (e: KeyboardEvent<HTMLTextAreaElement>, text: string) => void;
+  /** The field, for the room to focus (when a reply starts). */
+  inputRef?: RefObject<HTMLTextAreaElement | null>;
 }
 
 /** Show the remaining count once a message gets this close to the limit. */
@@ -17,9 +30,11 @@ const COUNT_FROM = MESSAGE_TEXT_MAX - 500;
 const MAX_HEIGHT_PX = 200;
 
 /** Message field: Enter sends, Shift+Enter starts a new line; grows with its content. */
-export function Composer({ label, placeholder, disabled = false, focusKey, onSend }: ComposerProps) {
+export function Composer(props: ComposerProps) {
+  const { label, placeholder, disabled = false, focusKey, onSend, onFieldKeyDown } = props;
   const [text, setText] = useState('');
-  const fieldRef = useRef<HTMLTextAreaElement>(null);
+  const ownRef = useRef<HTMLTextAreaElement>(null);
+  const fieldRef = props.inputRef ?? ownRef;
   const id = useId();
   const canSend = !disabled && text.trim().length > 0;
 
@@ -42,6 +57,8 @@ export function Composer({ label, placeholder, disabled = false, focusKey, onSen
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    onFieldKeyDown?.(e, text);
+    if (e.defaultPrevented) return;
     // Not while an input method is composing (Enter confirms the composition there).
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();

@@ -1,4 +1,5 @@
 import type { Message } from '@chat/contracts';
+import { eventSeq, isNewer } from './apply-update.js';
 
 /**
  * One room's message list, kept pure so every merge rule is unit-testable.
@@ -20,7 +21,11 @@ export interface OutgoingMessage {
   createdAt: string;
   status: 'pending' | 'failed';
   error?: string;
+  /** The message it answers, as quoted above it (and sent as `replyToId`). */
+  replyTo?: ReplyTo;
 }
+
+export type ReplyTo = NonNullable<Message['replyTo']>;
 
 export interface Timeline {
   /** Confirmed messages: ascending `seq`, unique by `id`. */
@@ -95,23 +100,34 @@ function notBelowHistory(state: Timeline, messages: Message[]): Message[] {
   return state.hasOlder && oldest !== undefined ? messages.filter((m) => m.seq > oldest) : messages;
 }
 
-/** Add confirmed messages: dedupe by id, order by seq, and retire the outbox entries they confirm. */
+/**
+ * Add confirmed messages: dedupe by id keeping the copy with the higher `version` (an edit,
+ * delete or reaction replaces the copy held), order by seq, and retire the outbox entries they confirm.
+ */
 function mergeConfirmed(state: Timeline, incoming: Message[]): Timeline {
   if (incoming.length === 0) return state;
   const byId = new Map(state.messages.map((m) => [m.id, m]));
   let added = false;
+  let replaced = false;
   for (const m of incoming) {
-    if (byId.has(m.id)) continue;
+    const held = byId.get(m.id);
+    if (held && !isNewer(m, held)) continue;
     byId.set(m.id, m);
-    added = true;
+    if (held) replaced = true;
+    else added = true;
   }
   const confirms = (o: OutgoingMessage) =>
     incoming.some((m) => m.clientMsgId === o.clientMsgId && m.senderId === o.senderId);
   const outbox = state.outbox.some(confirms) ? state.outbox.filter((o) => !confirms(o)) : state.outbox;
-  const lastSeq = Math.max(state.lastSeq ?? -1, ...incoming.map((m) => m.seq));
-  if (!added && outbox === state.outbox && lastSeq === state.lastSeq) return state;
+  // Changes take room seqs too: a rejoin resumes after the latest event seen, message or change.
+  const lastSeq = Math.max(state.lastSeq ?? -1, ...incoming.map(eventSeq));
+  if (!added && !replaced && outbox === state.outbox && lastSeq === state.lastSeq) return state;
   // Sorting is stable and the input nearly ordered (pages and live messages arrive in runs).
-  const messages = added ? [...byId.values()].sort((a, b) => a.seq - b.seq) : state.messages;
+  const messages = added
+    ? [...byId.values()].sort((a, b) => a.seq - b.seq)
+    : replaced
+      ? state.messages.map((m) => byId.get(m.id) ?? m)
+      : state.messages;
   return { ...state, messages, outbox, lastSeq };
 }
 
