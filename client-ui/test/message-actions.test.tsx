@@ -1,9 +1,9 @@
 import type { Message, PublicUser } from '@chat/contracts';
-import { act, cleanup, render, screen, within } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useEffect, useState } from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ChatClient, type ChatSocket } from '../src/chat/chat-client.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ChatClient, type ChatClientDeps, type ChatSocket } from '../src/chat/chat-client.js';
 import { RoomView } from '../src/components/RoomView.js';
 import { ALICE_ID, ME_ID, message as msg } from './fixtures.js';
 
@@ -58,18 +58,21 @@ function Room({ client }: { client: ChatClient }) {
 
 const clients: ChatClient[] = [];
 afterEach(() => {
+  vi.restoreAllMocks();
   cleanup();
   clients.splice(0).forEach((c) => c.stop());
 });
 
-/** #general open with `history`, joined, rendered. */
-async function openRoom(history: Message[]) {
+type History = ChatClientDeps['history'];
+
+/** #general open with `history` (one page, or a pager), joined, rendered. */
+async function openRoom(history: Message[] | History) {
   const fake = connectedSocket();
   let n = 0;
   const client = new ChatClient({
     token: 't',
     me: ME,
-    history: async () => ({ messages: history, hasMore: false }),
+    history: Array.isArray(history) ? async () => ({ messages: history, hasMore: false }) : history,
     onUnauthorized: () => undefined,
     createSocket: () => fake.socket as unknown as ChatSocket,
     newClientMsgId: () => `c-${++n}`,
@@ -227,5 +230,29 @@ describe('message actions in a room', () => {
     expect(screen.queryByTestId('reply-preview')).toBeNull();
     const pending = screen.getAllByTestId('message').at(-1)!;
     expect(within(pending).getByTestId('reply-quote').textContent).toBe('AliceLunch at noon?');
+  });
+
+  it('a quote whose original is not loaded pages history back to it, then scrolls to it and highlights it', async () => {
+    // 100 messages, pages of 10: the reply (seq 100) quotes seq 5, nine pages back.
+    const all = Array.from({ length: 100 }, (_, i) =>
+      i === 99 ? msg(100, { replyTo: { id: 'm5', seq: 5, senderName: 'Alice', excerpt: 'message 5' } }) : msg(i + 1),
+    );
+    // A tall list, so it does not page back by itself to fill the view.
+    vi.spyOn(HTMLElement.prototype, 'scrollHeight', 'get').mockReturnValue(10_000);
+    const scrolled = vi.spyOn(Element.prototype, 'scrollIntoView').mockImplementation(() => undefined);
+    const pages: unknown[] = [];
+    const { user } = await openRoom(async (_room, cursor) => {
+      pages.push(cursor);
+      const before = 'before' in cursor ? cursor.before : 101;
+      const messages = all.filter((m) => m.seq < before).slice(-10);
+      return { messages, hasMore: messages[0]!.seq > 1 };
+    });
+    expect(row('m5')).toBeNull();
+    expect(pages).toEqual([{}]);
+    await user.click(within(row('m100')).getByTestId('reply-quote'));
+    await waitFor(() => expect(row('m5')?.className).toContain('msg--highlighted'));
+    expect(scrolled.mock.contexts).toEqual([row('m5')]);
+    expect(document.activeElement).toBe(row('m5'));
+    expect(pages.at(-1)).toEqual({ before: 11 });
   });
 });
