@@ -1,17 +1,16 @@
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { useIsolation } from '@chat/testing';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkBothSchemes as checkScheme,
   composer,
   joinRoomByKeyboard,
   launchChromium,
   openPage,
-  seriousAxeViolations,
+  SCREENSHOTS,
   sendMessage,
   signUp,
-  type AxeFinding,
 } from './browser.js';
 import { buildUi, startStack, type Stack } from './stack.js';
 
@@ -20,8 +19,6 @@ import { buildUi, startStack, type Stack } from './stack.js';
  * phone edit, delete, react and reply; each sees the other's changes live and after a reload.
  */
 
-const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
-const SCHEMES = ['light', 'dark'] as const;
 const ROOM = 'events';
 
 const iso = useIsolation('client-ui-room-events-e2e');
@@ -56,7 +53,8 @@ const row = (page: Page, text: string): Locator =>
     .getByTestId('message')
     .filter({ has: page.getByTestId('message-text').filter({ hasText: new RegExp(`^${escapeRegExp(text)}$`) }) });
 
-const chips = (r: Locator) => r.getByTestId('reaction').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+const chips = (r: Locator) =>
+  r.getByTestId('reaction').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
 
 /** A finger resting on the bubble until the action sheet opens, then lifted. */
 async function longPress(page: Page, target: Locator): Promise<Locator> {
@@ -72,18 +70,8 @@ async function longPress(page: Page, target: Locator): Promise<Locator> {
   return sheet;
 }
 
-/** Screenshots in light and dark, and no serious or critical axe finding in either. */
-async function checkBothSchemes(page: Page, name: string) {
-  const found: Record<string, AxeFinding[]> = {};
-  for (const colorScheme of SCHEMES) {
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: `${SCREENSHOTS}events-${name}-${colorScheme}.png` });
-    const violations = await seriousAxeViolations(page);
-    if (violations.length > 0) found[colorScheme] = violations;
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  expect(found, `axe on ${name}:\n${JSON.stringify(found, null, 2)}`).toEqual({});
-}
+/** Screenshots and axe in light and dark, named events-<name>-<scheme>.png. */
+const checkBothSchemes = (page: Page, name: string) => checkScheme(page, `events-${name}`);
 
 describe('edit, delete, react and reply between two people', () => {
   it('both join one room and write', async () => {
@@ -119,12 +107,12 @@ describe('edit, delete, react and reply between two people', () => {
 
     await expect.poll(() => chips(row(ada, 'Hello the world'))).toEqual(['👍 1: Bob Stone. React with it too']);
     await row(ada, 'Hello the world').getByTestId('reaction').click();
-    await expect.poll(() => chips(row(ada, 'Hello the world'))).toEqual([
-      expect.stringMatching(/^👍 2: You,? and Bob Stone\. Remove your reaction$/),
-    ]);
-    await expect.poll(() => chips(row(bob, 'Hello the world'))).toEqual([
-      expect.stringMatching(/^👍 2: You,? and Ada Lovelace\. Remove your reaction$/),
-    ]);
+    await expect
+      .poll(() => chips(row(ada, 'Hello the world')))
+      .toEqual([expect.stringMatching(/^👍 2: You,? and Bob Stone\. Remove your reaction$/)]);
+    await expect
+      .poll(() => chips(row(bob, 'Hello the world')))
+      .toEqual([expect.stringMatching(/^👍 2: You,? and Ada Lovelace\. Remove your reaction$/)]);
     expect(await row(ada, 'Hello the world').getByTestId('reaction').getAttribute('aria-pressed')).toBe('true');
   });
 

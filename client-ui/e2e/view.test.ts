@@ -1,19 +1,18 @@
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { useIsolation } from '@chat/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkBothSchemes as checkScheme,
   composer,
   focusedComposer,
   joinRoomByKeyboard,
   launchChromium,
   openPage,
   openSidebar,
-  seriousAxeViolations,
+  SCREENSHOTS,
   sendMessage,
   signUp,
-  type AxeFinding,
 } from './browser.js';
 import { buildUi, startStack, type Stack } from './stack.js';
 
@@ -21,9 +20,6 @@ import { buildUi, startStack, type Stack } from './stack.js';
  * What a daily chat user sees (issue 16): links, leaving a room, keyboard focus and shortcuts,
  * contrast (axe), the phone's unread marker and dates — in Chromium, through the real stack.
  */
-
-const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
-const SCHEMES = ['light', 'dark'] as const;
 
 const iso = useIsolation('client-ui-view-e2e');
 let ui: Awaited<ReturnType<typeof buildUi>>;
@@ -49,18 +45,8 @@ afterAll(async () => {
   await ui?.remove();
 });
 
-/** The page in light and in dark: a screenshot of each, and no serious or critical axe finding in either. */
-async function checkBothSchemes(page: Page, name: string) {
-  const found: Record<string, AxeFinding[]> = {};
-  for (const colorScheme of SCHEMES) {
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: `${SCREENSHOTS}view-${name}-${colorScheme}.png` });
-    const violations = await seriousAxeViolations(page);
-    if (violations.length > 0) found[colorScheme] = violations;
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  expect(found, `axe on ${name}:\n${JSON.stringify(found, null, 2)}`).toEqual({});
-}
+/** Screenshots and axe in light and dark, named view-<name>-<scheme>.png. */
+const checkBothSchemes = (page: Page, name: string) => checkScheme(page, `view-${name}`);
 
 /** Ctrl+K, then wait for the switcher's field to have focus (keys typed before would go to the composer). */
 async function openSwitcher(page: Page) {

@@ -1,15 +1,7 @@
 import { MESSAGE_TEXT_MAX } from '@chat/contracts';
-import {
-  useEffect,
-  useId,
-  useLayoutEffect,
-  useRef,
-  useState,
-  type FormEvent,
-  type KeyboardEvent,
-  type RefObject,
-} from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from 'react';
 import { SendIcon } from './icons.js';
+import { useAutoGrow } from './use-auto-grow.js';
 
 interface ComposerProps {
   /** What the field is for, read by screen readers ("Message #general"). */
@@ -42,12 +34,7 @@ export function Composer(props: ComposerProps) {
     if (focusKey !== undefined) fieldRef.current?.focus();
   }, [focusKey]);
 
-  useLayoutEffect(() => {
-    const el = fieldRef.current;
-    if (!el) return;
-    el.style.height = 'auto';
-    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
-  }, [text]);
+  useAutoGrow(fieldRef, text, MAX_HEIGHT_PX);
 
   const submit = () => {
     if (!canSend) return;

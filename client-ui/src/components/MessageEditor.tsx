@@ -1,5 +1,6 @@
 import { MESSAGE_TEXT_MAX } from '@chat/contracts';
 import { useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useAutoGrow } from './use-auto-grow.js';
 
 interface MessageEditorProps {
   initialText: string;
@@ -17,12 +18,7 @@ export function MessageEditor({ initialText, onSave, onCancel }: MessageEditorPr
   const id = useId();
   const trimmed = text.trim();
 
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    el.style.height = 'auto';
-    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
-  }, [text]);
+  useAutoGrow(ref, text, MAX_HEIGHT_PX);
 
   useLayoutEffect(() => {
     const el = ref.current;
