@@ -16,7 +16,7 @@ import {
   DEAD_LETTER_REASON_HEADER,
   MESSAGE_PERSIST_DLQ,
   messageRoutingKey,
-  queuedMessageSchema,
+  parseQueuedEvent,
 } from '@chat/contracts';
 import amqp from 'amqplib';
 
@@ -76,12 +76,13 @@ export function planReplay(msg) {
   const entry = { messageId: msg.properties.messageId, reason: deadLetterReason(headers) };
   let body;
   try {
-    body = queuedMessageSchema.safeParse(JSON.parse(msg.content.toString('utf8')));
+    body = parseQueuedEvent(JSON.parse(msg.content.toString('utf8')));
   } catch {
     return { ...entry, keep: 'body is not JSON' };
   }
   if (!body.success) return { ...entry, keep: 'body is not a chat message' };
-  return { ...entry, messageId: entry.messageId ?? body.data.id, routingKey: messageRoutingKey(body.data.roomId) };
+  const { message } = body.data;
+  return { ...entry, messageId: entry.messageId ?? message.id, routingKey: messageRoutingKey(message.roomId) };
 }
 
 function replayProperties(p) {

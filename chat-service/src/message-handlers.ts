@@ -7,6 +7,7 @@ import { messageIdFor, textHash } from './message-identity.js';
 import type { ChatMetrics } from './metrics.js';
 import { PublishOutcomeUnknown, type MessagePublisher } from './publisher.js';
 import type { RecentBuffer } from './recent-buffer.js';
+import { roomEventBody } from './room-event-body.js';
 import { assertRoomAccess } from './room-access.js';
 import type { ChatServer, SocketData } from './socket-types.js';
 
@@ -98,7 +99,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     const json = JSON.stringify(message);
     const confirmTimer = metrics.confirmSeconds.startTimer();
     try {
-      await deps.publisher.publish(req.roomId, message.id, Buffer.from(json));
+      await deps.publisher.publish(req.roomId, message.id, roomEventBody('message', message));
     } catch (err) {
       const settle =
         err instanceof PublishOutcomeUnknown || republish ? admission.markUncertain(req, json) : admission.release(req);
@@ -164,6 +165,7 @@ function newMessage(
     id: req.messageId,
     roomId: req.roomId,
     seq,
+    version: seq,
     senderId: user.userId,
     senderName: user.displayName.slice(0, SENDER_NAME_MAX),
     text,

@@ -7,11 +7,12 @@ import path from 'node:path';
 import {
   CHAT_EXCHANGE,
   MESSAGE_ROUTING_PATTERN,
-  queuedMessageSchema,
+  parseQueuedEvent,
   SOCKET_PATH,
   type ClientToServerEvents,
   type JoinRoomOk,
   type Message,
+  type RoomEvent,
   type SendMessageAck,
   type ServerToClientEvents,
 } from '@chat/contracts';
@@ -210,6 +211,7 @@ export function fakeMessage(roomId: string, seq: number): Message {
     id: randomUUID(),
     roomId,
     seq,
+    version: seq,
     senderId: 'a'.repeat(24),
     senderName: 'A',
     text: `m${seq}`,
@@ -236,8 +238,10 @@ export function collectReceived(socket: ClientSocket): Message[] {
 export { freePort, waitFor };
 
 export interface Sink {
-  /** Every message the broker routed to the sink, in arrival order. */
+  /** The message of every event the broker routed to the sink, in arrival order. */
   messages: Message[];
+  /** Every event (envelope) the broker routed to the sink, in arrival order. */
+  events: RoomEvent[];
   /** Remove / restore the binding (publishes then come back unroutable / route again). */
   unbind(): Promise<void>;
   rebind(): Promise<void>;
@@ -252,18 +256,23 @@ export async function bindSink(amqpUrl: string, onMessage?: (m: Message) => void
   const { queue } = await ch.assertQueue('', { exclusive: true });
   await ch.bindQueue(queue, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN);
   const messages: Message[] = [];
+  const events: RoomEvent[] = [];
   await ch.consume(
     queue,
     (msg) => {
       if (!msg) return;
-      const message = queuedMessageSchema.parse(JSON.parse(msg.content.toString()));
-      messages.push(message);
-      onMessage?.(message);
+      const parsed = parseQueuedEvent(JSON.parse(msg.content.toString()));
+      if (!parsed.success) throw parsed.error;
+      const event = parsed.data;
+      events.push(event);
+      messages.push(event.message);
+      onMessage?.(event.message);
     },
     { noAck: true },
   );
   return {
     messages,
+    events,
     unbind: async () => void (await ch.unbindQueue(queue, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN)),
     rebind: async () => void (await ch.bindQueue(queue, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN)),
     close: () => conn.close().catch(() => undefined),

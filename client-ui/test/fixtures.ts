@@ -9,6 +9,7 @@ export function message(seq: number, over: Partial<Message> = {}): Message {
     id: `m${seq}`,
     roomId: 'general',
     seq,
+    version: seq,
     senderId: ALICE_ID,
     senderName: 'Alice',
     text: `message ${seq}`,

@@ -9,6 +9,7 @@ const base = {
   id: 'm1',
   roomId: 'general',
   seq: 1,
+  version: 1,
   senderId: 'b'.repeat(24),
   senderName: 'Mallory',
   clientMsgId: 'c1',

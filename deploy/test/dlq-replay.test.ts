@@ -17,6 +17,7 @@ const message = (roomId: string, n: number): Message => ({
   id: `m-${roomId}-${n}`,
   roomId,
   seq: n,
+  version: n,
   senderId: 'a'.repeat(24),
   senderName: 'Alice',
   text: `hello ${n}`,

@@ -2,13 +2,17 @@ import type { Message } from '@chat/contracts';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
- * A stored Message: the contract's fields, `createdAt` as a Date, and `_id` = the message's
- * `id` (documents stored before this have an ObjectId there). Keyed by id, a redelivery is
- * told from a different message sharing a unique key with one primary-key lookup.
+ * A stored Message in its current state: the contract's fields, timestamps as Dates, and
+ * `_id` = the message's `id` (documents stored before this have an ObjectId there). Keyed by
+ * id, a redelivery is told from a different message sharing a unique key with one
+ * primary-key lookup. Documents stored before Message v2 have no `version` (read as `seq`).
  */
-export interface MessageDoc extends Omit<Message, 'createdAt'> {
+export interface MessageDoc extends Omit<Message, 'createdAt' | 'editedAt' | 'deletedAt' | 'version'> {
   _id: string;
+  version?: number;
   createdAt: Date;
+  editedAt?: Date;
+  deletedAt?: Date;
 }
 
 /** The unique (roomId, seq) index; it replaced a non-unique `roomId_1_seq_-1` that served pages only. */
@@ -21,11 +25,22 @@ const messageSchema = new Schema<MessageDoc>(
     id: { type: String, required: true },
     roomId: { type: String, required: true },
     seq: { type: Number, required: true },
+    version: { type: Number },
     senderId: { type: String, required: true },
     senderName: { type: String, required: true },
-    text: { type: String, required: true },
+    // '' once deleted: present, not required (mongoose refuses '' for a required string).
+    text: { type: String, default: '' },
     clientMsgId: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    editedAt: { type: Date },
+    deletedAt: { type: Date },
+    replyTo: { type: { _id: false, id: String, seq: Number, senderName: String, excerpt: String } },
+    attachments: {
+      type: [{ _id: false, id: String, name: String, size: Number, contentType: String }],
+      default: undefined,
+    },
+    reactions: { type: [{ _id: false, emoji: String, userIds: [String] }], default: undefined },
+    system: { type: Boolean },
   },
   {
     versionKey: false,

@@ -73,7 +73,7 @@ async function ensureIndexes(model: Model<MessageDoc>): Promise<void> {
 }
 
 async function insertBatch(model: Model<MessageDoc>, messages: Message[]): Promise<InsertOutcome> {
-  const docs = messages.map((m) => ({ ...m, _id: m.id, createdAt: new Date(m.createdAt) }));
+  const docs = messages.map(toDoc);
   try {
     await model.insertMany(docs, { ordered: false, lean: true });
     return { inserted: docs.length, duplicates: [], rejected: [] };
@@ -132,6 +132,16 @@ export function perDocumentOutcome(err: unknown, size: number): InsertOutcome | 
   return outcome;
 }
 
+/** A Message as stored: `_id` is its id, timestamps are Dates. */
+export function toDoc(m: Message): MessageDoc {
+  const { editedAt, deletedAt, ...rest } = m;
+  const doc: MessageDoc = { ...rest, _id: m.id, createdAt: new Date(m.createdAt) };
+  // Absent stays absent (the driver would store an undefined as null).
+  if (editedAt !== undefined) doc.editedAt = new Date(editedAt);
+  if (deletedAt !== undefined) doc.deletedAt = new Date(deletedAt);
+  return doc;
+}
+
 const KEYS_ONLY = { _id: 0, id: 1, roomId: 1, seq: 1, senderId: 1, clientMsgId: 1 } as const;
 
 /**
@@ -174,17 +184,26 @@ async function findPage(model: Model<MessageDoc>, roomId: string, query: PageQue
   return { messages: page.map(toMessage), hasMore };
 }
 
-function toMessage(doc: MessageDoc): Message {
-  return {
+/** A stored document as the contract's Message: only the fields it has, `version` = `seq` on a legacy one. */
+export function toMessage(doc: MessageDoc): Message {
+  const message: Message = {
     id: doc.id,
     roomId: doc.roomId,
     seq: doc.seq,
+    version: doc.version ?? doc.seq,
     senderId: doc.senderId,
     senderName: doc.senderName,
-    text: doc.text,
+    text: doc.text ?? '',
     clientMsgId: doc.clientMsgId,
     createdAt: doc.createdAt.toISOString(),
   };
+  if (doc.editedAt) message.editedAt = doc.editedAt.toISOString();
+  if (doc.deletedAt) message.deletedAt = doc.deletedAt.toISOString();
+  if (doc.replyTo) message.replyTo = doc.replyTo;
+  if (doc.attachments?.length) message.attachments = doc.attachments;
+  if (doc.reactions?.length) message.reactions = doc.reactions;
+  if (doc.system) message.system = true;
+  return message;
 }
 
 /** MongoDB unreachable is the client's 503, not a 500. */

@@ -3,7 +3,9 @@ import {
   MESSAGE_PERSIST_DLQ,
   MESSAGE_PERSIST_DLX,
   MESSAGE_PERSIST_QUEUE,
-  queuedMessageSchema,
+  isEnvelope,
+  parseQueuedEvent,
+  unknownRoomEvent,
   type Message,
 } from '@chat/contracts';
 import { backoffDelay, invalidFromZod, sleep, type AmqpConnection, type Logger } from '@chat/service-kit';
@@ -35,7 +37,7 @@ export interface PersistConsumerOptions {
   stuckAfterMs: number;
 }
 
-type DeadLetterReason = 'invalid_json' | 'invalid_schema' | 'write_rejected' | 'seq_conflict';
+type DeadLetterReason = 'invalid_json' | 'invalid_schema' | 'unknown_event' | 'write_rejected' | 'seq_conflict';
 
 /** A delivery waiting to be written, with the channel it must be acked on. */
 interface Pending {
@@ -462,9 +464,14 @@ function parseQueued(content: Buffer): { message: Message } | { kind: DeadLetter
   } catch {
     return { kind: 'invalid_json', reason: 'body is not valid JSON' };
   }
-  const r = queuedMessageSchema.safeParse(json);
-  if (!r.success) return { kind: 'invalid_schema', reason: `not a Message: ${invalidFromZod(r.error).message}` };
-  return { message: r.data };
+  const unknown = unknownRoomEvent(json);
+  if (unknown !== null) return { kind: 'unknown_event', reason: unknown };
+  const r = parseQueuedEvent(json);
+  if (!r.success) {
+    const what = isEnvelope(json) ? 'not a room event' : 'not a Message';
+    return { kind: 'invalid_schema', reason: `${what}: ${invalidFromZod(r.error).message}` };
+  }
+  return { message: r.data.message };
 }
 
 /** A message named in a log line, without its text. */

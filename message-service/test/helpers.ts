@@ -60,6 +60,7 @@ export function makeMessage(fields: Partial<Message> & Pick<Message, 'roomId' | 
     clientMsgId: randomUUID(),
     createdAt: new Date().toISOString(),
     ...fields,
+    version: fields.version ?? fields.seq,
   };
 }
 

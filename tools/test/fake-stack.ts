@@ -95,6 +95,7 @@ export async function startFakeStack(faults: FakeFaults = {}): Promise<{ url: st
         id: randomBytes(12).toString('hex'),
         roomId: p.roomId,
         seq,
+        version: seq,
         senderId: user.id,
         senderName: user.username,
         text: p.text,

@@ -1,4 +1,6 @@
-import { messageSchema } from './message.js';
+import { z } from 'zod';
+import { seqSchema } from './ids.js';
+import { messageSchema, type Message } from './message.js';
 
 /** RabbitMQ topology (DESIGN.md §4). One source of truth for these names. */
 export const CHAT_EXCHANGE = 'chat_exchange';
@@ -24,8 +26,49 @@ export function messageRoutingKey(roomId: string): string {
   return `messages.${roomId}`;
 }
 
-/** The queued body is exactly a Message, JSON-encoded. */
-export const queuedMessageSchema = messageSchema;
+/** Schema version of the queue envelope. */
+export const ROOM_EVENT_VERSION = 1;
+/** Room event types on the queue; room-level types come later (an unknown one is dead-lettered). */
+export const ROOM_EVENT_TYPES = ['message', 'edit', 'delete', 'reaction'] as const;
+export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];
+
+/**
+ * The queued body (DESIGN.md §3.2, §4): `{v: 1, type, message}`, JSON-encoded, where
+ * `message` is the message's full state after the event (for `message`, as sent).
+ */
+export const roomEventSchema = z.object({
+  v: z.literal(ROOM_EVENT_VERSION),
+  type: z.enum(ROOM_EVENT_TYPES),
+  message: messageSchema,
+});
+export type RoomEvent = z.infer<typeof roomEventSchema>;
+
+/** A body published before the envelope: a bare Message without `version`, read as `{v:1, type:'message'}`. */
+const legacyMessageBodySchema = messageSchema.extend({ version: seqSchema.optional() }).transform((m): RoomEvent => ({
+  v: ROOM_EVENT_VERSION,
+  type: 'message',
+  message: { ...m, version: m.version ?? m.seq } as Message,
+}));
+
+/** Whether a body claims to be an envelope (a bare Message has none of its fields). */
+export function isEnvelope(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && ('v' in body || 'type' in body || 'message' in body);
+}
+
+/** Any body a consumer accepts, read as a RoomEvent: the envelope, or a legacy bare Message. */
+export function parseQueuedEvent(body: unknown): z.ZodSafeParseResult<RoomEvent> {
+  return isEnvelope(body) ? roomEventSchema.safeParse(body) : legacyMessageBodySchema.safeParse(body);
+}
+
+/** An envelope body of a version or type this code does not know (a future one): why it cannot be read, else null. */
+export function unknownRoomEvent(body: unknown): string | null {
+  if (!isEnvelope(body)) return null;
+  const { v, type } = body as { v?: unknown; type?: unknown };
+  if (v !== ROOM_EVENT_VERSION) return `unknown envelope version ${JSON.stringify(v ?? null)}`.slice(0, 200);
+  if (!ROOM_EVENT_TYPES.includes(type as RoomEventType))
+    return `unknown event type ${JSON.stringify(type ?? null)}`.slice(0, 200);
+  return null;
+}
 
 /** Arguments of the persist queue, shared by the declaring code and the broker definitions. */
 export const MESSAGE_PERSIST_QUEUE_ARGS = {

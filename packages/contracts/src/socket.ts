@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { errorDetailSchema } from './errors.js';
-import { clientMsgIdSchema, messageTextSchema, roomIdSchema, seqSchema } from './ids.js';
-import { messageSchema, type Message } from './message.js';
+import {
+  clientMsgIdSchema,
+  isStorableText,
+  MESSAGE_TEXT_MAX,
+  messageTextSchema,
+  roomIdSchema,
+  seqSchema,
+} from './ids.js';
+import { ATTACHMENTS_MAX, emojiSchema, messageIdParamSchema, messageSchema, type Message } from './message.js';
 
 /** Socket.IO protocol (DESIGN.md §3): path `/socket.io`, default namespace, `auth: {token}`. */
 export const SOCKET_PATH = '/socket.io';
@@ -19,12 +26,58 @@ export type JoinRoomPayload = z.infer<typeof joinRoomPayloadSchema>;
 export const leaveRoomPayloadSchema = z.strictObject({ roomId: roomIdSchema });
 export type LeaveRoomPayload = z.infer<typeof leaveRoomPayloadSchema>;
 
-export const sendMessagePayloadSchema = z.strictObject({
+/**
+ * `sendMessage`: text 1–4000 characters after trimming, or 0–4000 when the message carries
+ * attachments; `replyToId` quotes a message of the same room.
+ */
+export const sendMessagePayloadSchema = z
+  .strictObject({
+    roomId: roomIdSchema,
+    clientMsgId: clientMsgIdSchema,
+    text: z
+      .string()
+      .trim()
+      .max(MESSAGE_TEXT_MAX, `must be at most ${MESSAGE_TEXT_MAX} characters`)
+      .refine(isStorableText, { message: 'must not contain NUL, control characters or unpaired surrogates' }),
+    replyToId: messageIdParamSchema.optional(),
+    attachmentIds: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/))
+      .max(ATTACHMENTS_MAX)
+      .optional(),
+  })
+  .refine((p) => p.text.length > 0 || (p.attachmentIds?.length ?? 0) > 0, {
+    message: 'must not be empty',
+    path: ['text'],
+  });
+export type SendMessagePayload = z.input<typeof sendMessagePayloadSchema>;
+
+/** `editMessage`: the sender's new text (1–4000 after trimming); not on a deleted message. */
+export const editMessagePayloadSchema = z.strictObject({
   roomId: roomIdSchema,
-  clientMsgId: clientMsgIdSchema,
+  messageId: messageIdParamSchema,
   text: messageTextSchema,
+  /** Optional idempotency key: a resend of the same one applies once and answers the same message. */
+  clientMsgId: clientMsgIdSchema.optional(),
 });
-export type SendMessagePayload = z.infer<typeof sendMessagePayloadSchema>;
+export type EditMessagePayload = z.input<typeof editMessagePayloadSchema>;
+
+/** `deleteMessage`: the sender takes a message back; it keeps its place as a placeholder. */
+export const deleteMessagePayloadSchema = z.strictObject({
+  roomId: roomIdSchema,
+  messageId: messageIdParamSchema,
+  clientMsgId: clientMsgIdSchema.optional(),
+});
+export type DeleteMessagePayload = z.input<typeof deleteMessagePayloadSchema>;
+
+/** `react`: add or take back the caller's `emoji` on a message; idempotent. */
+export const reactPayloadSchema = z.strictObject({
+  roomId: roomIdSchema,
+  messageId: messageIdParamSchema,
+  emoji: emojiSchema,
+  add: z.boolean(),
+  clientMsgId: clientMsgIdSchema.optional(),
+});
+export type ReactPayload = z.input<typeof reactPayloadSchema>;
 
 export const ackErrorSchema = z.object({ ok: z.literal(false), error: errorDetailSchema });
 export type AckError = z.infer<typeof ackErrorSchema>;
@@ -56,9 +109,17 @@ export interface TokenExpiring {
   expiresAt: number;
 }
 
-export const sendMessageOkSchema = z.object({ ok: z.literal(true), message: messageSchema });
-export const sendMessageAckSchema = z.union([sendMessageOkSchema, ackErrorSchema]);
-export type SendMessageAck = z.infer<typeof sendMessageAckSchema>;
+/** The ack of every room event (send, edit, delete, react): the message's resulting state. */
+export const messageOkSchema = z.object({ ok: z.literal(true), message: messageSchema });
+export const messageAckSchema = z.union([messageOkSchema, ackErrorSchema]);
+export type MessageAck = z.infer<typeof messageAckSchema>;
+
+export const sendMessageOkSchema = messageOkSchema;
+export const sendMessageAckSchema = messageAckSchema;
+export type SendMessageAck = MessageAck;
+export type EditMessageAck = MessageAck;
+export type DeleteMessageAck = MessageAck;
+export type ReactAck = MessageAck;
 
 /**
  * Typed event maps shared by server and client (socket.io's `Server<C2S, S2C>` and
@@ -69,11 +130,16 @@ export interface ClientToServerEvents {
   joinRoom: (payload: JoinRoomPayload, ack: (res: JoinRoomAck) => void) => void;
   leaveRoom: (payload: LeaveRoomPayload, ack: (res: LeaveRoomAck) => void) => void;
   sendMessage: (payload: SendMessagePayload, ack: (res: SendMessageAck) => void) => void;
+  editMessage: (payload: EditMessagePayload, ack: (res: EditMessageAck) => void) => void;
+  deleteMessage: (payload: DeleteMessagePayload, ack: (res: DeleteMessageAck) => void) => void;
+  react: (payload: ReactPayload, ack: (res: ReactAck) => void) => void;
   refreshToken: (payload: RefreshTokenPayload, ack: (res: RefreshTokenAck) => void) => void;
 }
 
 export interface ServerToClientEvents {
   receiveMessage: (message: Message) => void;
+  /** A message's current state after an edit, delete or reaction: apply when its `version` is higher than the held one. */
+  messageUpdated: (message: Message) => void;
   /** Sent by a draining node before it closes: reconnect (elsewhere) and resync. */
   serverShutdown: (info: { reconnectInMs: number }) => void;
   /** The socket's token expires at `expiresAt`: send `refreshToken` with a newer one before then. */

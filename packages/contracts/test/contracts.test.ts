@@ -10,7 +10,10 @@ import {
   loginBodySchema,
   messageRoutingKey,
   messageSchema,
-  queuedMessageSchema,
+  parseQueuedEvent,
+  reactPayloadSchema,
+  unknownRoomEvent,
+  editMessagePayloadSchema,
   registerBodySchema,
   roomIdSchema,
   sendMessageAckSchema,
@@ -23,6 +26,7 @@ const validMessage = {
   id: '01HZX3',
   roomId: 'general',
   seq: 7,
+  version: 7,
   senderId: alice,
   senderName: 'Alice',
   text: 'hello',
@@ -125,13 +129,16 @@ describe('socket payloads and acks', () => {
   });
   it('refuses text no store can hold: NUL, other controls, unpaired surrogates; keeps tabs, newlines, emoji', () => {
     const text = (t: string) => sendMessagePayloadSchema.safeParse({ roomId: 'general', clientMsgId: 'm1', text: t });
-    for (const ok of ['a\tb\nc\r\nd', 'héllo 😀 👍🏽', '\u{1F600}']) expect(text(ok).success, JSON.stringify(ok)).toBe(true);
+    for (const ok of ['a\tb\nc\r\nd', 'héllo 😀 👍🏽', '\u{1F600}'])
+      expect(text(ok).success, JSON.stringify(ok)).toBe(true);
     for (const bad of ['a\u0000b', 'a\u0007b', 'a\u001bb', 'a\u007fb', 'a\uD800b', 'a\uDC00', '\uDE00\uD83D']) {
       expect(text(bad).success, JSON.stringify(bad)).toBe(false);
     }
-    const name = (n: string) => registerBodySchema.safeParse({ username: 'alice', password: 'password1', displayName: n });
+    const name = (n: string) =>
+      registerBodySchema.safeParse({ username: 'alice', password: 'password1', displayName: n });
     expect(name('Alice 😀').success).toBe(true);
-    for (const bad of ['a\u0000b', 'a\nb', 'a\tb', 'x\uD800']) expect(name(bad).success, JSON.stringify(bad)).toBe(false);
+    for (const bad of ['a\u0000b', 'a\nb', 'a\tb', 'x\uD800'])
+      expect(name(bad).success, JSON.stringify(bad)).toBe(false);
   });
   it('joinRoom takes an optional non-negative sinceSeq', () => {
     expect(joinRoomPayloadSchema.safeParse({ roomId: 'general', sinceSeq: 3 }).success).toBe(true);
@@ -155,8 +162,78 @@ describe('socket payloads and acks', () => {
   });
   it('messages and queued messages need every field', () => {
     expect(messageSchema.safeParse(validMessage).success).toBe(true);
-    expect(queuedMessageSchema.safeParse({ ...validMessage, createdAt: 'yesterday' }).success).toBe(false);
+    const envelope = (message: unknown) => ({ v: 1, type: 'message', message });
+    expect(parseQueuedEvent(envelope({ ...validMessage, createdAt: 'yesterday' })).success).toBe(false);
     const { seq: _seq, ...noSeq } = validMessage;
-    expect(queuedMessageSchema.safeParse(noSeq).success).toBe(false);
+    expect(parseQueuedEvent(envelope(noSeq)).success).toBe(false);
+    expect(parseQueuedEvent(noSeq).success).toBe(false);
+  });
+});
+
+describe('Message v2', () => {
+  const edited = {
+    ...validMessage,
+    version: 9,
+    text: '',
+    editedAt: '2026-11-25T07:01:00.000Z',
+    deletedAt: '2026-11-25T07:02:00.000Z',
+    replyTo: { id: 'x', seq: 3, senderName: 'Bob', excerpt: '' },
+    reactions: [{ emoji: '👍', userIds: [alice, bob] }],
+    attachments: [{ id: 'f1', name: 'a.png', size: 10, contentType: 'image/png' }],
+    system: true,
+  };
+  it('carries version, edits, deletes, replies, reactions and attachments', () => {
+    expect(messageSchema.parse(edited)).toEqual(edited);
+    expect(messageSchema.safeParse({ ...validMessage, version: undefined }).success).toBe(false);
+  });
+  it('refuses a long excerpt, a repeated emoji, more than 20 emoji and an empty reaction', () => {
+    const bad = [
+      { ...edited, replyTo: { ...edited.replyTo, excerpt: 'x'.repeat(141) } },
+      { ...edited, reactions: [edited.reactions[0], edited.reactions[0]] },
+      { ...edited, reactions: Array.from({ length: 21 }, (_, i) => ({ emoji: `e${i}`, userIds: [alice] })) },
+      { ...edited, reactions: [{ emoji: '👍', userIds: [] }] },
+    ];
+    for (const m of bad) expect(messageSchema.safeParse(m).success).toBe(false);
+  });
+});
+
+describe('room event payloads', () => {
+  const base = { roomId: 'general', messageId: '6f1c2a9e-8b3d-5e57-a0c4-d2f1e9b87a35' };
+  it('emoji: 1-16 code points, no whitespace', () => {
+    const react = (emoji: string) => reactPayloadSchema.safeParse({ ...base, emoji, add: true }).success;
+    expect(react('👍')).toBe(true);
+    expect(react('👨‍👩‍👧‍👦')).toBe(true);
+    expect(react('')).toBe(false);
+    expect(react('a b')).toBe(false);
+    expect(react('x'.repeat(17))).toBe(false);
+    expect(react('\u0000')).toBe(false);
+  });
+  it('edit text follows the send rules; message ids are plain id characters', () => {
+    expect(editMessagePayloadSchema.safeParse({ ...base, text: '  fixed ' }).data?.text).toBe('fixed');
+    expect(editMessagePayloadSchema.safeParse({ ...base, text: '   ' }).success).toBe(false);
+    expect(editMessagePayloadSchema.safeParse({ ...base, messageId: 'a:b', text: 'x' }).success).toBe(false);
+  });
+  it('a send needs text unless it carries attachments', () => {
+    const send = { roomId: 'general', clientMsgId: 'c1' };
+    expect(sendMessagePayloadSchema.safeParse({ ...send, text: ' ' }).success).toBe(false);
+    expect(sendMessagePayloadSchema.safeParse({ ...send, text: '', attachmentIds: ['f1'] }).success).toBe(true);
+    expect(sendMessagePayloadSchema.safeParse({ ...send, text: 'hi', replyToId: base.messageId }).success).toBe(true);
+  });
+});
+
+describe('queue envelope', () => {
+  it('reads a legacy bare Message as a message event with version = seq', () => {
+    const { version: _v, ...legacy } = validMessage;
+    expect(parseQueuedEvent(legacy).data).toEqual({ v: 1, type: 'message', message: validMessage });
+  });
+  it('reads each known type', () => {
+    for (const type of ['message', 'edit', 'delete', 'reaction'])
+      expect(parseQueuedEvent({ v: 1, type, message: validMessage }).success).toBe(true);
+  });
+  it('names an unknown type or version, and lets a bare Message through', () => {
+    expect(unknownRoomEvent({ v: 1, type: 'pin', message: validMessage })).toMatch(/unknown event type "pin"/);
+    expect(unknownRoomEvent({ v: 2, type: 'message', message: validMessage })).toMatch(/unknown envelope version 2/);
+    expect(unknownRoomEvent(validMessage)).toBeNull();
+    expect(unknownRoomEvent({ v: 1, type: 'edit', message: validMessage })).toBeNull();
   });
 });
