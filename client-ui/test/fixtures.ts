@@ -15,7 +15,6 @@ export function message(seq: number, over: Partial<Message> = {}): Message {
     text: `message ${seq}`,
     clientMsgId: `c${seq}`,
     createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
-    version: seq,
     ...over,
   };
 }

@@ -14,7 +14,6 @@ const base = {
   senderName: 'Mallory',
   clientMsgId: 'c1',
   createdAt: '2026-01-01T12:00:00.000Z',
-  version: 1,
 };
 
 function renderRow(props: Partial<Parameters<typeof MessageRow>[0]> & { text: string }) {

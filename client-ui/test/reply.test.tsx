@@ -3,7 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ReplyPreview } from '../src/components/ReplyPreview.js';
 import { ReplyQuote } from '../src/components/ReplyQuote.js';
-import { REPLY_EXCERPT_MAX, replyExcerpt, replyToOf } from '../src/messages/reply.js';
+import { REPLY_EXCERPT_MAX } from '@chat/contracts';
+import { replyExcerpt, replyToOf } from '../src/messages/reply.js';
 import { message as msg } from './fixtures.js';
 
 afterEach(cleanup);

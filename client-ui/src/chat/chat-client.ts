@@ -1,6 +1,7 @@
 import {
   HISTORY_LIMIT_MAX,
   joinRoomAckSchema,
+  messageAckSchema,
   messageSchema,
   sendMessageAckSchema,
   SOCKET_PATH,
@@ -9,6 +10,7 @@ import {
   type ErrorCode,
   type HistoryResponse,
   type PublicUser,
+  type ReplyTo,
   type ServerToClientEvents,
 } from '@chat/contracts';
 import { io, type Socket } from 'socket.io-client';
@@ -21,14 +23,7 @@ import {
   type ChangesAction,
   type PendingChange,
 } from '../messages/pending-changes.js';
-import {
-  emptyTimeline,
-  oldestSeq,
-  timelineReducer,
-  type ReplyTo,
-  type Timeline,
-  type TimelineAction,
-} from '../messages/timeline.js';
+import { emptyTimeline, oldestSeq, timelineReducer, type Timeline, type TimelineAction } from '../messages/timeline.js';
 import { newClientMsgId } from './client-msg-id.js';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -519,8 +514,7 @@ export class ChatClient {
         : change.kind === 'delete'
           ? emit.emitWithAck('deleteMessage', { roomId, messageId, clientMsgId: id })
           : emit.emitWithAck('react', { roomId, messageId, emoji: change.emoji, add: change.add, clientMsgId: id }));
-      // Every change is answered like a send: {ok, message} or {ok:false, error}.
-      const ack = sendMessageAckSchema.safeParse(raw);
+      const ack = messageAckSchema.safeParse(raw);
       if (ack.success && ack.data.ok) {
         this.dispatchConfirmed(roomId, { type: 'live', message: ack.data.message });
         this.dispatchChange(roomId, { type: 'confirmed', id });

@@ -1,6 +1,5 @@
-import type { Message } from '@chat/contracts';
+import type { Message, ReplyTo } from '@chat/contracts';
 import { useCallback, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import type { ReplyTo } from '../messages/timeline.js';
 import { AddReactionIcon, EditIcon, ReplyIcon, TrashIcon } from './icons.js';
 import { ReactionPicker } from './ReactionPicker.js';
 

@@ -1,4 +1,4 @@
-import type { ReplyTo } from '../messages/timeline.js';
+import type { ReplyTo } from '@chat/contracts';
 import { CloseIcon } from './icons.js';
 import { quoteText } from './ReplyQuote.js';
 

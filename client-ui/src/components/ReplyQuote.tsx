@@ -1,4 +1,4 @@
-import type { ReplyTo } from '../messages/timeline.js';
+import type { ReplyTo } from '@chat/contracts';
 import { ReplyIcon } from './icons.js';
 
 /** What a quote says: the excerpt, or that the original is gone (a deleted message's excerpt is empty). */

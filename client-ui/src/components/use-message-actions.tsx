@@ -1,10 +1,10 @@
-import type { Message, PublicUser } from '@chat/contracts';
+import type { Message, PublicUser, ReplyTo } from '@chat/contracts';
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { ChatClient } from '../chat/chat-client.js';
 import { canChange, lastEditable } from '../messages/own-messages.js';
 import { withPendingChanges, type PendingChange } from '../messages/pending-changes.js';
 import { replyToOf } from '../messages/reply.js';
-import type { ReplyTo, Timeline } from '../messages/timeline.js';
+import type { Timeline } from '../messages/timeline.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { MessageActionSheet } from './MessageActionSheet.js';
 import type { MessageActionHandlers } from './MessageActions.js';

@@ -1,6 +1,4 @@
-import type { Message } from '@chat/contracts';
-
-export type Reaction = NonNullable<Message['reactions']>[number];
+import type { Reaction } from '@chat/contracts';
 
 /** The picker's choice: the reactions people reach for most, with the names screen readers say. */
 export const COMMON_REACTIONS: readonly { emoji: string; name: string }[] = [

@@ -1,8 +1,4 @@
-import type { Message } from '@chat/contracts';
-import type { ReplyTo } from './timeline.js';
-
-/** The longest quote a reply carries (DESIGN.md §3: the server cuts its `excerpt` to this). */
-export const REPLY_EXCERPT_MAX = 140;
+import { REPLY_EXCERPT_MAX, type Message, type ReplyTo } from '@chat/contracts';
 
 /** A one-line quote of `text`: whitespace runs folded, cut at a code point boundary with an ellipsis. */
 export function replyExcerpt(text: string): string {

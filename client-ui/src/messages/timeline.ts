@@ -1,5 +1,5 @@
-import type { Message } from '@chat/contracts';
-import { eventSeq, isNewer } from './apply-update.js';
+import { newerMessage, type Message, type ReplyTo } from '@chat/contracts';
+import { eventSeq } from './apply-update.js';
 
 /**
  * One room's message list, kept pure so every merge rule is unit-testable.
@@ -24,8 +24,6 @@ export interface OutgoingMessage {
   /** The message it answers, as quoted above it (and sent as `replyToId`). */
   replyTo?: ReplyTo;
 }
-
-export type ReplyTo = NonNullable<Message['replyTo']>;
 
 export interface Timeline {
   /** Confirmed messages: ascending `seq`, unique by `id`. */
@@ -111,7 +109,8 @@ function mergeConfirmed(state: Timeline, incoming: Message[]): Timeline {
   let replaced = false;
   for (const m of incoming) {
     const held = byId.get(m.id);
-    if (held && !isNewer(m, held)) continue;
+    // Copies arrive by many routes in any order: the higher `version` is the current state.
+    if (held && newerMessage(held, m) === held) continue;
     byId.set(m.id, m);
     if (held) replaced = true;
     else added = true;
