@@ -205,8 +205,11 @@ describe('the chat UI as a daily user meets it', () => {
     await ada.mouse.move(5, 790);
     await expect.poll(shown).toBe(false);
 
-    // Focusable, from the keyboard: Tab from the previous message's time.
+    // Focusable, from the keyboard: Tab from the previous message's time, past that
+    // message's actions toolbar (one Tab stop).
     await ada.getByTestId('message-time').nth(-2).focus();
+    await ada.keyboard.press('Tab');
+    expect(await ada.evaluate(() => document.activeElement?.closest('[role="toolbar"]') !== null)).toBe(true);
     await ada.keyboard.press('Tab');
     expect(await time.evaluate((el) => el === document.activeElement)).toBe(true);
     await expect.poll(shown).toBe(true);
