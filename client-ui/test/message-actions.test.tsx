@@ -13,7 +13,12 @@ const mine = (seq: number, text: string, over: Partial<Message> = {}) =>
 
 /** A connected socket that records what the room emits and lets the test answer or push events. */
 function connectedSocket() {
-  const emits: { event: string; payload: Record<string, unknown>; answer: (ack: unknown) => void }[] = [];
+  const emits: {
+    event: string;
+    payload: Record<string, unknown>;
+    answer: (ack: unknown) => void;
+    fail: (err: Error) => void;
+  }[] = [];
   const handlers = new Map<string, (raw: unknown) => void>();
   const socket = {
     connected: true,
@@ -26,7 +31,7 @@ function connectedSocket() {
     emit: () => socket,
     timeout: () => ({
       emitWithAck: (event: string, payload: Record<string, unknown>) =>
-        new Promise((answer) => emits.push({ event, payload, answer })),
+        new Promise((answer, fail) => emits.push({ event, payload, answer, fail })),
     }),
   };
   const take = (event: string) => {
@@ -189,6 +194,28 @@ describe('message actions in a room', () => {
     expect(take('react').payload).toMatchObject({ emoji: '🎉', add: true });
     expect(menu.isConnected).toBe(false);
     expect(document.activeElement?.getAttribute('aria-label')).toBe('Add reaction');
+  });
+
+  it('a reaction with no answer rolls back and offers Retry, which resends it under the same clientMsgId', async () => {
+    const { take, user } = await openRoom([msg(3)]);
+    await user.click(within(row('m3')).getByRole('button', { name: 'Add reaction' }));
+    await user.click(screen.getByRole('menuitemcheckbox', { name: 'eyes' }));
+    const first = take('react');
+    expect(within(row('m3')).getByTestId('reaction').textContent).toBe('👀1');
+    await act(async () => first.fail(new Error('operation has timed out')));
+    expect(within(row('m3')).queryByTestId('reaction')).toBeNull();
+    const alert = within(row('m3')).getByRole('alert');
+    expect(alert.textContent).toContain('Reaction 👀 not saved: No answer from the server.');
+
+    await user.click(within(alert).getByRole('button', { name: 'Retry' }));
+    const again = take('react');
+    expect(again.payload).toEqual(first.payload);
+    expect(within(row('m3')).getByTestId('reaction').textContent).toBe('👀1');
+    await act(async () =>
+      again.answer({ ok: true, message: msg(3, { version: 10, reactions: [{ emoji: '👀', userIds: [ME_ID] }] }) }),
+    );
+    expect(within(row('m3')).queryByRole('alert')).toBeNull();
+    expect(within(row('m3')).getByTestId('reaction').getAttribute('aria-pressed')).toBe('true');
   });
 
   it('delete asks first, then the placeholder keeps the message’s place; the toolbar is one Tab stop with arrow keys', async () => {
