@@ -30,6 +30,8 @@ export interface SentRecord {
   textHash: string;
 }
 
+export type EventAdmission = { kind: 'accepted'; seq: number } | { kind: 'rate-limited'; retryAfterSec: number };
+
 export interface SendRequest {
   userId: string;
   roomId: string;
@@ -47,6 +49,11 @@ export interface SendAdmission {
   release(req: SendRequest): Promise<void>;
   /** Replace our pending claim with the message whose publish outcome is unknown. */
   markUncertain(req: SendRequest, messageJson: string): Promise<void>;
+  /**
+   * A room event (edit, delete, reaction): counted in the user's send budget, given the
+   * room's next seq (its version) by the same authority as sends.
+   */
+  admitEvent(userId: string, roomId: string): Promise<EventAdmission>;
   /** The last seq the room handed out, or null when it has none. */
   lastSeq(roomId: string): Promise<number | null>;
 }

@@ -12,10 +12,26 @@ const UNCERTAIN = 'u:';
 const SENT = 's:';
 
 /**
- * One round trip per send: dedupe check, rate-limit check, next seq, rate count and pending
- * claim, atomically. Returns {status, value}.
- *
- * The seq authority is this script alone (docs/sequences.md). Normally seq = last + 1. When
+ * The per-user send budget, shared by sends and room events (DESIGN.md §4.1): returns
+ * {'rate-limited', ttl} when spent. Uses the Lua local `rate` (its key) and ARGV[1..2]
+ * (limit, windowSec).
+ */
+const RATE_CHECK_LUA = `
+local used = tonumber(redis.call('GET', rate) or '0')
+if used >= tonumber(ARGV[1]) then
+  return {'rate-limited', redis.call('TTL', rate)}
+end
+`;
+
+/** Counts one accepted event in the budget checked by RATE_CHECK_LUA. */
+const RATE_COUNT_LUA = `
+if redis.call('INCR', rate) == 1 then redis.call('EXPIRE', rate, ARGV[2]) end
+`;
+
+/**
+ * The room's next seq into the Lua local `seq`, from the hash named by the Lua local
+ * `sequence`. The seq authority is this fragment alone (docs/sequences.md): sends and room
+ * events (edits, deletes, reactions) take their seq here. Normally seq = last + 1. When
  * the room has no state (new room, flushed or lost) or its state was last advanced under a
  * different Redis run (a restart, a failover, a rollback to older data: the run_id of the
  * server that wrote it differs from the one running now), seq = max(last + 1, Redis TIME in
@@ -23,9 +39,28 @@ const SENT = 's:';
  * room never averages more than a message per tick (100,000 a second), so the clock floor is
  * above all of them. (10 µs, not 1 µs: seqs stay within the history API's 15 digits.)
  * The run_id is read here, by the server itself, so no caller can pass a stale one.
+ */
+const NEXT_SEQ_LUA = `
+local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') or ''
+local state = redis.call('HMGET', sequence, 'last', 'run')
+local last = tonumber(state[1])
+local seq
+if last and run ~= '' and state[2] == run then
+  seq = redis.call('HINCRBY', sequence, 'last', 1)
+else
+  local now = redis.call('TIME')
+  seq = math.max((last or 0) + 1, tonumber(now[1]) * 100000 + math.floor(tonumber(now[2]) / 10))
+  redis.call('HSET', sequence, 'last', seq, 'run', run)
+end
+`;
+
+/**
+ * One round trip per send: dedupe check, rate-limit check, next seq, rate count and pending
+ * claim, atomically. Returns {status, value}.
  * KEYS: sent, rate, sequence. ARGV: limit, windowSec, pendingValue, pendingTtlSec.
  */
 const ADMIT_LUA = `
+local rate, sequence = KEYS[2], KEYS[3]
 local sent = redis.call('GET', KEYS[1])
 if sent then
   local tag = string.sub(sent, 1, 2)
@@ -36,23 +71,24 @@ if sent then
   end
   return {'duplicate', string.sub(sent, 3)}
 end
-local used = tonumber(redis.call('GET', KEYS[2]) or '0')
-if used >= tonumber(ARGV[1]) then
-  return {'rate-limited', redis.call('TTL', KEYS[2])}
-end
-local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') or ''
-local state = redis.call('HMGET', KEYS[3], 'last', 'run')
-local last = tonumber(state[1])
-local seq
-if last and run ~= '' and state[2] == run then
-  seq = redis.call('HINCRBY', KEYS[3], 'last', 1)
-else
-  local now = redis.call('TIME')
-  seq = math.max((last or 0) + 1, tonumber(now[1]) * 100000 + math.floor(tonumber(now[2]) / 10))
-  redis.call('HSET', KEYS[3], 'last', seq, 'run', run)
-end
-if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+${RATE_CHECK_LUA}
+${NEXT_SEQ_LUA}
+${RATE_COUNT_LUA}
 redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+return {'accepted', seq}
+`;
+
+/**
+ * A room event (edit, delete, reaction) takes the room's next seq as its version, counted in
+ * the sender's send budget: the same fragments as a send, without the send's dedupe claim
+ * (an event's idempotency is kept under its message lock, room-events.ts).
+ * KEYS: rate, sequence. ARGV: limit, windowSec.
+ */
+const ADMIT_EVENT_LUA = `
+local rate, sequence = KEYS[1], KEYS[2]
+${RATE_CHECK_LUA}
+${NEXT_SEQ_LUA}
+${RATE_COUNT_LUA}
 return {'accepted', seq}
 `;
 
@@ -75,6 +111,7 @@ interface AdmissionCommands {
     sequence: string,
     ...argv: (string | number)[]
   ): Promise<[string, string | number]>;
+  chatAdmitEvent(rate: string, sequence: string, limit: number, windowSec: number): Promise<[string, number]>;
   chatRelease(sent: string, pending: string): Promise<number>;
   chatMarkUncertain(sent: string, pending: string, uncertain: string, ttlSec: number): Promise<unknown>;
 }
@@ -91,6 +128,7 @@ export interface RedisAdmissionOptions {
 export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission {
   const { redis, keys } = opts;
   redis.defineCommand('chatAdmit', { numberOfKeys: 3, lua: ADMIT_LUA });
+  redis.defineCommand('chatAdmitEvent', { numberOfKeys: 2, lua: ADMIT_EVENT_LUA });
   redis.defineCommand('chatRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
   redis.defineCommand('chatMarkUncertain', { numberOfKeys: 1, lua: MARK_UNCERTAIN_LUA });
   const commands = redis as unknown as AdmissionCommands;
@@ -136,6 +174,14 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
       await commands
         .chatMarkUncertain(sentKey(req), pendingValue(req), `${UNCERTAIN}${messageJson}`, opts.dedupeTtlSec)
         .catch(redisUnavailable);
+    },
+    async admitEvent(userId, roomId) {
+      const [status, value] = await commands
+        .chatAdmitEvent(keys.sendRate(userId), keys.roomSequence(roomId), opts.ratePerMinute, 60)
+        .catch(redisUnavailable);
+      return status === 'accepted'
+        ? { kind: 'accepted', seq: Number(value) }
+        : { kind: 'rate-limited', retryAfterSec: Math.max(1, Number(value)) };
     },
     async lastSeq(roomId) {
       const v = await redis.hget(keys.roomSequence(roomId), 'last').catch(redisUnavailable);

@@ -14,9 +14,12 @@ import type { HistoryClient } from './history-client.js';
 import { InFlight } from './in-flight.js';
 import { chatKeys } from './keys.js';
 import { createMessageHandlers } from './message-handlers.js';
+import { createRedisMessageLock } from './message-lock_redis.js';
+import { createMessageStates } from './message-states.js';
 import { createChatMetrics } from './metrics.js';
 import type { MessagePublisher } from './publisher.js';
 import { createRedisRecentBuffer } from './recent-buffer_redis.js';
+import { createRoomEventHandlers } from './room-events.js';
 import { createRoomHandlers } from './room-handlers.js';
 import type { ChatServer } from './socket-types.js';
 
@@ -88,7 +91,13 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     dedupeTtlSec: config.DEDUPE_TTL_SEC,
     pendingTtlSec: Math.ceil(config.CONFIRM_TIMEOUT_MS / 1000) * 2 + 10,
   });
-  const recent = createRedisRecentBuffer({ redis: deps.redis, keys, size: config.RECENT_BUFFER_SIZE });
+  const recent = createRedisRecentBuffer({
+    redis: deps.redis,
+    keys,
+    size: config.RECENT_BUFFER_SIZE,
+    eventTtlSec: config.DEDUPE_TTL_SEC,
+  });
+  const states = createMessageStates(recent, deps.history);
   const rooms = createRoomHandlers({
     admission,
     recent,
@@ -100,11 +109,30 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     io,
     admission,
     recent,
+    states,
     publisher: deps.publisher,
     metrics,
     log,
     isDraining,
     confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
+  });
+  const roomEvents = createRoomEventHandlers({
+    io,
+    keys,
+    admission,
+    recent,
+    states,
+    lock: createRedisMessageLock({
+      redis: deps.redis,
+      keys,
+      // Outlives the longest change (a publish confirm) of a node that dies holding it.
+      holdMs: config.CONFIRM_TIMEOUT_MS * 2 + 10_000,
+      waitMs: config.CONFIRM_TIMEOUT_MS + 1000,
+    }),
+    publisher: deps.publisher,
+    metrics,
+    log,
+    isDraining,
   });
 
   io.on('connection', (socket) => {
@@ -121,6 +149,18 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     socket.on(
       'sendMessage',
       withAck(log, inFlight, 'sendMessage', (payload) => messages.sendMessage(socket.data, payload)),
+    );
+    socket.on(
+      'editMessage',
+      withAck(log, inFlight, 'editMessage', (payload) => roomEvents.editMessage(socket.data, payload)),
+    );
+    socket.on(
+      'deleteMessage',
+      withAck(log, inFlight, 'deleteMessage', (payload) => roomEvents.deleteMessage(socket.data, payload)),
+    );
+    socket.on(
+      'react',
+      withAck(log, inFlight, 'react', (payload) => roomEvents.react(socket.data, payload)),
     );
   });
 

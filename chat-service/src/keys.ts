@@ -11,6 +11,19 @@ export interface ChatKeys {
   roomRecent(roomId: string): string;
   /** Seq after which the recent buffer holds every accepted message of the room. */
   roomRecentFloor(roomId: string): string;
+  /** The current state of the room's changed messages, a sorted set scored by version. */
+  roomChanges(roomId: string): string;
+  /** Version after which the changes set holds every change (edit, delete, reaction) of the room. */
+  roomChangesFloor(roomId: string): string;
+  /**
+   * A message's compact record, written when it is buffered and on each change:
+   * `<seq>:<version>:<senderId>:<0|1 deleted>`. Locates its state in the buffers; lives as long as them.
+   */
+  messageRecord(roomId: string, messageId: string): string;
+  /** Held while one change of the message is read, published and recorded (SET NX PX). */
+  messageLock(roomId: string, messageId: string): string;
+  /** The result of a room event sent with a clientMsgId (the message's state after it), for its resends. */
+  roomEvent(eventId: string): string;
   /** The user's accepted-send counter for the current rate-limit window. */
   sendRate(userId: string): string;
   /**
@@ -26,6 +39,11 @@ export function chatKeys(prefix: string): ChatKeys {
     roomSequence: (roomId) => `${prefix}room:${roomId}:sequence`,
     roomRecent: (roomId) => `${prefix}room:${roomId}:recent`,
     roomRecentFloor: (roomId) => `${prefix}room:${roomId}:recent-floor`,
+    roomChanges: (roomId) => `${prefix}room:${roomId}:changes`,
+    roomChangesFloor: (roomId) => `${prefix}room:${roomId}:changes-floor`,
+    messageRecord: (roomId, messageId) => `${prefix}room:${roomId}:msg:${messageId}`,
+    messageLock: (roomId, messageId) => `${prefix}room:${roomId}:msg:${messageId}:lock`,
+    roomEvent: (eventId) => `${prefix}event:${eventId}`,
     sendRate: (userId) => `${prefix}rate:send:${userId}`,
     sentMessage: (messageId) => `${prefix}sent:${messageId}`,
   };

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sendMessagePayloadSchema, type Message } from '@chat/contracts';
+import { sendMessagePayloadSchema, type Message, type ReplyTo } from '@chat/contracts';
 import { AppError, backoffDelay, parseOrThrow, sleep, toAppError, type Identity, type Logger } from '@chat/service-kit';
 import type { SendAdmission, SendRequest, SentRecord } from './admission.js';
 import { InFlight } from './in-flight.js';
+import { quoteOf } from './message-changes.js';
 import { messageIdFor, textHash } from './message-identity.js';
+import type { MessageStates } from './message-states.js';
 import type { ChatMetrics } from './metrics.js';
 import { PublishOutcomeUnknown, type MessagePublisher } from './publisher.js';
 import type { RecentBuffer } from './recent-buffer.js';
@@ -15,6 +17,8 @@ export interface MessageHandlerDeps {
   io: ChatServer;
   admission: SendAdmission;
   recent: RecentBuffer;
+  /** The quoted message of a reply (only replies read it). */
+  states: MessageStates;
   publisher: MessagePublisher;
   metrics: ChatMetrics;
   log: Logger;
@@ -43,6 +47,13 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     if (deps.isDraining()) throw new AppError('UNAVAILABLE', 'server shutting down; reconnect and resend');
     const input = parseOrThrow(sendMessagePayloadSchema, payload);
     assertRoomAccess(caller.user.userId, input.roomId);
+    if (input.attachmentIds?.length) {
+      throw new AppError('NOT_FOUND', 'no such attachment', { field: 'attachmentIds' });
+    }
+    const replyTo =
+      input.replyToId === undefined
+        ? undefined
+        : quoteOf(await deps.states.current(input.roomId, input.replyToId, caller.token));
     const req: SendRequest = {
       userId: caller.user.userId,
       roomId: input.roomId,
@@ -61,6 +72,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
             caller.user,
             input.text,
             new Date().toISOString(),
+            replyTo,
           );
           return { message: await publish(req, message, false), duplicate: false };
         }
@@ -68,7 +80,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
           return { message: await publish(req, admitted.message, true), duplicate: false };
         case 'duplicate':
           return {
-            message: original(req, input.clientMsgId, admitted.record, caller.user, input.text),
+            message: original(req, input.clientMsgId, admitted.record, caller.user, input.text, replyTo),
             duplicate: true,
           };
         case 'rate-limited':
@@ -82,11 +94,18 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
   }
 
   /** The resend's answer: the accepted message rebuilt from its record and the resend itself. */
-  function original(req: SendRequest, clientMsgId: string, record: SentRecord, user: Identity, text: string): Message {
+  function original(
+    req: SendRequest,
+    clientMsgId: string,
+    record: SentRecord,
+    user: Identity,
+    text: string,
+    replyTo: ReplyTo | undefined,
+  ): Message {
     if (textHash(text) !== record.textHash) {
       throw new AppError('CONFLICT', 'this clientMsgId was already used for a different message in this room');
     }
-    return newMessage(req, clientMsgId, record.seq, user, text, record.createdAt);
+    return newMessage(req, clientMsgId, record.seq, user, text, record.createdAt, replyTo);
   }
 
   /**
@@ -115,7 +134,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     const record = () =>
       Promise.all([
         admission.commit(req, { seq, createdAt, textHash: textHash(message.text) }),
-        deps.recent.push(req.roomId, seq, json),
+        deps.recent.push(message, json),
       ]);
     await record().catch(() => void recordRetries.track(retryRecord(record, req.roomId, seq)));
     deps.io.to(req.roomId).emit('receiveMessage', message);
@@ -160,8 +179,10 @@ function newMessage(
   user: Identity,
   text: string,
   createdAt: string,
+  replyTo: ReplyTo | undefined,
 ): Message {
   return {
+    ...(replyTo ? { replyTo } : {}),
     id: req.messageId,
     roomId: req.roomId,
     seq,

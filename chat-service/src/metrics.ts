@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** What /metrics says about the socket side; sends are counted by outcome (`accepted`, `duplicate`, error codes). */
+/** What /metrics says about the socket side; sends and room events are counted by outcome (`accepted`, `duplicate`, `edit`, `delete`, `reaction`, error codes). */
 export interface ChatMetrics {
   connectedSockets: Gauge;
   sends: Counter<'outcome'>;

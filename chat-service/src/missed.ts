@@ -1,4 +1,4 @@
-import { HISTORY_LIMIT_MAX, JOIN_MISSED_MAX, type Message } from '@chat/contracts';
+import { HISTORY_LIMIT_MAX, JOIN_MISSED_MAX, newerMessage, type Message } from '@chat/contracts';
 import { sleep, type Logger } from '@chat/service-kit';
 import type { HistoryClient } from './history-client.js';
 import type { RecentBuffer } from './recent-buffer.js';
@@ -24,13 +24,16 @@ export interface MissedSources {
 }
 
 /**
- * Exactly the messages with seq > `sinceSeq`, oldest first, capped at JOIN_MISSED_MAX: from
- * the recent buffer (which also holds what is not persisted yet) and, for what the buffer no
- * longer holds, from message-service history.
+ * Exactly the messages with seq > `sinceSeq` and the older ones changed after it (version >
+ * `sinceSeq`), each once in its current state, by seq, capped at JOIN_MISSED_MAX: from the
+ * recent buffers (which also hold what is not persisted yet) and, for what they no longer
+ * hold, from message-service history.
  *
  * `missed` is always a gapless prefix of the true answer, and `hasMore: false` only when the
- * answer is proven complete: the buffer covers `sinceSeq`, or history (what is persisted)
- * reaches up to where the buffer takes over (its floor). When persistence lags further behind
+ * answer is proven complete: the buffers cover `sinceSeq`, or history (what is persisted)
+ * reaches up to where the buffers take over (their floor): events are persisted in the order
+ * of the one queue, so a stored version at or above the floor means every event below it is
+ * stored (docs/sequences.md). When persistence lags further behind
  * than the buffer holds, the stored part is answered with `hasMore: true` and the client asks
  * again from its new watermark; the buffer's tail is left out, since a client that took it
  * would resync after it and skip the unproven middle. History failing gives `missed: []`.
@@ -44,9 +47,16 @@ export async function collectMissed(
 ): Promise<Missed> {
   const buffered = await sources.recent.since(roomId, sinceSeq, JOIN_MISSED_MAX + 1);
   const floor = buffered.completeAfter;
-  if (floor !== null && floor <= sinceSeq) return capped(buffered.messages);
-  const read = () => storedAfter(sources.history, roomId, sinceSeq, floor, JOIN_MISSED_MAX + 1, token);
-  const storedTop = (s: Stored) => s.messages.at(-1)?.seq ?? sinceSeq;
+  const inBuffers = [...buffered.messages, ...buffered.changed];
+  if (floor !== null && floor <= sinceSeq) return capped(merged(inBuffers, sinceSeq));
+  const read = async (): Promise<Stored> => {
+    const [created, changed] = await Promise.all([
+      storedAfter(sources.history, roomId, sinceSeq, floor, JOIN_MISSED_MAX + 1, token),
+      storedChanges(sources.history, roomId, sinceSeq, JOIN_MISSED_MAX + 1, token),
+    ]);
+    return { messages: [...created.messages, ...changed.messages], hasMore: created.hasMore || changed.hasMore };
+  };
+  const storedTop = (s: Stored) => Math.max(sinceSeq, ...s.messages.map((m) => m.version));
   let stored: Stored;
   try {
     stored = await read();
@@ -64,8 +74,8 @@ export async function collectMissed(
   }
   // Without a buffer (expired, or Redis lost it) history is all there is.
   const proven = floor === null ? !stored.hasMore : storedTop(stored) >= floor;
-  if (!proven) return { missed: stored.messages.slice(0, JOIN_MISSED_MAX), hasMore: true };
-  return capped(mergeBySeq(stored.messages, buffered.messages));
+  if (!proven) return { missed: merged(stored.messages, sinceSeq).slice(0, JOIN_MISSED_MAX), hasMore: true };
+  return capped(merged([...stored.messages, ...inBuffers], sinceSeq));
 }
 
 interface Stored {
@@ -95,11 +105,39 @@ async function storedAfter(
   }
 }
 
-function mergeBySeq(a: Message[], b: Message[]): Message[] {
-  const bySeq = new Map<number, Message>();
-  for (const m of a) bySeq.set(m.seq, m);
-  for (const m of b) bySeq.set(m.seq, m);
-  return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
+/**
+ * The current state of the room's changed messages with seq ≤ `sinceSeq` and version above
+ * it, paged by version. Everything stored: there is no floor to stop at, since changes are
+ * sparse; the created messages' pages prove how far persistence reached.
+ */
+async function storedChanges(
+  history: HistoryClient,
+  roomId: string,
+  sinceSeq: number,
+  want: number,
+  token: string,
+): Promise<Stored> {
+  const messages: Message[] = [];
+  for (let cursor = sinceSeq; ;) {
+    const page = await history.page(roomId, { limit: HISTORY_LIMIT_MAX, changedAfter: sinceSeq, after: cursor }, token);
+    messages.push(...page.messages);
+    const last = page.messages.at(-1);
+    if (!page.hasMore || !last || messages.length >= want) return { messages, hasMore: page.hasMore };
+    cursor = last.version;
+  }
+}
+
+/**
+ * Each message once, in its newest state (buffer and history may hold different versions),
+ * by seq; only what the answer is about: created after `sinceSeq`, or changed after it.
+ */
+function merged(messages: Message[], sinceSeq: number): Message[] {
+  const byId = new Map<string, Message>();
+  for (const m of messages) {
+    const held = byId.get(m.id);
+    byId.set(m.id, held ? newerMessage(held, m) : m);
+  }
+  return [...byId.values()].filter((m) => m.version > sinceSeq).sort((x, y) => x.seq - y.seq);
 }
 
 function capped(messages: Message[]): Missed {

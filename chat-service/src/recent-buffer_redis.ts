@@ -1,44 +1,93 @@
 import type { Message } from '@chat/contracts';
 import type { Redis } from 'ioredis';
 import type { ChatKeys } from './keys.js';
+import type { BufferedMessage, MessageRecord, RecentBuffer } from './recent-buffer.js';
 import { redisUnavailable } from './redis-errors.js';
-import type { RecentBuffer } from './recent-buffer.js';
+
+/**
+ * Trim the sorted set `zset` to ARGV size `size`, raising `floorKey` (the score after which
+ * it is complete) past what it evicts. Shared by the messages and the changes buffers.
+ */
+const TRIM_LUA = `
+local excess = redis.call('ZCARD', zset) - size
+if excess > 0 then
+  local evicted = redis.call('ZPOPMIN', zset, excess)
+  local top = tonumber(evicted[#evicted])
+  if top > tonumber(redis.call('GET', floorKey) or '0') then redis.call('SET', floorKey, top) end
+end
+`;
 
 /**
  * Add a message and trim to size, keeping the floor (the seq after which the buffer is
- * complete) right: a new buffer is complete after seq-1, and eviction raises the floor.
- * KEYS: recent, floor. ARGV: seq, json, size, ttlSec.
+ * complete) right: a new buffer is complete after seq-1, and eviction raises the floor. A
+ * new buffer starts the changes buffer's floor there too, if it has none, and every key of
+ * the room's buffers lives as long as the others (one TTL, refreshed together).
+ * KEYS: recent, floor, changes, changesFloor, record. ARGV: seq, json, size, ttlSec, record.
  */
 const PUSH_LUA = `
 local seq = tonumber(ARGV[1])
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[2], seq - 1) end
-redis.call('ZADD', KEYS[1], seq, ARGV[2])
-local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
-if excess > 0 then
-  local evicted = redis.call('ZPOPMIN', KEYS[1], excess)
-  local top = tonumber(evicted[#evicted])
-  if top > tonumber(redis.call('GET', KEYS[2]) or '0') then redis.call('SET', KEYS[2], top) end
+local size = tonumber(ARGV[3])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SET', KEYS[2], seq - 1)
+  if redis.call('EXISTS', KEYS[4]) == 0 then redis.call('SET', KEYS[4], seq - 1) end
 end
-for i = 1, 2 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
+redis.call('ZADD', KEYS[1], seq, ARGV[2])
+local zset, floorKey = KEYS[1], KEYS[2]
+${TRIM_LUA}
+redis.call('SET', KEYS[5], ARGV[5], 'EX', ARGV[4])
+for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
 return 1
 `;
 
-/** Floor and the messages after sinceSeq, in one read. KEYS: recent, floor. ARGV: sinceSeq, limit. */
+/**
+ * A confirmed change: the buffered copy (if still buffered) is replaced at its seq, the
+ * changes set gets the new state under its version (versions are unique room seqs, so the
+ * previous entry is the one at `previousVersion`), the record follows, and the result is
+ * kept for resends when an event key is given. A changes set created now is complete after
+ * version-1 (every later change is added here).
+ * KEYS: recent, floor, changes, changesFloor, record, event (or '').
+ * ARGV: seq, previousVersion, version, json, size, ttlSec, record, eventTtlSec.
+ */
+const CHANGE_LUA = `
+local seq = ARGV[1]
+local size = tonumber(ARGV[5])
+if redis.call('ZREMRANGEBYSCORE', KEYS[1], seq, seq) > 0 then redis.call('ZADD', KEYS[1], seq, ARGV[4]) end
+if redis.call('EXISTS', KEYS[4]) == 0 then redis.call('SET', KEYS[4], tonumber(ARGV[3]) - 1) end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], ARGV[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+local zset, floorKey = KEYS[3], KEYS[4]
+${TRIM_LUA}
+redis.call('SET', KEYS[5], ARGV[7], 'EX', ARGV[6])
+for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
+if KEYS[6] ~= '' then redis.call('SET', KEYS[6], ARGV[4], 'EX', ARGV[8]) end
+return 1
+`;
+
+/**
+ * Floors and what changed after sinceSeq, in one read.
+ * KEYS: recent, floor, changes, changesFloor. ARGV: sinceSeq, limit.
+ */
 const SINCE_LUA = `
 local newer = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'LIMIT', 0, tonumber(ARGV[2]))
-return {redis.call('GET', KEYS[2]), newer}
+local changed = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[1], '+inf', 'LIMIT', 0, tonumber(ARGV[2]))
+return {redis.call('GET', KEYS[2]), newer, redis.call('GET', KEYS[4]), changed}
+`;
+
+/** A message's record and where its state is buffered. KEYS: record, recent, changes. */
+const LOOKUP_LUA = `
+local rec = redis.call('GET', KEYS[1])
+if not rec then return {false, false} end
+local seq, version = string.match(rec, '^(%d+):(%d+):')
+local json = redis.call('ZRANGEBYSCORE', KEYS[2], seq, seq)[1]
+if not json then json = redis.call('ZRANGEBYSCORE', KEYS[3], version, version)[1] end
+return {rec, json or false}
 `;
 
 interface RecentCommands {
-  chatRecentPush(
-    recent: string,
-    floor: string,
-    seq: number,
-    json: string,
-    size: number,
-    ttlSec: number,
-  ): Promise<number>;
-  chatRecentSince(recent: string, floor: string, sinceSeq: number, limit: number): Promise<[string | null, string[]]>;
+  chatRecentPush(...args: (string | number)[]): Promise<number>;
+  chatRecentChange(...args: (string | number)[]): Promise<number>;
+  chatRecentSince(...args: (string | number)[]): Promise<[string | null, string[], string | null, string[]]>;
+  chatRecentLookup(record: string, recent: string, changes: string): Promise<[string | null, string | null]>;
 }
 
 export interface RedisRecentBufferOptions {
@@ -47,29 +96,94 @@ export interface RedisRecentBufferOptions {
   size: number;
   /** Idle rooms drop their buffer; history has everything by then. */
   ttlSec?: number;
+  /** How long a room event's result is kept for its resends (DEDUPE_TTL_SEC). */
+  eventTtlSec?: number;
 }
 
 export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentBuffer {
   const { redis, keys, size } = opts;
   const ttlSec = opts.ttlSec ?? 7 * 86_400;
-  redis.defineCommand('chatRecentPush', { numberOfKeys: 2, lua: PUSH_LUA });
-  redis.defineCommand('chatRecentSince', { numberOfKeys: 2, lua: SINCE_LUA });
+  const eventTtlSec = opts.eventTtlSec ?? 86_400;
+  redis.defineCommand('chatRecentPush', { numberOfKeys: 5, lua: PUSH_LUA });
+  redis.defineCommand('chatRecentChange', { numberOfKeys: 6, lua: CHANGE_LUA });
+  redis.defineCommand('chatRecentSince', { numberOfKeys: 4, lua: SINCE_LUA });
+  redis.defineCommand('chatRecentLookup', { numberOfKeys: 3, lua: LOOKUP_LUA });
   const commands = redis as unknown as RecentCommands;
-  const roomKeys = (roomId: string) => [keys.roomRecent(roomId), keys.roomRecentFloor(roomId)] as const;
+  const roomKeys = (roomId: string) =>
+    [
+      keys.roomRecent(roomId),
+      keys.roomRecentFloor(roomId),
+      keys.roomChanges(roomId),
+      keys.roomChangesFloor(roomId),
+    ] as const;
+  // Our own records, written by push() and applyChange() from validated Messages.
+  const parse = (json: string) => JSON.parse(json) as Message;
 
   return {
-    async push(roomId, seq, messageJson) {
-      await commands.chatRecentPush(...roomKeys(roomId), seq, messageJson, size, ttlSec).catch(redisUnavailable);
+    async push(message, messageJson) {
+      await commands
+        .chatRecentPush(
+          ...roomKeys(message.roomId),
+          keys.messageRecord(message.roomId, message.id),
+          message.seq,
+          messageJson,
+          size,
+          ttlSec,
+          encodeRecord(message),
+        )
+        .catch(redisUnavailable);
     },
     async since(roomId, sinceSeq, limit) {
-      const [floor, newer] = await commands
+      const [floor, newer, changesFloor, changed] = await commands
         .chatRecentSince(...roomKeys(roomId), sinceSeq, limit)
         .catch(redisUnavailable);
       return {
-        // Our own records, written by push() from a validated Message.
-        messages: newer.map((json) => JSON.parse(json) as Message),
-        completeAfter: floor === null ? null : Number(floor),
+        messages: newer.map(parse),
+        changed: changed.map(parse),
+        completeAfter: floor === null ? null : Math.max(Number(floor), Number(changesFloor ?? floor)),
       };
     },
+    async lookup(roomId, messageId): Promise<BufferedMessage> {
+      const [record, json] = await commands
+        .chatRecentLookup(keys.messageRecord(roomId, messageId), keys.roomRecent(roomId), keys.roomChanges(roomId))
+        .catch(redisUnavailable);
+      const message = json === null ? null : parse(json);
+      return {
+        record: record === null ? null : decodeRecord(record),
+        // A seq is never reused for another message, but an id check costs nothing.
+        message: message?.id === messageId ? message : null,
+      };
+    },
+    async applyChange(message, messageJson, previousVersion, eventKey) {
+      await commands
+        .chatRecentChange(
+          ...roomKeys(message.roomId),
+          keys.messageRecord(message.roomId, message.id),
+          eventKey ?? '',
+          message.seq,
+          previousVersion,
+          message.version,
+          messageJson,
+          size,
+          ttlSec,
+          encodeRecord(message),
+          eventTtlSec,
+        )
+        .catch(redisUnavailable);
+    },
+    async eventResult(eventKey) {
+      const json = await redis.get(eventKey).catch(redisUnavailable);
+      return json === null ? null : parse(json);
+    },
   };
+}
+
+/** `<seq>:<version>:<senderId>:<0|1>`: what an edit needs to find and authorise, in about 60 bytes. */
+function encodeRecord(m: Message): string {
+  return `${m.seq}:${m.version}:${m.senderId}:${m.deletedAt === undefined ? 0 : 1}`;
+}
+
+function decodeRecord(value: string): MessageRecord {
+  const [seq, version, senderId, deleted] = value.split(':');
+  return { seq: Number(seq), version: Number(version), senderId: senderId ?? '', deleted: deleted === '1' };
 }

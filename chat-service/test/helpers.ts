@@ -72,7 +72,11 @@ export async function startChatNode(
 
 /** message-service's history over HTTP at `url()`, read on each call (a service started after the nodes). */
 export function historyAt(url: () => string): HistoryClient {
-  return { page: (roomId, query, token) => createHttpHistoryClient(url(), 3000).page(roomId, query, token) };
+  const client = () => createHttpHistoryClient(url(), 3000);
+  return {
+    page: (roomId, query, token) => client().page(roomId, query, token),
+    message: (roomId, messageId, token) => client().message(roomId, messageId, token),
+  };
 }
 
 export interface ChatCluster {

@@ -19,13 +19,13 @@ afterAll(async () => {
   await redis?.quit();
 });
 
-const push = (m: Message) => buffer.push(m.roomId, m.seq, JSON.stringify(m));
+const push = (m: Message) => buffer.push(m, JSON.stringify(m));
 const seqs = (ms: Message[]) => ms.map((m) => m.seq);
 
 describe('recent buffer (Redis)', () => {
   it('is complete after the seq before its first message, and after the evicted ones once full', async () => {
     const room = 'floor';
-    expect(await buffer.since(room, 0, 10)).toEqual({ messages: [], completeAfter: null });
+    expect(await buffer.since(room, 0, 10)).toEqual({ messages: [], changed: [], completeAfter: null });
     for (let seq = 11; seq <= 14; seq++) await push(fakeMessage(room, seq));
     expect(await buffer.since(room, 12, 10)).toMatchObject({ completeAfter: 10 });
     for (let seq = 15; seq <= 18; seq++) await push(fakeMessage(room, seq));

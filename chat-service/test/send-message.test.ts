@@ -10,6 +10,8 @@ import { createMessageHandlers } from '../src/message-handlers.js';
 import { createChatMetrics } from '../src/metrics.js';
 import { AmqpPublisher } from '../src/publisher_amqp.js';
 import type { RecentBuffer } from '../src/recent-buffer.js';
+import type { HistoryClient } from '../src/history-client.js';
+import { createMessageStates } from '../src/message-states.js';
 import { createRedisRecentBuffer } from '../src/recent-buffer_redis.js';
 import type { ChatServer, SocketData } from '../src/socket-types.js';
 import { bindSink, log, startFreezableProxy, userFor, waitFor, type Sink } from './helpers.js';
@@ -41,6 +43,12 @@ afterAll(async () => {
   await redis?.quit();
 });
 
+/** These tests send no replies: nothing reads history. */
+const noHistory: HistoryClient = {
+  page: () => Promise.reject(new Error('no history here')),
+  message: () => Promise.reject(new Error('no history here')),
+};
+
 function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: RecentBuffer) => RecentBuffer } = {}) {
   const keys = chatKeys(`${iso().redisPrefix}${randomUUID()}:`);
   const admission = createRedisAdmission({
@@ -57,6 +65,7 @@ function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: 
     io,
     admission,
     recent: opts.recent ? opts.recent(buffer) : buffer,
+    states: createMessageStates(buffer, noHistory),
     publisher,
     metrics: createChatMetrics(new Registry()),
     log,

@@ -1,4 +1,4 @@
-import type { HistoryResponse } from '@chat/contracts';
+import type { HistoryResponse, Message } from '@chat/contracts';
 import type { Logger } from '@chat/service-kit';
 import type { Redis } from 'ioredis';
 import type { MessageServiceKeys } from './keys.js';
@@ -99,6 +99,11 @@ export class CachedHistory {
     }
   }
 
+  /** One message in its current state, from MongoDB (the cache holds pages only). */
+  message(roomId: string, messageId: string): Promise<Message | null> {
+    return this.opts.store.findMessage(roomId, messageId);
+  }
+
   close(): void {
     this.opts.redis.off('ready', this.onRedisReady);
   }
@@ -156,5 +161,6 @@ return 1`;
 function describePage(query: PageQuery): string {
   const cursor =
     query.before !== undefined ? `b${query.before}` : query.after !== undefined ? `a${query.after}` : 'newest';
-  return `${cursor}:l${query.limit}`;
+  const changed = query.changedAfter !== undefined ? `c${query.changedAfter}:` : '';
+  return `${changed}${cursor}:l${query.limit}`;
 }

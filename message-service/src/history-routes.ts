@@ -1,4 +1,4 @@
-import { canAccessRoom, historyParamsSchema, historyQuerySchema } from '@chat/contracts';
+import { canAccessRoom, historyParamsSchema, historyQuerySchema, messageParamsSchema } from '@chat/contracts';
 import { AppError, bearerToken, parseOrThrow, type VerifyToken } from '@chat/service-kit';
 import { Router } from 'express';
 import type { CachedHistory } from './history-cache.js';
@@ -31,6 +31,21 @@ export function historyRouter({ verifyToken, history, metrics, readLimiter }: Hi
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.setHeader('Content-Length', json.length);
     res.end(json);
+  });
+  /**
+   * `GET /messages/history/:roomId/:messageId`: one message in its current state, read like a
+   * page (same access and budget) but not cached: chat-service reads it to change, or quote,
+   * a message older than its recent buffer.
+   */
+  router.get('/messages/history/:roomId/:messageId', async (req, res) => {
+    const identity = verifyToken(bearerToken(req.headers.authorization));
+    const { roomId, messageId } = parseOrThrow(messageParamsSchema, req.params, 'params');
+    if (!canAccessRoom(identity.userId, roomId)) throw new AppError('FORBIDDEN', 'not a member of this room');
+    await readLimiter.take(identity.userId);
+    const message = await history.message(roomId, messageId);
+    if (message === null) throw new AppError('NOT_FOUND', 'no such message in this room');
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json({ message });
   });
   return router;
 }

@@ -59,6 +59,9 @@ messageSchema.index({ roomId: 1, senderId: 1, clientMsgId: 1 }, { unique: true }
 // and the consumer's lookup by {roomId, seq}.
 messageSchema.index({ roomId: 1, seq: 1 }, { unique: true, name: ROOM_SEQ_INDEX });
 
+// Resync's changed messages of a room, find({roomId, version: {$gt}, seq: {$lte}}).sort({version: 1}).
+messageSchema.index({ roomId: 1, version: 1 });
+
 export const MESSAGE_COLLECTION = 'messages';
 
 /** The Message model on `conn` (one per connection; tests hold several). */

@@ -1,4 +1,4 @@
-import type { HistoryResponse, Message } from '@chat/contracts';
+import type { HistoryResponse, Message, RoomEvent } from '@chat/contracts';
 import { DUPLICATE_KEY, AppError } from '@chat/service-kit';
 import type { Connection, Model } from 'mongoose';
 import { messageModel, SUPERSEDED_INDEXES, type MessageDoc } from './message-model.js';
@@ -9,6 +9,8 @@ export interface PageQuery {
   limit: number;
   before?: number | undefined;
   after?: number | undefined;
+  /** Changed messages: seq ≤ this, version > it (and > `after`, then a version cursor), by version. */
+  changedAfter?: number | undefined;
 }
 
 /** What MongoDB did with each document of a batch, by position in the batch. */
@@ -27,23 +29,29 @@ export type StoredKeys = Pick<Message, 'id' | 'roomId' | 'seq' | 'senderId' | 'c
 export interface MessageStore {
   ensureIndexes(): Promise<void>;
   /**
-   * Throws when the write failed as a whole, or when its per-document errors do not account
-   * for every document (then nothing of the batch may be taken as stored); the caller decides
-   * from the error whether to retry or to isolate a document (write-errors.ts).
+   * Inserts new messages; applies each change (its full state) only over an older stored
+   * version, inserting it when the message is not stored yet (its own insert then comes as a
+   * harmless duplicate, judged `same`); a change older than the stored state is taken as
+   * stored. Throws when the write failed as a whole, or
+   * when its per-document errors do not account for every document (then nothing of the
+   * batch may be taken as stored); the caller decides from the error whether to retry or to
+   * isolate a document (write-errors.ts). Writing a batch again is always harmless.
    */
-  insertBatch(messages: Message[]): Promise<InsertOutcome>;
+  writeBatch(events: Pick<RoomEvent, 'type' | 'message'>[]): Promise<InsertOutcome>;
   /** Stored messages sharing `(roomId, seq)` or `(roomId, senderId, clientMsgId)` with one of `messages`. */
   findByUniqueKeys(messages: Message[]): Promise<StoredKeys[]>;
   /** Whether MongoDB answers a read now: tells a document it keeps refusing from an outage. */
   isAnswering(): Promise<boolean>;
   findPage(roomId: string, query: PageQuery): Promise<HistoryResponse>;
+  /** One message of the room in its current state, or null. */
+  findMessage(roomId: string, messageId: string): Promise<Message | null>;
 }
 
 export function createMongoMessageStore(conn: Connection): MessageStore {
   const model = messageModel(conn);
   return {
     ensureIndexes: () => ensureIndexes(model),
-    insertBatch: (messages) => insertBatch(model, messages),
+    writeBatch: (events) => writeBatch(model, events),
     findByUniqueKeys: (messages) => findByUniqueKeys(model, messages),
     isAnswering: async () => {
       try {
@@ -55,6 +63,7 @@ export function createMongoMessageStore(conn: Connection): MessageStore {
       }
     },
     findPage: (roomId, query) => findPage(model, roomId, query).catch(rethrowUnavailable),
+    findMessage: (roomId, messageId) => findMessage(model, roomId, messageId).catch(rethrowUnavailable),
   };
 }
 
@@ -72,7 +81,32 @@ async function ensureIndexes(model: Model<MessageDoc>): Promise<void> {
   }
 }
 
-async function insertBatch(model: Model<MessageDoc>, messages: Message[]): Promise<InsertOutcome> {
+async function writeBatch(
+  model: Model<MessageDoc>,
+  events: Pick<RoomEvent, 'type' | 'message'>[],
+): Promise<InsertOutcome> {
+  const inserts: number[] = [];
+  const changes: number[] = [];
+  events.forEach((e, i) => (e.type === 'message' ? inserts : changes).push(i));
+  const outcome: InsertOutcome = { inserted: 0, duplicates: [], rejected: [] };
+  // Inserts first: a change in the same batch then usually finds its message stored.
+  for (const [positions, write] of [
+    [inserts, insertMessages],
+    [changes, applyChanges],
+  ] as const) {
+    if (positions.length === 0) continue;
+    const part = await write(
+      model,
+      positions.map((i) => events[i]!.message),
+    );
+    outcome.inserted += part.inserted;
+    outcome.duplicates.push(...part.duplicates.map((i) => positions[i]!));
+    outcome.rejected.push(...part.rejected.map((r) => ({ ...r, index: positions[r.index]! })));
+  }
+  return outcome;
+}
+
+async function insertMessages(model: Model<MessageDoc>, messages: Message[]): Promise<InsertOutcome> {
   const docs = messages.map(toDoc);
   try {
     await model.insertMany(docs, { ordered: false, lean: true });
@@ -82,6 +116,64 @@ async function insertBatch(model: Model<MessageDoc>, messages: Message[]): Promi
     if (outcome === null) throw err;
     return outcome;
   }
+}
+
+/** Changes written at once: FerretDB holds a PostgreSQL connection per update in flight. */
+const CHANGE_WRITES_IN_FLIGHT = 4;
+
+/**
+ * Each change replaces the stored state only when it is newer (`version` below its own, or
+ * none: stored before versions, read as seq, and a change is always above its seq), so
+ * redelivery, reordering and restarts never move a message backwards. A change whose message
+ * is not stored at all (its insert still on the way, or dead-lettered) is inserted as is; the
+ * insert is then refused as a duplicate when another copy got there first, judged like any.
+ *
+ * One update per command, a few at a time, no upsert: FerretDB (1.x, PostgreSQL backend)
+ * holds a pool connection for every statement of a multi-statement update until the command
+ * ends, so a bulkWrite of ~50 changes exhausts its pool (50) and stalls the whole server
+ * (measured: one 60-statement update command hangs it; 60 single updates do not).
+ * Limitation: with several message-service instances, two changes of one message written
+ * at the same moment by two of them could still interleave on FerretDB (MongoDB applies
+ * the conditional replace atomically); one consumer per queue is the safe setup there.
+ */
+async function applyChanges(model: Model<MessageDoc>, messages: Message[]): Promise<InsertOutcome> {
+  // Only the newest change of a message in the batch is written (the others are outdated by
+  // it), and never two writes of one message at once: FerretDB does not apply a conditional
+  // update atomically against a concurrent one.
+  const newest = new Map<string, number>();
+  messages.forEach((m, i) => {
+    const held = newest.get(m.id);
+    if (held === undefined || messages[held]!.version < m.version) newest.set(m.id, i);
+  });
+  const outdated = new Array<boolean>(messages.length).fill(true);
+  for (const i of newest.values()) outdated[i] = false;
+  const matched = [...outdated];
+  const writes = [...newest.values()];
+  let next = 0;
+  const worker = async () => {
+    for (let w = next++; w < writes.length; w = next++) {
+      const i = writes[w]!;
+      const m = messages[i]!;
+      const filter = { _id: m.id, $or: [{ version: { $lt: m.version } }, { version: { $exists: false } }] };
+      matched[i] = (await model.replaceOne(filter, toDoc(m))).matchedCount > 0;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CHANGE_WRITES_IN_FLIGHT, writes.length) }, worker));
+  const unmatched = messages.filter((_, i) => !matched[i]).map((m) => m.id);
+  const newer =
+    unmatched.length === 0 ? [] : await model.find({ _id: { $in: unmatched } }, { _id: 1 }).lean<{ _id: string }[]>();
+  const stored = new Set(newer.map((d) => d._id));
+  const missing = messages.flatMap((m, i) => (matched[i] || stored.has(m.id) ? [] : [i]));
+  if (missing.length === 0) return { inserted: messages.length, duplicates: [], rejected: [] };
+  const part = await insertMessages(
+    model,
+    missing.map((i) => messages[i]!),
+  );
+  return {
+    inserted: messages.length - missing.length + part.inserted,
+    duplicates: part.duplicates.map((k) => missing[k]!),
+    rejected: part.rejected.map((r) => ({ ...r, index: missing[r.index]! })),
+  };
 }
 
 interface WriteErrorLike {
@@ -170,6 +262,7 @@ async function findByUniqueKeys(model: Model<MessageDoc>, messages: Message[]): 
 }
 
 async function findPage(model: Model<MessageDoc>, roomId: string, query: PageQuery): Promise<HistoryResponse> {
+  if (query.changedAfter !== undefined) return findChanged(model, roomId, query.changedAfter, query);
   const ascending = query.after !== undefined;
   const seq =
     query.before !== undefined ? { seq: { $lt: query.before } } : ascending ? { seq: { $gt: query.after } } : {};
@@ -181,7 +274,48 @@ async function findPage(model: Model<MessageDoc>, roomId: string, query: PageQue
   const hasMore = docs.length > query.limit;
   const page = docs.slice(0, query.limit);
   if (!ascending) page.reverse();
-  return { messages: page.map(toMessage), hasMore };
+  return { messages: await withCurrentQuotes(model, roomId, page.map(toMessage)), hasMore };
+}
+
+/** Messages with seq ≤ `since` changed after it (version > since, and > the version cursor `after`), by version. */
+async function findChanged(
+  model: Model<MessageDoc>,
+  roomId: string,
+  since: number,
+  query: PageQuery,
+): Promise<HistoryResponse> {
+  const docs = await model
+    .find({ roomId, version: { $gt: Math.max(since, query.after ?? since) }, seq: { $lte: since } }, { _id: 0 })
+    .sort({ version: 1 })
+    .limit(query.limit + 1)
+    .lean<MessageDoc[]>();
+  const page = docs.slice(0, query.limit);
+  return { messages: await withCurrentQuotes(model, roomId, page.map(toMessage)), hasMore: docs.length > query.limit };
+}
+
+async function findMessage(model: Model<MessageDoc>, roomId: string, messageId: string): Promise<Message | null> {
+  const doc = await model.findOne({ _id: messageId, roomId }, { _id: 0 }).lean<MessageDoc>();
+  if (doc === null) return null;
+  const [message] = await withCurrentQuotes(model, roomId, [toMessage(doc)]);
+  return message!;
+}
+
+/**
+ * A reply stores the excerpt its target had when it was sent; once the target is deleted,
+ * the quote shows nothing (DESIGN.md §3.2). Masked here, when served, so a delete needs no
+ * write to its replies: one query by id for the targets of a page's replies.
+ */
+async function withCurrentQuotes(model: Model<MessageDoc>, roomId: string, messages: Message[]): Promise<Message[]> {
+  const quoted = [...new Set(messages.flatMap((m) => (m.replyTo?.excerpt ? [m.replyTo.id] : [])))];
+  if (quoted.length === 0) return messages;
+  const gone = await model
+    .find({ _id: { $in: quoted }, roomId, deletedAt: { $exists: true } }, { _id: 1 })
+    .lean<{ _id: string }[]>();
+  if (gone.length === 0) return messages;
+  const deleted = new Set(gone.map((d) => d._id));
+  return messages.map((m) =>
+    m.replyTo && deleted.has(m.replyTo.id) ? { ...m, replyTo: { ...m.replyTo, excerpt: '' } } : m,
+  );
 }
 
 /** A stored document as the contract's Message: only the fields it has, `version` = `seq` on a legacy one. */

@@ -7,6 +7,8 @@ import {
   parseQueuedEvent,
   unknownRoomEvent,
   type Message,
+  type RoomEvent,
+  type RoomEventType,
 } from '@chat/contracts';
 import { backoffDelay, invalidFromZod, sleep, type AmqpConnection, type Logger } from '@chat/service-kit';
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
@@ -43,6 +45,8 @@ type DeadLetterReason = 'invalid_json' | 'invalid_schema' | 'unknown_event' | 'w
 interface Pending {
   ch: Channel;
   msg: ConsumeMessage;
+  type: RoomEventType;
+  /** The message, or for a change its full state after it. */
   message: Message;
   receivedAt: number;
   /** Times it was put back to be written again (its backoff). */
@@ -59,14 +63,16 @@ interface Channels {
 }
 
 /**
- * `message_persist_queue` → MongoDB. Deliveries are buffered and written in batches with an
- * unordered insertMany; a delivery is acked only after MongoDB has it. One batch is written
+ * `message_persist_queue` → MongoDB. Deliveries (room events, contracts `roomEventSchema`)
+ * are buffered and written in batches: new messages with an unordered insertMany, changes
+ * (edit, delete, reaction) as their full state, applied only over an older version
+ * (message-store.ts); a delivery is acked only after MongoDB has it. One batch is written
  * at a time while the next fills (prefetch > batch size). With MongoDB down (write-errors.ts
  * tells an outage from a refused document) the batch is retried with backoff and its
  * deliveries stay unacked, so the queue holds the backlog (no requeue: that would spend the
  * quorum queue's delivery limit). A document MongoDB refuses is isolated from its batch and
  * dead-lettered; a duplicate key is judged against what is stored (duplicates.ts).
- * Unparseable or schema-invalid messages, refused documents and seq conflicts are published
+ * Unparseable or schema-invalid messages, events of an unknown type or version, refused documents and seq conflicts are published
  * to the DLQ with the reason in a header, confirmed, then acked.
  */
 export class PersistConsumer {
@@ -166,7 +172,8 @@ export class PersistConsumer {
       this.deadLetter(ch, msg, parsed.kind, parsed.reason);
       return;
     }
-    const pending: Pending = { ch, msg, message: parsed.message, receivedAt: Date.now(), retries: 0, refusals: 0 };
+    const { type, message } = parsed.event;
+    const pending: Pending = { ch, msg, type, message, receivedAt: Date.now(), retries: 0, refusals: 0 };
     this.unacked.add(pending);
     this.buffer.push(pending);
     if (this.buffer.length >= this.opts.batchSize) this.startWrite();
@@ -221,7 +228,7 @@ export class PersistConsumer {
       const started = process.hrtime.bigint();
       let outcome: InsertOutcome;
       try {
-        outcome = await this.opts.store.insertBatch(group.map((p) => p.message));
+        outcome = await this.opts.store.writeBatch(group.map(({ type, message }) => ({ type, message })));
       } catch (err) {
         const kind = classifyWriteError(err);
         if (kind === 'outage') {
@@ -256,7 +263,7 @@ export class PersistConsumer {
     const { metrics } = this.opts;
     const refusedAt = new Map(outcome.rejected.map((r) => [r.index, r]));
     const duplicateAt = new Set(outcome.duplicates);
-    /** Room → highest seq now known stored, for the stored-max mark. */
+    /** Room → highest seq (of a message or a change) now known stored, for the stored-max mark and the cache. */
     const marks = new Map<string, number>();
     const mark = (roomId: string, seq: number) => marks.set(roomId, Math.max(seq, marks.get(roomId) ?? -1));
     const done: Pending[] = [];
@@ -273,7 +280,7 @@ export class PersistConsumer {
       }
       const verdict = verdicts.get(p);
       if (!verdict) {
-        mark(p.message.roomId, p.message.seq);
+        mark(p.message.roomId, p.message.version);
         done.push(p);
         continue;
       }
@@ -457,7 +464,7 @@ export class PersistConsumer {
   }
 }
 
-function parseQueued(content: Buffer): { message: Message } | { kind: DeadLetterReason; reason: string } {
+function parseQueued(content: Buffer): { event: RoomEvent } | { kind: DeadLetterReason; reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(content.toString('utf8'));
@@ -471,7 +478,7 @@ function parseQueued(content: Buffer): { message: Message } | { kind: DeadLetter
     const what = isEnvelope(json) ? 'not a room event' : 'not a Message';
     return { kind: 'invalid_schema', reason: `${what}: ${invalidFromZod(r.error).message}` };
   }
-  return { message: r.data.message };
+  return { event: r.data };
 }
 
 /** A message named in a log line, without its text. */

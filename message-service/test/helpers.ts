@@ -6,6 +6,7 @@ import {
   type ErrorDetail,
   type HistoryResponse,
   type Message,
+  type RoomEvent,
 } from '@chat/contracts';
 import { closeRedis, closeServer, connectMongo, createLogger, listen, loadConfig, signToken } from '@chat/service-kit';
 import { freePort, testKeyPair, waitFor, type Isolation } from '@chat/testing';
@@ -49,6 +50,11 @@ export function tokenFor(id: string, username = `user${id.slice(0, 6)}`): string
     { userId: id, username, displayName: username },
     { issuer: 'chat-platform', audience: 'chat-platform', ttlSec: 600 },
   );
+}
+
+/** Messages as the `message` events that bring them. */
+export function asEvents(messages: Message[]): Pick<RoomEvent, 'type' | 'message'>[] {
+  return messages.map((message) => ({ type: 'message', message }));
 }
 
 export function makeMessage(fields: Partial<Message> & Pick<Message, 'roomId' | 'seq'>): Message {
@@ -190,8 +196,12 @@ export class ObservedStore implements MessageStore {
     return this.inner.ensureIndexes();
   }
 
-  insertBatch(messages: Message[]): Promise<InsertOutcome> {
-    return this.inner.insertBatch(messages);
+  writeBatch(events: Pick<RoomEvent, 'type' | 'message'>[]): Promise<InsertOutcome> {
+    return this.inner.writeBatch(events);
+  }
+
+  findMessage(roomId: string, messageId: string): Promise<Message | null> {
+    return this.inner.findMessage(roomId, messageId);
   }
 
   findByUniqueKeys(messages: Message[]): Promise<StoredKeys[]> {

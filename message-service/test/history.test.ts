@@ -6,7 +6,16 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageModel } from '../src/message-model.js';
 import { createMongoMessageStore } from '../src/message-store.js';
-import { getHistory, makeMessage, seqsOf, startService, tokenFor, userId, type RunningService } from './helpers.js';
+import {
+  asEvents,
+  getHistory,
+  makeMessage,
+  seqsOf,
+  startService,
+  tokenFor,
+  userId,
+  type RunningService,
+} from './helpers.js';
 
 const iso = useIsolation('ms-history');
 let service: RunningService;
@@ -21,11 +30,13 @@ beforeAll(async () => {
   service = await startService(iso(), { consume: false });
   const store = createMongoMessageStore(service.mongo);
   await store.ensureIndexes();
-  await store.insertBatch(Array.from({ length: 120 }, (_, i) => makeMessage({ roomId: room, seq: i + 1 })));
-  await store.insertBatch([
-    makeMessage({ roomId: dm, seq: 1, senderId: alice }),
-    makeMessage({ roomId: dm, seq: 2, senderId: bob }),
-  ]);
+  await store.writeBatch(asEvents(Array.from({ length: 120 }, (_, i) => makeMessage({ roomId: room, seq: i + 1 }))));
+  await store.writeBatch(
+    asEvents([
+      makeMessage({ roomId: dm, seq: 1, senderId: alice }),
+      makeMessage({ roomId: dm, seq: 2, senderId: bob }),
+    ]),
+  );
 });
 
 afterAll(async () => {
@@ -159,14 +170,18 @@ describe('the unique indexes on FerretDB and MongoDB', () => {
     const model = messageModel(service.mongo);
     const original = makeMessage({ roomId: 'dup-room', seq: 1 });
     const store = createMongoMessageStore(service.mongo);
-    expect(await store.insertBatch([original])).toEqual({ inserted: 1, duplicates: [], rejected: [] });
+    expect(await store.writeBatch(asEvents([original]))).toEqual({ inserted: 1, duplicates: [], rejected: [] });
     const again = { ...original, id: 'another-id', seq: 2 };
     const err = await model.collection
       .insertOne({ ...again, createdAt: new Date(again.createdAt) })
       .catch((e: unknown) => e);
     expect(isDuplicateKeyError(err)).toBe(true);
     const next = makeMessage({ roomId: 'dup-room', seq: 3 });
-    expect(await store.insertBatch([again, next, original])).toEqual({ inserted: 1, duplicates: [0, 2], rejected: [] });
+    expect(await store.writeBatch(asEvents([again, next, original]))).toEqual({
+      inserted: 1,
+      duplicates: [0, 2],
+      rejected: [],
+    });
     expect(await model.countDocuments({ roomId: 'dup-room' })).toBe(2);
   });
 
@@ -181,7 +196,11 @@ describe('the unique indexes on FerretDB and MongoDB', () => {
       .catch((e: unknown) => e);
     expect(isDuplicateKeyError(err)).toBe(true);
     const store = createMongoMessageStore(service.mongo);
-    expect(await store.insertBatch([reuse, otherRoom])).toEqual({ inserted: 1, duplicates: [0], rejected: [] });
+    expect(await store.writeBatch(asEvents([reuse, otherRoom]))).toEqual({
+      inserted: 1,
+      duplicates: [0],
+      rejected: [],
+    });
     expect(await model.find({ roomId: 'seq-room' }, { _id: 0, id: 1 }).lean()).toEqual([{ id: first.id }]);
   });
 });

@@ -26,17 +26,19 @@ class FaultyStore implements MessageStore {
   findByUniqueKeys: MessageStore['findByUniqueKeys'] = (messages) => this.inner.findByUniqueKeys(messages);
   isAnswering = () => this.inner.isAnswering();
 
+  findMessage: MessageStore['findMessage'] = (roomId, id) => this.inner.findMessage(roomId, id);
+
   /** The refused ones answered as unknown per-document errors, the rest written (positions mapped back). */
-  async insertBatch(messages: Message[]): Promise<InsertOutcome> {
+  async writeBatch(events: Parameters<MessageStore['writeBatch']>[0]): Promise<InsertOutcome> {
     this.insertsStarted += 1;
     if (this.insertDelayMs > 0) await new Promise((r) => setTimeout(r, this.insertDelayMs));
-    const positions = messages.flatMap((m, index) => (this.refuse(m) ? [] : [index]));
+    const positions = events.flatMap((e, index) => (this.refuse(e.message) ? [] : [index]));
     const outcome: InsertOutcome =
       positions.length > 0
-        ? await this.inner.insertBatch(positions.map((i) => messages[i]!))
+        ? await this.inner.writeBatch(positions.map((i) => events[i]!))
         : { inserted: 0, duplicates: [], rejected: [] };
-    const rejected = messages.flatMap((m, index) =>
-      this.refuse(m) ? [{ index, kind: 'unknown' as const, reason: 'document failed validation' }] : [],
+    const rejected = events.flatMap((e, index) =>
+      this.refuse(e.message) ? [{ index, kind: 'unknown' as const, reason: 'document failed validation' }] : [],
     );
     return {
       inserted: outcome.inserted,

@@ -30,9 +30,9 @@ beforeAll(async () => {
   service = await startService(iso(), {
     wrapStore: (inner) => ({
       ...inner,
-      insertBatch: async (messages) => {
+      writeBatch: async (events) => {
         if (writeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, writeDelayMs));
-        return inner.insertBatch(messages);
+        return inner.writeBatch(events);
       },
     }),
   });

@@ -3,7 +3,16 @@ import { useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { messageServiceKeys } from '../src/keys.js';
 import { createMongoMessageStore } from '../src/message-store.js';
-import { makeMessage, metricValue, startService, tokenFor, userId, waitFor, type RunningService } from './helpers.js';
+import {
+  asEvents,
+  makeMessage,
+  metricValue,
+  startService,
+  tokenFor,
+  userId,
+  waitFor,
+  type RunningService,
+} from './helpers.js';
 
 // Two replicas on one Redis: the per-user read budget (READ_RATE_LIMIT_PER_SEC) is shared.
 const iso = useIsolation('ms-read-limit');
@@ -17,7 +26,7 @@ beforeAll(async () => {
   b = await startService(iso(), { consume: false, env });
   const store = createMongoMessageStore(a.mongo);
   await store.ensureIndexes();
-  await store.insertBatch([makeMessage({ roomId: room, seq: 1 })]);
+  await store.writeBatch(asEvents([makeMessage({ roomId: room, seq: 1 })]));
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { displayNameSchema, passwordSchema, roomIdSchema, seqSchema, userIdSchema, usernameSchema } from './ids.js';
-import { messageSchema } from './message.js';
+import { messageIdParamSchema, messageSchema } from './message.js';
 
 // ---- user-service (DESIGN.md §2) ----
 
@@ -70,9 +70,18 @@ export const historyQuerySchema = z
     limit: intString.pipe(z.number().int().min(1).max(HISTORY_LIMIT_MAX)).optional().default(HISTORY_LIMIT_DEFAULT),
     before: intString.pipe(seqSchema).optional(),
     after: intString.pipe(seqSchema).optional(),
+    /**
+     * The current state of messages with seq ≤ this that changed after it (version > it),
+     * ascending by version; `after` is then a version cursor (resync, DESIGN.md §3.1).
+     */
+    changedAfter: intString.pipe(seqSchema).optional(),
   })
   .refine((q) => q.before === undefined || q.after === undefined, {
     message: 'use either before or after, not both',
+    path: ['before'],
+  })
+  .refine((q) => q.before === undefined || q.changedAfter === undefined, {
+    message: 'changedAfter pages forward: use after, not before',
     path: ['before'],
   });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
@@ -83,6 +92,11 @@ export const historyResponseSchema = z.object({
   hasMore: z.boolean(),
 });
 export type HistoryResponse = z.infer<typeof historyResponseSchema>;
+
+/** `GET /messages/history/:roomId/:messageId`: one message in its current state (404 NOT_FOUND when not stored). */
+export const messageParamsSchema = z.strictObject({ roomId: roomIdSchema, messageId: messageIdParamSchema });
+export const messageResponseSchema = z.object({ message: messageSchema });
+export type MessageResponse = z.infer<typeof messageResponseSchema>;
 
 // ---- every service ----
 
