@@ -157,7 +157,7 @@ describe('edit, delete, react and reply between two people', () => {
 
     const reply = row(ada, 'Agreed, see you there');
     await reply.waitFor();
-    expect(await reply.getByTestId('reply-quote').textContent()).toBe('Ada LovelaceHello the world');
+    expect(await reply.getByTestId('reply-quote').textContent()).toBe('In reply to Ada Lovelace: Hello the world');
     await reply.getByTestId('reply-quote').click();
     await expect.poll(() => row(ada, 'Hello the world').getAttribute('class')).toContain('msg--highlighted');
     await checkBothSchemes(ada, 'room-desktop');
@@ -191,7 +191,7 @@ describe('edit, delete, react and reply between two people', () => {
         expect.stringMatching(new RegExp(`^👍 2: You,? and ${other}\\. Remove your reaction$`)),
       ]);
       expect(await row(page, 'Agreed, see you there').getByTestId('reply-quote').textContent()).toBe(
-        'Ada LovelaceHello the world',
+        'In reply to Ada Lovelace: Hello the world',
       );
       expect(await page.locator('[data-deleted]').count()).toBe(1);
     }

@@ -256,7 +256,7 @@ describe('message actions in a room', () => {
     });
     expect(screen.queryByTestId('reply-preview')).toBeNull();
     const pending = screen.getAllByTestId('message').at(-1)!;
-    expect(within(pending).getByTestId('reply-quote').textContent).toBe('AliceLunch at noon?');
+    expect(within(pending).getByTestId('reply-quote').textContent).toBe('In reply to Alice: Lunch at noon?');
   });
 
   it('a quote whose original is not loaded pages history back to it, then scrolls to it and highlights it', async () => {

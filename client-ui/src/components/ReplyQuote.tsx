@@ -11,11 +11,14 @@ export function ReplyQuote({ replyTo, onJump }: { replyTo: ReplyTo; onJump: (rep
       type="button"
       className="reply-quote"
       data-testid="reply-quote"
-      aria-label={`In reply to ${replyTo.senderName}: ${quoteText(replyTo)}. Show the original message`}
+      title="Show the original message"
       onClick={() => onJump(replyTo)}
     >
       <ReplyIcon />
+      {/* Named by its visible text, with the words a screen reader needs around it. */}
+      <span className="sr-only">In reply to </span>
       <span className="reply-quote__sender">{replyTo.senderName}</span>
+      <span className="sr-only">: </span>
       <span className={replyTo.excerpt ? 'reply-quote__text' : 'reply-quote__text reply-quote__text--gone'}>
         {quoteText(replyTo)}
       </span>
