@@ -1,18 +1,7 @@
-import { mkdir } from 'node:fs/promises';
-import { useIsolation } from '@chat/testing';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkBothSchemes as checkScheme,
-  composer,
-  joinRoomByKeyboard,
-  launchChromium,
-  openPage,
-  SCREENSHOTS,
-  sendMessage,
-  signUp,
-} from './browser.js';
-import { buildUi, startStack, type Stack } from './stack.js';
+import type { Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkBothSchemes as checkScheme, composer, joinRoomByKeyboard, sendMessage, signUp } from './browser.js';
+import { useDesktopAndPhone } from './desktop-and-phone.js';
 
 /**
  * Room events in Chromium through the real stack (issue 12): Ada on a desktop and Bob on a
@@ -21,29 +10,12 @@ import { buildUi, startStack, type Stack } from './stack.js';
 
 const ROOM = 'events';
 
-const iso = useIsolation('client-ui-room-events-e2e');
-let ui: Awaited<ReturnType<typeof buildUi>>;
-let stack: Stack;
-let browser: Browser;
+const env = useDesktopAndPhone('client-ui-room-events-e2e');
 /** Desktop user. */
 let ada: Page;
 /** Phone user. */
 let bob: Page;
-
-beforeAll(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  ui = await buildUi();
-  stack = await startStack(iso(), ui.dir);
-  browser = await launchChromium();
-  ada = await openPage(browser, stack.url, 'desktop');
-  bob = await openPage(browser, stack.url, 'phone');
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await ui?.remove();
-});
+beforeAll(() => void ({ ada, bob } = env));
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

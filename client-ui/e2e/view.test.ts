@@ -1,49 +1,30 @@
-import { mkdir } from 'node:fs/promises';
-import { useIsolation } from '@chat/testing';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   checkBothSchemes as checkScheme,
   composer,
   focusedComposer,
   joinRoomByKeyboard,
-  launchChromium,
-  openPage,
   openSidebar,
   SCREENSHOTS,
   sendMessage,
   signUp,
 } from './browser.js';
-import { buildUi, startStack, type Stack } from './stack.js';
+import { useDesktopAndPhone } from './desktop-and-phone.js';
+import type { Stack } from './stack.js';
 
 /**
  * What a daily chat user sees (issue 16): links, leaving a room, keyboard focus and shortcuts,
  * contrast (axe), the phone's unread marker and dates — in Chromium, through the real stack.
  */
 
-const iso = useIsolation('client-ui-view-e2e');
-let ui: Awaited<ReturnType<typeof buildUi>>;
+const env = useDesktopAndPhone('client-ui-view-e2e');
 let stack: Stack;
-let browser: Browser;
 /** Desktop user. */
 let ada: Page;
 /** Phone user. */
 let bob: Page;
-
-beforeAll(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  ui = await buildUi();
-  stack = await startStack(iso(), ui.dir);
-  browser = await launchChromium();
-  ada = await openPage(browser, stack.url, 'desktop');
-  bob = await openPage(browser, stack.url, 'phone');
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await ui?.remove();
-});
+beforeAll(() => void ({ stack, ada, bob } = env));
 
 /** Screenshots and axe in light and dark, named view-<name>-<scheme>.png. */
 const checkBothSchemes = (page: Page, name: string) => checkScheme(page, `view-${name}`);
