@@ -95,7 +95,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     redis: deps.redis,
     keys,
     size: config.RECENT_BUFFER_SIZE,
-    eventTtlSec: config.DEDUPE_TTL_SEC,
+    recordTtlSec: config.DEDUPE_TTL_SEC,
   });
   const states = createMessageStates(recent, deps.history);
   const rooms = createRoomHandlers({

@@ -22,7 +22,7 @@ end
  * complete) right: a new buffer is complete after seq-1, and eviction raises the floor. A
  * new buffer starts the changes buffer's floor there too, if it has none, and every key of
  * the room's buffers lives as long as the others (one TTL, refreshed together).
- * KEYS: recent, floor, changes, changesFloor, record. ARGV: seq, json, size, ttlSec, record.
+ * KEYS: recent, floor, changes, changesFloor, record. ARGV: seq, json, size, ttlSec, record, recordTtlSec.
  */
 const PUSH_LUA = `
 local seq = tonumber(ARGV[1])
@@ -34,7 +34,7 @@ end
 redis.call('ZADD', KEYS[1], seq, ARGV[2])
 local zset, floorKey = KEYS[1], KEYS[2]
 ${TRIM_LUA}
-redis.call('SET', KEYS[5], ARGV[5], 'EX', ARGV[4])
+redis.call('SET', KEYS[5], ARGV[5], 'EX', ARGV[6])
 for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
 return 1
 `;
@@ -46,7 +46,7 @@ return 1
  * kept for resends when an event key is given. A changes set created now is complete after
  * version-1 (every later change is added here).
  * KEYS: recent, floor, changes, changesFloor, record, event (or '').
- * ARGV: seq, previousVersion, version, json, size, ttlSec, record, eventTtlSec.
+ * ARGV: seq, previousVersion, version, json, size, ttlSec, record, recordTtlSec (also the event's).
  */
 const CHANGE_LUA = `
 local seq = ARGV[1]
@@ -57,7 +57,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[3], ARGV[2], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 local zset, floorKey = KEYS[3], KEYS[4]
 ${TRIM_LUA}
-redis.call('SET', KEYS[5], ARGV[7], 'EX', ARGV[6])
+redis.call('SET', KEYS[5], ARGV[7], 'EX', ARGV[8])
 for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
 if KEYS[6] ~= '' then redis.call('SET', KEYS[6], ARGV[4], 'EX', ARGV[8]) end
 return 1
@@ -96,14 +96,17 @@ export interface RedisRecentBufferOptions {
   size: number;
   /** Idle rooms drop their buffer; history has everything by then. */
   ttlSec?: number;
-  /** How long a room event's result is kept for its resends (DEDUPE_TTL_SEC). */
-  eventTtlSec?: number;
+  /**
+   * How long a message's record and a room event's result are kept (DEDUPE_TTL_SEC): a
+   * message changed later than this is found through message-service.
+   */
+  recordTtlSec?: number;
 }
 
 export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentBuffer {
   const { redis, keys, size } = opts;
   const ttlSec = opts.ttlSec ?? 7 * 86_400;
-  const eventTtlSec = opts.eventTtlSec ?? 86_400;
+  const recordTtlSec = opts.recordTtlSec ?? 86_400;
   redis.defineCommand('chatRecentPush', { numberOfKeys: 5, lua: PUSH_LUA });
   redis.defineCommand('chatRecentChange', { numberOfKeys: 6, lua: CHANGE_LUA });
   redis.defineCommand('chatRecentSince', { numberOfKeys: 4, lua: SINCE_LUA });
@@ -130,6 +133,7 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
           size,
           ttlSec,
           encodeRecord(message),
+          recordTtlSec,
         )
         .catch(redisUnavailable);
     },
@@ -167,7 +171,7 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
           size,
           ttlSec,
           encodeRecord(message),
-          eventTtlSec,
+          recordTtlSec,
         )
         .catch(redisUnavailable);
     },

@@ -124,21 +124,21 @@ export function createRoomEventHandlers(deps: RoomEventDeps) {
   const now = () => new Date().toISOString();
 
   return {
-    editMessage(caller: SocketData, payload: unknown) {
+    async editMessage(caller: SocketData, payload: unknown) {
       const input = parseOrThrow(editMessagePayloadSchema, payload);
       return change(caller, input, 'edit', (current) => {
         assertSender(current, caller.user.userId);
         return edited(current, input.text, now());
       });
     },
-    deleteMessage(caller: SocketData, payload: unknown) {
+    async deleteMessage(caller: SocketData, payload: unknown) {
       const input = parseOrThrow(deleteMessagePayloadSchema, payload);
       return change(caller, input, 'delete', (current) => {
         assertSender(current, caller.user.userId);
         return deleted(current, now());
       });
     },
-    react(caller: SocketData, payload: unknown) {
+    async react(caller: SocketData, payload: unknown) {
       const input = parseOrThrow(reactPayloadSchema, payload);
       return change(caller, input, 'reaction', (current) =>
         reacted(current, caller.user.userId, input.emoji, input.add),

@@ -137,7 +137,9 @@ describe('room events through the queue', () => {
       (await metricValue(service.svc, 'persist_duplicates_total')) +
       (await metricValue(service.svc, 'persist_messages_stored_total'));
     const before = await settled();
-    await publishEvents(events.slice(1));
+    // Each change redelivered in a batch of its own, newest first, then all again in reverse.
+    for (const e of events.slice(1).reverse()) await publishEvents([e]);
+    expect((await stored(m))?.version).toBe(4);
     await publishEvents([...events].reverse());
     await waitFor(async () => (await settled()) === before + 7, 10_000, 'all seven redeliveries handled');
     expect(await stored(m)).toMatchObject({ version: 4, reactions: [{ emoji: '🎉' }] });
