@@ -150,18 +150,12 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
       'sendMessage',
       withAck(log, inFlight, 'sendMessage', (payload) => messages.sendMessage(socket.data, payload)),
     );
-    socket.on(
-      'editMessage',
-      withAck(log, inFlight, 'editMessage', (payload) => roomEvents.editMessage(socket.data, payload)),
-    );
-    socket.on(
-      'deleteMessage',
-      withAck(log, inFlight, 'deleteMessage', (payload) => roomEvents.deleteMessage(socket.data, payload)),
-    );
-    socket.on(
-      'react',
-      withAck(log, inFlight, 'react', (payload) => roomEvents.react(socket.data, payload)),
-    );
+    for (const event of ['editMessage', 'deleteMessage', 'react'] as const) {
+      socket.on(
+        event,
+        withAck(log, inFlight, event, (payload) => roomEvents[event](socket.data, payload)),
+      );
+    }
   });
 
   return {

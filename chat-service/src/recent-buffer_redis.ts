@@ -44,7 +44,8 @@ return 1
  * changes set gets the new state under its version (versions are unique room seqs, so the
  * previous entry is the one at `previousVersion`), the record follows, and the result is
  * kept for resends when an event key is given. A changes set created now is complete after
- * version-1 (every later change is added here).
+ * the recent buffer's floor (every change since that buffer began comes here, and the two
+ * expire together), or with no buffer at all after version-1.
  * KEYS: recent, floor, changes, changesFloor, record, event (or '').
  * ARGV: seq, previousVersion, version, json, size, ttlSec, record, recordTtlSec (also the event's).
  */
@@ -52,7 +53,9 @@ const CHANGE_LUA = `
 local seq = ARGV[1]
 local size = tonumber(ARGV[5])
 if redis.call('ZREMRANGEBYSCORE', KEYS[1], seq, seq) > 0 then redis.call('ZADD', KEYS[1], seq, ARGV[4]) end
-if redis.call('EXISTS', KEYS[4]) == 0 then redis.call('SET', KEYS[4], tonumber(ARGV[3]) - 1) end
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('SET', KEYS[4], redis.call('GET', KEYS[2]) or (tonumber(ARGV[3]) - 1))
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], ARGV[2], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 local zset, floorKey = KEYS[3], KEYS[4]
@@ -119,6 +122,8 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
       keys.roomChanges(roomId),
       keys.roomChangesFloor(roomId),
     ] as const;
+  /** The room's buffers and the message's record: the keys of a push and of a change. */
+  const messageKeys = (m: Message) => [...roomKeys(m.roomId), keys.messageRecord(m.roomId, m.id)] as const;
   // Our own records, written by push() and applyChange() from validated Messages.
   const parse = (json: string) => JSON.parse(json) as Message;
 
@@ -126,8 +131,7 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
     async push(message, messageJson) {
       await commands
         .chatRecentPush(
-          ...roomKeys(message.roomId),
-          keys.messageRecord(message.roomId, message.id),
+          ...messageKeys(message),
           message.seq,
           messageJson,
           size,
@@ -161,8 +165,7 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
     async applyChange(message, messageJson, previousVersion, eventKey) {
       await commands
         .chatRecentChange(
-          ...roomKeys(message.roomId),
-          keys.messageRecord(message.roomId, message.id),
+          ...messageKeys(message),
           eventKey ?? '',
           message.seq,
           previousVersion,

@@ -53,3 +53,45 @@ describe('recent buffer (Redis)', () => {
     expect((await buffer.since(room, 0, 10)).completeAfter).toBe(10);
   });
 });
+
+describe('changes in the recent buffer (Redis)', () => {
+  const changed = (m: Message, version: number, text: string): Message => ({ ...m, version, text });
+
+  it('replaces a buffered message in place and answers changes of older ones by version, each once', async () => {
+    const room = 'changes';
+    const ms = [1, 2, 3].map((seq) => fakeMessage(room, seq));
+    for (const m of ms) await push(m);
+    const v4 = changed(ms[0]!, 4, 'edited once');
+    await buffer.applyChange(v4, JSON.stringify(v4), 1);
+    const v5 = changed(ms[0]!, 5, 'edited twice');
+    await buffer.applyChange(v5, JSON.stringify(v5), 4);
+    const slice = await buffer.since(room, 3, 10);
+    expect(slice.messages).toEqual([]);
+    expect(slice.changed).toEqual([v5]); // the v4 entry is gone
+    expect(slice.completeAfter).toBe(0); // a room whose buffer began at seq 1 lost no change
+    expect((await buffer.since(room, 0, 10)).messages).toEqual([v5, ms[1], ms[2]]);
+    expect(await buffer.lookup(room, ms[0]!.id)).toEqual({
+      record: { seq: 1, version: 5, senderId: ms[0]!.senderId, deleted: false },
+      message: v5,
+    });
+    expect(await buffer.lookup('elsewhere', ms[0]!.id)).toEqual({ record: null, message: null });
+  });
+
+  it('keeps the state of a change whose message left the recent buffer, and raises its floor on eviction', async () => {
+    const room = 'changes-evicted';
+    const first = fakeMessage(room, 1);
+    await push(first);
+    for (let seq = 2; seq <= 7; seq++) await push(fakeMessage(room, seq)); // size 5: seq 1 and 2 evicted
+    const v8 = changed(first, 8, 'late edit');
+    await buffer.applyChange(v8, JSON.stringify(v8), 1);
+    expect((await buffer.lookup(room, first.id)).message).toEqual(v8);
+    for (let v = 9; v <= 14; v++) {
+      const m = fakeMessage(room, v - 6); // seqs 3..8 (8 is not buffered: only its change is)
+      const c = changed(m, v, `edit ${v}`);
+      await buffer.applyChange(c, JSON.stringify(c), m.seq);
+    }
+    const slice = await buffer.since(room, 0, 10);
+    expect(slice.changed.map((m) => m.version)).toEqual([10, 11, 12, 13, 14]);
+    expect(slice.completeAfter).toBe(9);
+  });
+});

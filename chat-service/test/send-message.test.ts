@@ -80,7 +80,7 @@ function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: 
     handlers.sendMessage(who, { roomId, clientMsgId, text });
   /** What the broker routed for this test's rooms. */
   const published = () => sink.messages.filter((m) => m.roomId.endsWith(suffix));
-  return { send, room, caller, keys, buffer, published, broadcasts, handlers };
+  return { send, room, caller, keys, admission, buffer, published, broadcasts, handlers };
 }
 
 /** Wait until the broker has routed `n` messages of the test's rooms (the sink consumes asynchronously). */
@@ -169,6 +169,16 @@ describe('sendMessage handler (real Redis and RabbitMQ)', () => {
     expect((await t.send('1', 'first')).message).toEqual(first.message);
     const other = { user: userFor(), token: 'token' };
     expect((await t.send('other user', randomUUID(), t.room(), other)).ok).toBe(true);
+  });
+
+  it('room events take the next seq from the same authority and spend the same send budget', async () => {
+    const t = setup({ ratePerMinute: 3 });
+    const sent = await t.send('a message');
+    const event = await t.admission.admitEvent(t.caller.user.userId, t.room());
+    expect(event).toEqual({ kind: 'accepted', seq: sent.message.seq + 1 });
+    expect((await t.send('another')).message.seq).toBe(sent.message.seq + 2);
+    expect(await t.admission.admitEvent(t.caller.user.userId, t.room())).toMatchObject({ kind: 'rate-limited' });
+    await expect(t.send('over the budget')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
   });
 
   it('refuses sends while draining, and a dm room of others, before touching any backend', async () => {
