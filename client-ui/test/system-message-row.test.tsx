@@ -8,6 +8,7 @@ const system = {
   id: 'm1',
   roomId: 'general',
   seq: 1,
+  version: 1,
   senderId: '0'.repeat(24),
   senderName: 'Billing',
   text: '<b>Invoice</b> paid',
