@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** What a user does in the app, and what the checks need, for the Chromium e2e files. */
 
@@ -97,4 +99,20 @@ export async function seriousAxeViolations(page: Page): Promise<AxeFinding[]> {
         nodes: v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary ?? ''}`.slice(0, 300)),
       }));
   });
+}
+
+/** Where the e2e files put their screenshots (client-ui/screenshots/). */
+export const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
+
+/** The page in light and in dark: a screenshot of each (`<name>-<scheme>.png`), and no serious or critical axe finding in either. */
+export async function checkBothSchemes(page: Page, name: string): Promise<void> {
+  const found: Record<string, AxeFinding[]> = {};
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.screenshot({ path: `${SCREENSHOTS}${name}-${colorScheme}.png` });
+    const violations = await seriousAxeViolations(page);
+    if (violations.length > 0) found[colorScheme] = violations;
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  expect(found, `axe on ${name}:\n${JSON.stringify(found, null, 2)}`).toEqual({});
 }

@@ -1,66 +1,33 @@
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { useIsolation } from '@chat/testing';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkBothSchemes as checkScheme,
   composer,
   focusedComposer,
   joinRoomByKeyboard,
-  launchChromium,
-  openPage,
   openSidebar,
-  seriousAxeViolations,
+  SCREENSHOTS,
   sendMessage,
   signUp,
-  type AxeFinding,
 } from './browser.js';
-import { buildUi, startStack, type Stack } from './stack.js';
+import { useDesktopAndPhone } from './desktop-and-phone.js';
+import type { Stack } from './stack.js';
 
 /**
  * What a daily chat user sees (issue 16): links, leaving a room, keyboard focus and shortcuts,
  * contrast (axe), the phone's unread marker and dates — in Chromium, through the real stack.
  */
 
-const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
-const SCHEMES = ['light', 'dark'] as const;
-
-const iso = useIsolation('client-ui-view-e2e');
-let ui: Awaited<ReturnType<typeof buildUi>>;
+const env = useDesktopAndPhone('client-ui-view-e2e');
 let stack: Stack;
-let browser: Browser;
 /** Desktop user. */
 let ada: Page;
 /** Phone user. */
 let bob: Page;
+beforeAll(() => void ({ stack, ada, bob } = env));
 
-beforeAll(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  ui = await buildUi();
-  stack = await startStack(iso(), ui.dir);
-  browser = await launchChromium();
-  ada = await openPage(browser, stack.url, 'desktop');
-  bob = await openPage(browser, stack.url, 'phone');
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await ui?.remove();
-});
-
-/** The page in light and in dark: a screenshot of each, and no serious or critical axe finding in either. */
-async function checkBothSchemes(page: Page, name: string) {
-  const found: Record<string, AxeFinding[]> = {};
-  for (const colorScheme of SCHEMES) {
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: `${SCREENSHOTS}view-${name}-${colorScheme}.png` });
-    const violations = await seriousAxeViolations(page);
-    if (violations.length > 0) found[colorScheme] = violations;
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  expect(found, `axe on ${name}:\n${JSON.stringify(found, null, 2)}`).toEqual({});
-}
+/** Screenshots and axe in light and dark, named view-<name>-<scheme>.png. */
+const checkBothSchemes = (page: Page, name: string) => checkScheme(page, `view-${name}`);
 
 /** Ctrl+K, then wait for the switcher's field to have focus (keys typed before would go to the composer). */
 async function openSwitcher(page: Page) {
@@ -219,8 +186,11 @@ describe('the chat UI as a daily user meets it', () => {
     await ada.mouse.move(5, 790);
     await expect.poll(shown).toBe(false);
 
-    // Focusable, from the keyboard: Tab from the previous message's time.
+    // Focusable, from the keyboard: Tab from the previous message's time, past that
+    // message's actions toolbar (one Tab stop).
     await ada.getByTestId('message-time').nth(-2).focus();
+    await ada.keyboard.press('Tab');
+    expect(await ada.evaluate(() => document.activeElement?.closest('[role="toolbar"]') !== null)).toBe(true);
     await ada.keyboard.press('Tab');
     expect(await time.evaluate((el) => el === document.activeElement)).toBe(true);
     await expect.poll(shown).toBe(true);

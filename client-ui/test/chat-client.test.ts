@@ -2,7 +2,7 @@ import type { HistoryResponse } from '@chat/contracts';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../src/api/http.js';
 import { flush, inRoom, joinAck, joinsEmitted, ME, room, seqs, setup, sleep } from './chat-client-harness.js';
-import { message as msg } from './fixtures.js';
+import { ALICE_ID, message as msg } from './fixtures.js';
 
 describe('ChatClient', () => {
   it('loads the newest page, then joins from its last seq', async () => {
@@ -119,6 +119,16 @@ describe('ChatClient', () => {
     expect(resync.payload).toEqual({ roomId: 'general', sinceSeq: 1 });
     resync.answer(joinAck(3, [msg(2)]));
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3]));
+  });
+
+  it('edits and reactions take room seqs of their own: no resync for them', async () => {
+    const { client, socket } = await inRoom([1, 2], 30);
+    socket.fire('messageUpdated', msg(1, { version: 3, text: 'edited' }));
+    socket.fire('messageUpdated', msg(2, { version: 4, reactions: [{ emoji: '👍', userIds: [ALICE_ID] }] }));
+    socket.fire('receiveMessage', msg(5));
+    await sleep(60);
+    expect(joinsEmitted(socket)).toEqual([]);
+    expect(room(client).timeline.watermark).toBe(5);
   });
 
   it('a hole closed by a late broadcast within the grace needs no resync', async () => {

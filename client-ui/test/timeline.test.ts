@@ -237,6 +237,39 @@ describe('timeline: the watermark a rejoin resumes from', () => {
   it('never moves down', () => {
     expect(run([caughtUp(9), caughtUp(4)]).watermark).toBe(9);
   });
+
+  it("passes the seqs taken by edits, deletes and reactions (a held message's version)", () => {
+    // 3 is created, 4 edits it, 5 reacts to message 1, 6 is a new message.
+    const changed = (seq: number, version: number): TimelineAction => ({
+      type: 'live',
+      message: msg(seq, { version }),
+    });
+    const t = run([caughtUp(2), live(3), changed(3, 4), changed(1, 5), live(6)]);
+    expect(t.lastSeq).toBe(6);
+    expect(t.watermark).toBe(6);
+  });
+
+  it('passes a change held before the hole below it fills', () => {
+    const t = run([caughtUp(2), { type: 'live', message: msg(1, { version: 4 }) }, live(5), live(3)]);
+    expect(t.watermark).toBe(5);
+  });
+
+  it("an earlier change's seq, overtaken by a later change of the same message, waits for a complete answer", () => {
+    // Message 3 was edited at 4 and again at 5; only its latest state (version 5) is known.
+    const stalled = run([caughtUp(2), live(3), { type: 'live', message: msg(3, { version: 5 }) }, live(6)]);
+    expect(stalled.watermark).toBe(3);
+    expect(run([caughtUp(6)], stalled).watermark).toBe(6);
+  });
+
+  it('passes a live change to a message older than the history loaded, without keeping it', () => {
+    const loaded = run([
+      { type: 'historyPage', messages: range(51, 100), hasMore: true, direction: 'older' },
+      caughtUp(100),
+    ]);
+    const t = run([{ type: 'live', message: msg(10, { version: 101 }) }, live(102)], loaded);
+    expect(seqs(t)).toEqual([...range(51, 100).map((m) => m.seq), 102]);
+    expect(t.watermark).toBe(102);
+  });
 });
 
 describe('timeline: restored outbox', () => {

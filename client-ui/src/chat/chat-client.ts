@@ -1,6 +1,7 @@
 import {
   HISTORY_LIMIT_MAX,
   joinRoomAckSchema,
+  messageAckSchema,
   messageSchema,
   sendMessageAckSchema,
   SOCKET_PATH,
@@ -9,6 +10,7 @@ import {
   type ErrorCode,
   type HistoryResponse,
   type PublicUser,
+  type ReplyTo,
   type ServerToClientEvents,
 } from '@chat/contracts';
 import { io, type Socket } from 'socket.io-client';
@@ -16,6 +18,12 @@ import { ApiError } from '../api/http.js';
 import type { HistoryCursor } from '../api/history.js';
 import { DraftStore } from '../messages/draft-store.js';
 import { loadOutbox, saveOutbox } from '../messages/outbox-store.js';
+import {
+  changesReducer,
+  type ChangeRequest,
+  type ChangesAction,
+  type PendingChange,
+} from '../messages/pending-changes.js';
 import {
   emptyTimeline,
   oldestSeq,
@@ -40,6 +48,8 @@ export interface RoomState {
   /** Earlier messages could not be loaded; live ones still arrive. */
   historyFailed: boolean;
   unread: number;
+  /** Own edits, deletes and reactions not confirmed yet (shown at once), or failed. */
+  changes: readonly PendingChange[];
 }
 
 export interface ChatSnapshot {
@@ -103,6 +113,7 @@ const emptyRoom: RoomState = {
   fatalError: undefined,
   historyFailed: false,
   unread: 0,
+  changes: [],
 };
 
 /** Refusals (of a join or a history read) that retrying cannot change: the room shows the error. */
@@ -113,6 +124,9 @@ const DEFAULT_HOLD_SEC = 5;
 
 /** Bound on one catch-up after a rejoin (5000 messages); a longer absence is what a reload is for. */
 const MAX_CATCH_UP_PAGES = 50;
+
+/** Bound on paging back to a reply's original (20 pages of scroll-back). */
+const MAX_JUMP_PAGES = 20;
 
 /**
  * Owns the socket and every open room's state; React reads it through `subscribe` and
@@ -156,6 +170,8 @@ export class ChatClient {
   private readonly probe: ConnectionProbe;
   /** Stopped (signed out or unmounted): late answers no longer touch storage. */
   private stopped = false;
+  /** Each room's scroll-back page in flight, so callers can wait for it rather than ask twice. */
+  private readonly olderPages = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: ChatClientDeps) {
     this.ackTimeoutMs = deps.ackTimeoutMs ?? 15_000;
@@ -195,6 +211,7 @@ export class ChatClient {
     socket.on('connect_error', (err) => this.onConnectError(err));
     socket.on('receiveMessage', (raw) => this.onReceive(raw));
     socket.on('tokenExpiring', () => this.deps.onTokenExpiring?.());
+    socket.on('messageUpdated', (raw) => this.onUpdated(raw));
     socket.on('serverShutdown', (info) => {
       // The node is draining and will drop us; come back after the pause it asks for.
       if (typeof info?.reconnectInMs === 'number') this.reconnectDelayMs = Math.min(info.reconnectInMs, 10_000);
@@ -268,8 +285,35 @@ export class ChatClient {
     if (roomId && this.snapshot.rooms[roomId]?.unread) this.setRoom(roomId, (r) => ({ ...r, unread: 0 }));
   }
 
-  /** Scroll-back: the page before the oldest message held. */
-  async loadOlder(roomId: string): Promise<void> {
+  /** Scroll-back: the page before the oldest message held (the one in flight, if any). */
+  loadOlder(roomId: string): Promise<void> {
+    let page = this.olderPages.get(roomId);
+    if (!page) {
+      page = this.fetchOlder(roomId).finally(() => this.olderPages.delete(roomId));
+      this.olderPages.set(roomId, page);
+    }
+    return page;
+  }
+
+  /**
+   * Page back until the message at `seq` is loaded (a reply's original), within a bound.
+   * True when it is held or proven gone (the pages reached below it).
+   */
+  async loadBackTo(roomId: string, seq: number): Promise<boolean> {
+    for (let page = 0; page <= MAX_JUMP_PAGES; page++) {
+      const timeline = this.snapshot.rooms[roomId]?.timeline;
+      const oldest = timeline && oldestSeq(timeline);
+      if (!timeline || oldest === undefined) return false;
+      if (oldest <= seq) return true;
+      if (!timeline.hasOlder || page === MAX_JUMP_PAGES) return false;
+      await this.loadOlder(roomId);
+      // No progress (the page failed): stop rather than spin.
+      if (oldestSeq(this.snapshot.rooms[roomId]?.timeline ?? emptyTimeline) === oldest) return false;
+    }
+    return false;
+  }
+
+  private async fetchOlder(roomId: string): Promise<void> {
     const room = this.snapshot.rooms[roomId];
     const before = room && oldestSeq(room.timeline);
     if (!room || room.loadingOlder || !room.timeline.hasOlder || before === undefined) return;
@@ -284,14 +328,32 @@ export class ChatClient {
     }
   }
 
-  /** Show the message at once as pending and send it (now, or as soon as connected). */
-  send(roomId: string, text: string): void {
+  /** Show the message at once as pending and send it (now, or as soon as connected); `replyTo` quotes another. */
+  send(roomId: string, text: string, replyTo?: ReplyTo): void {
     const clientMsgId = this.newId();
     const { id: senderId, displayName: senderName } = this.deps.me;
     const createdAt = new Date(this.now()).toISOString();
     this.drafts.set(roomId, '');
-    this.dispatch(roomId, { type: 'pending', message: { clientMsgId, roomId, text, senderId, senderName, createdAt } });
-    this.transmit(roomId, clientMsgId, text);
+    const message = { clientMsgId, roomId, text, senderId, senderName, createdAt, ...(replyTo && { replyTo }) };
+    this.dispatch(roomId, { type: 'pending', message });
+    this.transmit(roomId, clientMsgId, text, replyTo?.id);
+  }
+
+  /** Edit, delete or react: shown at once and sent; a failure rolls it back and keeps it, with its reason, for a retry. */
+  change(roomId: string, messageId: string, request: ChangeRequest): void {
+    const id = this.newId();
+    this.dispatchChange(roomId, { type: 'start', change: { ...request, id, messageId } });
+    void this.emitChange(roomId, id);
+  }
+
+  /** Resend a failed change under its own clientMsgId: the server applies it once. */
+  retryChange(roomId: string, id: string): void {
+    this.dispatchChange(roomId, { type: 'retry', id });
+    void this.emitChange(roomId, id);
+  }
+
+  dismissChange(roomId: string, id: string): void {
+    this.dispatchChange(roomId, { type: 'dismiss', id });
   }
 
   /** Resend a failed message under the same clientMsgId, so the server stores it at most once. */
@@ -299,7 +361,7 @@ export class ChatClient {
     const outgoing = this.snapshot.rooms[roomId]?.timeline.outbox.find((o) => o.clientMsgId === clientMsgId);
     if (!outgoing || outgoing.status !== 'failed') return;
     this.dispatch(roomId, { type: 'retry', clientMsgId });
-    this.transmit(roomId, clientMsgId, outgoing.text);
+    this.transmit(roomId, clientMsgId, outgoing.text, outgoing.replyTo?.id);
   }
 
   // ---- internals ----
@@ -469,9 +531,9 @@ export class ChatClient {
    * message just stays pending: every connect sends all pending messages, under their own
    * clientMsgId, so one whose ack was lost is not doubled.
    */
-  private transmit(roomId: string, clientMsgId: string, text: string): void {
+  private transmit(roomId: string, clientMsgId: string, text: string, replyToId: string | undefined): void {
     if (this.socket?.connected && this.snapshot.sendsHeldUntil === undefined && !this.flushing) {
-      void this.emitSend(roomId, clientMsgId, text);
+      void this.emitSend(roomId, clientMsgId, text, replyToId);
     }
   }
 
@@ -482,7 +544,7 @@ export class ChatClient {
     try {
       for (let next = this.nextQueued(); next; next = this.nextQueued()) {
         if (!this.socket?.connected || this.snapshot.sendsHeldUntil !== undefined) return;
-        if ((await this.emitSend(next.roomId, next.clientMsgId, next.text)) === 'held') return;
+        if ((await this.emitSend(next.roomId, next.clientMsgId, next.text, next.replyTo?.id)) === 'held') return;
       }
     } finally {
       this.flushing = false;
@@ -502,14 +564,19 @@ export class ChatClient {
    * allows; a failure is reported only by the latest attempt (after a reconnect, an earlier
    * one times out while its resend decides).
    */
-  private async emitSend(roomId: string, clientMsgId: string, text: string): Promise<'sent' | 'held' | 'failed'> {
+  private async emitSend(
+    roomId: string,
+    clientMsgId: string,
+    text: string,
+    replyToId: string | undefined,
+  ): Promise<'sent' | 'held' | 'failed'> {
     const attempt = {};
     this.attempts.set(clientMsgId, attempt);
     let error = 'Not sent.';
     try {
       const raw: unknown = await this.socket
         ?.timeout(this.ackTimeoutMs)
-        .emitWithAck('sendMessage', { roomId, clientMsgId, text });
+        .emitWithAck('sendMessage', { roomId, clientMsgId, text, ...(replyToId && { replyToId }) });
       const ack = sendMessageAckSchema.safeParse(raw);
       if (ack.success && ack.data.ok) {
         if (this.attempts.get(clientMsgId) === attempt) this.attempts.delete(clientMsgId);
@@ -614,6 +681,53 @@ export class ChatClient {
     } else {
       this.setRoom(message.roomId, (r) => ({ ...r, unread: r.unread + 1 }));
     }
+  }
+
+  /** An edit, delete or reaction by anyone: the current state of a message, kept if newer than the copy held. */
+  private onUpdated(raw: unknown): void {
+    const parsed = messageSchema.safeParse(raw);
+    if (!parsed.success || !this.snapshot.rooms[parsed.data.roomId]) return;
+    this.dispatchConfirmed(parsed.data.roomId, { type: 'live', message: parsed.data });
+  }
+
+  /** Send one own change; its ack carries the message's new state. */
+  private async emitChange(roomId: string, id: string): Promise<void> {
+    const change = this.snapshot.rooms[roomId]?.changes.find((c) => c.id === id);
+    const socket = this.socket;
+    if (!change || change.status !== 'pending') return;
+    if (!socket?.connected) {
+      this.dispatchChange(roomId, { type: 'failed', id, error: 'Not connected.', retryable: true });
+      return;
+    }
+    const { messageId } = change;
+    const emit = socket.timeout(this.ackTimeoutMs);
+    let failure = { error: 'Not saved.', retryable: true };
+    try {
+      const raw: unknown = await (change.kind === 'edit'
+        ? emit.emitWithAck('editMessage', { roomId, messageId, text: change.text, clientMsgId: id })
+        : change.kind === 'delete'
+          ? emit.emitWithAck('deleteMessage', { roomId, messageId, clientMsgId: id })
+          : emit.emitWithAck('react', { roomId, messageId, emoji: change.emoji, add: change.add, clientMsgId: id }));
+      const ack = messageAckSchema.safeParse(raw);
+      if (ack.success && ack.data.ok) {
+        this.dispatchConfirmed(roomId, { type: 'live', message: ack.data.message });
+        this.dispatchChange(roomId, { type: 'confirmed', id });
+        return;
+      }
+      if (ack.success && !ack.data.ok) {
+        failure = { error: ack.data.error.message, retryable: !REFUSALS.has(ack.data.error.code) };
+      }
+    } catch {
+      failure = { error: 'No answer from the server.', retryable: true };
+    }
+    this.dispatchChange(roomId, { type: 'failed', id, ...failure });
+  }
+
+  private dispatchChange(roomId: string, action: ChangesAction): void {
+    this.setRoom(roomId, (r) => {
+      const changes = changesReducer(r.changes, action);
+      return changes === r.changes ? r : { ...r, changes };
+    });
   }
 
   private handleHttpError(err: unknown): void {

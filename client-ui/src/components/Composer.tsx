@@ -1,6 +1,7 @@
 import { MESSAGE_TEXT_MAX } from '@chat/contracts';
-import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from 'react';
 import { SendIcon } from './icons.js';
+import { useAutoGrow } from './use-auto-grow.js';
 
 interface ComposerProps {
   /** What the field is for, read by screen readers ("Message #general"). */
@@ -14,6 +15,10 @@ interface ComposerProps {
   /** Every change of the text, to keep it as a draft. */
   onTextChange?: (text: string) => void;
   onSend: (text: string) => void;
+  /** Keys for the room first (Up-arrow edits the last message, Escape drops a reply); preventDefault to take one. */
+  onFieldKeyDown?: (e: KeyboardEvent<HTMLTextAreaElement>, text: string) => void;
+  /** The field, for the room to focus (when a reply starts). */
+  inputRef?: RefObject<HTMLTextAreaElement | null>;
 }
 
 /** Show the remaining count once a message gets this close to the limit. */
@@ -21,21 +26,24 @@ const COUNT_FROM = MESSAGE_TEXT_MAX - 500;
 const MAX_HEIGHT_PX = 200;
 
 /** Message field: Enter sends, Shift+Enter starts a new line; grows with its content. */
-export function Composer({
-  label,
-  placeholder,
-  disabled = false,
-  focusKey,
-  initialText = '',
-  onTextChange,
-  onSend,
-}: ComposerProps) {
+export function Composer(props: ComposerProps) {
+  const {
+    label,
+    placeholder,
+    disabled = false,
+    focusKey,
+    initialText = '',
+    onTextChange,
+    onSend,
+    onFieldKeyDown,
+  } = props;
   const [text, setTextState] = useState(initialText);
   const setText = (next: string) => {
     setTextState(next);
     onTextChange?.(next);
   };
-  const fieldRef = useRef<HTMLTextAreaElement>(null);
+  const ownRef = useRef<HTMLTextAreaElement>(null);
+  const fieldRef = props.inputRef ?? ownRef;
   const id = useId();
   const canSend = !disabled && text.trim().length > 0;
 
@@ -43,12 +51,7 @@ export function Composer({
     if (focusKey !== undefined) fieldRef.current?.focus();
   }, [focusKey]);
 
-  useLayoutEffect(() => {
-    const el = fieldRef.current;
-    if (!el) return;
-    el.style.height = 'auto';
-    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
-  }, [text]);
+  useAutoGrow(fieldRef, text, MAX_HEIGHT_PX);
 
   const submit = () => {
     if (!canSend) return;
@@ -58,6 +61,8 @@ export function Composer({
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    onFieldKeyDown?.(e, text);
+    if (e.defaultPrevented) return;
     // Not while an input method is composing (Enter confirms the composition there).
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();

@@ -1,8 +1,10 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { dayKey, dayLabel } from '../format.js';
 import { groupRows } from '../messages/grouping.js';
+import type { PendingChange } from '../messages/pending-changes.js';
 import { timelineItems, type Timeline } from '../messages/timeline.js';
 import { ArrowDownIcon } from './icons.js';
+import type { MessageActionHandlers } from './MessageActions.js';
 import { MessageRow } from './MessageRow.js';
 
 interface MessageListProps {
@@ -16,7 +18,20 @@ interface MessageListProps {
   meId: string;
   onLoadOlder: () => void;
   onRetry: (clientMsgId: string) => void;
+  /** Own unconfirmed or failed changes, by message id. */
+  changes?: ReadonlyMap<string, PendingChange[]>;
+  /** The message being edited in place. */
+  editingId?: string | undefined;
+  /** Edit, delete, react, reply; without them the list is read-only. */
+  actions?: MessageActionHandlers;
+  /** Scroll to this message and highlight it (a reply's original); a new `key` jumps again. */
+  jump?: { id: string; key: number } | undefined;
 }
+
+const NO_CHANGES: ReadonlyMap<string, PendingChange[]> = new Map();
+
+/** How long a message jumped to stays highlighted. */
+const HIGHLIGHT_MS = 2_500;
 
 /** Within this many pixels of an edge counts as being at it. */
 const EDGE_PX = 120;
@@ -27,8 +42,21 @@ const EDGE_PX = 120;
  * bottom if it was there (or if they are our own); otherwise a "new messages" button appears.
  */
 export function MessageList(props: MessageListProps) {
-  const { timeline, loading, loadingOlder, meId, onLoadOlder, onRetry } = props;
+  const {
+    timeline,
+    loading,
+    loadingOlder,
+    meId,
+    onLoadOlder,
+    onRetry,
+    changes = NO_CHANGES,
+    editingId,
+    actions,
+    jump,
+  } = props;
   const rows = useMemo(() => groupRows(timelineItems(timeline)), [timeline]);
+  const nameOf = useSenderNames(timeline);
+  const [highlighted, setHighlighted] = useState<string>();
   const scrollRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const previous = useRef<{ first?: string; last?: string; height: number }>({ height: 0 });
@@ -76,6 +104,18 @@ export function MessageList(props: MessageListProps) {
     }
   }, [loading, loadingOlder, timeline.hasOlder, firstKey, onLoadOlder]);
 
+  // A reply's quote was clicked: bring its original into view, focus it, and highlight it a moment.
+  useEffect(() => {
+    if (!jump) return;
+    const el = scrollRef.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(jump.id)}"]`);
+    if (!el) return;
+    el.scrollIntoView({ block: 'center' });
+    el.focus({ preventScroll: true });
+    setHighlighted(jump.id);
+    const timer = setTimeout(() => setHighlighted(undefined), HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [jump]);
+
   const onScroll = () => {
     const el = scrollRef.current;
     if (!el) return;
@@ -117,6 +157,12 @@ export function MessageList(props: MessageListProps) {
                 own={row.item.message.senderId === meId}
                 continued={row.continued}
                 onRetry={onRetry}
+                meId={meId}
+                changes={row.item.kind === 'message' ? changes.get(row.item.message.id) : undefined}
+                nameOf={nameOf}
+                editing={row.item.kind === 'message' && row.item.message.id === editingId}
+                highlighted={row.item.kind === 'message' && row.item.message.id === highlighted}
+                actions={actions}
               />
             ),
           )}
@@ -129,4 +175,16 @@ export function MessageList(props: MessageListProps) {
       )}
     </div>
   );
+}
+
+/**
+ * Who is who in this room, from the messages loaded (for who reacted). A new function only
+ * when a new sender appears, so the memoised rows do not all re-render with every message.
+ */
+function useSenderNames(timeline: Timeline): (userId: string) => string | undefined {
+  const names = new Map(timeline.messages.map((m) => [m.senderId, m.senderName]));
+  const senders = [...names.keys()].sort().join();
+  const latest = useRef(names);
+  latest.current = names;
+  return useCallback((userId: string) => latest.current.get(userId), [senders]);
 }

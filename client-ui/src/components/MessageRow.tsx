@@ -1,10 +1,19 @@
 import type { Message } from '@chat/contracts';
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
+import { canChange } from '../messages/own-messages.js';
+import { withPendingChanges, type PendingChange } from '../messages/pending-changes.js';
+import { reactionChips } from '../messages/reactions.js';
 import type { OutgoingMessage } from '../messages/timeline.js';
 import { Avatar } from './Avatar.js';
+import { ChangeStatus } from './ChangeStatus.js';
+import { MessageActions, type MessageActionHandlers } from './MessageActions.js';
+import { MessageEditor } from './MessageEditor.js';
 import { MessageText } from './MessageText.js';
 import { MessageTime } from './MessageTime.js';
+import { ReactionChips } from './ReactionChips.js';
+import { ReplyQuote } from './ReplyQuote.js';
 import { SystemMessageRow } from './SystemMessageRow.js';
+import { useLongPress } from './use-long-press.js';
 
 interface MessageRowProps {
   message: Message | OutgoingMessage;
@@ -14,17 +23,67 @@ interface MessageRowProps {
   /** Same sender as the row above, moments ago: no repeated name and avatar. */
   continued: boolean;
   onRetry?: (clientMsgId: string) => void;
+  /** The reader, for their reactions and own changes. */
+  meId?: string;
+  /** Own edits, deletes and reactions of this message not confirmed yet, or failed. */
+  changes?: PendingChange[] | undefined;
+  /** Display names of the room's known senders, for who reacted. */
+  nameOf?: (userId: string) => string | undefined;
+  editing?: boolean;
+  /** Just jumped to (from a reply's quote). */
+  highlighted?: boolean;
+  /** Edit, delete, react, reply: offered on confirmed messages only. */
+  actions?: MessageActionHandlers;
 }
+
+const NO_CHANGES: PendingChange[] = [];
+const unknownName = () => undefined;
 
 /**
  * One message. Its text is React text nodes and links: markup in it is shown, never interpreted.
  * Memoised: a new message re-renders only its own row, not the whole history.
  */
-export const MessageRow = memo(function MessageRow({ message, status, own, continued, onRetry }: MessageRowProps) {
-  if ('system' in message && message.system) return <SystemMessageRow message={message} />;
-  const classes = ['msg', own ? 'msg--own' : 'msg--other', continued && 'msg--continued', `msg--${status}`];
+export const MessageRow = memo(function MessageRow(props: MessageRowProps) {
+  const { message } = props;
+  return 'system' in message && message.system ? <SystemMessageRow message={message} /> : <UserMessageRow {...props} />;
+});
+
+/** A message someone wrote: its reply quote, edits, reactions and actions. */
+function UserMessageRow(props: MessageRowProps) {
+  const { message, status, own, continued, onRetry, meId = '', changes = NO_CHANGES, editing, actions } = props;
+  const confirmed = status === 'sent' && 'version' in message ? message : undefined;
+  const shown = confirmed ? withPendingChanges(confirmed, changes, meId) : message;
+  const deleted = 'deletedAt' in shown && Boolean(shown.deletedAt);
+  const editedAt = 'editedAt' in shown && !deleted ? shown.editedAt : undefined;
+  const nameOf = props.nameOf ?? unknownName;
+  const reactions = ('reactions' in shown && shown.reactions) || undefined;
+  const chips = useMemo(() => reactionChips(reactions ?? [], meId, nameOf), [reactions, meId, nameOf]);
+  const mine = useMemo(() => new Set(chips.filter((c) => c.mine).map((c) => c.emoji)), [chips]);
+  const reacting = useMemo(
+    () => new Set(changes.flatMap((c) => (c.kind === 'react' && c.status === 'pending' ? [c.emoji] : []))),
+    [changes],
+  );
+  const target = confirmed && !deleted && actions ? confirmed : undefined;
+  const longPress = useLongPress(() => target && actions?.openSheet(target));
+
+  const classes = [
+    'msg',
+    own ? 'msg--own' : 'msg--other',
+    continued && 'msg--continued',
+    `msg--${status}`,
+    deleted && 'msg--deleted',
+    props.highlighted && 'msg--highlighted',
+  ];
   return (
-    <li className={classes.filter(Boolean).join(' ')} data-testid="message" data-status={status}>
+    <li
+      className={classes.filter(Boolean).join(' ')}
+      data-testid="message"
+      data-status={status}
+      data-message-id={confirmed?.id}
+      data-deleted={deleted || undefined}
+      tabIndex={confirmed ? -1 : undefined}
+      {...(target ? longPress : {})}
+    >
       {!own && (
         <div className="msg__gutter">{!continued && <Avatar name={message.senderName} seed={message.senderId} />}</div>
       )}
@@ -34,12 +93,32 @@ export const MessageRow = memo(function MessageRow({ message, status, own, conti
         ) : (
           <span className={continued ? 'sr-only' : 'msg__sender'}>{message.senderName}</span>
         )}
-        <div className="msg__bubble">
-          <p className="msg__text" data-testid="message-text">
-            <MessageText text={message.text} />
-          </p>
-          <MessageTime at={message.createdAt} />
-        </div>
+        {shown.replyTo && !deleted && <ReplyQuote replyTo={shown.replyTo} onJump={(r) => actions?.jumpTo(r)} />}
+        {editing && confirmed && actions ? (
+          <MessageEditor
+            initialText={shown.text}
+            onSave={(text) => actions.saveEdit(confirmed, text)}
+            onCancel={actions.cancelEdit}
+          />
+        ) : (
+          <div className="msg__bubble">
+            <p className="msg__text" data-testid="message-text">
+              {deleted ? <span className="msg__deleted">Message deleted</span> : <MessageText text={shown.text} />}
+            </p>
+            {editedAt && <MessageTime at={editedAt} shown="edited" prefix="Edited " className="msg__edited" />}
+            <MessageTime at={message.createdAt} />
+          </div>
+        )}
+        {!deleted && (
+          <ReactionChips
+            chips={chips}
+            pending={reacting}
+            onToggle={(emoji, add) => confirmed && actions?.react(confirmed.id, emoji, add)}
+          />
+        )}
+        {actions && changes.length > 0 && (
+          <ChangeStatus changes={changes} onRetry={actions.retryChange} onDismiss={actions.dismissChange} />
+        )}
         {status === 'pending' && <span className="msg__state">Sending…</span>}
         {status === 'failed' && (
           <span className="msg__state msg__state--failed">
@@ -49,7 +128,10 @@ export const MessageRow = memo(function MessageRow({ message, status, own, conti
             </button>
           </span>
         )}
+        {target && !editing && actions && (
+          <MessageActions message={target} editable={canChange(target, meId)} mine={mine} actions={actions} />
+        )}
       </div>
     </li>
   );
-});
+}

@@ -1,7 +1,8 @@
 import type { PublicUser } from '@chat/contracts';
-import { useCallback, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { CallManager } from '../calls/call-manager.js';
 import type { ChatClient, ConnectionStatus, RoomState } from '../chat/chat-client.js';
+import { changesByMessage } from '../messages/pending-changes.js';
 import { emptyTimeline } from '../messages/timeline.js';
 import { roomTitle, type RoomEntry } from '../rooms/room-list-store.js';
 import { Avatar } from './Avatar.js';
@@ -12,7 +13,9 @@ import { ConnectionBadge } from './ConnectionBadge.js';
 import { HashIcon, LeaveRoomIcon } from './icons.js';
 import { MenuButton } from './MenuButton.js';
 import { MessageList } from './MessageList.js';
+import { ReplyPreview } from './ReplyPreview.js';
 import { SendLimitBanner } from './SendLimitBanner.js';
+import { useMessageActions } from './use-message-actions.js';
 
 interface RoomViewProps {
   room: RoomEntry;
@@ -39,8 +42,18 @@ export function RoomView(props: RoomViewProps) {
   const roomId = room.id;
   const loadOlder = useCallback(() => void client.loadOlder(roomId), [client, roomId]);
   const retry = useCallback((clientMsgId: string) => client.retry(roomId, clientMsgId), [client, roomId]);
-  const send = useCallback((text: string) => client.send(roomId, text), [client, roomId]);
   const keepDraft = useCallback((text: string) => client.drafts.set(roomId, text), [client, roomId]);
+  const timeline = state?.timeline ?? emptyTimeline;
+  const events = useMessageActions({ client, roomId, me, timeline, changes: state?.changes });
+  const { replyingTo, setReplyingTo } = events;
+  const send = useCallback(
+    (text: string) => {
+      client.send(roomId, text, replyingTo);
+      setReplyingTo(undefined);
+    },
+    [client, roomId, replyingTo, setReplyingTo],
+  );
+  const changes = useMemo(() => changesByMessage(state?.changes ?? []), [state?.changes]);
   const empty =
     state !== undefined && !state.loading && state.timeline.messages.length === 0 && state.timeline.outbox.length === 0;
 
@@ -122,14 +135,24 @@ export function RoomView(props: RoomViewProps) {
                   ? `This is the beginning of your conversation with ${room.peer.displayName}.`
                   : `This is the beginning of #${room.id}.`
             }
-            timeline={state?.timeline ?? emptyTimeline}
+            timeline={timeline}
             loading={state?.loading ?? true}
             loadingOlder={state?.loadingOlder ?? false}
             meId={me.id}
             onLoadOlder={loadOlder}
             onRetry={retry}
+            changes={changes}
+            editingId={events.editingId}
+            actions={events.actions}
+            jump={events.jump}
           />
           <SendLimitBanner until={sendsHeldUntil} />
+          {events.jumpError && (
+            <div className="banner tone--warn" role="status">
+              {events.jumpError}
+            </div>
+          )}
+          {replyingTo && <ReplyPreview replyTo={replyingTo} onCancel={() => setReplyingTo(undefined)} />}
           <Composer
             key={`composer:${roomId}`}
             initialText={client.drafts.get(roomId)}
@@ -138,7 +161,10 @@ export function RoomView(props: RoomViewProps) {
             placeholder={`Message ${title}`}
             focusKey={composerFocusKey}
             onSend={send}
+            onFieldKeyDown={events.onComposerKeyDown}
+            inputRef={events.composerRef}
           />
+          {events.dialogs}
         </>
       )}
     </main>

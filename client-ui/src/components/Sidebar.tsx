@@ -182,8 +182,9 @@ function RoomSection({ title, rooms, roomStates, activeRoomId, meId, onSelect }:
 
 /** "You: …" for own messages; the sender's name in rooms (in a direct chat it is obvious). */
 function preview(last: Message, meId: string, direct: boolean): string {
-  if (last.senderId === meId) return `You: ${last.text}`;
-  return direct ? last.text : `${last.senderName}: ${last.text}`;
+  const text = last.deletedAt ? 'Message deleted' : last.text;
+  if (last.senderId === meId) return `You: ${text}`;
+  return direct ? text : `${last.senderName}: ${text}`;
 }
 
 interface QuickFormProps {

@@ -6,7 +6,7 @@ import './SystemMessageRow.css';
 /** A message from the internal publish API: a centred notice, no avatar or bubble; text as text. */
 export const SystemMessageRow = memo(function SystemMessageRow({ message }: { message: Message }) {
   return (
-    <li className="msg-system" data-testid="message" data-status="sent" data-system="true">
+    <li className="msg-system" data-testid="message" data-status="sent" data-system="true" data-message-id={message.id}>
       <p className="msg-system__text">
         <span className="msg-system__sender">{message.senderName}</span>{' '}
         <span data-testid="message-text">{message.text}</span>

@@ -1,4 +1,4 @@
-import { clientMsgIdSchema, roomIdSchema } from '@chat/contracts';
+import { clientMsgIdSchema, replyToSchema, roomIdSchema } from '@chat/contracts';
 import { z } from 'zod';
 import { outboxKey, readUserData, writeUserData } from '../session/user-storage.js';
 import type { OutgoingMessage } from './timeline.js';
@@ -17,6 +17,8 @@ const outgoingSchema = z.object({
   createdAt: z.string(),
   status: z.enum(['pending', 'failed']),
   error: z.string().optional(),
+  /** A reply keeps its quote (and its `replyToId`) across a reload. */
+  replyTo: replyToSchema.optional(),
 });
 /** A bound on what a reload brings back (and on what a tampered entry can make the app do). */
 const MAX_KEPT = 500;

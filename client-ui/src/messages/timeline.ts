@@ -1,4 +1,5 @@
-import type { Message } from '@chat/contracts';
+import { newerMessage, type Message, type ReplyTo } from '@chat/contracts';
+import { eventSeq } from './apply-update.js';
 
 /**
  * One room's message list, kept pure so every merge rule is unit-testable.
@@ -20,6 +21,8 @@ export interface OutgoingMessage {
   createdAt: string;
   status: 'pending' | 'failed';
   error?: string;
+  /** The message it answers, as quoted above it (and sent as `replyToId`). */
+  replyTo?: ReplyTo;
 }
 
 export interface Timeline {
@@ -79,8 +82,10 @@ function reduce(state: Timeline, action: TimelineAction): Timeline {
         action.messages[0]!.seq <= state.messages[0]!.seq;
       return reachesOldest ? { ...next, hasOlder: action.hasMore } : next;
     }
-    case 'live':
-      return mergeConfirmed(state, notBelowHistory(state, [action.message]));
+    case 'live': {
+      const kept = notBelowHistory(state, [action.message]);
+      return kept.length > 0 ? mergeConfirmed(state, kept) : passBelowHistory(state, action.message);
+    }
     case 'missedBatch':
       return mergeConfirmed(state, notBelowHistory(state, action.messages));
     case 'caughtUp': {
@@ -119,41 +124,68 @@ function notBelowHistory(state: Timeline, messages: Message[]): Message[] {
   return state.hasOlder && oldest !== undefined ? messages.filter((m) => m.seq > oldest) : messages;
 }
 
-/** Add confirmed messages: dedupe by id, order by seq, and retire the outbox entries they confirm. */
+/**
+ * A live change to a message older than the history loaded is not kept (scroll-back brings
+ * its current state), but its seq was seen: when it is the next one, the watermark passes it
+ * rather than stall there until a resync.
+ */
+function passBelowHistory(state: Timeline, message: Message): Timeline {
+  const seq = eventSeq(message);
+  if (state.watermark === undefined || seq !== state.watermark + 1) return state;
+  return { ...state, watermark: seq, lastSeq: Math.max(state.lastSeq ?? -1, seq) };
+}
+
+/**
+ * Add confirmed messages: dedupe by id keeping the copy with the higher `version` (an edit,
+ * delete or reaction replaces the copy held), order by seq, and retire the outbox entries they confirm.
+ */
 function mergeConfirmed(state: Timeline, incoming: Message[]): Timeline {
   if (incoming.length === 0) return state;
   const byId = new Map(state.messages.map((m) => [m.id, m]));
   let added = false;
+  let replaced = false;
   for (const m of incoming) {
-    if (byId.has(m.id)) continue;
+    const held = byId.get(m.id);
+    // Copies arrive by many routes in any order: the higher `version` is the current state.
+    if (held && newerMessage(held, m) === held) continue;
     byId.set(m.id, m);
-    added = true;
+    if (held) replaced = true;
+    else added = true;
   }
   const confirms = (o: OutgoingMessage) =>
     incoming.some((m) => m.clientMsgId === o.clientMsgId && m.senderId === o.senderId);
   const outbox = state.outbox.some(confirms) ? state.outbox.filter((o) => !confirms(o)) : state.outbox;
-  const lastSeq = Math.max(state.lastSeq ?? -1, ...incoming.map((m) => m.seq));
-  if (!added && outbox === state.outbox && lastSeq === state.lastSeq) return state;
+  // Changes take room seqs too: a rejoin resumes after the latest event seen, message or change.
+  const lastSeq = Math.max(state.lastSeq ?? -1, ...incoming.map(eventSeq));
+  if (!added && !replaced && outbox === state.outbox && lastSeq === state.lastSeq) return state;
   // Sorting is stable and the input nearly ordered (pages and live messages arrive in runs).
-  const messages = added ? [...byId.values()].sort((a, b) => a.seq - b.seq) : state.messages;
+  const messages = added
+    ? [...byId.values()].sort((a, b) => a.seq - b.seq)
+    : replaced
+      ? state.messages.map((m) => byId.get(m.id) ?? m)
+      : state.messages;
   return { ...state, messages, outbox, lastSeq };
 }
 
-/** Move the watermark up through the seqs held right above it. */
+/**
+ * Move the watermark up through the seqs held right above it. A room seq is taken by a
+ * message (its `seq`) or by a change to one (the message's `version`): both count as held.
+ * Only a message's latest change is known, so an earlier change's seq is passed only by a
+ * complete answer (`caughtUp`).
+ */
 function raiseWatermark(state: Timeline): Timeline {
-  if (state.watermark === undefined) return state;
-  const { messages } = state;
-  let watermark = state.watermark;
-  // Messages are sorted by seq: start at the first one above the watermark.
-  let lo = 0;
-  let hi = messages.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (messages[mid]!.seq <= watermark) lo = mid + 1;
-    else hi = mid;
+  const { watermark, lastSeq } = state;
+  if (watermark === undefined || lastSeq === undefined || lastSeq <= watermark) return state;
+  const above = new Set<number>();
+  // version >= seq: a message with nothing above the watermark is skipped by its version.
+  for (const m of state.messages) {
+    if (eventSeq(m) <= watermark) continue;
+    above.add(m.version);
+    if (m.seq > watermark) above.add(m.seq);
   }
-  for (let i = lo; i < messages.length && messages[i]!.seq === watermark + 1; i++) watermark++;
-  return watermark === state.watermark ? state : { ...state, watermark };
+  let next = watermark;
+  while (above.has(next + 1)) next++;
+  return next === watermark ? state : { ...state, watermark: next };
 }
 
 function updateOutgoing(
