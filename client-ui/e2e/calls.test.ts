@@ -79,7 +79,7 @@ async function openDirect(
   const roomId = dmRoomId(me.user.id, peer.user.id);
   await context.addInitScript(
     ([session, roomsKey, rooms]) => {
-      sessionStorage.setItem('chat.session', session);
+      localStorage.setItem('chat.session', session);
       localStorage.setItem(roomsKey, rooms);
     },
     [
