@@ -61,3 +61,14 @@ describe('cpu profile summary', () => {
     expect(s.wallSeconds).toBeCloseTo(0.025);
   });
 });
+
+describe('redis usage by kind of key', () => {
+  it('groups per-message keys as one kind, whatever the message id, and room keys by their ending', async () => {
+    const { kindOf } = await import('../lib/bench/redis-usage.js');
+    expect(kindOf('room:dm:aa:bb:msg:123e4567-e89b-52d3-a456-426614174000')).toBe('msg');
+    expect(kindOf('room:general:msg:123e4567-e89b-52d3-a456-426614174000:lock')).toBe('msg-lock');
+    expect(kindOf('room:dm:aa:bb:recent')).toBe('recent');
+    expect(kindOf('room:general:stored-max')).toBe('stored-max');
+    expect(kindOf('sent:123e4567')).toBe('sent');
+  });
+});

@@ -2,9 +2,17 @@
 // the key, its value and allocator overhead), by kind of key (chat-service keys.ts names).
 import { Redis } from 'ioredis';
 
-/** The kind of a chat key after the prefix: `sent`, `room:…:recent` → `recent`, … */
-function kindOf(rest) {
-  if (rest.startsWith('room:')) return rest.slice(rest.lastIndexOf(':') + 1);
+/**
+ * The kind of a chat key after the prefix: `sent`, `room:…:recent` → `recent`, per-message
+ * `room:…:msg:<id>` → `msg` (and its `:lock`). Room ids may hold colons (`dm:<a>:<b>`), so
+ * room keys are told by their ending.
+ */
+export function kindOf(rest) {
+  if (rest.startsWith('room:')) {
+    const perMessage = /:msg:[^:]+(:lock)?$/.exec(rest);
+    if (perMessage) return perMessage[1] ? 'msg-lock' : 'msg';
+    return rest.slice(rest.lastIndexOf(':') + 1);
+  }
   return rest.split(':')[0];
 }
 
