@@ -41,6 +41,17 @@ describe('SessionKeeper', () => {
     expect(loadSession()?.token).toBe(fresh);
   });
 
+  it('a device clock ahead of the server does not refresh in a loop: the next refresh counts from receipt', async () => {
+    localStorage.setItem(SESSION_KEY, JSON.stringify(auth(jwt(T0, T0 + 3600))));
+    let n = 0;
+    // This device's clock says 50 minutes after the server's: every fresh token looks 50 minutes old.
+    const refresh = vi.fn(async () => auth(jwt(T0 + 10, T0 + 3610, ++n)));
+    keeper(refresh, (T0 + 3000) * 1000);
+    await vi.waitFor(() => expect(refresh).toHaveBeenCalledTimes(1));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(refresh).toHaveBeenCalledTimes(1);
+  });
+
   it('ends the session only when the refresh is refused (401), in storage too', async () => {
     localStorage.setItem(SESSION_KEY, JSON.stringify(auth(jwt(T0, T0 + 100))));
     const offline = keeper(async () => {

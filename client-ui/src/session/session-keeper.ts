@@ -128,7 +128,11 @@ export class SessionKeeper {
     const life = this.session && tokenLifetime(this.session.token);
     if (!life) return;
     const span = life.expiresAtMs - life.issuedAtMs;
-    const at = life.issuedAtMs + span * (REFRESH_AT_SHARE + Math.random() * REFRESH_JITTER_SHARE);
+    // From when this tab got the token by its own clock, not from the server's `iat`: a device
+    // clock ahead of the server's would otherwise find every fresh token already due (a loop).
+    // A token loaded from storage at start has only its `iat` to go by.
+    const from = this.gotTokenAt > 0 ? this.gotTokenAt : life.issuedAtMs;
+    const at = from + span * (REFRESH_AT_SHARE + Math.random() * REFRESH_JITTER_SHARE);
     // Timers cap at ~24.8 days; a token living longer is simply checked again later.
     const delay = Math.min(Math.max(at - this.now(), 0), 2 ** 31 - 1);
     this.timer = setTimeout(() => void this.renew(), delay);
