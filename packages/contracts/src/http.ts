@@ -98,6 +98,19 @@ export const messageParamsSchema = z.strictObject({ roomId: roomIdSchema, messag
 export const messageResponseSchema = z.object({ message: messageSchema });
 export type MessageResponse = z.infer<typeof messageResponseSchema>;
 
+/** `GET /messages/search` (DESIGN.md §2): `q` 2–100 characters, taken literally. */
+export const SEARCH_LIMIT_DEFAULT = 20;
+export const SEARCH_LIMIT_MAX = 50;
+export const searchQuerySchema = z.strictObject({
+  q: z.string().trim().min(2).max(100),
+  roomId: roomIdSchema.optional(),
+  limit: intString.pipe(z.number().int().min(1).max(SEARCH_LIMIT_MAX)).optional().default(SEARCH_LIMIT_DEFAULT),
+});
+export type SearchQuery = z.infer<typeof searchQuerySchema>;
+/** Newest first; `partial` when the time bound cut the scan short. */
+export const searchResponseSchema = z.object({ messages: z.array(messageSchema), partial: z.boolean() });
+export type SearchResponse = z.infer<typeof searchResponseSchema>;
+
 // ---- every service ----
 
 export const healthResponseSchema = z.object({

@@ -6,3 +6,6 @@ export * from './socket.js';
 export * from './queue.js';
 export * from './calls.js';
 export * from './internal.js';
+export * from './membership.js';
+export * from './files.js';
+export * from './shared-keys.js';

@@ -83,6 +83,8 @@ export const messageSchema = z.object({
     .max(REACTIONS_MAX)
     .refine((list) => new Set(list.map((r) => r.emoji)).size === list.length, { message: 'each emoji once' })
     .optional(),
+  /** Usernames the text mentions as `@username` (extractMentions), set by chat-service; at most 20. */
+  mentions: z.array(z.string().min(3).max(32)).max(20).optional(),
   /** From the internal publish API (DESIGN.md §3.6). */
   system: z.literal(true).optional(),
 });

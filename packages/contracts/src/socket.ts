@@ -9,6 +9,14 @@ import {
   roomIdSchema,
   seqSchema,
 } from './ids.js';
+import type {
+  MarkReadPayload,
+  MembershipEvent,
+  PresenceEvent,
+  ReadMarkerEvent,
+  TypingEvent,
+  TypingPayload,
+} from './membership.js';
 import { ATTACHMENTS_MAX, emojiSchema, messageIdParamSchema, messageSchema, type Message } from './message.js';
 
 /** Socket.IO protocol (DESIGN.md §3): path `/socket.io`, default namespace, `auth: {token}`. */
@@ -101,6 +109,11 @@ export type JoinRoomOk = z.infer<typeof joinRoomOkSchema>;
 export const joinRoomAckSchema = z.union([joinRoomOkSchema, ackErrorSchema]);
 export type JoinRoomAck = z.infer<typeof joinRoomAckSchema>;
 
+export const markReadAckSchema = z.union([z.object({ ok: z.literal(true), lastReadSeq: seqSchema }), ackErrorSchema]);
+export type MarkReadAck = z.infer<typeof markReadAckSchema>;
+export const typingAckSchema = z.union([z.object({ ok: z.literal(true) }), ackErrorSchema]);
+export type TypingAck = z.infer<typeof typingAckSchema>;
+
 export const leaveRoomAckSchema = z.union([z.object({ ok: z.literal(true) }), ackErrorSchema]);
 export type LeaveRoomAck = z.infer<typeof leaveRoomAckSchema>;
 
@@ -147,6 +160,10 @@ export interface ClientToServerEvents {
   deleteMessage: (payload: DeleteMessagePayload, ack: (res: DeleteMessageAck) => void) => void;
   react: (payload: ReactPayload, ack: (res: ReactAck) => void) => void;
   refreshToken: (payload: RefreshTokenPayload, ack: (res: RefreshTokenAck) => void) => void;
+  /** Moves the caller's read marker forward (DESIGN.md §3.3). */
+  markRead: (payload: MarkReadPayload, ack: (res: MarkReadAck) => void) => void;
+  /** Volatile; the ack is optional. */
+  typing: (payload: TypingPayload, ack?: (res: TypingAck) => void) => void;
   /** Relayed to every socket of `toUserId` (DESIGN.md §3.5); NOT_FOUND when it has none. */
   callSignal: (payload: CallSignalPayload, ack: (res: CallSignalAck) => void) => void;
 }
@@ -163,4 +180,8 @@ export interface ServerToClientEvents {
   /** Sent once on connect: ICE servers and the ring timeout for calls. */
   callConfig: (config: CallConfig) => void;
   internalNotify: (notice: InternalNotify) => void;
+  typing: (event: TypingEvent) => void;
+  presence: (event: PresenceEvent) => void;
+  readMarker: (event: ReadMarkerEvent) => void;
+  membership: (event: MembershipEvent) => void;
 }
