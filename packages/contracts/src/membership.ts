@@ -72,6 +72,8 @@ export const membershipQueueEventSchema = z.object({
     userId: userIdSchema,
     member: z.boolean(),
     at: z.number().int().nonnegative(),
+    /** The member's display name when the publisher knows it (the joiner's own token). */
+    displayName: z.string().min(1).max(64).optional(),
   }),
 });
 export type MembershipQueueEvent = z.infer<typeof membershipQueueEventSchema>;
