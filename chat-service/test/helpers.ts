@@ -23,8 +23,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { chatConfigSchema, type ChatConfig } from '../src/config.js';
-import type { HistoryClient } from '../src/history-client.js';
-import { createHttpHistoryClient } from '../src/history-client_http.js';
+import type { HistoryClient } from '../src/adapters/history-client.js';
+import { createHttpHistoryClient } from '../src/adapters/history-client_http.js';
 import { createChatService, type ChatService } from '../src/service.js';
 
 export const ALLOWED_ORIGIN = 'http://chat.test';

@@ -6,7 +6,7 @@ import {
   type Message,
 } from '@chat/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HistoryClient, HistoryPageQuery } from '../src/history-client.js';
+import type { HistoryClient, HistoryPageQuery } from '../src/adapters/history-client.js';
 import {
   collectReceived,
   connect,

@@ -4,16 +4,16 @@ import { useIsolation } from '@chat/testing';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisAdmission } from '../src/admission_redis.js';
-import { chatKeys } from '../src/keys.js';
-import { createMessageHandlers } from '../src/message-handlers.js';
+import { createRedisAdmission } from '../src/adapters/admission_redis.js';
+import { chatKeys } from '../src/adapters/keys.js';
+import { createMessageHandlers } from '../src/rooms/message-handlers.js';
 import { createChatMetrics } from '../src/metrics.js';
-import { AmqpPublisher } from '../src/publisher_amqp.js';
-import type { RecentBuffer } from '../src/recent-buffer.js';
-import type { HistoryClient } from '../src/history-client.js';
-import { createMessageStates } from '../src/message-states.js';
-import { createRedisRecentBuffer } from '../src/recent-buffer_redis.js';
-import type { ChatServer, SocketData } from '../src/socket-types.js';
+import { AmqpPublisher } from '../src/adapters/publisher_amqp.js';
+import type { RecentBuffer } from '../src/adapters/recent-buffer.js';
+import type { HistoryClient } from '../src/adapters/history-client.js';
+import { createMessageStates } from '../src/rooms/message-states.js';
+import { createRedisRecentBuffer } from '../src/adapters/recent-buffer_redis.js';
+import type { ChatServer, SocketData } from '../src/socket/socket-types.js';
 import { bindSink, log, startFreezableProxy, userFor, waitFor, type Sink } from './helpers.js';
 
 /**

@@ -1,11 +1,11 @@
 import { joinRoomPayloadSchema, leaveRoomPayloadSchema, type JoinRoomOk } from '@chat/contracts';
 import { AppError, parseOrThrow, type Logger } from '@chat/service-kit';
-import type { SendAdmission } from './admission.js';
-import type { HistoryClient } from './history-client.js';
+import type { SendAdmission } from '../adapters/admission.js';
+import type { HistoryClient } from '../adapters/history-client.js';
 import { collectMissed, type Missed } from './missed.js';
-import type { RecentBuffer } from './recent-buffer.js';
+import type { RecentBuffer } from '../adapters/recent-buffer.js';
 import { assertRoomAccess } from './room-access.js';
-import type { ChatSocket } from './socket-types.js';
+import type { ChatSocket } from '../socket/socket-types.js';
 
 export interface RoomHandlerDeps {
   admission: SendAdmission;

@@ -1,15 +1,15 @@
 import type { Logger, VerifyToken } from '@chat/service-kit';
 import type { Redis } from 'ioredis';
-import type { ChatConfig } from './config.js';
-import { connectionKeys } from './connection-keys.js';
+import type { ChatConfig } from '../config.js';
+import { connectionKeys } from '../adapters/connection-keys.js';
 import { SocketEventLimits, type EventLimitSettings } from './event-limits.js';
-import type { ChatMetrics } from './metrics.js';
+import type { ChatMetrics } from '../metrics.js';
 import { guardOutput } from './output-guard.js';
 import type { RefusalLog } from './refusal-log.js';
 import { SocketLifetimes } from './socket-lifetime.js';
 import { socketLimitMiddleware } from './socket-limit-middleware.js';
 import type { ChatServer, ChatSocket } from './socket-types.js';
-import { UserSockets } from './user-sockets.js';
+import { UserSockets } from '../adapters/user-sockets.js';
 
 export type ConnectionSettings = Pick<
   ChatConfig,

@@ -10,7 +10,8 @@ export interface EventLimitSettings {
   onLimited: (limit: 'join_rate' | 'pending_events') => void;
 }
 
-type Handle = (payload: unknown) => Promise<unknown>;
+/** An event handler; the limits keep its answer's type. */
+type Handle<T> = (payload: unknown) => Promise<T>;
 
 /**
  * One socket's event budget (DESIGN.md §4.1): a bound on unanswered events, so one socket
@@ -27,7 +28,7 @@ export class SocketEventLimits {
   constructor(private readonly settings: EventLimitSettings) {}
 
   /** `handle`, refused while the socket already has `maxPending` events unanswered. */
-  bounded(handle: Handle): Handle {
+  bounded<T>(handle: Handle<T>): Handle<T> {
     return async (payload) => {
       if (this.pending >= this.settings.maxPending) {
         this.settings.onLimited('pending_events');
@@ -43,7 +44,7 @@ export class SocketEventLimits {
   }
 
   /** `handle`, refused beyond `joinLimit` calls in any `joinWindowMs`. */
-  joinLimited(handle: Handle): Handle {
+  joinLimited<T>(handle: Handle<T>): Handle<T> {
     return (payload) => {
       const retryAfterSec = this.takeJoin(Date.now());
       if (retryAfterSec > 0) {
