@@ -12,13 +12,7 @@ import type { Connection, Model } from 'mongoose';
 import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
 import { messageModel, type MessageDoc } from './message-model.js';
 import { rethrowUnavailable } from './message-store.js';
-import {
-  membershipId,
-  membershipModel,
-  roomModel,
-  type MembershipDoc,
-  type RoomDoc,
-} from './membership-model.js';
+import { membershipId, membershipModel, roomModel, type MembershipDoc, type RoomDoc } from './membership-model.js';
 
 /** Memberships, read markers and room state (DESIGN.md §3.3): written by the consumer, read by the routes. */
 export interface MembershipStore {

@@ -316,7 +316,9 @@ export class PersistConsumer {
     const retry: Pending[] = [];
     /** Messages now stored under their own id: the rooms' state is raised from them. */
     const stored: Message[] = [];
-    const verdicts = await this.judgeDuplicates(group.filter((p, i) => duplicateAt.has(i) && isRoomPending(p)) as RoomPending[]);
+    const verdicts = await this.judgeDuplicates(
+      group.filter((p, i) => duplicateAt.has(i) && isRoomPending(p)) as RoomPending[],
+    );
     let duplicates = 0;
 
     for (const [i, p] of group.entries()) {
@@ -409,7 +411,10 @@ export class PersistConsumer {
           continue;
         }
         this.opts.metrics.roomStateFailures.inc();
-        this.opts.log.error({ err: messageOf(err) }, 'room state not recorded; the room list is behind until its next message');
+        this.opts.log.error(
+          { err: messageOf(err) },
+          'room state not recorded; the room list is behind until its next message',
+        );
         return true;
       }
     }

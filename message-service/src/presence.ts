@@ -9,7 +9,10 @@ import { redisWithin } from './redis-timeout.js';
  */
 export async function onlineInRoom(redis: Redis, keys: SharedKeys, roomId: string, timeoutMs: number) {
   const now = Date.now();
-  const flat = await redisWithin(timeoutMs, redis.zrangebyscore(keys.roomPresence(roomId), `(${now}`, '+inf', 'WITHSCORES'));
+  const flat = await redisWithin(
+    timeoutMs,
+    redis.zrangebyscore(keys.roomPresence(roomId), `(${now}`, '+inf', 'WITHSCORES'),
+  );
   const entries: [string, number][] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) entries.push([flat[i]!, Number(flat[i + 1])]);
   return onlineUserIds(entries, now);

@@ -332,5 +332,9 @@ export async function getJson<T = unknown>(
   token?: string,
 ): Promise<{ status: number; body: T & { error?: ErrorDetail }; retryAfter: string | null }> {
   const res = await fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
-  return { status: res.status, body: (await res.json()) as T & { error?: ErrorDetail }, retryAfter: res.headers.get('retry-after') };
+  return {
+    status: res.status,
+    body: (await res.json()) as T & { error?: ErrorDetail },
+    retryAfter: res.headers.get('retry-after'),
+  };
 }

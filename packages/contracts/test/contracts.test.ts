@@ -238,14 +238,20 @@ describe('queue envelope', () => {
     expect(unknownQueuedEvent({ v: 1, type: 'edit', message: validMessage })).toBeNull();
   });
   it('reads membership and read envelopes, and reports them against their own shape', () => {
-    const membership = { v: 1, type: 'membership', membership: { roomId: 'general', userId: alice, member: true, at: 5 } };
+    const membership = {
+      v: 1,
+      type: 'membership',
+      membership: { roomId: 'general', userId: alice, member: true, at: 5 },
+    };
     const read = { v: 1, type: 'read', read: { roomId: 'general', userId: alice, seq: 3 } };
     expect(parseQueuedBody(membership).data).toEqual(membership);
     expect(parseQueuedBody(read).data).toEqual(read);
     expect(unknownQueuedEvent(membership)).toBeNull();
     expect(unknownQueuedEvent(read)).toBeNull();
     expect(parseQueuedBody({ ...read, read: { ...read.read, seq: -1 } }).success).toBe(false);
-    expect(parseQueuedBody({ ...membership, membership: { ...membership.membership, userId: 'x' } }).success).toBe(false);
+    expect(parseQueuedBody({ ...membership, membership: { ...membership.membership, userId: 'x' } }).success).toBe(
+      false,
+    );
     expect(parseQueuedBody({ v: 1, type: 'edit', message: validMessage }).success).toBe(true);
     // Room-event readers (chat-service's tests) still see only room events.
     expect(parseQueuedEvent(read).success).toBe(false);

@@ -1,0 +1,76 @@
+import { roomsResponseSchema, type MemberQueueEvent, type Message } from '@chat/contracts';
+import { useIsolation } from '@chat/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createMongoMembershipStore } from '../src/membership-store.js';
+import { createMongoMessageStore } from '../src/message-store.js';
+import {
+  asEvents,
+  getJson,
+  joined,
+  makeMessage,
+  read,
+  startService,
+  tokenFor,
+  userId,
+  type RunningService,
+} from './helpers.js';
+
+// The room list costs the same number of queries for 200 rooms as for 20 (README "Room list").
+const iso = useIsolation('ms-room-list-scale');
+let service: RunningService;
+const MESSAGES_PER_ROOM = 5;
+
+/** `rooms` rooms of `user` with another member each, every message from the other; every third room read to the end, the rest to seq 2. */
+async function seed(user: string, rooms: number): Promise<void> {
+  const members = createMongoMembershipStore(service.mongo);
+  const store = createMongoMessageStore(service.mongo);
+  const other = userId();
+  const events: MemberQueueEvent[] = [];
+  const messages: Message[] = [];
+  for (let r = 0; r < rooms; r++) {
+    const roomId = `${user.slice(0, 8)}-r${r}`;
+    events.push(joined(roomId, user, 1_000), joined(roomId, other, 1_000), read(roomId, user, r % 3 === 0 ? 5 : 2));
+    for (let seq = 1; seq <= MESSAGES_PER_ROOM; seq++) messages.push(makeMessage({ roomId, seq, senderId: other }));
+  }
+  await members.applyMemberEvents(events);
+  await store.writeBatch(asEvents(messages));
+  await members.recordActivity(messages);
+}
+
+beforeAll(async () => {
+  service = await startService(iso(), { consume: false });
+  await createMongoMembershipStore(service.mongo).ensureIndexes();
+}, 120_000);
+
+afterAll(async () => {
+  await service?.close();
+});
+
+/** The MongoDB commands one room-list request sends (mongoose's per-connection debug hook sees every collection call). */
+async function commandsFor(user: string): Promise<{ commands: string[]; unread: number[] }> {
+  const commands: string[] = [];
+  service.mongo.set('debug', (collection: string, method: string) => commands.push(`${collection}.${method}`));
+  try {
+    const started = performance.now();
+    const { status, body } = await getJson(`${service.url}/messages/rooms`, tokenFor(user));
+    if (process.env.ROOM_LIST_TIMING) console.info(`room list: ${(performance.now() - started).toFixed(1)} ms`);
+    expect(status).toBe(200);
+    return { commands, unread: roomsResponseSchema.parse(body).rooms.map((r) => r.unread) };
+  } finally {
+    service.mongo.set('debug', false);
+  }
+}
+
+it('three queries for 20 rooms and for 200 rooms, some of them unread', async () => {
+  const few = userId();
+  const many = userId();
+  await seed(few, 20);
+  await seed(many, 200);
+  const small = await commandsFor(few);
+  const large = await commandsFor(many);
+  expect(small.commands).toEqual(['memberships.find', 'rooms.find', 'messages.aggregate']);
+  expect(large.commands).toEqual(small.commands);
+  expect(large.unread).toHaveLength(200);
+  expect(large.unread.filter((n) => n === 3)).toHaveLength(133);
+  expect(large.unread.filter((n) => n === 0)).toHaveLength(67);
+}, 120_000);
