@@ -48,9 +48,12 @@ import { createMongoMessageStore, type MessageStore } from './message-store.js';
 import { createMessageServiceMetrics } from './metrics.js';
 import { PersistConsumer } from './persist-consumer.js';
 import { ReadLimiter } from './read-limiter.js';
+import { RoomList } from './room-list.js';
 import { createHttpUserDirectory, type UserDirectory } from './user-directory.js';
 
 export const SERVICE_NAME = 'message-service';
+/** A user's cached unread counts live a day after their last room list. */
+const ROOM_COUNTS_TTL_SEC = 86_400;
 
 export interface MessageServiceDeps {
   config: MessageServiceConfig;
@@ -124,6 +127,15 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
     membershipRouter({
       verifyToken,
       store: members,
+      roomList: new RoomList({
+        store: members,
+        redis,
+        keys,
+        metrics,
+        log,
+        timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
+        ttlSec: ROOM_COUNTS_TTL_SEC,
+      }),
       metrics,
       readLimiter,
       members: {

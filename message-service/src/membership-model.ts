@@ -40,6 +40,8 @@ export interface RoomDoc {
   lastMessageVersion: number;
   /** `lastMessage.createdAt`: the room's last activity, the list's order. */
   lastAt: Date;
+  /** Raised by every write from stored messages (any message or change, late ones too): stamps cached unread counts. */
+  rev: number;
 }
 
 const membershipSchema = new Schema<MembershipDoc>(
@@ -68,6 +70,7 @@ const roomSchema = new Schema<RoomDoc>(
     lastMessageSeq: { type: Number, required: true },
     lastMessageVersion: { type: Number, required: true },
     lastAt: { type: Date, required: true },
+    rev: { type: Number, required: true },
   },
   { versionKey: false, bufferCommands: false },
 );

@@ -5,10 +5,12 @@ import { listMembers, type MemberListDeps } from './members.js';
 import type { MembershipStore } from './membership-store.js';
 import type { MessageServiceMetrics } from './metrics.js';
 import type { ReadLimiter } from './read-limiter.js';
+import type { RoomList } from './room-list.js';
 
 export interface MembershipRoutesDeps {
   verifyToken: VerifyToken;
   store: MembershipStore;
+  roomList: RoomList;
   members: MemberListDeps;
   metrics: MessageServiceMetrics;
   readLimiter: ReadLimiter;
@@ -18,14 +20,21 @@ export interface MembershipRoutesDeps {
  * `GET /messages/rooms` and `GET /messages/rooms/:roomId/members` (DESIGN.md §2, §3.3). Identity
  * from the token only; both count against the per-user read budget once the request is valid.
  */
-export function membershipRouter({ verifyToken, store, members, metrics, readLimiter }: MembershipRoutesDeps): Router {
+export function membershipRouter({
+  verifyToken,
+  store,
+  roomList,
+  members,
+  metrics,
+  readLimiter,
+}: MembershipRoutesDeps): Router {
   const router = Router();
   router.get('/messages/rooms', async (req, res) => {
     const end = metrics.roomListLatency.startTimer();
     const identity = verifyToken(bearerToken(req.headers.authorization));
     parseOrThrow(roomsQuerySchema, req.query, 'query');
     await readLimiter.take(identity.userId);
-    const rooms = await store.roomsOf(identity.userId, identity.username);
+    const rooms = await roomList.of(identity.userId, identity.username);
     end();
     res.setHeader('Cache-Control', 'private, no-store');
     res.json({ rooms });

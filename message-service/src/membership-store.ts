@@ -1,12 +1,4 @@
-import {
-  dmMembers,
-  MEMBERS_MAX,
-  UNREAD_MAX,
-  type MembershipQueueEvent,
-  type MemberQueueEvent,
-  type Message,
-  type RoomSummary,
-} from '@chat/contracts';
+import { MEMBERS_MAX, type MembershipQueueEvent, type MemberQueueEvent, type Message } from '@chat/contracts';
 import { isDuplicateKeyError } from '@chat/service-kit';
 import type { Connection, Model } from 'mongoose';
 import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
@@ -25,8 +17,19 @@ export interface MembershipStore {
   applyMemberEvents(events: MemberQueueEvent[]): Promise<void>;
   /** Raises each room's state (lastSeq, lastMessage) to the newest of these stored messages; never lowers it. */
   recordActivity(messages: Message[]): Promise<void>;
-  /** Every room `userId` is a member of, most recent activity first, with unread and mention counts. */
-  roomsOf(userId: string, username: string): Promise<RoomSummary[]>;
+  /** The caller's memberships (one query, whatever their number). */
+  joinedRooms(userId: string): Promise<JoinedRoom[]>;
+  /** The state of these rooms that have one (one query). */
+  roomStates(roomIds: string[]): Promise<RoomDoc[]>;
+  /**
+   * Per room, the messages from others than `userId` after `after` that are not deleted, and
+   * how many of them mention `username` (one aggregation, whatever the number of rooms).
+   */
+  countUnread(
+    userId: string,
+    username: string,
+    rooms: { roomId: string; after: number }[],
+  ): Promise<Map<string, UnreadCounts>>;
   isMember(roomId: string, userId: string): Promise<boolean>;
   /** The room's members, longest-standing first, at most MEMBERS_MAX. */
   membersOf(roomId: string): Promise<MembershipDoc[]>;
@@ -43,8 +46,18 @@ export function createMongoMembershipStore(conn: Connection): MembershipStore {
     },
     applyMemberEvents: (events) => applyMemberEvents(memberships, events),
     recordActivity: (stored) => recordActivity(rooms, stored),
-    roomsOf: (userId, username) =>
-      roomsOf({ memberships, rooms, messages }, userId, username).catch(rethrowUnavailable),
+    joinedRooms: (userId) =>
+      memberships
+        .find({ userId, member: true }, { _id: 0, roomId: 1, lastReadSeq: 1, joinedAt: 1 })
+        .lean<JoinedRoom[]>()
+        .catch(rethrowUnavailable),
+    roomStates: (roomIds) =>
+      rooms
+        .find({ _id: { $in: roomIds } })
+        .lean<RoomDoc[]>()
+        .catch(rethrowUnavailable),
+    countUnread: (userId, username, behind) =>
+      countUnread(messages, userId, username, behind).catch(rethrowUnavailable),
     isMember: async (roomId, userId) =>
       (await memberships.exists({ _id: membershipId(roomId, userId), member: true }).catch(rethrowUnavailable)) !==
       null,
@@ -168,8 +181,10 @@ async function recordActivity(model: Model<RoomDoc>, stored: Message[]): Promise
         { lastMessageSeq: newest.seq, lastMessageVersion: { $lt: newest.version } },
       ],
     };
-    if ((await model.updateOne(newer, { $set: state, $max: { lastSeq } })).matchedCount > 0) return;
-    const keep = () => model.updateOne({ _id: roomId }, { $max: { lastSeq }, $setOnInsert: state }, { upsert: true });
+    // `rev` moves with every write: cached unread counts of the room are stale from then on.
+    if ((await model.updateOne(newer, { $set: state, $max: { lastSeq }, $inc: { rev: 1 } })).matchedCount > 0) return;
+    const keep = () =>
+      model.updateOne({ _id: roomId }, { $max: { lastSeq }, $inc: { rev: 1 }, $setOnInsert: state }, { upsert: true });
     try {
       await keep();
     } catch (err) {
@@ -181,66 +196,47 @@ async function recordActivity(model: Model<RoomDoc>, stored: Message[]): Promise
 
 // ---- the room list ----
 
-interface Models {
-  memberships: Model<MembershipDoc>;
-  rooms: Model<RoomDoc>;
-  messages: Model<MessageDoc>;
+export type JoinedRoom = Pick<MembershipDoc, 'roomId' | 'lastReadSeq' | 'joinedAt'>;
+
+export interface UnreadCounts {
+  unread: number;
+  mentions: number;
 }
 
-/** One row of the unread count: messages of a room sharing one `mentions` list. */
+/** One row of the count: messages of a room sharing one `mentions` list. */
 interface UnreadGroup {
   _id: { roomId: string; mentions?: string[] };
   n: number;
 }
 
 /**
- * Three queries whatever the number of rooms (README "Room list"): the caller's memberships,
- * their rooms' state by id, and one aggregation counting, in the rooms where something may be
- * unread, the messages from others after the marker that are not deleted, grouped by room and
- * `mentions` list (FerretDB has no `$cond`, so mentions are told apart here, not summed there).
+ * One `$or` clause per room, each served by the (roomId, seq) index on MongoDB, grouped by
+ * room and `mentions` list: FerretDB has no `$cond`, so the lists that name the caller are
+ * picked out here rather than summed there. Rooms without a row have nothing unread.
  */
-async function roomsOf(models: Models, userId: string, username: string): Promise<RoomSummary[]> {
-  const joined = await models.memberships
-    .find({ userId, member: true }, { _id: 0, roomId: 1, lastReadSeq: 1, joinedAt: 1 })
-    .lean<Pick<MembershipDoc, 'roomId' | 'lastReadSeq' | 'joinedAt'>[]>();
-  if (joined.length === 0) return [];
-  const states = await models.rooms.find({ _id: { $in: joined.map((m) => m.roomId) } }).lean<RoomDoc[]>();
-  const stateOf = new Map(states.map((r) => [r._id, r]));
-  const behind = joined.filter((m) => (stateOf.get(m.roomId)?.lastSeq ?? 0) > m.lastReadSeq);
-  const unread = new Map<string, { unread: number; mentions: number }>();
-  if (behind.length > 0) {
-    const groups = await models.messages.aggregate<UnreadGroup>([
-      {
-        $match: {
-          $or: behind.map((m) => ({ roomId: m.roomId, seq: { $gt: m.lastReadSeq } })),
-          senderId: { $ne: userId },
-          deletedAt: { $exists: false },
-        },
+async function countUnread(
+  model: Model<MessageDoc>,
+  userId: string,
+  username: string,
+  rooms: { roomId: string; after: number }[],
+): Promise<Map<string, UnreadCounts>> {
+  const counts = new Map<string, UnreadCounts>();
+  if (rooms.length === 0) return counts;
+  const groups = await model.aggregate<UnreadGroup>([
+    {
+      $match: {
+        $or: rooms.map((r) => ({ roomId: r.roomId, seq: { $gt: r.after } })),
+        senderId: { $ne: userId },
+        deletedAt: { $exists: false },
       },
-      { $group: { _id: { roomId: '$roomId', mentions: '$mentions' }, n: { $sum: 1 } } },
-    ]);
-    for (const g of groups) {
-      const counts = unread.get(g._id.roomId) ?? { unread: 0, mentions: 0 };
-      counts.unread += g.n;
-      if (g._id.mentions?.includes(username)) counts.mentions += g.n;
-      unread.set(g._id.roomId, counts);
-    }
+    },
+    { $group: { _id: { roomId: '$roomId', mentions: '$mentions' }, n: { $sum: 1 } } },
+  ]);
+  for (const g of groups) {
+    const room = counts.get(g._id.roomId) ?? { unread: 0, mentions: 0 };
+    room.unread += g.n;
+    if (g._id.mentions?.includes(username)) room.mentions += g.n;
+    counts.set(g._id.roomId, room);
   }
-  const activity = (m: (typeof joined)[number]) => stateOf.get(m.roomId)?.lastAt.getTime() ?? m.joinedAt.getTime();
-  return joined
-    .sort((a, b) => activity(b) - activity(a) || (a.roomId < b.roomId ? -1 : 1))
-    .map((m): RoomSummary => {
-      const state = stateOf.get(m.roomId);
-      const counts = unread.get(m.roomId);
-      const peer = dmMembers(m.roomId)?.find((id) => id !== userId);
-      return {
-        roomId: m.roomId,
-        lastSeq: state?.lastSeq ?? 0,
-        lastReadSeq: m.lastReadSeq,
-        unread: Math.min(counts?.unread ?? 0, UNREAD_MAX),
-        mentions: Math.min(counts?.mentions ?? 0, UNREAD_MAX),
-        ...(state ? { lastMessage: state.lastMessage } : {}),
-        ...(peer ? { peer } : {}),
-      };
-    });
+  return counts;
 }

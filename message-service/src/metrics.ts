@@ -128,6 +128,12 @@ export function createMessageServiceMetrics(registry: Registry, persistHealth: P
       help: 'GET /messages/rooms, from the token check to the answer',
       registers,
     }),
+    roomListCounts: new Counter({
+      name: 'room_list_counts_total',
+      help: 'Unread counts of rooms behind their marker in room lists, by source (cache, mongo)',
+      labelNames: ['source'],
+      registers,
+    }),
     memberNameFailures: new Counter({
       name: 'member_name_lookup_failures_total',
       help: 'Members lists served with ids for names because user-service did not answer',

@@ -150,7 +150,7 @@ describe('the list', () => {
     expect(rooms.find((r) => r.roomId === 'lounge')?.peer).toBeUndefined();
   });
 
-  it('an older copy of the last message arriving late changes nothing; a newer message replaces it', async () => {
+  it('an older copy of the last message arriving late changes nothing; a newer message replaces it, its delete too', async () => {
     await publishEvents({ type: 'edit', message: { ...lounge.m7, version: 7 } });
     let lounge7 = (await roomsOf(tokens.alice)).find((r) => r.roomId === 'lounge');
     expect(lounge7?.lastMessage).toEqual(edited7);
@@ -158,6 +158,11 @@ describe('the list', () => {
     await publishEvents({ type: 'message', message: m9 });
     lounge7 = (await roomsOf(tokens.alice)).find((r) => r.roomId === 'lounge');
     expect(lounge7).toMatchObject({ lastSeq: 9, lastMessage: m9, unread: 3 });
+    // Deleting it (its counts were just cached) takes it out of the count again.
+    const deleted9: Message = { ...m9, version: 10, text: '', deletedAt: at(10_000) };
+    await publishEvents({ type: 'delete', message: deleted9 });
+    lounge7 = (await roomsOf(tokens.alice)).find((r) => r.roomId === 'lounge');
+    expect(lounge7).toMatchObject({ lastSeq: 10, lastMessage: deleted9, unread: 2 });
   });
 
   it('drops a room the caller left', async () => {
