@@ -222,10 +222,13 @@ async function countUnread(
 ): Promise<Map<string, UnreadCounts>> {
   const counts = new Map<string, UnreadCounts>();
   if (rooms.length === 0) return counts;
+  const clauses = rooms.map((r) => ({ roomId: r.roomId, seq: { $gt: r.after } }));
   const groups = await model.aggregate<UnreadGroup>([
     {
       $match: {
-        $or: rooms.map((r) => ({ roomId: r.roomId, seq: { $gt: r.after } })),
+        // One room (the usual case once counts are cached) without `$or`: FerretDB then reads
+        // only that room's messages (roomId equality, GIN); an `$or` it evaluates over every message.
+        ...(clauses.length === 1 ? clauses[0] : { $or: clauses }),
         senderId: { $ne: userId },
         deletedAt: { $exists: false },
       },
