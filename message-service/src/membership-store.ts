@@ -227,8 +227,11 @@ async function countUnread(
     {
       $match: {
         // One room (the usual case once counts are cached) without `$or`: FerretDB then reads
-        // only that room's messages (roomId equality, GIN); an `$or` it evaluates over every message.
-        ...(clauses.length === 1 ? clauses[0] : { $or: clauses }),
+        // only that room's messages (roomId equality, GIN). Several: FerretDB scans every message
+        // and tries each clause in turn; the `$in` first (redundant for MongoDB, whose planner
+        // still bounds each clause by the (roomId, seq) index) turns the other rooms' messages
+        // away with one test (3.5 times faster measured, README "Room list").
+        ...(clauses.length === 1 ? clauses[0] : { roomId: { $in: rooms.map((r) => r.roomId) }, $or: clauses }),
         senderId: { $ne: userId },
         deletedAt: { $exists: false },
       },
