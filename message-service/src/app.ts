@@ -49,7 +49,7 @@ import { createMessageServiceMetrics } from './metrics.js';
 import { PersistConsumer } from './persist-consumer.js';
 import { ReadLimiter } from './read-limiter.js';
 import { RoomList } from './room-list.js';
-import { createHttpUserDirectory, type UserDirectory } from './user-directory.js';
+import { createHttpUserDirectory } from './user-directory.js';
 
 export const SERVICE_NAME = 'message-service';
 /** A user's cached unread counts live a day after their last room list. */
@@ -61,10 +61,8 @@ export interface MessageServiceDeps {
   mongo: Connection;
   redis: Redis;
   store?: MessageStore;
-  /** Optional, replaces the MongoDB membership store (tests count its queries). */
+  /** Optional, wraps or replaces the MongoDB membership store (tests make it refuse writes). */
   members?: MembershipStore;
-  /** Optional, replaces user-service as the source of member names. */
-  directory?: UserDirectory;
   /** Shown as `message-service@<hostName>` on the AMQP connection and consumer; default os.hostname(). */
   hostName?: string;
 }
@@ -140,7 +138,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       readLimiter,
       members: {
         store: members,
-        directory: deps.directory ?? createHttpUserDirectory(config.USER_SERVICE_URL, config.USER_SERVICE_TIMEOUT_MS),
+        directory: createHttpUserDirectory(config.USER_SERVICE_URL, config.USER_SERVICE_TIMEOUT_MS),
         redis,
         sharedKeys: sharedKeys(config.REDIS_KEY_PREFIX),
         redisTimeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
