@@ -18,7 +18,7 @@
  *   HISTORY_CACHE_TIMEOUT_MS) and history falls back to MongoDB.
  * - `store`: optional, wraps or replaces the MongoDB store (tests count or delay its reads).
  *
- * Returns the express `app` (history + /health /ready /metrics, also under /messages/),
+ * Returns the express `app` (history, search + /health /ready /metrics, also under /messages/),
  * its `readiness` and `metrics` registry, `history` (the cache) and `start`/`stop`.
  * `stop` leaves the HTTP side and the caller's clients untouched.
  */
@@ -41,10 +41,13 @@ import type { MessageServiceConfig } from './config.js';
 import { CachedHistory } from './history-cache.js';
 import { historyRouter } from './history-routes.js';
 import { messageServiceKeys } from './keys.js';
+import { createMongoMemberRooms } from './member-rooms.js';
 import { createMongoMessageStore, type MessageStore } from './message-store.js';
 import { createMessageServiceMetrics } from './metrics.js';
 import { PersistConsumer } from './persist-consumer.js';
 import { ReadLimiter } from './read-limiter.js';
+import { createMongoSearchRepository } from './search-repository.js';
+import { searchRouter } from './search-routes.js';
 
 export const SERVICE_NAME = 'message-service';
 
@@ -97,22 +100,28 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
   const app = createBaseApp({ service: SERVICE_NAME, log, readiness, metrics: registry });
   // The gateway forwards /messages/* unchanged, so /messages/health is this service's too.
   app.use('/messages', healthRouter(SERVICE_NAME, readiness, registry));
+  const verifyToken = createTokenVerifier(config.JWT_PUBLIC_KEY, {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  // One budget for history, search and member reads (DESIGN.md §4.1).
+  const readLimiter = new ReadLimiter({
+    redis,
+    keys,
+    metrics,
+    log,
+    perSec: config.READ_RATE_LIMIT_PER_SEC,
+    timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
+  });
+  app.use(historyRouter({ verifyToken, history, metrics, readLimiter }));
   app.use(
-    historyRouter({
-      verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, {
-        issuer: config.JWT_ISSUER,
-        audience: config.JWT_AUDIENCE,
-      }),
-      history,
+    searchRouter({
+      verifyToken,
+      memberRooms: createMongoMemberRooms(mongo),
+      repo: createMongoSearchRepository(mongo),
       metrics,
-      readLimiter: new ReadLimiter({
-        redis,
-        keys,
-        metrics,
-        log,
-        perSec: config.READ_RATE_LIMIT_PER_SEC,
-        timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
-      }),
+      readLimiter,
+      budgetMs: config.SEARCH_TIME_BUDGET_MS,
     }),
   );
   finishApp(app, log);

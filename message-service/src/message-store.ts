@@ -323,7 +323,11 @@ async function findMessage(model: Model<MessageDoc>, roomId: string, messageId: 
  * the quote shows nothing (DESIGN.md §3.2). Masked here, when served, so a delete needs no
  * write to its replies: one query by id for the targets of a page's replies.
  */
-async function withCurrentQuotes(model: Model<MessageDoc>, roomId: string, messages: Message[]): Promise<Message[]> {
+export async function withCurrentQuotes(
+  model: Model<MessageDoc>,
+  roomId: string,
+  messages: Message[],
+): Promise<Message[]> {
   const quoted = [...new Set(messages.flatMap((m) => (m.replyTo?.excerpt ? [m.replyTo.id] : [])))];
   if (quoted.length === 0) return messages;
   const gone = await model
@@ -360,7 +364,7 @@ export function toMessage(doc: MessageDoc): Message {
 }
 
 /** MongoDB unreachable is the client's 503, not a 500. */
-function rethrowUnavailable(err: unknown): never {
+export function rethrowUnavailable(err: unknown): never {
   if (isMongoUnavailable(err)) throw new AppError('UNAVAILABLE', 'message store unavailable', { cause: err });
   throw err;
 }
