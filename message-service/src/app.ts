@@ -122,6 +122,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       metrics,
       readLimiter,
       budgetMs: config.SEARCH_TIME_BUDGET_MS,
+      inFlight: config.SEARCH_ROOMS_IN_FLIGHT,
     }),
   );
   finishApp(app, log);

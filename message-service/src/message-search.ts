@@ -1,22 +1,18 @@
 import type { Message, SearchResponse } from '@chat/contracts';
 import { isTimeLimitError, type SearchRepository } from './search-repository.js';
 
-/**
- * Rooms searched at once. Each room query keeps a FerretDB/PostgreSQL connection busy for the
- * room's whole scan; a few at a time use the cores without crowding out the persist consumer.
- */
-export const SEARCH_ROOMS_IN_FLIGHT = 4;
-
 export interface SearchRequest {
   rooms: string[];
   q: string;
   limit: number;
   /** Epoch ms by which the answer is given, complete or not. */
   deadline: number;
+  /** Room queries at once (SEARCH_ROOMS_IN_FLIGHT). */
+  inFlight: number;
 }
 
 /**
- * Searches `rooms` a few at a time and answers the `limit` newest matches (createdAt, then
+ * Searches `rooms`, `inFlight` at a time, and answers the `limit` newest matches (createdAt, then
  * seq, descending) by `deadline`. Each room query carries the time left as its maxTimeMS, so
  * the server stops it too; at the deadline the answer is what the finished rooms gave, with
  * `partial: true`, and queries still running are abandoned (their maxTimeMS ends them). A
@@ -43,7 +39,7 @@ export async function searchRooms(repo: SearchRepository, req: SearchRequest): P
       searched += 1;
     }
   };
-  const workers = Promise.all(Array.from({ length: Math.min(SEARCH_ROOMS_IN_FLIGHT, queue.length) }, worker));
+  const workers = Promise.all(Array.from({ length: Math.min(req.inFlight, queue.length) }, worker));
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, Math.max(0, req.deadline - Date.now()));

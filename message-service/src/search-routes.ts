@@ -16,6 +16,8 @@ export interface SearchRoutesDeps {
   readLimiter: ReadLimiter;
   /** SEARCH_TIME_BUDGET_MS: the whole request, membership read included. */
   budgetMs: number;
+  /** SEARCH_ROOMS_IN_FLIGHT. */
+  inFlight: number;
 }
 
 /**
@@ -29,6 +31,7 @@ export function searchRouter({
   metrics,
   readLimiter,
   budgetMs,
+  inFlight,
 }: SearchRoutesDeps): Router {
   const router = Router();
   router.get('/messages/search', async (req, res) => {
@@ -43,7 +46,7 @@ export function searchRouter({
     if (roomId === undefined) rooms = await memberRooms.roomsOf(identity.userId).catch(rethrowUnavailable);
     else if (await memberRooms.isMember(identity.userId, roomId).catch(rethrowUnavailable)) rooms = [roomId];
     else throw new AppError('FORBIDDEN', 'not a member of this room');
-    const answer = await searchRooms(repo, { rooms, q, limit, deadline });
+    const answer = await searchRooms(repo, { rooms, q, limit, deadline, inFlight });
     end({ partial: String(answer.partial) });
     res.setHeader('Cache-Control', 'private, no-store');
     res.json(answer);

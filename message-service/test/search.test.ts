@@ -67,7 +67,11 @@ const texts = (answer: SearchAnswer) => answer.body.messages.map((m) => m.text);
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 beforeAll(async () => {
-  service = await startService(iso(), { consume: false, env: { READ_RATE_LIMIT_PER_SEC: '100000' } });
+  // A generous time bound: these tests are about what is found, also on a loaded machine.
+  service = await startService(iso(), {
+    consume: false,
+    env: { READ_RATE_LIMIT_PER_SEC: '100000', SEARCH_TIME_BUDGET_MS: '30000' },
+  });
   store = createMongoMessageStore(service.mongo);
   await store.ensureIndexes();
   await store.writeBatch(
@@ -286,7 +290,7 @@ describe('the time bound', () => {
     } finally {
       await tight.close();
     }
-    // The default budget gets through the same rooms.
+    // A larger budget gets through the same rooms.
     const full = await search(service.url, q({ q: 'chatter', limit: 50 }), tokenFor(alice));
     expect(full.body.partial).toBe(false);
     expect(full.body.messages).toHaveLength(50);
@@ -303,31 +307,27 @@ describe('the time bound', () => {
 
   it('answers by the deadline with what the rooms done by then gave, partial:true', async () => {
     const real = createMongoSearchRepository(service.mongo);
-    // One room whose query outlives the budget (as a huge room would).
+    // One room whose query outlives the budget (as a huge room would); two small ones.
+    const slow = crowded[0]!;
     const slowed: SearchRepository = {
       async findInRoom(roomId, text, limit, maxTimeMs) {
-        if (roomId === crowded[0]) await new Promise((resolve) => setTimeout(resolve, 2_000));
+        if (roomId === slow) await new Promise((resolve) => setTimeout(resolve, 5_000));
         return real.findInRoom(roomId, text, limit, maxTimeMs);
       },
     };
+    const request = { rooms: [slow, general, aliceBob], q: 'needle', limit: 50, inFlight: 2 };
     const started = Date.now();
-    const answer = await searchRooms(slowed, {
-      rooms: crowded,
-      q: 'crowd 399 ',
-      limit: 50,
-      deadline: started + 800,
-    });
-    expect(Date.now() - started).toBeLessThan(1_200);
-    expect(answer.partial).toBe(true);
-    expect(answer.messages.map((m) => m.roomId).sort()).toEqual(crowded.slice(1));
+    const answer = await searchRooms(slowed, { ...request, deadline: started + 1_000 });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(answer).toEqual({ messages: expect.any(Array), partial: true });
+    expect(texts({ status: 200, body: answer, retryAfter: null })).toEqual([
+      'Needle at the end',
+      'a needle again',
+      'dm nEEdle',
+      'first NEEDLE here',
+    ]);
 
-    const complete = await searchRooms(real, {
-      rooms: crowded,
-      q: 'crowd 399 ',
-      limit: 50,
-      deadline: Date.now() + 10_000,
-    });
+    const complete = await searchRooms(real, { ...request, deadline: Date.now() + 30_000 });
     expect(complete.partial).toBe(false);
-    expect(complete.messages).toHaveLength(crowded.length);
   });
 });
