@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { dmRoomId, searchResponseSchema, type ErrorDetail, type Message } from '@chat/contracts';
 import { useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +8,7 @@ import { MEMBERSHIP_COLLECTION } from '../src/member-rooms.js';
 import { createMongoMessageStore, type MessageStore } from '../src/message-store.js';
 import { searchRooms } from '../src/message-search.js';
 import { createMongoSearchRepository, isTimeLimitError, type SearchRepository } from '../src/search-repository.js';
+import { PrivateFerretDb } from './ferretdb.js';
 import { asEvents, makeMessage, startService, tokenFor, userId, type RunningService } from './helpers.js';
 
 // Real FerretDB (or MongoDB) and Redis; memberships written in the membership store's shape.
@@ -329,5 +333,33 @@ describe('the time bound', () => {
 
     const complete = await searchRooms(real, { ...request, deadline: Date.now() + 30_000 });
     expect(complete.partial).toBe(false);
+  });
+});
+
+describe('with MongoDB down', () => {
+  let dir: string;
+  let ferret: PrivateFerretDb;
+  let down: RunningService;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'ms-search-ferretdb-'));
+    ferret = await PrivateFerretDb.create(dir);
+    await ferret.start();
+    down = await startService(iso(), { consume: false, mongoUrl: ferret.url });
+    await ferret.kill();
+  });
+
+  afterAll(async () => {
+    await down?.close();
+    await ferret?.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers 503 UNAVAILABLE, from the membership read and from a room query', async () => {
+    const answer = await search(down.url, q({ q: 'needle' }), tokenFor(alice));
+    expect(answer.status).toBe(503);
+    expect(answer.body.error?.code).toBe('UNAVAILABLE');
+    const roomQuery = createMongoSearchRepository(down.mongo).findInRoom(general, 'needle', 20, 5_000);
+    await expect(roomQuery).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 });
