@@ -12,8 +12,8 @@ export interface SearchRequest {
 }
 
 /**
- * Searches `rooms`, `inFlight` at a time, and answers the `limit` newest matches (createdAt, then
- * seq, descending) by `deadline`. Each room query carries the time left as its maxTimeMS, so
+ * Searches `rooms`, `inFlight` at a time, and answers the `limit` newest matches (createdAt
+ * descending, then roomId, then seq descending) by `deadline`. Each room query carries the time left as its maxTimeMS, so
  * the server stops it too; at the deadline the answer is what the finished rooms gave, with
  * `partial: true`, and queries still running are abandoned (their maxTimeMS ends them). A
  * room is the unit: one cut short contributes nothing. Other failures (MongoDB down) throw.
