@@ -5,8 +5,8 @@
 //                                              (100000 messages, 50 rooms, SEARCH_ROOMS_IN_FLIGHT 1)
 //
 // Seeds N messages over ROOMS rooms into a database of its own (insertMany in chunks of 1,000,
-// ~1% deleted), with memberships in the membership store's shape: user `all` in every room,
-// user `few` in 5. For each SEARCH_ROOMS_IN_FLIGHT given, starts message-service's app
+// ~1% deleted), with memberships and room states (`rooms`: lastAt) in the membership store's
+// shape: user `all` in every room, user `few` in 5. For each SEARCH_ROOMS_IN_FLIGHT given, starts message-service's app
 // (createApp, run from source by tsx) on port 0 and sends 50 searches one at a time through
 // HTTP, after 3 unmeasured ones:
 //   - frequent: words in ~20%, ~5% and ~1% of messages, every room;
@@ -26,7 +26,7 @@ import { closeRedis, closeServer, connectMongo, createLogger, listen, loadConfig
 import { seededRandom, testKeyPair } from '@chat/testing';
 import { createApp } from '../message-service/src/app.ts';
 import { messageServiceConfigSchema } from '../message-service/src/config.ts';
-import { MEMBERSHIP_COLLECTION } from '../message-service/src/member-rooms.ts';
+import { MEMBERSHIP_COLLECTION, ROOM_COLLECTION } from '../message-service/src/member-rooms.ts';
 import { messageModel } from '../message-service/src/message-model.ts';
 import { toDoc } from '../message-service/src/message-store.ts';
 import { escapeRegex } from '../message-service/src/search-repository.ts';
@@ -94,6 +94,7 @@ try {
   const rarePositions = new Map();
   for (const word of RARE) for (let c = 0; c < RARE_COPIES; c++) rarePositions.set(random.int(N), word);
   const seqs = new Array(ROOMS).fill(0);
+  const lastAt = new Array(ROOMS).fill(null);
   const start = Date.now() - N * 1000; // one message a second up to now, rooms interleaved
   const t = performance.now();
   let deleted = 0;
@@ -103,6 +104,7 @@ try {
       const r = random.int(ROOMS);
       const rare = rarePositions.get(i);
       const createdAt = new Date(start + i * 1000).toISOString();
+      lastAt[r] = new Date(createdAt);
       const message = {
         id: randomUUID(),
         roomId: rooms[r],
@@ -143,6 +145,9 @@ try {
       ...rooms.map((room) => membership(all, room)),
       ...rooms.slice(0, 5).map((room) => membership(few, room)),
     ]);
+
+  // The room state the membership store keeps (its newest message's createdAt): search order and pruning.
+  await mongo.db.collection(ROOM_COLLECTION).insertMany(rooms.map((room, r) => ({ _id: room, lastAt: lastAt[r] })));
 
   // ---- the plan of one room's query ----
   const filter = {

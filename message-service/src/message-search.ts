@@ -1,8 +1,10 @@
 import type { Message, SearchResponse } from '@chat/contracts';
+import type { MemberRoom } from './member-rooms.js';
 import { isTimeLimitError, type SearchRepository } from './search-repository.js';
 
 export interface SearchRequest {
-  rooms: string[];
+  /** Most recent activity first (as `MemberRooms.roomsOf` gives them). */
+  rooms: MemberRoom[];
   q: string;
   limit: number;
   /** Epoch ms by which the answer is given, complete or not. */
@@ -17,19 +19,29 @@ export interface SearchRequest {
  * the server stops it too; at the deadline the answer is what the finished rooms gave, with
  * `partial: true`, and queries still running are abandoned (their maxTimeMS ends them). A
  * room is the unit: one cut short contributes nothing. Other failures (MongoDB down) throw.
+ *
+ * Once `limit` matches are held, a room whose newest message (`lastAt`) is older than the
+ * oldest of them cannot change the answer and is passed over as searched: rooms in order of
+ * activity, a common word stops after the first few rooms, complete.
  */
 export async function searchRooms(repo: SearchRepository, req: SearchRequest): Promise<SearchResponse> {
   const queue = [...req.rooms];
   let found: Message[] = [];
   let searched = 0;
   let answered = false;
+  const cannotChange = (room: MemberRoom) =>
+    found.length === req.limit && room.lastAt !== undefined && room.lastAt < Date.parse(found.at(-1)!.createdAt);
   const worker = async () => {
     for (let room = queue.shift(); room !== undefined && !answered; room = queue.shift()) {
+      if (cannotChange(room)) {
+        searched += 1;
+        continue;
+      }
       const left = req.deadline - Date.now();
       if (left <= 0) return;
       let matches: Message[];
       try {
-        matches = await repo.findInRoom(room, req.q, req.limit, left);
+        matches = await repo.findInRoom(room.roomId, req.q, req.limit, left);
       } catch (err) {
         if (isTimeLimitError(err)) return;
         throw err;

@@ -1,7 +1,7 @@
 import { searchQuerySchema } from '@chat/contracts';
 import { AppError, bearerToken, parseOrThrow, type VerifyToken } from '@chat/service-kit';
 import { Router } from 'express';
-import type { MemberRooms } from './member-rooms.js';
+import type { MemberRoom, MemberRooms } from './member-rooms.js';
 import { rethrowUnavailable } from './message-store.js';
 import { searchRooms } from './message-search.js';
 import type { MessageServiceMetrics } from './metrics.js';
@@ -42,9 +42,9 @@ export function searchRouter({
     // Taken before membership is read (unlike history, whose access check reads nothing):
     // a forbidden roomId costs a MongoDB read, so it costs budget too.
     await readLimiter.take(identity.userId);
-    let rooms: string[];
+    let rooms: MemberRoom[];
     if (roomId === undefined) rooms = await memberRooms.roomsOf(identity.userId).catch(rethrowUnavailable);
-    else if (await memberRooms.isMember(identity.userId, roomId).catch(rethrowUnavailable)) rooms = [roomId];
+    else if (await memberRooms.isMember(identity.userId, roomId).catch(rethrowUnavailable)) rooms = [{ roomId }];
     else throw new AppError('FORBIDDEN', 'not a member of this room');
     const answer = await searchRooms(repo, { rooms, q, limit, deadline, inFlight });
     end({ partial: String(answer.partial) });

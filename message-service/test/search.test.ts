@@ -4,7 +4,7 @@ import path from 'node:path';
 import { dmRoomId, searchResponseSchema, type ErrorDetail, type Message } from '@chat/contracts';
 import { useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMBERSHIP_COLLECTION } from '../src/member-rooms.js';
+import { createMongoMemberRooms, MEMBERSHIP_COLLECTION, ROOM_COLLECTION } from '../src/member-rooms.js';
 import { createMongoMessageStore, type MessageStore } from '../src/message-store.js';
 import { searchRooms } from '../src/message-search.js';
 import { createMongoSearchRepository, isTimeLimitError, type SearchRepository } from '../src/search-repository.js';
@@ -319,7 +319,12 @@ describe('the time bound', () => {
         return real.findInRoom(roomId, text, limit, maxTimeMs);
       },
     };
-    const request = { rooms: [slow, general, aliceBob], q: 'needle', limit: 50, inFlight: 2 };
+    const request = {
+      rooms: [slow, general, aliceBob].map((roomId) => ({ roomId })),
+      q: 'needle',
+      limit: 50,
+      inFlight: 2,
+    };
     const started = Date.now();
     const answer = await searchRooms(slowed, { ...request, deadline: started + 1_000 });
     expect(Date.now() - started).toBeLessThan(1_500);
@@ -361,5 +366,49 @@ describe('with MongoDB down', () => {
     expect(answer.body.error?.code).toBe('UNAVAILABLE');
     const roomQuery = createMongoSearchRepository(down.mongo).findInRoom(general, 'needle', 20, 5_000);
     await expect(roomQuery).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});
+
+describe('rooms in order of activity', () => {
+  it('orders the caller rooms by their newest message (rooms collection), unknown ones last', async () => {
+    const erin = userId();
+    for (const room of [general, literal, many]) await join(erin, room);
+    await service.mongo.db!.collection<{ _id: string; lastAt: Date }>(ROOM_COLLECTION).insertMany([
+      { _id: general, lastAt: new Date(T0 + 5_000) },
+      { _id: many, lastAt: new Date(T0 + 129_000) },
+    ]);
+    expect(await createMongoMemberRooms(service.mongo).roomsOf(erin)).toEqual([
+      { roomId: many, lastAt: T0 + 129_000 },
+      { roomId: general, lastAt: T0 + 5_000 },
+      { roomId: literal },
+    ]);
+    const answer = await search(service.url, q({ q: 'he', limit: 3 }), tokenFor(erin));
+    expect(texts(answer)).toEqual(['stars everywhere', 'star .* here', 'Needle at the end']);
+  });
+
+  it('once `limit` matches are held, passes over rooms whose newest message is older, never rooms of unknown activity', async () => {
+    const real = createMongoSearchRepository(service.mongo);
+    const queried: string[] = [];
+    const counting: SearchRepository = {
+      findInRoom(roomId, text, limit, maxTimeMs) {
+        queried.push(roomId);
+        return real.findInRoom(roomId, text, limit, maxTimeMs);
+      },
+    };
+    const answer = await searchRooms(counting, {
+      rooms: [
+        { roomId: general, lastAt: T0 + 5_000 },
+        { roomId: aliceBob, lastAt: T0 + 2_500 }, // newer than the second match: searched
+        { roomId: ties, lastAt: T0 }, // older than both: passed over
+        { roomId: literal }, // unknown: searched
+      ],
+      q: 'e',
+      limit: 2,
+      deadline: Date.now() + 30_000,
+      inFlight: 1,
+    });
+    expect(queried).toEqual([general, aliceBob, literal]);
+    expect(answer.partial).toBe(false);
+    expect(texts({ status: 200, body: answer, retryAfter: null })).toEqual(['ÄPFEL', 'stars everywhere']);
   });
 });
