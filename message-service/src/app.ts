@@ -18,7 +18,7 @@
  *   HISTORY_CACHE_TIMEOUT_MS) and history falls back to MongoDB.
  * - `store`: optional, wraps or replaces the MongoDB store (tests count or delay its reads).
  *
- * Returns the express `app` (history, room list, members + /health /ready /metrics, also under /messages/),
+ * Returns the express `app` (history, search, room list, members + /health /ready /metrics, also under /messages/),
  * its `readiness` and `metrics` registry, `history` (the cache) and `start`/`stop`.
  * `stop` leaves the HTTP side and the caller's clients untouched.
  */
@@ -44,12 +44,15 @@ import { historyRouter } from './history-routes.js';
 import { messageServiceKeys } from './keys.js';
 import { membershipRouter } from './membership-routes.js';
 import { createMongoMembershipStore, type MembershipStore } from './membership-store.js';
+import { createMongoMemberRooms } from './member-rooms.js';
 import { createMongoMessageStore, type MessageStore } from './message-store.js';
 import { createMessageServiceMetrics } from './metrics.js';
 import { PersistConsumer } from './persist-consumer.js';
 import { ReadLimiter } from './read-limiter.js';
 import { RoomList } from './room-list.js';
 import { createHttpUserDirectory } from './user-directory.js';
+import { createMongoSearchRepository } from './search-repository.js';
+import { searchRouter } from './search-routes.js';
 
 export const SERVICE_NAME = 'message-service';
 /** A user's cached unread counts live a day after their last room list. */
@@ -111,7 +114,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
   });
-  // One budget for history and member reads (DESIGN.md §4.1).
+  // One budget for history, search and member reads (DESIGN.md §4.1).
   const readLimiter = new ReadLimiter({
     redis,
     keys,
@@ -145,6 +148,17 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
         metrics,
         log,
       },
+    }),
+  );
+  app.use(
+    searchRouter({
+      verifyToken,
+      memberRooms: createMongoMemberRooms(mongo),
+      repo: createMongoSearchRepository(mongo),
+      metrics,
+      readLimiter,
+      budgetMs: config.SEARCH_TIME_BUDGET_MS,
+      inFlight: config.SEARCH_ROOMS_IN_FLIGHT,
     }),
   );
   finishApp(app, log);

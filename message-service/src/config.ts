@@ -39,6 +39,10 @@ export const messageServiceConfigSchema = z.object({
   HISTORY_CACHE_TTL_SEC: intVar(60, 1, 86_400),
   /** A cache command slower than this counts as Redis down and the read goes to MongoDB. */
   HISTORY_CACHE_TIMEOUT_MS: intVar(200, 10, 10_000),
+  /** A search answers within this with what it found, `partial: true` when the scan was cut short (DESIGN.md §2). */
+  SEARCH_TIME_BUDGET_MS: intVar(2_000, 1, 60_000),
+  /** Rooms one search queries at once; more only helps while the database has idle cores (README: search). */
+  SEARCH_ROOMS_IN_FLIGHT: intVar(1, 1, 64),
 });
 
 export type MessageServiceConfig = z.infer<typeof messageServiceConfigSchema>;

@@ -315,7 +315,11 @@ async function findMessage(model: Model<MessageDoc>, roomId: string, messageId: 
  * the quote shows nothing (DESIGN.md §3.2). Masked here, when served, so a delete needs no
  * write to its replies: one query by id for the targets of a page's replies.
  */
-async function withCurrentQuotes(model: Model<MessageDoc>, roomId: string, messages: Message[]): Promise<Message[]> {
+export async function withCurrentQuotes(
+  model: Model<MessageDoc>,
+  roomId: string,
+  messages: Message[],
+): Promise<Message[]> {
   const quoted = [...new Set(messages.flatMap((m) => (m.replyTo?.excerpt ? [m.replyTo.id] : [])))];
   if (quoted.length === 0) return messages;
   const gone = await model

@@ -30,6 +30,13 @@ export function createMessageServiceMetrics(registry: Registry, persistHealth: P
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
+    searchLatency: new Histogram({
+      name: 'search_request_duration_seconds',
+      help: 'Search duration, by whether the time bound cut the scan short',
+      labelNames: ['partial'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5],
+      registers,
+    }),
     batches: new Counter({ name: 'persist_batches_total', help: 'Batches written to MongoDB', registers }),
     batchSize: new Histogram({
       name: 'persist_batch_size',
