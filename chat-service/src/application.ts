@@ -146,7 +146,6 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     log,
     persistenceWaitMs: config.RESYNC_PERSISTENCE_WAIT_MS,
     memberships,
-    memberRoomsMax: config.MEMBER_ROOMS_MAX,
   });
   const readMarkers = createReadMarkers({
     io,

@@ -143,7 +143,7 @@ describe('joinRoom makes a member', () => {
     expect(membershipsOf(ada.userId, roomId)).toHaveLength(1);
   });
 
-  it('refuses a room beyond MEMBER_ROOMS_MAX with INVALID; rooms already held still join', async () => {
+  it('refuses a public room beyond MEMBER_ROOMS_MAX with INVALID; rooms already held and direct rooms still join', async () => {
     const user = userFor();
     const socket = await connected(connect(cluster.url(0), tokenFor(user)));
     const rooms = Array.from({ length: MEMBER_ROOMS_MAX }, room);
@@ -152,6 +152,8 @@ describe('joinRoom makes a member', () => {
     expect(over).toMatchObject({ ok: false, error: { code: 'INVALID' } });
     expect((await join(socket, rooms[0]!)).ok).toBe(true);
     expect(await redis.scard(keys().userRooms(user.userId))).toBe(MEMBER_ROOMS_MAX);
+    expect((await join(socket, dmRoomId(user.userId, newUserId()))).ok).toBe(true);
+    expect(await redis.scard(keys().userRooms(user.userId))).toBe(MEMBER_ROOMS_MAX + 1);
   });
 
   it('answers UNAVAILABLE when the broker cannot take the membership, and keeps no membership in Redis', async () => {

@@ -63,10 +63,15 @@ export function createMemberships(deps: MembershipDeps) {
   }
 
   return {
-    /** joinRoom: makes the caller a member (at most `memberRoomsMax` rooms); answers their read marker. */
+    /**
+     * joinRoom: makes the caller a member; answers their read marker. A public room is refused
+     * once the user holds `memberRoomsMax` rooms; a direct room never is (its first message
+     * would make the user a member anyway).
+     */
     async join(socket: ChatSocket, roomId: string): Promise<number> {
       const me = socket.data.user;
-      const { outcome, lastReadSeq } = await store.join(me.userId, roomId, deps.memberRoomsMax);
+      const max = dmMembers(roomId) === null ? deps.memberRoomsMax : Number.MAX_SAFE_INTEGER;
+      const { outcome, lastReadSeq } = await store.join(me.userId, roomId, max);
       if (outcome === 'full') {
         throw new AppError('INVALID', `at most ${deps.memberRoomsMax} rooms per user; leave one first`);
       }

@@ -1,5 +1,5 @@
 import { joinRoomPayloadSchema, leaveRoomPayloadSchema, type JoinRoomOk } from '@chat/contracts';
-import { AppError, parseOrThrow, type Logger } from '@chat/service-kit';
+import { parseOrThrow, type Logger } from '@chat/service-kit';
 import type { SendAdmission } from '../adapters/admission.js';
 import type { HistoryClient } from '../adapters/history-client.js';
 import type { Memberships } from './memberships.js';
@@ -14,24 +14,15 @@ export interface RoomHandlerDeps {
   history: HistoryClient;
   log: Logger;
   persistenceWaitMs: number;
+  /** Joins make members; the cap on a user's rooms also bounds the rooms (adapter state) of each socket. */
   memberships: Memberships;
-  /** Member rooms per user, which bounds the rooms of one socket too. */
-  memberRoomsMax: number;
 }
 
-/** Rooms every socket is in from its connect: its id-room and its user room (user-room.ts). */
-const ROOMS_OF_EVERY_SOCKET = 2;
-
 export function createRoomHandlers(deps: RoomHandlerDeps) {
-  /** Rooms one socket may be in at once (its own id-room and user room included): bounds adapter state. */
-  const maxRoomsPerSocket = deps.memberRoomsMax + ROOMS_OF_EVERY_SOCKET;
   return {
     async joinRoom(socket: ChatSocket, payload: unknown): Promise<JoinRoomOk> {
       const { roomId, sinceSeq } = parseOrThrow(joinRoomPayloadSchema, payload);
       assertRoomAccess(socket.data.user.userId, roomId);
-      if (!socket.rooms.has(roomId) && socket.rooms.size >= maxRoomsPerSocket) {
-        throw new AppError('INVALID', `at most ${deps.memberRoomsMax} rooms per connection`);
-      }
       const lastReadSeq = await deps.memberships.join(socket, roomId);
       // Join before reading the buffer: a message confirmed meanwhile is either buffered or delivered live.
       await socket.join(roomId);
