@@ -8,6 +8,9 @@ import type { ChatSocket } from './socket-types.js';
  * without a joinRoom; `joinRoom {sinceSeq}` stays the way to fetch what it missed. Without
  * Redis, or when repairing a lost set fails, the socket still connects with what is known
  * (the client's joins subscribe it); a repair is tried again on the user's next connect.
+ * A membership added between the Redis read and the connect (a dm's first message) misses this
+ * socket, as the adapter's joins reach connected sockets only; the client's room list or
+ * joinRoom covers that moment.
  */
 export function memberRoomsMiddleware(memberships: Pick<Memberships, 'roomsOnConnect'>, refusals: RefusalLog) {
   return (socket: ChatSocket, next: (err?: Error) => void): void => {
