@@ -262,9 +262,15 @@ describe('a new socket', () => {
     await waitFor(() => next.received.length === 1, 5000, 'the durable room live');
     const rejoined = await join(next.socket, durable);
     expect(rejoined.room.lastReadSeq).toBe(sent[1]!.seq);
+    // A marker Redis holds ahead of the store (a markRead not yet stored) is not taken back by a repair.
+    await redis.del(keys().userRooms(dee.userId), keys().userRoomsLoaded(dee.userId));
+    await redis.hset(keys().readMarkers(dee.userId), durable, String(sent[2]!.seq));
+    const again = await device(dee, 0);
+    expect(requests()).toBe(3);
+    expect((await join(again.socket, durable)).room.lastReadSeq).toBe(sent[2]!.seq);
     // Repaired once: the next connect reads Redis only.
-    await device(dee, 0);
-    expect(requests()).toBe(2);
+    await device(dee, 1);
+    expect(requests()).toBe(3);
   });
 
   it('connects with what Redis holds when the room list cannot be read, and tries again on the next connect', async () => {
