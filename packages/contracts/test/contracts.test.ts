@@ -155,11 +155,15 @@ describe('socket payloads and acks', () => {
     expect(
       joinRoomAckSchema.safeParse({
         ok: true,
-        room: { id: 'general', lastSeq: 7 },
+        room: { id: 'general', lastSeq: 7, lastReadSeq: 5 },
         missed: [validMessage],
         hasMore: false,
       }).success,
     ).toBe(true);
+    expect(
+      joinRoomAckSchema.safeParse({ ok: true, room: { id: 'general', lastSeq: 7 }, missed: [], hasMore: false })
+        .success,
+    ).toBe(false);
   });
   it('messages and queued messages need every field', () => {
     expect(messageSchema.safeParse(validMessage).success).toBe(true);
