@@ -7,6 +7,7 @@ import {
   redisConfigShape,
   tokenConfigShape,
 } from '@chat/service-kit';
+import { MAX_UPLOAD_BYTES_DEFAULT } from '@chat/contracts';
 import { z } from 'zod';
 
 export const messageServiceConfigSchema = z.object({
@@ -34,6 +35,23 @@ export const messageServiceConfigSchema = z.object({
   HISTORY_CACHE_TTL_SEC: intVar(60, 1, 86_400),
   /** A cache command slower than this counts as Redis down and the read goes to MongoDB. */
   HISTORY_CACHE_TIMEOUT_MS: intVar(200, 10, 10_000),
+  /** Largest file `POST /files` accepts (DESIGN.md §2); the gateway's limit for /files follows it. */
+  MAX_UPLOAD_BYTES: intVar(MAX_UPLOAD_BYTES_DEFAULT, 1, 1024 * 1024 * 1024),
+  /** Uploads per user per minute, across replicas. */
+  UPLOAD_RATE_LIMIT_PER_MIN: intVar(20, 1, 100_000),
+  /**
+   * Key of the HMAC in signed download URLs (`GET /files/:id?exp&sig`), the same on every
+   * replica. Unset: a random key per process (links then open on the replica that issued them only).
+   */
+  FILE_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Lifetime of a signed download URL (at most 10 minutes). */
+  FILE_URL_TTL_SEC: intVar(300, 1, 600),
+  /** Lifetime of an upload's FileRecord in Redis: how long after uploading it may be attached to a message. */
+  FILE_RECORD_TTL_SEC: intVar(7 * 86_400, 60, 30 * 86_400),
+  /** Uploads no stored message carries are removed once this old. */
+  UNATTACHED_FILE_MAX_AGE_SEC: intVar(86_400, 0, 365 * 86_400),
+  /** How often the sweep for unattached uploads runs (0: never; tests call it directly). */
+  FILE_SWEEP_INTERVAL_SEC: intVar(3_600, 0, 86_400),
 });
 
 export type MessageServiceConfig = z.infer<typeof messageServiceConfigSchema>;

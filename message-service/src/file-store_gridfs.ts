@@ -54,7 +54,10 @@ export function createGridFsFileStore(conn: Connection): FileStore {
     },
     openRead(id: string, range?: ByteRange): Readable {
       // GridFS's end is exclusive.
-      return bucket.openDownloadStream(id as unknown as mongo.ObjectId, range ? { start: range.start, end: range.end + 1 } : {});
+      return bucket.openDownloadStream(
+        id as unknown as mongo.ObjectId,
+        range ? { start: range.start, end: range.end + 1 } : {},
+      );
     },
     async stat(id: string): Promise<StoredFile | null> {
       const doc = await files.findOne({ _id: id });

@@ -16,7 +16,12 @@ export function createMemoryFileStore(): FileStore {
     },
     openRead(id: string, range?: ByteRange): Readable {
       const entry = stored.get(id);
-      if (!entry) return new Readable({ read() { this.destroy(new Error(`file ${id} not found`)); } });
+      if (!entry)
+        return new Readable({
+          read() {
+            this.destroy(new Error(`file ${id} not found`));
+          },
+        });
       return Readable.from([range ? entry.bytes.subarray(range.start, range.end + 1) : entry.bytes]);
     },
     async stat(id: string): Promise<StoredFile | null> {

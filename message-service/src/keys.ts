@@ -17,6 +17,8 @@ export function messageServiceKeys(prefix: string) {
     roomStoredMax: (roomId: string) => `${prefix}room:${roomId}:stored-max`,
     /** A user's reads in the current one-second window (history; search and member reads later). */
     readRate: (userId: string) => `${prefix}rate:read:${userId}`,
+    /** A user's uploads in the current one-minute window. */
+    uploadRate: (userId: string) => `${prefix}rate:upload:${userId}`,
   };
 }
 

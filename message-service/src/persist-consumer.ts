@@ -26,6 +26,8 @@ export interface PersistConsumerOptions {
    * (cache invalidation and the stored-max mark).
    */
   onStored: (storedMaxSeq: Map<string, number>) => Promise<void>;
+  /** Told what each write stored, before the acks (files carried or released: file-lifecycle.ts); never throws. */
+  afterStored?: (events: Pick<RoomEvent, 'type' | 'message'>[]) => Promise<void>;
   metrics: MessageServiceMetrics;
   log: Logger;
   /** Consumer tag shown in the management UI, `message-service@<host>`. */
@@ -320,6 +322,7 @@ export class PersistConsumer {
       }
     }
     await this.opts.onStored(marks);
+    await this.opts.afterStored?.(done.map(({ type, message }) => ({ type, message })));
     this.ackAll(done, wholeBatch && done.length === group.length);
     // Counted once stored, invalidated and acked: a reader that sees the count sees the write.
     metrics.batches.inc();
