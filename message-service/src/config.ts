@@ -37,6 +37,8 @@ export const messageServiceConfigSchema = z.object({
   HISTORY_CACHE_TIMEOUT_MS: intVar(200, 10, 10_000),
   /** Largest file `POST /files` accepts (DESIGN.md §2); the gateway's limit for /files follows it. */
   MAX_UPLOAD_BYTES: intVar(MAX_UPLOAD_BYTES_DEFAULT, 1, 1024 * 1024 * 1024),
+  /** How long a whole request may take (node's default is 5 min): an upload over a slow link, streamed through the gateway. */
+  UPLOAD_TIMEOUT_MS: intVar(600_000, 1_000, 3_600_000),
   /** Uploads per user per minute, across replicas. */
   UPLOAD_RATE_LIMIT_PER_MIN: intVar(20, 1, 100_000),
   /**

@@ -1,14 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable, Transform } from 'node:stream';
-import { UPLOAD_FIELD } from '@chat/contracts';
+import { UPLOAD_FIELD, UPLOAD_MULTIPART_OVERHEAD_BYTES } from '@chat/contracts';
 import { AppError } from '@chat/service-kit';
 import busboy from 'busboy';
 import { sniffContentType, SNIFF_BYTES } from './content-type-sniff.js';
 import { sanitizeFileName } from './file-name.js';
 import type { FileStore, StoredFile } from './file-store.js';
-
-/** Room for the multipart framing around the file (boundaries, part headers) in a declared length. */
-export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 export interface ReceiveUploadOptions {
   store: FileStore;
@@ -28,7 +25,7 @@ const invalid = (message: string) => new AppError('INVALID', message, { field: U
  */
 export function receiveUpload(req: IncomingMessage, opts: ReceiveUploadOptions): Promise<StoredFile> {
   const declared = Number(req.headers['content-length']);
-  if (declared > opts.maxBytes + MULTIPART_OVERHEAD_BYTES) return Promise.reject(tooLarge(opts.maxBytes));
+  if (declared > opts.maxBytes + UPLOAD_MULTIPART_OVERHEAD_BYTES) return Promise.reject(tooLarge(opts.maxBytes));
   let parser: busboy.Busboy;
   try {
     parser = busboy({
