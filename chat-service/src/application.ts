@@ -15,6 +15,7 @@ import type { HistoryClient } from './history-client.js';
 import { InFlight } from './in-flight.js';
 import { chatKeys } from './keys.js';
 import { createCallSignals } from './call-signals.js';
+import { createRedisAttachmentResolver } from './attachments.js';
 import { createMessageHandlers, type MessageHandlers } from './message-handlers.js';
 import { createRedisMessageLock } from './message-lock_redis.js';
 import { createMessageStates } from './message-states.js';
@@ -138,6 +139,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     recent,
     states,
     publisher: deps.publisher,
+    attachments: createRedisAttachmentResolver(deps.redis, config.REDIS_KEY_PREFIX),
     metrics,
     log,
     isDraining,

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisAdmission } from '../src/admission_redis.js';
+import { createRedisAttachmentResolver } from '../src/attachments.js';
 import { chatKeys } from '../src/keys.js';
 import { createMessageHandlers } from '../src/message-handlers.js';
 import { createChatMetrics } from '../src/metrics.js';
@@ -67,6 +68,7 @@ function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: 
     recent: opts.recent ? opts.recent(buffer) : buffer,
     states: createMessageStates(buffer, noHistory),
     publisher,
+    attachments: createRedisAttachmentResolver(redis, iso().redisPrefix),
     metrics: createChatMetrics(new Registry()),
     log,
     isDraining: () => opts.draining ?? false,
