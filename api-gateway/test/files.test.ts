@@ -6,7 +6,7 @@ import { freePort, startServiceProcess, testKeyPair, useIsolation, type ServiceP
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, download, PNG_BYTES, rawPost, upload } from '../../message-service/test/files-helpers.js';
 import { tokenFor, userId } from '../../message-service/test/helpers.js';
-import { deadUrl } from './harness.js';
+import { deadUrl, startGateway } from './harness.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
 
 /**
@@ -226,6 +226,52 @@ describe('files through the gateway', () => {
     const signed = await download(gw.url, body.url!);
     expect(signed.status).toBe(200);
     expect(signed.bytes.equals(PNG_BYTES)).toBe(true);
+  });
+
+  it('gives an upload UPLOAD_TIMEOUT_MS, not the upstream timeout: a slow body still arrives', async () => {
+    // The upstream timeout (here 300 ms) runs from forwarding until message-service answers,
+    // which for an upload is after the last byte: a slow link must not be cut by it.
+    const slow = await startGateway({
+      messageServiceUrl: messages.url,
+      upstreamTimeoutMs: 300,
+      uploadTimeoutMs: 60_000,
+    });
+    try {
+      const boundary = 'slowb';
+      const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.bin"\r\n\r\n`;
+      const tail = `\r\n--${boundary}--\r\n`;
+      const pieces = Array.from({ length: 8 }, () => randomBytes(16 * 1024));
+      const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = http.request(
+          `${slow.url}/files`,
+          {
+            method: 'POST',
+            headers: {
+              ...bearer(aliceToken),
+              'content-type': `multipart/form-data; boundary=${boundary}`,
+              'content-length': String(head.length + 8 * 16 * 1024 + tail.length),
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        req.write(head);
+        let i = 0;
+        const timer = setInterval(() => {
+          if (i < pieces.length) return void req.write(pieces[i++]);
+          clearInterval(timer);
+          req.end(tail);
+        }, 200);
+      });
+      expect(answer.status, answer.text).toBe(201);
+      expect(JSON.parse(answer.text).file.size).toBe(8 * 16 * 1024);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('keeps the path hardening on /files', async () => {

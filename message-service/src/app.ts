@@ -17,9 +17,11 @@
  *   commands fail at once while Redis is down (each cache command is also bounded by
  *   HISTORY_CACHE_TIMEOUT_MS) and history falls back to MongoDB.
  * - `store`: optional, wraps or replaces the MongoDB store (tests count or delay its reads).
+ * - `files`: optional, replaces the GridFS file store (README.md "Files").
  *
- * Returns the express `app` (history + /health /ready /metrics, also under /messages/),
- * its `readiness` and `metrics` registry, `history` (the cache) and `start`/`stop`.
+ * Returns the express `app` (history, files + /health /ready /metrics, also under /messages/),
+ * its `readiness` and `metrics` registry, `history` (the cache), `fileLifecycle` (the sweep of
+ * unattached uploads runs every FILE_SWEEP_INTERVAL_SEC while started) and `start`/`stop`.
  * `stop` leaves the HTTP side and the caller's clients untouched.
  */
 import { randomBytes } from 'node:crypto';
