@@ -104,7 +104,9 @@ export function receiveUpload(req: IncomingMessage, opts: ReceiveUploadOptions):
         () => undefined,
       );
     });
-    req.on('aborted', () => fail(invalid('the upload was cut off')));
+    req.once('close', () => {
+      if (!req.complete) fail(invalid('the upload was cut off'));
+    });
     req.pipe(parser);
   });
 }

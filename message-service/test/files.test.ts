@@ -5,7 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMongoMessageStore } from '../src/message-store.js';
 import { FileUrlSigner } from '../src/signed-file-url.js';
 import { bearer, download, multipart, PNG_BYTES, rawPost, upload } from './files-helpers.js';
-import { asEvents, makeMessage, startService, tokenFor, userId, type RunningService } from './helpers.js';
+import {
+  asEvents,
+  makeMessage,
+  metricValue,
+  startService,
+  tokenFor,
+  userId,
+  waitFor,
+  type RunningService,
+} from './helpers.js';
 
 const iso = useIsolation('ms-files');
 const SECRET = randomBytes(32).toString('hex');
@@ -136,6 +145,28 @@ describe('POST /files', () => {
     expect(exact.status).toBe(201);
     expect(await storedFileCount()).toBe(files + 1);
     expect(await storedChunkCount()).toBe(chunks + Math.ceil(MAX / (255 * 1024)));
+  });
+
+  it('keeps nothing of an upload whose connection drops midway', async () => {
+    const files = await storedFileCount();
+    const chunks = await storedChunkCount();
+    const invalidUploads = () => metricValue(service.svc, 'file_uploads_total', 'outcome="invalid"');
+    const invalidBefore = await invalidUploads();
+    const head = multipart('C', [
+      { headers: ['Content-Disposition: form-data; name="file"; filename="cut.bin"'], body: randomBytes(200 * 1024) },
+    ]).subarray(0, 150 * 1024);
+    await rawPost(
+      service.url,
+      '/files',
+      { ...bearer(aliceToken), 'content-type': 'multipart/form-data; boundary=C', 'content-length': String(MAX) },
+      head,
+      { endEarly: true },
+    ).catch(() => undefined);
+    // Counted once the store has removed what it wrote of the cut-off upload.
+    await waitFor(async () => (await invalidUploads()) === invalidBefore + 1, 5_000, 'the upload refused');
+    expect(await storedChunkCount()).toBe(chunks);
+    expect(await storedFileCount()).toBe(files);
+    expect((await fetch(`${service.url}/health`)).status).toBe(200);
   });
 
   describe('hostile multipart answers 400 and the service keeps serving', () => {
