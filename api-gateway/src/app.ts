@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { UPLOAD_MULTIPART_OVERHEAD_BYTES } from '@chat/contracts';
 import type { Duplex } from 'node:stream';
 import {
   AppError,
@@ -35,6 +36,10 @@ export interface GatewayDeps {
   connectTimeoutMs: number;
   socketPollTimeoutMs: number;
   maxBodyBytes: number;
+  /** `/files` bodies: MAX_UPLOAD_BYTES plus the multipart framing. */
+  maxUploadBytes: number;
+  /** `/files` requests, upload included, may take this long before 504. */
+  uploadTimeoutMs: number;
   trustProxy: string[];
   /** How often each chat node's /health is probed for routing (0: only passive marking). */
   chatProbeIntervalMs: number;
@@ -56,7 +61,7 @@ export interface Gateway {
 const SOCKET_IO_PATH = '/socket.io/';
 
 /**
- * The public origin: the UI, `/auth/*` → user-service, `/messages/*` → message-service,
+ * The public origin: the UI, `/auth/*` → user-service, `/messages/*` and `/files*` → message-service,
  * `/socket.io` → chat-service (polling and WebSocket), paths unchanged. Operator paths —
  * every `/metrics` and `/ready` (the gateway's own are on `operatorApp`) and `/internal/*` —
  * are not reachable from here in any spelling (`public-paths.ts`); `/auth/health` and
@@ -82,9 +87,10 @@ export function createApp(deps: GatewayDeps): Gateway {
     (
       upstream: UpstreamName,
       pick: (ip: string) => string,
-      opts: { path?: string; timeoutMs?: number } = {},
+      opts: { path?: string; timeoutMs?: number; maxBodyBytes?: number } = {},
     ): RequestHandler =>
     (req, res) => {
+      const body = limitedBody(req, opts.maxBodyBytes ?? deps.maxBodyBytes, () => res.setHeader('Connection', 'close'));
       const ip = clientIp(req);
       setForwardedHeaders(req, ip);
       const url = pick(ip);
@@ -92,7 +98,7 @@ export function createApp(deps: GatewayDeps): Gateway {
         upstream,
         url,
         timeoutMs: opts.timeoutMs ?? deps.upstreamTimeoutMs,
-        body: limitedBody(req, deps.maxBodyBytes),
+        body,
         ...(opts.path ? { path: opts.path } : {}),
         ...(upstream === 'chat-service' ? { onUnreachable: () => chat.markDown(url) } : {}),
       });
@@ -114,6 +120,14 @@ export function createApp(deps: GatewayDeps): Gateway {
   app.get('/messages/health', forward('message-service', toMessages, { path: '/health' }));
   app.all('/auth{/*rest}', forward('user-service', toUsers));
   app.all('/messages{/*rest}', forward('message-service', toMessages));
+  // Uploads and downloads, streamed both ways (no body parser here: parseJson is off).
+  app.all(
+    '/files{/*rest}',
+    forward('message-service', toMessages, {
+      timeoutMs: deps.uploadTimeoutMs,
+      maxBodyBytes: deps.maxUploadBytes + UPLOAD_MULTIPART_OVERHEAD_BYTES,
+    }),
+  );
   app.all(
     '/socket.io{/*rest}',
     forward('chat-service', (ip) => chat.forPolling(ip), { timeoutMs: deps.socketPollTimeoutMs }),

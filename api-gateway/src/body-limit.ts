@@ -6,13 +6,17 @@ export const payloadTooLarge = () => new AppError('PAYLOAD_TOO_LARGE', 'request 
 
 /**
  * The stream to send upstream instead of `req`, refusing bodies over `maxBytes`. A declared
- * Content-Length is checked at once (node enforces it); a chunked body is counted as it flows
- * and the stream fails with PAYLOAD_TOO_LARGE when it overruns.
+ * Content-Length is checked at once (node enforces it): `refusing` is told (to close the
+ * connection rather than read a body that large) and PAYLOAD_TOO_LARGE thrown; a chunked body
+ * is counted as it flows and the stream fails with PAYLOAD_TOO_LARGE when it overruns.
  */
-export function limitedBody(req: IncomingMessage, maxBytes: number): Readable {
+export function limitedBody(req: IncomingMessage, maxBytes: number, refusing: () => void = () => undefined): Readable {
   const declared = req.headers['content-length'];
   if (declared !== undefined) {
-    if (Number(declared) > maxBytes) throw payloadTooLarge();
+    if (Number(declared) > maxBytes) {
+      refusing();
+      throw payloadTooLarge();
+    }
     return req;
   }
   if (req.headers['transfer-encoding'] === undefined) return req;

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { commonConfigShape, intVar, portVar, trustProxyVar, urlListVar, urlVar } from '@chat/service-kit';
+import { MAX_UPLOAD_BYTES_DEFAULT } from '@chat/contracts';
 import { z } from 'zod';
 
 /** The built UI of this repository, found relative to this package (src/ and dist/ alike). */
@@ -25,6 +26,13 @@ export const gatewayConfigSchema = z
     SOCKET_POLL_TIMEOUT_MS: intVar(60_000, 1_000, 600_000),
     /** Largest request body passed upstream (Socket.IO polling posts up to 1 MB by default). */
     MAX_BODY_BYTES: intVar(1_048_576, 1_024, 100 * 1_048_576),
+    /** Largest file `POST /files` takes: set it to message-service's MAX_UPLOAD_BYTES (bodies above it plus the multipart framing answer 413 here). */
+    MAX_UPLOAD_BYTES: intVar(MAX_UPLOAD_BYTES_DEFAULT, 1, 1024 * 1024 * 1024),
+    /**
+     * How long a `/files` request may take, body included: an upload is answered only once all
+     * of it arrived (25 MiB over 1 Mbit/s takes about 3.5 min). Also the server's request timeout.
+     */
+    UPLOAD_TIMEOUT_MS: intVar(600_000, 1_000, 3_600_000),
     /** The gateway is the public edge: by default it trusts nobody's X-Forwarded-For. */
     TRUST_PROXY: trustProxyVar('none'),
     /** How often the gateway probes each chat node's /health to route new sockets around dead ones. */

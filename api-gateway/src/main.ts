@@ -31,10 +31,14 @@ async function main(): Promise<void> {
     connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
     socketPollTimeoutMs: config.SOCKET_POLL_TIMEOUT_MS,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    uploadTimeoutMs: config.UPLOAD_TIMEOUT_MS,
     trustProxy: config.TRUST_PROXY,
     chatProbeIntervalMs: config.CHAT_PROBE_INTERVAL_MS,
   });
   const server = createHttpServer(gateway.app, log);
+  // A whole request may take as long as an upload over a slow link (node's default is 5 min).
+  server.requestTimeout = config.UPLOAD_TIMEOUT_MS;
   server.on('upgrade', gateway.handleUpgrade);
   const operatorServer = createHttpServer(gateway.operatorApp, log);
   shutdown

@@ -53,6 +53,8 @@ export async function startGateway(over: Partial<GatewayDeps> = {}): Promise<Run
     connectTimeoutMs: 800,
     socketPollTimeoutMs: 60_000,
     maxBodyBytes: 1_048_576,
+    maxUploadBytes: 25 * 1024 * 1024,
+    uploadTimeoutMs: 600_000,
     trustProxy: [],
     chatProbeIntervalMs: 0,
     ...over,

@@ -22,6 +22,7 @@ import { createRedisMembershipStore } from './adapters/memberships_redis.js';
 import { memberRoomsMiddleware } from './socket/member-rooms-middleware.js';
 import { createRedisMessageLock } from './adapters/message-lock_redis.js';
 import { createMessageStates } from './rooms/message-states.js';
+import { createRedisAttachmentResolver } from './adapters/attachments_redis.js';
 import { createChatMetrics } from './metrics.js';
 import type { MessagePublisher } from './adapters/publisher.js';
 import { RefusalLog } from './socket/refusal-log.js';
@@ -161,6 +162,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     states,
     publisher: deps.publisher,
     memberships,
+    attachments: createRedisAttachmentResolver(deps.redis, config.REDIS_KEY_PREFIX),
     metrics,
     log,
     isDraining,

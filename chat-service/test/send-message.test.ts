@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisAdmission } from '../src/adapters/admission_redis.js';
 import { chatKeys } from '../src/adapters/keys.js';
 import { createMessageHandlers } from '../src/rooms/message-handlers.js';
+import { createRedisAttachmentResolver } from '../src/adapters/attachments_redis.js';
 import { createChatMetrics } from '../src/metrics.js';
 import { AmqpPublisher } from '../src/adapters/publisher_amqp.js';
 import type { RecentBuffer } from '../src/adapters/recent-buffer.js';
@@ -70,6 +71,7 @@ function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: 
     publisher,
     // Public rooms only here: direct rooms' membership is membership.test.ts'.
     memberships: { openDirect: () => Promise.resolve() },
+    attachments: createRedisAttachmentResolver(redis, iso().redisPrefix),
     metrics: createChatMetrics(new Registry()),
     log,
     isDraining: () => opts.draining ?? false,

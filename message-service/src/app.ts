@@ -17,11 +17,14 @@
  *   commands fail at once while Redis is down (each cache command is also bounded by
  *   HISTORY_CACHE_TIMEOUT_MS) and history falls back to MongoDB.
  * - `store`: optional, wraps or replaces the MongoDB store (tests count or delay its reads).
+ * - `files`: optional, replaces the GridFS file store (README.md "Files").
  *
- * Returns the express `app` (history, search, room list, members + /health /ready /metrics, also under /messages/),
- * its `readiness` and `metrics` registry, `history` (the cache) and `start`/`stop`.
+ * Returns the express `app` (history, search, room list, members, files + /health /ready /metrics, also under
+ * /messages/), its `readiness` and `metrics` registry, `history` (the cache), `fileLifecycle` (the sweep of
+ * unattached uploads runs every FILE_SWEEP_INTERVAL_SEC while started) and `start`/`stop`.
  * `stop` leaves the HTTP side and the caller's clients untouched.
  */
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { sharedKeys } from '@chat/contracts';
 import {
@@ -39,12 +42,19 @@ import type { Redis } from 'ioredis';
 import mongoose, { type Connection } from 'mongoose';
 import type { Registry } from 'prom-client';
 import type { MessageServiceConfig } from './config.js';
+import { FileAccess } from './file-access.js';
+import { FileLifecycle } from './file-lifecycle.js';
+import { FileRecords } from './file-records.js';
+import { fileRouter } from './file-routes.js';
+import type { FileStore } from './file-store.js';
+import { createGridFsFileStore } from './file-store_gridfs.js';
 import { CachedHistory } from './history-cache.js';
 import { historyRouter } from './history-routes.js';
 import { messageServiceKeys } from './keys.js';
 import { membershipRouter } from './membership-routes.js';
 import { createMongoMembershipStore, type MembershipStore } from './membership-store.js';
 import { createMongoMemberRooms } from './member-rooms.js';
+import { messageModel } from './message-model.js';
 import { createMongoMessageStore, type MessageStore } from './message-store.js';
 import { createMessageServiceMetrics } from './metrics.js';
 import { PersistConsumer } from './persist-consumer.js';
@@ -53,6 +63,8 @@ import { RoomList } from './room-list.js';
 import { createHttpUserDirectory } from './user-directory.js';
 import { createMongoSearchRepository } from './search-repository.js';
 import { searchRouter } from './search-routes.js';
+import { FileUrlSigner } from './signed-file-url.js';
+import { UserRateLimiter } from './user-rate-limiter.js';
 
 export const SERVICE_NAME = 'message-service';
 /** A user's cached unread counts live a day after their last room list. */
@@ -66,6 +78,8 @@ export interface MessageServiceDeps {
   store?: MessageStore;
   /** Optional, wraps or replaces the MongoDB membership store (tests make it refuse writes). */
   members?: MembershipStore;
+  /** Where uploads live; default GridFS on `mongo` (README.md "Files" says how another store plugs in). */
+  files?: FileStore;
   /** Shown as `message-service@<hostName>` on the AMQP connection and consumer; default os.hostname(). */
   hostName?: string;
 }
@@ -75,6 +89,8 @@ export interface MessageServiceApp {
   readiness: Readiness;
   metrics: Registry;
   history: CachedHistory;
+  /** Uploads' lifecycle; `sweep()` runs one round of the unattached-file sweep (tests call it directly). */
+  fileLifecycle: FileLifecycle;
   /** Ensure indexes, connect to RabbitMQ, declare the topology and consume. Resolves once consuming. */
   start(): Promise<void>;
   /** Stop consuming gracefully (bounded by half of SHUTDOWN_TIMEOUT_MS) and close the AMQP connection. */
@@ -100,6 +116,22 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
     ttlSec: config.HISTORY_CACHE_TTL_SEC,
     timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
   });
+
+  const files = deps.files ?? createGridFsFileStore(mongo);
+  const fileAccess = new FileAccess(messageModel(mongo));
+  const fileRecords = new FileRecords(redis, config.REDIS_KEY_PREFIX, config.FILE_RECORD_TTL_SEC);
+  const fileLifecycle = new FileLifecycle({
+    files,
+    access: fileAccess,
+    records: fileRecords,
+    metrics,
+    log,
+    maxUnattachedAgeMs: config.UNATTACHED_FILE_MAX_AGE_SEC * 1000,
+  });
+  if (!config.FILE_URL_SECRET)
+    log.warn('FILE_URL_SECRET is not set: signed file URLs open only on the replica that issued them');
+  const signer = new FileUrlSigner(config.FILE_URL_SECRET ?? randomBytes(32).toString('hex'), config.FILE_URL_TTL_SEC);
+  let sweepTimer: NodeJS.Timeout | null = null;
 
   readiness.register('mongo', () => mongo.readyState === mongoose.ConnectionStates.connected);
   readiness.register('redis', () => redis.status === 'ready');
@@ -161,6 +193,29 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       inFlight: config.SEARCH_ROOMS_IN_FLIGHT,
     }),
   );
+  app.use(
+    fileRouter({
+      verifyToken,
+      files,
+      access: fileAccess,
+      records: fileRecords,
+      signer,
+      uploadLimiter: new UserRateLimiter({
+        redis,
+        log,
+        key: keys.uploadRate,
+        limit: config.UPLOAD_RATE_LIMIT_PER_MIN,
+        windowMs: 60_000,
+        timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
+        limited: metrics.uploadsLimited,
+        failures: metrics.uploadLimiterFailures,
+        refusal: `at most ${config.UPLOAD_RATE_LIMIT_PER_MIN} uploads per minute`,
+      }),
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      metrics,
+      log,
+    }),
+  );
   finishApp(app, log);
 
   return {
@@ -168,6 +223,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
     readiness,
     metrics: registry,
     history,
+    fileLifecycle,
     async start() {
       if (running) return;
       await store.ensureIndexes();
@@ -176,6 +232,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
         store,
         members,
         onStored: (storedMaxSeq) => history.recordStored(storedMaxSeq),
+        afterStored: (events) => fileLifecycle.afterStored(events),
         metrics,
         log,
         consumerTag: instanceName,
@@ -193,12 +250,20 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
         setup: (conn) => consumer.attach(conn),
       });
       running = { amqp, consumer };
+      if (config.FILE_SWEEP_INTERVAL_SEC > 0) {
+        sweepTimer = setInterval(() => {
+          fileLifecycle.sweep().catch((err: unknown) => log.warn({ err }, 'file sweep failed; retried next round'));
+        }, config.FILE_SWEEP_INTERVAL_SEC * 1000);
+        sweepTimer.unref();
+      }
       await amqp.start();
     },
     async stop() {
       const current = running;
       if (!current) return;
       running = null;
+      if (sweepTimer) clearInterval(sweepTimer);
+      sweepTimer = null;
       // Half the shutdown budget: with MongoDB down the drain cannot finish, and closing must still run.
       await current.consumer.drain(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2));
       await current.amqp.close();

@@ -8,6 +8,7 @@ import {
   tokenConfigShape,
   urlVar,
 } from '@chat/service-kit';
+import { MAX_UPLOAD_BYTES_DEFAULT } from '@chat/contracts';
 import { z } from 'zod';
 
 export const messageServiceConfigSchema = z.object({
@@ -43,6 +44,25 @@ export const messageServiceConfigSchema = z.object({
   SEARCH_TIME_BUDGET_MS: intVar(2_000, 1, 60_000),
   /** Rooms one search queries at once; more only helps while the database has idle cores (README: search). */
   SEARCH_ROOMS_IN_FLIGHT: intVar(1, 1, 64),
+  /** Largest file `POST /files` accepts (DESIGN.md §2); the gateway's limit for /files follows it. */
+  MAX_UPLOAD_BYTES: intVar(MAX_UPLOAD_BYTES_DEFAULT, 1, 1024 * 1024 * 1024),
+  /** How long a whole request may take (node's default is 5 min): an upload over a slow link, streamed through the gateway. */
+  UPLOAD_TIMEOUT_MS: intVar(600_000, 1_000, 3_600_000),
+  /** Uploads per user per minute, across replicas. */
+  UPLOAD_RATE_LIMIT_PER_MIN: intVar(20, 1, 100_000),
+  /**
+   * Key of the HMAC in signed download URLs (`GET /files/:id?exp&sig`), the same on every
+   * replica. Unset: a random key per process (links then open on the replica that issued them only).
+   */
+  FILE_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Lifetime of a signed download URL (at most 10 minutes). */
+  FILE_URL_TTL_SEC: intVar(300, 1, 600),
+  /** Lifetime of an upload's FileRecord in Redis: how long after uploading it may be attached to a message. */
+  FILE_RECORD_TTL_SEC: intVar(7 * 86_400, 60, 30 * 86_400),
+  /** Uploads no stored message carries are removed once this old. */
+  UNATTACHED_FILE_MAX_AGE_SEC: intVar(86_400, 0, 365 * 86_400),
+  /** How often the sweep for unattached uploads runs (0: never; tests call it directly). */
+  FILE_SWEEP_INTERVAL_SEC: intVar(3_600, 0, 86_400),
 });
 
 export type MessageServiceConfig = z.infer<typeof messageServiceConfigSchema>;

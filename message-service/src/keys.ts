@@ -22,6 +22,8 @@ export function messageServiceKeys(prefix: string) {
     roomCounts: (userId: string) => `${prefix}room-counts:${userId}`,
     /** A user's reads in the current one-second window (history, room list, members; search later). */
     readRate: (userId: string) => `${prefix}rate:read:${userId}`,
+    /** A user's uploads in the current one-minute window. */
+    uploadRate: (userId: string) => `${prefix}rate:upload:${userId}`,
   };
 }
 

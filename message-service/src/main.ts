@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const redis = createRedis({ url: config.REDIS_URL, name, log, options: { enableOfflineQueue: false } });
   const service = createApp({ config, log, mongo, redis });
   const server = createServer(service.app);
+  server.requestTimeout = config.UPLOAD_TIMEOUT_MS;
 
   shutdown
     .add('mark draining', () => service.readiness.markDraining())

@@ -63,6 +63,9 @@ messageSchema.index({ roomId: 1, seq: 1 }, { unique: true, name: ROOM_SEQ_INDEX 
 // Resync's changed messages of a room, find({roomId, version: {$gt}, seq: {$lte}}).sort({version: 1}).
 messageSchema.index({ roomId: 1, version: 1 });
 
+// Who may read a file, and whether any message still carries it (file-access.ts), find({'attachments.id'}).
+messageSchema.index({ 'attachments.id': 1 });
+
 export const MESSAGE_COLLECTION = 'messages';
 
 /** The Message model on `conn` (one per connection; tests hold several). */

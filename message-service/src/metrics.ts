@@ -113,6 +113,29 @@ export function createMessageServiceMetrics(registry: Registry, persistHealth: P
       help: 'Reads let through unchecked because Redis failed or was slow (the limiter fails open)',
       registers,
     }),
+    uploads: new Counter({
+      name: 'file_uploads_total',
+      help: 'POST /files by outcome (stored, too_large, invalid, limited, failed)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    uploadBytes: new Counter({ name: 'file_upload_bytes_total', help: 'Bytes of stored uploads', registers }),
+    uploadsLimited: new Counter({
+      name: 'file_upload_rate_limited_total',
+      help: 'Uploads refused by the per-user upload limit',
+      registers,
+    }),
+    uploadLimiterFailures: new Counter({
+      name: 'file_upload_rate_limiter_failures_total',
+      help: 'Uploads let through unlimited because the limiter could not reach Redis',
+      registers,
+    }),
+    filesSwept: new Counter({
+      name: 'files_swept_total',
+      help: 'Uploads removed: unattached past their age, or no longer carried by any message (deleted)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     deadLettered: new Counter({
       name: 'persist_dead_lettered_total',
       help: 'Messages sent to the DLQ, by reason',

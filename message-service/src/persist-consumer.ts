@@ -10,6 +10,7 @@ import {
   type MemberQueueEvent,
   type Message,
   type QueuedEvent,
+  type RoomEvent,
   type RoomEventType,
 } from '@chat/contracts';
 import { backoffDelay, invalidFromZod, sleep, type AmqpConnection, type Logger } from '@chat/service-kit';
@@ -31,6 +32,8 @@ export interface PersistConsumerOptions {
    * (cache invalidation and the stored-max mark).
    */
   onStored: (storedMaxSeq: Map<string, number>) => Promise<void>;
+  /** Told what each write stored, before the acks (files carried or released: file-lifecycle.ts); never throws. */
+  afterStored?: (events: Pick<RoomEvent, 'type' | 'message'>[]) => Promise<void>;
   metrics: MessageServiceMetrics;
   log: Logger;
   /** Consumer tag shown in the management UI, `message-service@<host>`. */
@@ -378,6 +381,7 @@ export class PersistConsumer {
     // Unacked, they come back (and are stored again, harmlessly) after a drain that ran out of time.
     if (!(await this.recordActivity(stored))) return [];
     await this.opts.onStored(marks);
+    await this.opts.afterStored?.(done.filter(isRoomPending).map(({ type, message }) => ({ type, message })));
     this.ackAll(done, wholeBatch && done.length === group.length);
     // Counted once stored, invalidated and acked: a reader that sees the count sees the write.
     metrics.batches.inc();

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { sendMessagePayloadSchema, type Message, type ReplyTo, type SendMessagePayload } from '@chat/contracts';
+import {
+  sendMessagePayloadSchema,
+  type Attachment,
+  type Message,
+  type ReplyTo,
+  type SendMessagePayload,
+} from '@chat/contracts';
 import { AppError, backoffDelay, parseOrThrow, sleep, toAppError, type Identity, type Logger } from '@chat/service-kit';
 import type { SendAdmission, SendRequest, SentRecord } from '../adapters/admission.js';
 import { InFlight } from '../socket/in-flight.js';
+import type { AttachmentResolver } from '../adapters/attachments_redis.js';
 import { quoteOf } from './message-changes.js';
 import type { Memberships } from './memberships.js';
 import { messageIdFor, textHash } from './message-identity.js';
@@ -23,6 +30,8 @@ export interface MessageHandlerDeps {
   publisher: MessagePublisher;
   /** Makes both users of a direct room members before its messages are broadcast. */
   memberships: Pick<Memberships, 'openDirect'>;
+  /** `attachmentIds` of a send to its attachments (attachments.ts). */
+  attachments: AttachmentResolver;
   metrics: ChatMetrics;
   log: Logger;
   isDraining: () => boolean;
@@ -32,7 +41,10 @@ export interface MessageHandlerDeps {
 
 /** Who a message is from: a user (from the token) or the internal API's system sender. */
 export type Sender = Pick<Identity, 'userId' | 'displayName'> & { system?: true };
-export type SendInput = Pick<SendMessagePayload, 'roomId' | 'clientMsgId' | 'text'> & { replyTo?: ReplyTo | undefined };
+export type SendInput = Pick<SendMessagePayload, 'roomId' | 'clientMsgId' | 'text'> & {
+  replyTo?: ReplyTo | undefined;
+  attachments?: Attachment[] | undefined;
+};
 interface Sent {
   message: Message;
   duplicate: boolean;
@@ -59,15 +71,13 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
   async function sendFromSocket(caller: SocketData, payload: unknown): Promise<Sent> {
     const input = parseOrThrow(sendMessagePayloadSchema, payload);
     assertRoomAccess(caller.user.userId, input.roomId);
-    if (input.attachmentIds?.length) {
-      throw new AppError('NOT_FOUND', 'no such attachment', { field: 'attachmentIds' });
-    }
+    const attachments = await deps.attachments.resolve(caller.user.userId, input.attachmentIds);
     const replyTo =
       input.replyToId === undefined
         ? undefined
         : quoteOf(await deps.states.current(input.roomId, input.replyToId, caller.token));
     await deps.memberships.openDirect(caller.user, input.roomId);
-    return send(caller.user, { ...input, replyTo });
+    return send(caller.user, { ...input, replyTo, attachments });
   }
 
   /** The send path of every message, a user's or a system one (internal-api.ts). */
@@ -93,6 +103,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
             input.text,
             new Date().toISOString(),
             input.replyTo,
+            input.attachments,
           );
           return { message: await publish(req, message, false), duplicate: false };
         }
@@ -100,7 +111,15 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
           return { message: await publish(req, admitted.message, true), duplicate: false };
         case 'duplicate':
           return {
-            message: original(req, input.clientMsgId, admitted.record, sender, input.text, input.replyTo),
+            message: original(
+              req,
+              input.clientMsgId,
+              admitted.record,
+              sender,
+              input.text,
+              input.replyTo,
+              input.attachments,
+            ),
             duplicate: true,
           };
         case 'rate-limited':
@@ -121,11 +140,12 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     sender: Sender,
     text: string,
     replyTo: ReplyTo | undefined,
+    attachments: Attachment[] | undefined,
   ): Message {
     if (textHash(text) !== record.textHash) {
       throw new AppError('CONFLICT', 'this clientMsgId was already used for a different message in this room');
     }
-    return newMessage(req, clientMsgId, record.seq, sender, text, record.createdAt, replyTo);
+    return newMessage(req, clientMsgId, record.seq, sender, text, record.createdAt, replyTo, attachments);
   }
 
   /**
@@ -201,9 +221,11 @@ function newMessage(
   text: string,
   createdAt: string,
   replyTo: ReplyTo | undefined,
+  attachments?: Attachment[] | undefined,
 ): Message {
   return {
     ...(replyTo ? { replyTo } : {}),
+    ...(attachments?.length ? { attachments } : {}),
     id: req.messageId,
     roomId: req.roomId,
     seq,

@@ -4,6 +4,11 @@ import { attachmentSchema } from './message.js';
 
 /** Default `MAX_UPLOAD_BYTES` (DESIGN.md §2 `POST /files`). */
 export const MAX_UPLOAD_BYTES_DEFAULT = 25 * 1024 * 1024;
+/**
+ * Room for the multipart framing around the file (boundaries, part headers) in a request's
+ * length: a body declaring more than MAX_UPLOAD_BYTES plus this is refused before it is read.
+ */
+export const UPLOAD_MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 /** The multipart part that carries the file. */
 export const UPLOAD_FIELD = 'file';
 /** File ids: URL- and Redis-key-safe. */
