@@ -102,7 +102,7 @@ export function RoomView(props: RoomViewProps) {
     state !== undefined && !state.loading && state.timeline.messages.length === 0 && state.timeline.outbox.length === 0;
 
   return (
-    <main className="room" aria-label={title}>
+    <main className={`room${membersOpen ? ' room--members-open' : ''}`} aria-label={title}>
       <header className="room__header">
         <MenuButton unread={otherUnread} onClick={onOpenSidebar} />
         {room.peer ? (
