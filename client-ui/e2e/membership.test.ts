@@ -52,7 +52,7 @@ afterAll(async () => {
 async function logIn(page: Page, username: string, room: string): Promise<void> {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await page.getByLabel('Password').press('Enter');
   await roomItem(page, room).waitFor();
 }
 
