@@ -66,6 +66,8 @@ export interface RoomActivityDeps {
   ackTimeoutMs?: number;
   /** Coalesces the reloads a burst of events asks for. */
   reloadDelayMs?: number;
+  /** First wait before asking again for rooms added here that the server's list lacked (doubling each time). */
+  settleRetryMs?: number;
 }
 
 /** Direct rooms whose peer's online dot is loaded with each list (one members request each). */
@@ -104,6 +106,8 @@ export class RoomActivity {
   private loading: Promise<void> | undefined;
   private loadAgain = false;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The wait before the next reload for rooms the server did not list yet; reset once it lists them all. */
+  private settleWaitMs: number;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   /** The highest seq this device marked read per room; `pendingMarks` holds those not acknowledged yet. */
   private readonly marked = new Map<string, number>();
@@ -117,6 +121,7 @@ export class RoomActivity {
   constructor(private readonly deps: RoomActivityDeps) {
     this.now = deps.now ?? Date.now;
     this.ackTimeoutMs = deps.ackTimeoutMs ?? 15_000;
+    this.settleWaitMs = deps.settleRetryMs ?? 1_000;
     const initial = deps.initialRooms ?? [];
     const users: Record<string, PublicUser> = {};
     for (const r of initial) if (r.peer) users[r.peer.id] = r.peer;
@@ -246,13 +251,20 @@ export class RoomActivity {
     // Markers sent here that the store has not taken in yet still count.
     for (const [roomId, seq] of this.marked) list = markerMoved(list, roomId, seq);
     this.setList(list);
+    // Rooms added here that the store has not taken in yet: ask again, less and less often.
+    if (Object.keys(list.added).length > 0) {
+      this.scheduleReload(this.settleWaitMs);
+      this.settleWaitMs *= 2;
+    } else {
+      this.settleWaitMs = this.deps.settleRetryMs ?? 1_000;
+    }
     void this.loadUsers();
     void this.loadDirectPresence();
   }
 
-  private scheduleReload(): void {
+  private scheduleReload(delayMs = this.deps.reloadDelayMs ?? 300): void {
     clearTimeout(this.reloadTimer);
-    this.reloadTimer = setTimeout(() => void this.reload(), this.deps.reloadDelayMs ?? 300);
+    this.reloadTimer = setTimeout(() => void this.reload(), delayMs);
   }
 
   /** Names of direct-room peers not known yet, in one request. */
@@ -308,15 +320,28 @@ export class RoomActivity {
     const message = parsed.data;
     const typing = typistSent(this.snapshot.typing, message.roomId, message.senderId);
     if (typing !== this.snapshot.typing) this.update({ ...this.snapshot, typing });
-    const reading = this.viewing?.roomId === message.roomId && this.viewing.reading;
-    const list = messageReceived(this.snapshot.list, message, {
+    const ctx = {
       meId: this.deps.me.id,
       meUsername: this.deps.me.username,
-      reading,
-    });
-    // A room not listed (a first direct message, a room joined elsewhere): the server's list has it.
-    if (list === undefined && !(message.roomId in this.snapshot.list.left)) this.scheduleReload();
-    else if (list) this.setList(list);
+      reading: this.viewing?.roomId === message.roomId && this.viewing.reading,
+    };
+    const list = messageReceived(this.snapshot.list, message, ctx);
+    if (list) {
+      this.setList(list);
+      return;
+    }
+    // A room not listed (a first direct message, a room joined elsewhere): shown at once, and
+    // the server's list, which may not hold it yet (membership rides the persist queue), fills in the rest.
+    if (message.roomId in this.snapshot.list.left) return;
+    this.setList(messageReceived(this.addRoom(message.roomId), message, ctx) ?? this.snapshot.list);
+    this.scheduleReload();
+  }
+
+  /** A room this device learnt of by an event: listed at once (its peer named), kept through a stale reload. */
+  private addRoom(roomId: string): RoomList {
+    this.setList(roomAdded(this.snapshot.list, roomId, this.deps.me.id, this.now()));
+    void this.loadUsers();
+    return this.snapshot.list;
   }
 
   private onTyping(raw: unknown): void {
@@ -367,6 +392,7 @@ export class RoomActivity {
     const parsed = membershipEventSchema.safeParse(raw);
     if (!parsed.success) return;
     if (parsed.data.member) {
+      this.addRoom(parsed.data.roomId);
       this.scheduleReload();
       return;
     }
