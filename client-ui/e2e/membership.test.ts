@@ -129,7 +129,7 @@ describe('rooms, unread and presence across devices', () => {
   it('a direct room shows the peer online: a dot in the list and the header, and in the members panel (keyboard)', async () => {
     const dot = roomItem(bob2, 'Ada Lovelace').getByTestId('presence-dot');
     await expect.poll(() => dot.getAttribute('data-online')).toBe('true');
-    const toggle = bob2.getByRole('button', { name: 'Members' });
+    const toggle = bob2.getByRole('button', { name: 'Members', exact: true });
     await toggle.focus();
     await bob2.keyboard.press('Enter');
     expect(await toggle.getAttribute('aria-expanded')).toBe('true');

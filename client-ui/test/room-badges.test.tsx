@@ -66,11 +66,12 @@ describe('members panel', () => {
       <MembersPanel
         id="m"
         title="#general"
-        meId={ME_ID}
+        me={ME}
         state={{
           failed: false,
           members: [
-            { userId: ME_ID, displayName: 'Me', online: true, lastReadSeq: 0 },
+            // The list may not know a name (it falls back to the id): the user's own is known here.
+            { userId: ME_ID, displayName: ME_ID, online: true, lastReadSeq: 0 },
             { userId: ALICE_ID, displayName: 'Alice', online: false, lastReadSeq: 0 },
             { userId: 'c'.repeat(24), displayName: 'Bea', online: false, lastReadSeq: 0 },
           ],

@@ -58,6 +58,10 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
   );
   const summaries = useMemo(() => new Map(act.list.rooms.map((r) => [r.id, r])), [act.list.rooms]);
   const activeRoom = rooms.find((r) => r.id === activeRoomId) ?? rooms[0];
+  // The room shown without a choice (the first listed) stays shown when another moves above it.
+  useEffect(() => {
+    if (activeRoom && activeRoom.id !== activeRoomId) setActiveRoomId(activeRoom.id);
+  }, [activeRoom, activeRoomId]);
 
   useEffect(
     () =>

@@ -1,4 +1,4 @@
-import type { Member } from '@chat/contracts';
+import type { Member, PublicUser } from '@chat/contracts';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { MembersState, Presence } from '../rooms/room-activity.js';
 import { Avatar } from './Avatar.js';
@@ -33,7 +33,7 @@ interface MembersPanelProps {
   state: MembersState | undefined;
   /** Live presence in the room, by user id (newer than the list's `online`). */
   presence: Readonly<Record<string, Presence>> | undefined;
-  meId: string;
+  me: PublicUser;
   onClose: () => void;
   onRetry: () => void;
 }
@@ -42,10 +42,10 @@ interface MembersPanelProps {
  * Who is in the room and who is online, kept live from presence events. Beside the timeline
  * on a desktop, a sheet from the bottom on a phone. Focus moves in on open; Escape closes.
  */
-export function MembersPanel({ id, title, state, presence, meId, onClose, onRetry }: MembersPanelProps) {
+export function MembersPanel({ id, title, state, presence, me, onClose, onRetry }: MembersPanelProps) {
   const closeRef = useRef<HTMLButtonElement>(null);
   useEffect(() => closeRef.current?.focus(), []);
-  const members = state?.members && withPresence(state.members, presence);
+  const members = state?.members && withPresence(state.members, presence, me);
   const online = members?.filter((m) => m.online).length ?? 0;
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'Escape') {
@@ -86,7 +86,7 @@ export function MembersPanel({ id, title, state, presence, meId, onClose, onRetr
                 </span>
                 <span className="member__name">
                   {m.displayName}
-                  {m.userId === meId && <span className="member__you"> (you)</span>}
+                  {m.userId === me.id && <span className="member__you"> (you)</span>}
                 </span>
                 <span className={`member__state${m.online ? ' member__state--online' : ''}`}>
                   {m.online ? 'Online' : 'Offline'}
@@ -111,12 +111,20 @@ export function MembersPanel({ id, title, state, presence, meId, onClose, onRetr
   );
 }
 
-/** Members with their live online state: online first, then by name. */
+/**
+ * Members with their live online state (and the names their sockets announced, or the
+ * user's own, over the list's): online first, then by name.
+ */
 export function withPresence(
   members: readonly Member[],
   presence: Readonly<Record<string, Presence>> | undefined,
+  me: PublicUser,
 ): Member[] {
   return members
-    .map((m) => ({ ...m, online: presence?.[m.userId]?.online ?? m.online }))
+    .map((m) => ({
+      ...m,
+      online: presence?.[m.userId]?.online ?? m.online,
+      displayName: m.userId === me.id ? me.displayName : (presence?.[m.userId]?.displayName ?? m.displayName),
+    }))
     .sort((a, b) => Number(b.online) - Number(a.online) || a.displayName.localeCompare(b.displayName));
 }

@@ -154,7 +154,7 @@ export function RoomView(props: RoomViewProps) {
           title={title}
           state={activityState.members[roomId]}
           presence={activityState.presence[roomId]}
-          meId={me.id}
+          me={me}
           onClose={closeMembers}
           onRetry={() => void activity.loadMembers(roomId)}
         />
