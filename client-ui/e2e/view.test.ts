@@ -64,24 +64,25 @@ describe('the chat UI as a daily user meets it', () => {
   });
 
   it('Alt+↑/↓ moves between rooms in sidebar order, wrapping, with focus in the composer', async () => {
-    expect(await roomIds(ada)).toEqual(['general', 'random', 'design']);
-    await ada.keyboard.press('Alt+ArrowUp');
-    await expect.poll(() => heading(ada)).toBe('random');
-    await expect.poll(() => focusedComposer(ada)).toBe('Message #random');
+    // Most recent first: each room joined went on top.
+    expect(await roomIds(ada)).toEqual(['design', 'random', 'general']);
     await ada.keyboard.press('Alt+ArrowUp');
     await expect.poll(() => heading(ada)).toBe('general');
+    await expect.poll(() => focusedComposer(ada)).toBe('Message #general');
+    await ada.keyboard.press('Alt+ArrowUp');
+    await expect.poll(() => heading(ada)).toBe('random');
     await ada.keyboard.press('Alt+ArrowUp');
     await expect.poll(() => heading(ada)).toBe('design');
     await ada.keyboard.press('Alt+ArrowDown');
-    await expect.poll(() => heading(ada)).toBe('general');
-    await expect.poll(() => focusedComposer(ada)).toBe('Message #general');
+    await expect.poll(() => heading(ada)).toBe('random');
+    await expect.poll(() => focusedComposer(ada)).toBe('Message #random');
   });
 
   it('Ctrl+K opens a quick switcher: type, arrow, Enter jumps; it can join a new room; Esc closes', async () => {
     const search = await openSwitcher(ada);
     const dialog = ada.getByRole('dialog', { name: 'Jump to a room or person' });
     const options = dialog.getByRole('option');
-    expect(await options.allTextContents()).toEqual(['general', 'random', 'design']);
+    expect(await options.allTextContents()).toEqual(['design', 'random', 'general']);
     await checkBothSchemes(ada, 'switcher-desktop');
 
     await ada.keyboard.type('d');
@@ -121,9 +122,7 @@ describe('the chat UI as a daily user meets it', () => {
 
   it('URLs in messages are links (new tab, no opener or referrer); other schemes stay text; long ones wrap', async () => {
     await joinRoomByKeyboard(bob, 'general');
-    await ada.keyboard.press('Alt+ArrowUp'); // watercooler → design
-    await ada.keyboard.press('Alt+ArrowUp'); // → random
-    await ada.keyboard.press('Alt+ArrowUp'); // → general
+    await ada.keyboard.press('Alt+ArrowUp'); // watercooler, on top, wraps to general at the bottom
     await expect.poll(() => heading(ada)).toBe('general');
 
     const local = `${stack.url}/landing?from=chat`;
@@ -233,7 +232,8 @@ describe('the chat UI as a daily user meets it', () => {
   });
 
   it('the chat screen reaches WCAG AA in light and dark on desktop', async () => {
-    await ada.keyboard.press('Alt+ArrowUp');
+    // #random went on top with Ada's messages there; #general is next.
+    await ada.keyboard.press('Alt+ArrowDown');
     await expect.poll(() => heading(ada)).toBe('general');
     await checkBothSchemes(ada, 'room-desktop');
   });
@@ -275,7 +275,7 @@ describe('the chat UI as a daily user meets it', () => {
     await dialog.waitFor();
     await ada.keyboard.press('Enter');
     await dialog.waitFor({ state: 'detached' });
-    await expect.poll(() => roomIds(ada)).toEqual(['random', 'design', 'watercooler']);
+    await expect.poll(() => roomIds(ada)).toEqual(['random', 'watercooler', 'design']);
     await expect.poll(() => heading(ada)).toBe('random');
 
     // On a phone: the same dialog from the icon button in the header.

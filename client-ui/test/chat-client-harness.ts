@@ -50,6 +50,10 @@ export class FakeSocket {
     if (was) this.fire('disconnect', 'io client disconnect');
     return this;
   }
+  /** socket.io's volatile flag (typing): recorded like any emit. */
+  get volatile() {
+    return this;
+  }
   emit(event: string, payload: unknown) {
     this.emitted.push({ event, payload, answer: () => undefined, fail: () => undefined });
     return this;

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallManager } from '../src/calls/call-manager.js';
 import { ChatClient, type ChatClientDeps, type ChatSocket } from '../src/chat/chat-client.js';
 import { RoomView } from '../src/components/RoomView.js';
+import { RoomActivity } from '../src/rooms/room-activity.js';
 import { ALICE_ID, ME_ID, message as msg } from './fixtures.js';
 
 const ME: PublicUser = { id: ME_ID, username: 'me', displayName: 'Me' };
@@ -44,8 +45,21 @@ function connectedSocket() {
   return { socket, take, push };
 }
 
+/** Members, typing and read markers are not this file's subject: an activity whose server has nothing. */
+const quietActivity = () =>
+  new RoomActivity({
+    me: ME,
+    token: () => 't',
+    fetchRooms: async () => [],
+    fetchMembers: async () => [],
+    fetchUsers: async () => [],
+    onUnauthorized: () => undefined,
+    onRoomGone: () => undefined,
+  });
+
 function Room({ client }: { client: ChatClient }) {
   const [snapshot, setSnapshot] = useState(client.getSnapshot);
+  const [activity] = useState(quietActivity);
   useEffect(() => client.subscribe(() => setSnapshot(client.getSnapshot())), [client]);
   return (
     <RoomView
@@ -58,6 +72,9 @@ function Room({ client }: { client: ChatClient }) {
       otherUnread={0}
       composerFocusKey={undefined}
       calls={new CallManager(ME)}
+      activity={activity}
+      activityState={activity.getSnapshot()}
+      summary={undefined}
       onOpenSidebar={() => undefined}
       onLeave={() => undefined}
     />

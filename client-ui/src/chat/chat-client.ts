@@ -47,7 +47,6 @@ export interface RoomState {
   fatalError: string | undefined;
   /** Earlier messages could not be loaded; live ones still arrive. */
   historyFailed: boolean;
-  unread: number;
   /** Own edits, deletes and reactions not confirmed yet (shown at once), or failed. */
   changes: readonly PendingChange[];
 }
@@ -112,7 +111,6 @@ const emptyRoom: RoomState = {
   loadingOlder: false,
   fatalError: undefined,
   historyFailed: false,
-  unread: 0,
   changes: [],
 };
 
@@ -272,17 +270,18 @@ export class ChatClient {
     await this.loadNewest(roomId);
   }
 
+  /** Forget an open room (left, here or elsewhere: ending the membership is RoomActivity's `leave`). */
   closeRoom(roomId: string): void {
-    if (this.joined.delete(roomId)) this.socket?.emit('leaveRoom', { roomId }, () => undefined);
+    this.joined.delete(roomId);
     this.unrestored.delete(roomId);
     this.drafts.set(roomId, '');
     const { [roomId]: _closed, ...rest } = this.snapshot.rooms;
     this.update({ ...this.snapshot, rooms: rest });
   }
 
+  /** The room on screen: its messages from others are announced to screen readers. */
   setActiveRoom(roomId: string | undefined): void {
     this.activeRoomId = roomId;
-    if (roomId && this.snapshot.rooms[roomId]?.unread) this.setRoom(roomId, (r) => ({ ...r, unread: 0 }));
   }
 
   /** Scroll-back: the page before the oldest message held (the one in flight, if any). */
@@ -672,14 +671,12 @@ export class ChatClient {
     const message = parsed.data;
     if (!this.snapshot.rooms[message.roomId]) return;
     this.dispatchConfirmed(message.roomId, { type: 'live', message });
-    if (message.senderId === this.deps.me.id) return;
-    if (message.roomId === this.activeRoomId) {
+    // Unread counts are the room list's (RoomActivity): here only the announcement.
+    if (message.senderId !== this.deps.me.id && message.roomId === this.activeRoomId) {
       this.update({
         ...this.snapshot,
         announcement: { id: message.id, text: `${message.senderName}: ${message.text}` },
       });
-    } else {
-      this.setRoom(message.roomId, (r) => ({ ...r, unread: r.unread + 1 }));
     }
   }
 

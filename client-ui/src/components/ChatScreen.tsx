@@ -1,11 +1,14 @@
 import { dmRoomId, PUBLIC_ROOM_PATTERN, usernameSchema } from '@chat/contracts';
-import { useCallback, useEffect, useState } from 'react';
+import type { PublicUser } from '@chat/contracts';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { findUser } from '../api/auth.js';
 import { ApiError } from '../api/http.js';
 import { CallManager } from '../calls/call-manager.js';
 import { createBrowserSocket } from '../chat/chat-client.js';
 import { useChatClient } from '../chat/use-chat-client.js';
-import { loadRooms, saveRooms, type RoomEntry, type StoredRooms } from '../rooms/room-list-store.js';
+import { documentTitle, totalUnread } from '../rooms/room-list.js';
+import { loadRooms, saveRooms, type RoomEntry } from '../rooms/room-list-store.js';
+import { useRoomActivity } from '../rooms/use-room-activity.js';
 import type { Session } from '../session/session-store.js';
 import { CallView } from './CallView.js';
 import { ChatBubbleIcon } from './icons.js';
@@ -27,30 +30,63 @@ interface ChatScreenProps {
 export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring }: ChatScreenProps) {
   const { token, user: me } = session;
   const [calls] = useState(() => new CallManager(me));
-  // Calls signal over the chat socket.
+  // Calls, and the room list's live events, ride the chat socket.
   const [client, chat] = useChatClient(session, { onTokenRefused, onTokenExpiring }, (t) =>
-    calls.attach(createBrowserSocket(t)),
+    activity.attach(calls.attach(createBrowserSocket(t))),
   );
   useEffect(() => () => calls.close(), [calls]);
-  const [stored, setStored] = useState<StoredRooms>(() => loadRooms(me.id));
+  // The list kept from the last visit shows at once; the server's replaces it on connect.
+  const [stored] = useState(() => loadRooms(me.id));
+  const [activity, act] = useRoomActivity({
+    me,
+    token,
+    initialRooms: stored.rooms,
+    onTokenRefused,
+    onRoomGone: (roomId) => client.closeRoom(roomId),
+  });
+  const [activeRoomId, setActiveRoomId] = useState(stored.activeRoomId);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [switcherOpen, setSwitcherOpen] = useState(false);
   const [composerFocus, setComposerFocus] = useState<{ roomId: string; key: number }>();
-  const { rooms, activeRoomId } = stored;
+  const rooms = useMemo(
+    () =>
+      act.list.rooms.map((r) => ({
+        id: r.id,
+        ...(r.peerId && { peer: act.users[r.peerId] ?? unknownPeer(r.peerId) }),
+      })),
+    [act.list.rooms, act.users],
+  );
+  const summaries = useMemo(() => new Map(act.list.rooms.map((r) => [r.id, r])), [act.list.rooms]);
   const activeRoom = rooms.find((r) => r.id === activeRoomId) ?? rooms[0];
-
-  useEffect(() => saveRooms(me.id, stored), [me.id, stored]);
-
+  // The room shown without a choice (the first listed) stays shown when another moves above it.
   useEffect(() => {
-    for (const room of rooms) void client.openRoom(room.id);
-  }, [client, rooms]);
+    if (activeRoom && activeRoom.id !== activeRoomId) setActiveRoomId(activeRoom.id);
+  }, [activeRoom, activeRoomId]);
+
+  useEffect(
+    () =>
+      saveRooms(me.id, {
+        rooms: act.list.rooms.map((r) => ({
+          id: r.id,
+          ...(r.peerId && act.users[r.peerId] && { peer: act.users[r.peerId] }),
+        })),
+        ...(activeRoom && { activeRoomId: activeRoom.id }),
+      }),
+    [me.id, act.list.rooms, act.users, activeRoom],
+  );
+
+  // Only the room on screen is loaded and joined; every other member room's messages still
+  // reach the list (the server subscribes all of them on connect).
+  useEffect(() => {
+    if (activeRoom) void client.openRoom(activeRoom.id);
+  }, [client, activeRoom?.id]);
 
   useEffect(() => client.setActiveRoom(activeRoom?.id), [client, activeRoom?.id]);
 
-  const unread = Object.values(chat.rooms).reduce((n, r) => n + r.unread, 0);
-  const otherUnread = unread - (activeRoom ? (chat.rooms[activeRoom.id]?.unread ?? 0) : 0);
+  const unread = totalUnread(act.list);
+  const otherUnread = unread - (activeRoom ? (summaries.get(activeRoom.id)?.unread ?? 0) : 0);
   useEffect(() => {
-    document.title = unread > 0 ? `(${unread}) Chat` : 'Chat';
+    document.title = documentTitle(unread);
   }, [unread]);
 
   /**
@@ -64,7 +100,7 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
 
   const select = useCallback(
     (roomId: string) => {
-      setStored((s) => ({ ...s, activeRoomId: roomId }));
+      setActiveRoomId(roomId);
       setSidebarOpen(false);
       requestComposerFocus(roomId);
     },
@@ -73,14 +109,12 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
 
   const addRoom = useCallback(
     (entry: RoomEntry) => {
-      setStored((s) => ({
-        rooms: s.rooms.some((r) => r.id === entry.id) ? s.rooms : [...s.rooms, entry],
-        activeRoomId: entry.id,
-      }));
+      activity.join(entry.id, entry.peer);
+      setActiveRoomId(entry.id);
       setSidebarOpen(false);
       requestComposerFocus(entry.id);
     },
-    [requestComposerFocus],
+    [activity, requestComposerFocus],
   );
 
   useChatShortcuts({
@@ -91,7 +125,7 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
     onOpenSwitcher: () => setSwitcherOpen(true),
   });
 
-  const unreadOf = useCallback((roomId: string) => chat.rooms[roomId]?.unread ?? 0, [chat.rooms]);
+  const unreadOf = useCallback((roomId: string) => summaries.get(roomId)?.unread ?? 0, [summaries]);
 
   const joinRoom = async (input: string): Promise<string | undefined> => {
     const name = input.replace(/^#/, '').trim().toLowerCase();
@@ -118,10 +152,11 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
   };
 
   const leave = (roomId: string) => {
+    activity.leave(roomId);
     client.closeRoom(roomId);
-    const rest = rooms.filter((r) => r.id !== roomId);
-    setStored({ rooms: rest, activeRoomId: rest[0]?.id });
-    if (rest[0]) requestComposerFocus(rest[0].id);
+    const next = rooms.find((r) => r.id !== roomId);
+    setActiveRoomId(next?.id);
+    if (next) requestComposerFocus(next.id);
   };
 
   const onSwitcherAction = (action: SwitcherAction) => {
@@ -136,6 +171,8 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
         me={me}
         rooms={rooms}
         roomStates={chat.rooms}
+        summaries={summaries}
+        presence={act.presence}
         activeRoomId={activeRoom?.id}
         onSelect={select}
         onJoinRoom={joinRoom}
@@ -158,6 +195,9 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
           otherUnread={otherUnread}
           composerFocusKey={composerFocus?.roomId === activeRoom.id ? composerFocus.key : undefined}
           calls={calls}
+          activity={activity}
+          activityState={act}
+          summary={summaries.get(activeRoom.id)}
           onOpenSidebar={() => setSidebarOpen(true)}
           onLeave={() => leave(activeRoom.id)}
         />
@@ -189,4 +229,9 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
       <CallView calls={calls} />
     </div>
   );
+}
+
+/** A direct room's peer until their profile arrives (`GET /auth/users?ids=`). */
+function unknownPeer(id: string): PublicUser {
+  return { id, username: '', displayName: 'Direct message' };
 }

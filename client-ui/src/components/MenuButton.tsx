@@ -1,3 +1,4 @@
+import { badgeCount } from '../rooms/room-list.js';
 import { MenuIcon } from './icons.js';
 
 /**
@@ -9,13 +10,13 @@ export function MenuButton({ unread, onClick }: { unread: number; onClick: () =>
     <button
       type="button"
       className="icon-button room__menu"
-      aria-label={unread > 0 ? `Open conversations, ${unread} unread` : 'Open conversations'}
+      aria-label={unread > 0 ? `Open conversations, ${badgeCount(unread)} unread` : 'Open conversations'}
       onClick={onClick}
     >
       <MenuIcon />
       {unread > 0 && (
         <span className="room__menu-badge" aria-hidden="true" data-testid="menu-unread">
-          {unread > 99 ? '99+' : unread}
+          {badgeCount(unread)}
         </span>
       )}
     </button>

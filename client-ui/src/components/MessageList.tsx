@@ -6,6 +6,7 @@ import { timelineItems, type Timeline } from '../messages/timeline.js';
 import { ArrowDownIcon } from './icons.js';
 import type { MessageActionHandlers } from './MessageActions.js';
 import { MessageRow } from './MessageRow.js';
+import { MessageRowWithMarks } from './ReadMarks.js';
 
 interface MessageListProps {
   /** Accessible name of the list ("Messages in #general"). */
@@ -26,6 +27,12 @@ interface MessageListProps {
   actions?: MessageActionHandlers;
   /** Scroll to this message and highlight it (a reply's original); a new `key` jumps again. */
   jump?: { id: string; key: number } | undefined;
+  /** The "New messages" divider goes above this message (the first unread when the room was opened). */
+  dividerBeforeId?: string | undefined;
+  /** "Seen" goes under this own message (the peer's read marker in a direct room). */
+  seenId?: string | undefined;
+  /** Whether the view is at the newest message, each time that changes (read markers follow it). */
+  onAtBottomChange?: (atBottom: boolean) => void;
 }
 
 const NO_CHANGES: ReadonlyMap<string, PendingChange[]> = new Map();
@@ -53,6 +60,9 @@ export function MessageList(props: MessageListProps) {
     editingId,
     actions,
     jump,
+    dividerBeforeId,
+    seenId,
+    onAtBottomChange,
   } = props;
   const rows = useMemo(() => groupRows(timelineItems(timeline)), [timeline]);
   const nameOf = useSenderNames(timeline);
@@ -61,6 +71,12 @@ export function MessageList(props: MessageListProps) {
   const atBottom = useRef(true);
   const previous = useRef<{ first?: string; last?: string; height: number }>({ height: 0 });
   const [unseen, setUnseen] = useState(false);
+  const reportedBottom = useRef<boolean>(undefined);
+  const reportBottom = () => {
+    if (reportedBottom.current === atBottom.current) return;
+    reportedBottom.current = atBottom.current;
+    onAtBottomChange?.(atBottom.current);
+  };
 
   const firstKey = rows.find((r) => r.kind === 'item')?.key;
   const lastRow = rows.at(-1);
@@ -83,6 +99,7 @@ export function MessageList(props: MessageListProps) {
       }
     }
     previous.current = { first: firstKey, last: lastKey, height: el.scrollHeight };
+    reportBottom();
   });
 
   // Keep the newest message in view when the viewport shrinks (banner, keyboard, rotation).
@@ -121,6 +138,7 @@ export function MessageList(props: MessageListProps) {
     if (!el) return;
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX;
     if (atBottom.current) setUnseen(false);
+    reportBottom();
     if (el.scrollTop < EDGE_PX && timeline.hasOlder && !loadingOlder) onLoadOlder();
   };
 
@@ -129,6 +147,7 @@ export function MessageList(props: MessageListProps) {
     if (el) el.scrollTop = el.scrollHeight;
     atBottom.current = true;
     setUnseen(false);
+    reportBottom();
   };
 
   return (
@@ -150,20 +169,26 @@ export function MessageList(props: MessageListProps) {
                 <time dateTime={dayKey(row.at)}>{dayLabel(row.at)}</time>
               </li>
             ) : (
-              <MessageRow
+              <MessageRowWithMarks
                 key={row.key}
-                message={row.item.message}
-                status={row.item.kind === 'message' ? 'sent' : row.item.message.status}
-                own={row.item.message.senderId === meId}
-                continued={row.continued}
-                onRetry={onRetry}
-                meId={meId}
-                changes={row.item.kind === 'message' ? changes.get(row.item.message.id) : undefined}
-                nameOf={nameOf}
-                editing={row.item.kind === 'message' && row.item.message.id === editingId}
-                highlighted={row.item.kind === 'message' && row.item.message.id === highlighted}
-                actions={actions}
-              />
+                messageId={row.item.kind === 'message' ? row.item.message.id : undefined}
+                dividerBeforeId={dividerBeforeId}
+                seenId={seenId}
+              >
+                <MessageRow
+                  message={row.item.message}
+                  status={row.item.kind === 'message' ? 'sent' : row.item.message.status}
+                  own={row.item.message.senderId === meId}
+                  continued={row.continued}
+                  onRetry={onRetry}
+                  meId={meId}
+                  changes={row.item.kind === 'message' ? changes.get(row.item.message.id) : undefined}
+                  nameOf={nameOf}
+                  editing={row.item.kind === 'message' && row.item.message.id === editingId}
+                  highlighted={row.item.kind === 'message' && row.item.message.id === highlighted}
+                  actions={actions}
+                />
+              </MessageRowWithMarks>
             ),
           )}
         </ol>

@@ -1,21 +1,29 @@
 import type { PublicUser } from '@chat/contracts';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useId, useMemo, useState } from 'react';
 import type { CallManager } from '../calls/call-manager.js';
 import type { ChatClient, ConnectionStatus, RoomState } from '../chat/chat-client.js';
 import { changesByMessage } from '../messages/pending-changes.js';
 import { emptyTimeline } from '../messages/timeline.js';
+import { seenMessageId, unreadDividerId } from '../rooms/read-markers.js';
+import type { ActivitySnapshot, RoomActivity } from '../rooms/room-activity.js';
+import type { RoomListEntry } from '../rooms/room-list.js';
 import { roomTitle, type RoomEntry } from '../rooms/room-list-store.js';
+import { typingLine } from '../rooms/typing.js';
 import { Avatar } from './Avatar.js';
 import { CallButtons } from './CallButtons.js';
 import { Composer } from './Composer.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { ConnectionBadge } from './ConnectionBadge.js';
 import { HashIcon, LeaveRoomIcon } from './icons.js';
+import { MembersIcon, MembersPanel, PresenceDot } from './MembersPanel.js';
 import { MenuButton } from './MenuButton.js';
 import { MessageList } from './MessageList.js';
+import { TypingLine } from './ReadMarks.js';
 import { ReplyPreview } from './ReplyPreview.js';
 import { SendLimitBanner } from './SendLimitBanner.js';
 import { useMessageActions } from './use-message-actions.js';
+import { useOpenedMarker } from './use-opened-marker.js';
+import { useReadTracking, useTypingSender } from './use-read-tracking.js';
 
 interface RoomViewProps {
   room: RoomEntry;
@@ -30,39 +38,78 @@ interface RoomViewProps {
   /** Changes when the composer should take focus (after a join or a keyboard switch). */
   composerFocusKey: number | undefined;
   calls: CallManager;
+  /** Members, presence, typing and read markers. */
+  activity: RoomActivity;
+  activityState: ActivitySnapshot;
+  /** The room in the room list (its read marker when opened). */
+  summary: RoomListEntry | undefined;
   onOpenSidebar: () => void;
   onLeave: () => void;
 }
 
 export function RoomView(props: RoomViewProps) {
   const { room, state, me, status, sendsHeldUntil, client, otherUnread, composerFocusKey, calls } = props;
-  const { onOpenSidebar, onLeave } = props;
+  const { onOpenSidebar, onLeave, activity, activityState, summary } = props;
   const [confirmingLeave, setConfirmingLeave] = useState(false);
+  const [membersOpen, setMembersOpen] = useState(false);
+  const membersId = useId();
   const title = roomTitle(room);
   const roomId = room.id;
   const loadOlder = useCallback(() => void client.loadOlder(roomId), [client, roomId]);
   const retry = useCallback((clientMsgId: string) => client.retry(roomId, clientMsgId), [client, roomId]);
-  const keepDraft = useCallback((text: string) => client.drafts.set(roomId, text), [client, roomId]);
   const timeline = state?.timeline ?? emptyTimeline;
   const events = useMessageActions({ client, roomId, me, timeline, changes: state?.changes });
   const { replyingTo, setReplyingTo } = events;
+  const typing = useTypingSender(activity, roomId, events.composerRef);
+  const keepDraft = useCallback(
+    (text: string) => {
+      client.drafts.set(roomId, text);
+      typing.text(text);
+    },
+    [client, roomId, typing],
+  );
   const send = useCallback(
     (text: string) => {
+      typing.stop();
       client.send(roomId, text, replyingTo);
       setReplyingTo(undefined);
     },
-    [client, roomId, replyingTo, setReplyingTo],
+    [client, roomId, replyingTo, setReplyingTo, typing],
   );
+  const onAtBottomChange = useReadTracking(activity, roomId, timeline.messages);
+  const opened = useOpenedMarker(summary);
+  const dividerBeforeId = useMemo(
+    () => unreadDividerId(timeline.messages, me.id, opened),
+    [timeline.messages, me.id, opened],
+  );
+  const peerOnline = room.peer && activityState.presence[roomId]?.[room.peer.id]?.online;
+  const peerReadSeq = room.peer ? activityState.readers[roomId]?.[room.peer.id] : undefined;
+  const seenId = useMemo(
+    () => seenMessageId(timeline.messages, me.id, peerReadSeq),
+    [timeline.messages, me.id, peerReadSeq],
+  );
+  const typingText = typingLine((activityState.typing[roomId] ?? []).map((t) => t.name));
+  const toggleMembers = () => {
+    if (!membersOpen) void activity.loadMembers(roomId);
+    setMembersOpen(!membersOpen);
+  };
+  const closeMembers = () => {
+    setMembersOpen(false);
+    document.getElementById(`${membersId}-toggle`)?.focus();
+  };
   const changes = useMemo(() => changesByMessage(state?.changes ?? []), [state?.changes]);
   const empty =
     state !== undefined && !state.loading && state.timeline.messages.length === 0 && state.timeline.outbox.length === 0;
 
   return (
-    <main className="room" aria-label={title}>
+    <main className={`room${membersOpen ? ' room--members-open' : ''}`} aria-label={title}>
       <header className="room__header">
         <MenuButton unread={otherUnread} onClick={onOpenSidebar} />
         {room.peer ? (
-          <Avatar name={room.peer.displayName} seed={room.peer.id} />
+          <span className="avatar-with-dot">
+            <Avatar name={room.peer.displayName} seed={room.peer.id} />
+            {peerOnline !== undefined && <PresenceDot online={peerOnline} />}
+          </span>
         ) : (
           <span className="room__hash" aria-hidden="true">
             <HashIcon />
@@ -70,10 +117,26 @@ export function RoomView(props: RoomViewProps) {
         )}
         <div className="room__titles">
           <h1 className="room__title">{room.peer ? room.peer.displayName : room.id}</h1>
-          <p className="room__subtitle">{room.peer ? `@${room.peer.username} · direct message` : 'Public room'}</p>
+          <p className="room__subtitle">
+            {room.peer
+              ? `${room.peer.username ? `@${room.peer.username} · ` : ''}${peerOnline ? 'online' : 'direct message'}`
+              : 'Public room'}
+          </p>
         </div>
         <ConnectionBadge status={status} />
         {room.peer && <CallButtons calls={calls} peer={room.peer} connected={status === 'connected'} />}
+        <button
+          type="button"
+          id={`${membersId}-toggle`}
+          className={`icon-button room__members-toggle${membersOpen ? ' room__members-toggle--open' : ''}`}
+          aria-expanded={membersOpen}
+          aria-controls={membersOpen ? membersId : undefined}
+          aria-label="Members"
+          title="Members"
+          onClick={toggleMembers}
+        >
+          <MembersIcon />
+        </button>
         <button
           type="button"
           className="outline-button room__leave"
@@ -85,6 +148,17 @@ export function RoomView(props: RoomViewProps) {
           <span className="room__leave-label">Leave room</span>
         </button>
       </header>
+      {membersOpen && (
+        <MembersPanel
+          id={membersId}
+          title={title}
+          state={activityState.members[roomId]}
+          presence={activityState.presence[roomId]}
+          me={me}
+          onClose={closeMembers}
+          onRetry={() => void activity.loadMembers(roomId)}
+        />
+      )}
       {confirmingLeave && (
         <ConfirmDialog
           title={room.peer ? `Leave your conversation with ${room.peer.displayName}?` : `Leave #${room.id}?`}
@@ -145,7 +219,11 @@ export function RoomView(props: RoomViewProps) {
             editingId={events.editingId}
             actions={events.actions}
             jump={events.jump}
+            dividerBeforeId={dividerBeforeId}
+            seenId={seenId}
+            onAtBottomChange={onAtBottomChange}
           />
+          <TypingLine text={typingText} />
           <SendLimitBanner until={sendsHeldUntil} />
           {events.jumpError && (
             <div className="banner tone--warn" role="status">

@@ -2,10 +2,13 @@ import type { Message, PublicUser } from '@chat/contracts';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { RoomState } from '../chat/chat-client.js';
 import { formatFullDateTime, listTime } from '../format.js';
+import type { Presence } from '../rooms/room-activity.js';
+import { badgeCount, type RoomListEntry } from '../rooms/room-list.js';
 import type { RoomEntry } from '../rooms/room-list-store.js';
 import { Avatar } from './Avatar.js';
 import { ChatBubbleIcon, CloseIcon, HashIcon, LogOutIcon, SearchIcon } from './icons.js';
 import { identifierInputProps } from './input-props.js';
+import { PresenceDot } from './MembersPanel.js';
 import { sidebarSections } from './room-order.js';
 import { SWITCHER_KEYS } from './use-chat-shortcuts.js';
 
@@ -13,6 +16,10 @@ interface SidebarProps {
   me: PublicUser;
   rooms: RoomEntry[];
   roomStates: Readonly<Record<string, RoomState>>;
+  /** Each room's unread and mention counts and last message (the server's room list, kept live). */
+  summaries: ReadonlyMap<string, RoomListEntry>;
+  /** Who is online in each room (a direct room's peer gets a dot). */
+  presence: Readonly<Record<string, Readonly<Record<string, Presence>>>>;
   activeRoomId: string | undefined;
   onSelect: (roomId: string) => void;
   /** Resolve to an error message to show under the field, or undefined on success. */
@@ -27,7 +34,7 @@ interface SidebarProps {
 }
 
 export function Sidebar(props: SidebarProps) {
-  const { me, rooms, roomStates, activeRoomId, onSelect } = props;
+  const { me, rooms, roomStates, summaries, presence, activeRoomId, onSelect } = props;
   const { publicRooms, directRooms } = sidebarSections(rooms);
   const closeRef = useRef<HTMLButtonElement>(null);
   // Opening the drawer moves focus into it, so keyboard and screen-reader users land there.
@@ -84,11 +91,15 @@ export function Sidebar(props: SidebarProps) {
       </div>
 
       <nav className="sidebar__rooms" aria-label="Your conversations">
-        <RoomSection title="Rooms" rooms={publicRooms} {...{ roomStates, activeRoomId, onSelect, meId: me.id }} />
+        <RoomSection
+          title="Rooms"
+          rooms={publicRooms}
+          {...{ roomStates, summaries, presence, activeRoomId, onSelect, meId: me.id }}
+        />
         <RoomSection
           title="Direct messages"
           rooms={directRooms}
-          {...{ roomStates, activeRoomId, onSelect, meId: me.id }}
+          {...{ roomStates, summaries, presence, activeRoomId, onSelect, meId: me.id }}
         />
         {rooms.length === 0 && (
           <p className="sidebar__empty">
@@ -116,21 +127,34 @@ interface RoomSectionProps {
   title: string;
   rooms: RoomEntry[];
   roomStates: Readonly<Record<string, RoomState>>;
+  summaries: ReadonlyMap<string, RoomListEntry>;
+  presence: Readonly<Record<string, Readonly<Record<string, Presence>>>>;
   activeRoomId: string | undefined;
   meId: string;
   onSelect: (roomId: string) => void;
 }
 
-function RoomSection({ title, rooms, roomStates, activeRoomId, meId, onSelect }: RoomSectionProps) {
+function RoomSection({
+  title,
+  rooms,
+  roomStates,
+  summaries,
+  presence,
+  activeRoomId,
+  meId,
+  onSelect,
+}: RoomSectionProps) {
   if (rooms.length === 0) return null;
   return (
     <section className="room-section">
       <h2 className="room-section__title">{title}</h2>
       <ul className="room-section__list">
         {rooms.map((room) => {
-          const state = roomStates[room.id];
-          const last = state?.timeline.messages.at(-1);
-          const unread = state?.unread ?? 0;
+          const summary = summaries.get(room.id);
+          const last = newer(summary?.lastMessage, roomStates[room.id]?.timeline.messages.at(-1));
+          const unread = summary?.unread ?? 0;
+          const mentions = summary?.mentions ?? 0;
+          const online = room.peer ? presence[room.id]?.[room.peer.id]?.online : undefined;
           const active = room.id === activeRoomId;
           return (
             <li key={room.id}>
@@ -143,14 +167,20 @@ function RoomSection({ title, rooms, roomStates, activeRoomId, meId, onSelect }:
                 data-room-id={room.id}
               >
                 {room.peer ? (
-                  <Avatar name={room.peer.displayName} seed={room.peer.id} size="sm" />
+                  <span className="avatar-with-dot">
+                    <Avatar name={room.peer.displayName} seed={room.peer.id} size="sm" />
+                    {online !== undefined && <PresenceDot online={online} />}
+                  </span>
                 ) : (
                   <span className="room-item__hash" aria-hidden="true">
                     <HashIcon />
                   </span>
                 )}
                 <span className="room-item__text">
-                  <span className="room-item__title">{room.peer ? room.peer.displayName : room.id}</span>
+                  <span className="room-item__title">
+                    {room.peer ? room.peer.displayName : room.id}
+                    {online && <span className="sr-only">, online</span>}
+                  </span>
                   <span className="room-item__preview">
                     {last ? preview(last, meId, room.peer !== undefined) : 'No messages yet'}
                   </span>
@@ -165,11 +195,22 @@ function RoomSection({ title, rooms, roomStates, activeRoomId, meId, onSelect }:
                       {listTime(last.createdAt)}
                     </time>
                   )}
-                  {unread > 0 && (
-                    <span className="badge" aria-label={`${unread} unread`}>
-                      {unread > 99 ? '99+' : unread}
-                    </span>
-                  )}
+                  <span className="room-item__badges">
+                    {mentions > 0 && (
+                      <span
+                        className="badge badge--mention"
+                        aria-label={`${mentions} mentioning you`}
+                        data-testid="mention-badge"
+                      >
+                        @{mentions > 1 ? badgeCount(mentions) : ''}
+                      </span>
+                    )}
+                    {unread > 0 && (
+                      <span className="badge" aria-label={`${unread} unread`} data-testid="unread-badge">
+                        {badgeCount(unread)}
+                      </span>
+                    )}
+                  </span>
                 </span>
               </button>
             </li>
@@ -178,6 +219,12 @@ function RoomSection({ title, rooms, roomStates, activeRoomId, meId, onSelect }:
       </ul>
     </section>
   );
+}
+
+/** The later of two copies of a room's last message (the list's, the open timeline's). */
+function newer(a: Message | undefined, b: Message | undefined): Message | undefined {
+  if (!a || !b) return a ?? b;
+  return b.seq > a.seq || (b.seq === a.seq && b.version > a.version) ? b : a;
 }
 
 /** "You: …" for own messages; the sender's name in rooms (in a direct chat it is obvious). */
