@@ -117,7 +117,8 @@ export async function startStack(iso: Isolation, uiDir: string, options: StackOp
   let chat: ChatNode | undefined;
   try {
     users = await startUserService(iso, options.userLimits ? { limits: options.userLimits } : {});
-    messages = await startMessageService(iso);
+    // Member names missing from the membership documents are asked of user-service, as deployed.
+    messages = await startMessageService(iso, { env: { USER_SERVICE_URL: users.url } });
     const chatPort = await freePort();
     gateway = await startGateway({
       userServiceUrl: users.url,
