@@ -6,6 +6,7 @@ import {
   refreshTokenAckSchema,
   sendMessageAckSchema,
   sendMessagePayloadSchema,
+  typingAckSchema,
   type Message,
 } from '@chat/contracts';
 import { seededRandom, type SeededRandom } from '@chat/testing';
@@ -107,7 +108,7 @@ interface Frame {
   ack: 'callback' | 'none' | 'as-payload' | 'non-function';
 }
 
-const EVENTS = ['joinRoom', 'leaveRoom', 'sendMessage', 'refreshToken'] as const;
+const EVENTS = ['joinRoom', 'leaveRoom', 'sendMessage', 'refreshToken', 'typing'] as const;
 const UNKNOWN_EVENTS = [
   'editMessage',
   'foo',
@@ -131,6 +132,7 @@ function frame(r: Rng, user: ReturnType<typeof userFor>, others: string[], n: nu
       leaveRoom: { roomId: r.pick(['fuzz-a', 'fuzz-b']) },
       sendMessage: { roomId: r.pick(['lobby', 'fuzz-a']), clientMsgId: `fuzz-${n}`, text: `valid ${n}` },
       refreshToken: { token: tokenFor(user, { ttlSec: 3600 + n }) },
+      typing: { roomId: r.pick(['lobby', 'fuzz-a']), typing: r.pick([true, false]) },
     };
     return { event, args: [valid[event]], ack: 'callback' };
   }
@@ -145,6 +147,7 @@ const ackSchemas: Record<string, { safeParse(v: unknown): { success: boolean } }
   leaveRoom: leaveRoomAckSchema,
   sendMessage: sendMessageAckSchema,
   refreshToken: refreshTokenAckSchema,
+  typing: typingAckSchema,
 };
 
 type Untyped = {
