@@ -3,7 +3,17 @@ import { onlineUserIds, sharedKeys, type PresenceEvent } from '@chat/contracts';
 import { startServiceProcess, testKeyPair, type ServiceProcess } from '@chat/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALLOWED_ORIGIN, connect, connected, freePort, join, tokenFor, useChatCluster, userFor, waitFor } from './helpers.js';
+import {
+  ALLOWED_ORIGIN,
+  connect,
+  connected,
+  freePort,
+  join,
+  tokenFor,
+  useChatCluster,
+  userFor,
+  waitFor,
+} from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TTL_SEC = 3;

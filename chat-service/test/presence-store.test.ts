@@ -90,7 +90,9 @@ describe.each(backends)('Presence (%s)', (_name, make) => {
     await sleep(TIMING.graceMs + 50);
     expect(await a.online(room)).toEqual(new Set());
     const [first, second] = await Promise.all([a.sweep(), b.sweep()]);
-    expect([...departuresIn(first, room), ...departuresIn(second, room)]).toEqual([{ userId: ada, displayName: 'Ada' }]);
+    expect([...departuresIn(first, room), ...departuresIn(second, room)]).toEqual([
+      { userId: ada, displayName: 'Ada' },
+    ]);
     expect(departuresIn(await a.sweep(), room)).toEqual([]);
   });
 

@@ -96,9 +96,12 @@ describe('presence across nodes', () => {
     expect(await flush(w, room, 1)).toEqual([presenceOf(room, ada, true)]);
     // The room set, as message-service reads it: one entry per socket, alive.
     const entries = await rawSet(room);
-    expect(entries.map(([m]) => m).filter((m) => m.startsWith(ada.userId)).sort()).toEqual(
-      [`${ada.userId}:${a0.socket.id}`, `${ada.userId}:${a1.socket.id}`].sort(),
-    );
+    expect(
+      entries
+        .map(([m]) => m)
+        .filter((m) => m.startsWith(ada.userId))
+        .sort(),
+    ).toEqual([`${ada.userId}:${a0.socket.id}`, `${ada.userId}:${a1.socket.id}`].sort());
     expect(onlineUserIds(entries, Date.now()).has(ada.userId)).toBe(true);
   });
 

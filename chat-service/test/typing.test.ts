@@ -85,7 +85,9 @@ describe('typing', () => {
     const bob = await member(bobUser, 1, room);
     await settled([bob], bobUser);
     const startedAt = Date.now();
-    const acks = await Promise.all(Array.from({ length: 10 }, (_, i) => type(i % 2 ? a1.socket : a0.socket, room, true)));
+    const acks = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => type(i % 2 ? a1.socket : a0.socket, room, true)),
+    );
     expect(acks.every((a) => JSON.stringify(a) === '{"ok":true}')).toBe(true);
     // The same user in another room is counted apart.
     const other = newRoom();

@@ -181,7 +181,9 @@ export function createRedisPresence(deps: RedisPresenceDeps): Presence {
     },
 
     async leave(roomId, entry) {
-      const last = await commands.chatPresenceLeave(...roomKeys(roomId), member(entry), entry.userId).catch(redisUnavailable);
+      const last = await commands
+        .chatPresenceLeave(...roomKeys(roomId), member(entry), entry.userId)
+        .catch(redisUnavailable);
       return last === 1;
     },
 

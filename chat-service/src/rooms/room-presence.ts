@@ -14,6 +14,9 @@ export interface RoomPresenceDeps {
   sweepIntervalMs: number;
 }
 
+/** Rooms renewed at once by a heartbeat. */
+const HEARTBEAT_ROOMS_AT_ONCE = 32;
+
 /** Longest wait at shutdown for presence writes of the closing connections. */
 const CLOSE_WAIT_MS = 2000;
 
@@ -66,26 +69,35 @@ export function trackRoomPresence(deps: RoomPresenceDeps) {
     });
   });
 
+  /** This node's connections in the room now. */
+  const localEntries = (room: string): PresenceEntry[] => {
+    const entries: PresenceEntry[] = [];
+    for (const id of nsp.adapter.rooms.get(room) ?? []) {
+      const socket = nsp.sockets.get(id);
+      if (socket) entries.push(entryOf(socket));
+    }
+    return entries;
+  };
+
   /** Renews every local connection; one that presence lost (swept during a stall, Redis data lost) joins again. */
   async function heartbeat(): Promise<void> {
-    const renewals: Promise<void>[] = [];
-    for (const [room, socketIds] of nsp.adapter.rooms) {
-      if (socketIds.has(room) || isUserRoom(room)) continue;
-      const entries: PresenceEntry[] = [];
-      for (const id of socketIds) {
-        const socket = nsp.sockets.get(id);
-        if (socket) entries.push(entryOf(socket));
-      }
-      renewals.push(
-        presence.refresh(room, entries).then((missing) => {
+    const rooms = [...nsp.adapter.rooms]
+      .filter(([room, ids]) => !ids.has(room) && !isUserRoom(room))
+      .map(([room]) => room);
+    // A few rooms at a time (sends and joins share this Redis connection and must not queue
+    // behind thousands of renewals), each read when renewed: a socket closed meanwhile lingers
+    // and must not be renewed.
+    for (let i = 0; i < rooms.length; i += HEARTBEAT_ROOMS_AT_ONCE) {
+      const renewals = rooms.slice(i, i + HEARTBEAT_ROOMS_AT_ONCE).map((room) =>
+        presence.refresh(room, localEntries(room)).then((missing) => {
           for (const entry of missing) {
             if (nsp.adapter.rooms.get(room)?.has(entry.connectionId)) join(room, entry);
           }
         }),
       );
+      const failed = (await Promise.allSettled(renewals)).find((r) => r.status === 'rejected');
+      if (failed) return log.warn({ err: failed.reason as unknown }, 'presence heartbeat failed');
     }
-    const failed = (await Promise.allSettled(renewals)).find((r) => r.status === 'rejected');
-    if (failed) log.warn({ err: failed.reason as unknown }, 'presence heartbeat failed');
   }
 
   async function sweep(): Promise<void> {
