@@ -1,6 +1,7 @@
 import { onlineUserIds, sharedKeys, type PresenceEvent } from '@chat/contracts';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userRoom } from '../src/socket/user-room.js';
 import {
   connect,
   connected,
@@ -143,6 +144,19 @@ describe('presence across nodes', () => {
     await join(a.socket, room);
     await waitFor(() => w.events.length === 3, 5000, 'online again');
     expect(w.events).toEqual([presenceOf(room, ada, true), presenceOf(room, ada, false), presenceOf(room, ada, true)]);
+  });
+
+  it("another node's socketsJoin / socketsLeave (a join or leave on another device) counts like the socket's own", async () => {
+    const room = newRoom();
+    const w = await watcher(room, 1);
+    const ada = userFor();
+    await device(ada, cluster.url(0));
+    const io = cluster.nodes()[1]!.app.io;
+    io.in(userRoom(ada.userId)).socketsJoin(room);
+    await waitFor(() => w.events.length === 1, 5000, 'online through socketsJoin');
+    io.in(userRoom(ada.userId)).socketsLeave(room);
+    await waitFor(() => w.events.length === 2, GRACE_MS, 'offline through socketsLeave, at once');
+    expect(w.events).toEqual([presenceOf(room, ada, true), presenceOf(room, ada, false)]);
   });
 
   it('a user moving to a new socket (another node) within the grace period never flaps offline/online', async () => {
