@@ -41,8 +41,10 @@ export function trackRoomPresence(deps: RoomPresenceDeps) {
   });
   const announce = (roomId: string, { userId, displayName }: PresenceUser, online: boolean) =>
     io.to(roomId).emit('presence', { roomId, userId, displayName, online });
+  // A failed update heals by itself (the heartbeat re-adds a lost join; a missed leave or
+  // linger expires with the TTL), and the heartbeat warns once per round while Redis is down.
   const run = (what: string, work: Promise<unknown>) =>
-    void pending.track(work).catch((err: unknown) => log.warn({ err, what }, 'presence update failed'));
+    void pending.track(work).catch((err: unknown) => log.debug({ err, what }, 'presence update failed'));
 
   const join = (roomId: string, entry: PresenceEntry) =>
     run(
