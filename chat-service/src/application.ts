@@ -15,7 +15,11 @@ import type { HistoryClient } from './adapters/history-client.js';
 import { InFlight } from './socket/in-flight.js';
 import { chatKeys } from './adapters/keys.js';
 import { createCallSignals } from './rooms/call-signals.js';
+import { createMemberships } from './rooms/memberships.js';
 import { createMessageHandlers, type MessageHandlers } from './rooms/message-handlers.js';
+import { createReadMarkers } from './rooms/read-markers.js';
+import { createRedisMembershipStore } from './adapters/memberships_redis.js';
+import { memberRoomsMiddleware } from './socket/member-rooms-middleware.js';
 import { createRedisMessageLock } from './adapters/message-lock_redis.js';
 import { createMessageStates } from './rooms/message-states.js';
 import { createChatMetrics } from './metrics.js';
@@ -57,6 +61,7 @@ export type ChatSettings = Pick<
   | 'INTERNAL_API_TOKEN'
   | 'INTERNAL_PUBLISH_RATE_LIMIT_PER_MIN'
   | 'RESYNC_PERSISTENCE_WAIT_MS'
+  | 'MEMBER_ROOMS_MAX'
   | 'PRESENCE_TTL_SEC'
   | 'PRESENCE_SWEEP_INTERVAL_MS'
   | 'PRESENCE_OFFLINE_GRACE_MS'
@@ -118,6 +123,15 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
   });
   io.use(guards.middleware);
 
+  const membershipStore = createRedisMembershipStore(deps.redis, keys);
+  const memberships = createMemberships({
+    io,
+    store: membershipStore,
+    publisher: deps.publisher,
+    history: deps.history,
+    memberRoomsMax: config.MEMBER_ROOMS_MAX,
+  });
+  io.use(memberRoomsMiddleware(memberships, refusals));
   const admission = createRedisAdmission({
     redis: deps.redis,
     keys,
@@ -138,6 +152,14 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     history: deps.history,
     log,
     persistenceWaitMs: config.RESYNC_PERSISTENCE_WAIT_MS,
+    memberships,
+  });
+  const readMarkers = createReadMarkers({
+    io,
+    store: membershipStore,
+    admission,
+    publisher: deps.publisher,
+    log,
   });
   const messages = createMessageHandlers({
     io,
@@ -145,6 +167,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     recent,
     states,
     publisher: deps.publisher,
+    memberships,
     metrics,
     log,
     isDraining,
@@ -213,7 +236,14 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
       'joinRoom',
       limits.joinLimited((payload) => rooms.joinRoom(socket, payload)),
     );
-    on('leaveRoom', (payload) => rooms.leaveRoom(socket, payload));
+    on(
+      'leaveRoom',
+      limits.joinLimited((payload) => rooms.leaveRoom(socket, payload)),
+    );
+    on(
+      'markRead',
+      limits.readLimited((payload) => readMarkers.markRead(socket, payload)),
+    );
     on('sendMessage', (payload) => messages.sendMessage(socket.data, payload));
     for (const event of ['editMessage', 'deleteMessage', 'react'] as const) {
       on(event, (payload) => roomEvents[event](socket.data, payload));

@@ -159,6 +159,24 @@ describe('presence across nodes', () => {
     expect(w.events).toEqual([presenceOf(room, ada, true), presenceOf(room, ada, false)]);
   });
 
+  it("a new socket subscribed to its user's rooms at the handshake counts from its connection, unannounced", async () => {
+    const room = newRoom();
+    const w = await watcher(room, 0);
+    const ada = userFor();
+    const first = await device(ada, cluster.url(0));
+    await join(first.socket, room);
+    const second = await device(ada, cluster.url(1));
+    // At once, not only from the next heartbeat (TTL/3), which would add it too.
+    await waitFor(
+      async () => (await rawSet(room)).some(([m]) => m === `${ada.userId}:${second.socket.id}`),
+      300,
+      'the second socket counted',
+    );
+    first.socket.disconnect();
+    await sleep(GRACE_MS + SWEEP_MS * 3);
+    expect(await flush(w, room, 1)).toEqual([presenceOf(room, ada, true)]);
+  });
+
   it('a user moving to a new socket (another node) within the grace period never flaps offline/online', async () => {
     const room = newRoom();
     const w = await watcher(room, 0);

@@ -47,6 +47,7 @@ afterAll(async () => {
 const noHistory: HistoryClient = {
   page: () => Promise.reject(new Error('no history here')),
   message: () => Promise.reject(new Error('no history here')),
+  rooms: () => Promise.reject(new Error('no history here')),
 };
 
 function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: RecentBuffer) => RecentBuffer } = {}) {
@@ -67,6 +68,8 @@ function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: 
     recent: opts.recent ? opts.recent(buffer) : buffer,
     states: createMessageStates(buffer, noHistory),
     publisher,
+    // Public rooms only here: direct rooms' membership is membership.test.ts'.
+    memberships: { openDirect: () => Promise.resolve() },
     metrics: createChatMetrics(new Registry()),
     log,
     isDraining: () => opts.draining ?? false,

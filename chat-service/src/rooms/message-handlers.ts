@@ -4,6 +4,7 @@ import { AppError, backoffDelay, parseOrThrow, sleep, toAppError, type Identity,
 import type { SendAdmission, SendRequest, SentRecord } from '../adapters/admission.js';
 import { InFlight } from '../socket/in-flight.js';
 import { quoteOf } from './message-changes.js';
+import type { Memberships } from './memberships.js';
 import { messageIdFor, textHash } from './message-identity.js';
 import type { MessageStates } from './message-states.js';
 import type { ChatMetrics } from '../metrics.js';
@@ -20,6 +21,8 @@ export interface MessageHandlerDeps {
   /** The quoted message of a reply (only replies read it). */
   states: MessageStates;
   publisher: MessagePublisher;
+  /** Makes both users of a direct room members before its messages are broadcast. */
+  memberships: Pick<Memberships, 'openDirect'>;
   metrics: ChatMetrics;
   log: Logger;
   isDraining: () => boolean;
@@ -63,6 +66,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
       input.replyToId === undefined
         ? undefined
         : quoteOf(await deps.states.current(input.roomId, input.replyToId, caller.token));
+    await deps.memberships.openDirect(caller.user, input.roomId);
     return send(caller.user, { ...input, replyTo });
   }
 

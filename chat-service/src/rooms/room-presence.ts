@@ -56,7 +56,13 @@ export function trackRoomPresence(deps: RoomPresenceDeps) {
     const socket = nsp.sockets.get(socketId);
     if (socket && isChatRoom(room, socketId)) join(room, entryOf(socket));
   });
+  // Rooms joined during the handshake (a middleware subscribing the user's rooms) are joined
+  // before Socket.IO lists the socket: they count from its connection on.
+  io.on('connection', (socket) => {
+    for (const room of socket.rooms) if (isChatRoom(room, socket.id)) join(room, entryOf(socket));
+  });
   nsp.adapter.on('leave-room', (room: string, socketId: string) => {
+    // A socket not listed never connected, so it was never counted.
     const socket = nsp.sockets.get(socketId);
     if (!socket || !isChatRoom(room, socketId)) return;
     const entry = entryOf(socket);

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { extractMentions, markReadPayloadSchema, onlineUserIds, searchQuerySchema, typingPayloadSchema } from '../src/index.js';
+import {
+  extractMentions,
+  markReadPayloadSchema,
+  onlineUserIds,
+  searchQuerySchema,
+  typingPayloadSchema,
+} from '../src/index.js';
 
 describe('extractMentions', () => {
   it('finds @usernames once each, in order, lowercase only, ignoring e-mail addresses', () => {
-    expect(extractMentions('hi @alice and @bob.smith, @alice again; mail bob@example.com')).toEqual(['alice', 'bob.smith']);
+    expect(extractMentions('hi @alice and @bob.smith, @alice again; mail bob@example.com')).toEqual([
+      'alice',
+      'bob.smith',
+    ]);
   });
   it('ends a name at a sentence dot and refuses names outside the username rules', () => {
     expect(extractMentions('thanks @carol. @ab is too short, @Dave has capitals')).toEqual(['carol']);
