@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { SOCKET_PATH, type ClientToServerEvents } from '@chat/contracts';
+import { SOCKET_PATH, TYPING_INTERVAL_MS, TYPING_TIMEOUT_MS, type ClientToServerEvents } from '@chat/contracts';
 import type { Logger, Readiness, VerifyToken } from '@chat/service-kit';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
@@ -26,9 +26,13 @@ import { createRedisAttachmentResolver } from './adapters/attachments_redis.js';
 import { createChatMetrics } from './metrics.js';
 import type { MessagePublisher } from './adapters/publisher.js';
 import { RefusalLog } from './socket/refusal-log.js';
+import { createRedisPresence } from './adapters/presence_redis.js';
 import { createRedisRecentBuffer } from './adapters/recent-buffer_redis.js';
+import { createRedisTypingGate } from './adapters/typing-gate_redis.js';
 import { createRoomEventHandlers } from './rooms/room-events.js';
 import { createRoomHandlers } from './rooms/room-handlers.js';
+import { trackRoomPresence } from './rooms/room-presence.js';
+import { createTyping } from './rooms/typing.js';
 import type { ChatServer } from './socket/socket-types.js';
 import { joinUserRoom } from './socket/user-room.js';
 import { createWindowLimit } from './adapters/window-limit.js';
@@ -59,6 +63,9 @@ export type ChatSettings = Pick<
   | 'INTERNAL_PUBLISH_RATE_LIMIT_PER_MIN'
   | 'RESYNC_PERSISTENCE_WAIT_MS'
   | 'MEMBER_ROOMS_MAX'
+  | 'PRESENCE_TTL_SEC'
+  | 'PRESENCE_SWEEP_INTERVAL_MS'
+  | 'PRESENCE_OFFLINE_GRACE_MS'
 > &
   ConnectionSettings;
 
@@ -192,6 +199,29 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     keys,
     limit: createWindowLimit(deps.redis, config.CALL_SIGNAL_RATE_LIMIT, config.CALL_SIGNAL_RATE_WINDOW_SEC),
   });
+  const presenceTtlMs = config.PRESENCE_TTL_SEC * 1000;
+  const presence = trackRoomPresence({
+    io,
+    presence: createRedisPresence({
+      redis: deps.redis,
+      keys,
+      prefix: config.REDIS_KEY_PREFIX,
+      ttlMs: presenceTtlMs,
+      graceMs: config.PRESENCE_OFFLINE_GRACE_MS,
+    }),
+    log,
+    heartbeatMs: presenceTtlMs / 3,
+    sweepIntervalMs: config.PRESENCE_SWEEP_INTERVAL_MS,
+  });
+  const typing = createTyping({
+    io,
+    gate: createRedisTypingGate({
+      redis: deps.redis,
+      keys,
+      intervalMs: TYPING_INTERVAL_MS,
+      shownMs: TYPING_TIMEOUT_MS,
+    }),
+  });
   const callConfig = { iceServers: config.ICE_SERVERS, ringTimeoutMs: config.CALL_RING_TIMEOUT_MS };
 
   io.on('connection', (socket) => {
@@ -220,6 +250,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     for (const event of ['editMessage', 'deleteMessage', 'react'] as const) {
       on(event, (payload) => roomEvents[event](socket.data, payload));
     }
+    on('typing', (payload) => typing.typing(socket, payload));
     on('refreshToken', (payload) => guards.refreshToken(socket, payload));
   });
 
@@ -247,6 +278,8 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
         io.close(() => resolve());
         httpServer.closeIdleConnections();
       });
+      // After the transports: their connections linger rather than leave (no offline flap).
+      await presence.close();
       guards.close();
       log.info('socket server closed');
     },

@@ -68,6 +68,16 @@ export const chatConfigSchema = z.object({
   INTERNAL_PUBLISH_RATE_LIMIT_PER_MIN: intVar(6000, 1, 1_000_000),
   /** How long `joinRoom {sinceSeq}` waits for persistence to reach the recent buffer before answering `hasMore`. */
   RESYNC_PERSISTENCE_WAIT_MS: intVar(1000, 0, 30_000),
+  /**
+   * How long a connection counts as present after its node's last heartbeat (renewed every
+   * third of it): a node killed without closing its sockets leaves its users online at most
+   * this plus PRESENCE_SWEEP_INTERVAL_MS (DESIGN.md §3.4: under 60 s).
+   */
+  PRESENCE_TTL_SEC: intVar(45, 1, 55),
+  /** How often each node removes expired presence and announces who went offline. */
+  PRESENCE_SWEEP_INTERVAL_MS: intVar(2000, 50, 5000),
+  /** How long a closed connection still counts: a user reconnecting within it (a drained node, a network blip) never shows offline. */
+  PRESENCE_OFFLINE_GRACE_MS: intVar(5000, 0, 30_000),
   /** How long before its token's expiry a socket gets `tokenExpiring` (DESIGN.md §3). */
   TOKEN_EXPIRY_WARNING_SEC: intVar(60, 0, 3600),
   /** `joinRoom` frames one socket may send per JOIN_RATE_WINDOW_SEC (DESIGN.md §4.1). */

@@ -7,6 +7,7 @@ import {
   refreshTokenAckSchema,
   sendMessageAckSchema,
   sendMessagePayloadSchema,
+  typingAckSchema,
   type Message,
 } from '@chat/contracts';
 import { seededRandom, type SeededRandom } from '@chat/testing';
@@ -104,7 +105,7 @@ interface Frame {
   ack: 'callback' | 'none' | 'as-payload' | 'non-function';
 }
 
-const EVENTS = ['joinRoom', 'leaveRoom', 'sendMessage', 'refreshToken', 'markRead'] as const;
+const EVENTS = ['joinRoom', 'leaveRoom', 'sendMessage', 'refreshToken', 'markRead', 'typing'] as const;
 const UNKNOWN_EVENTS = [
   'editMessage',
   'foo',
@@ -129,6 +130,7 @@ function frame(r: Rng, user: ReturnType<typeof userFor>, others: string[], n: nu
       sendMessage: { roomId: r.pick(['lobby', 'fuzz-a']), clientMsgId: `fuzz-${n}`, text: `valid ${n}` },
       refreshToken: { token: tokenFor(user, { ttlSec: 3600 + n }) },
       markRead: { roomId: r.pick(['lobby', 'fuzz-a']), seq: r.int(1_000_000) },
+      typing: { roomId: r.pick(['lobby', 'fuzz-a']), typing: r.pick([true, false]) },
     };
     return { event, args: [valid[event]], ack: 'callback' };
   }
@@ -144,6 +146,7 @@ const ackSchemas: Record<string, { safeParse(v: unknown): { success: boolean } }
   sendMessage: sendMessageAckSchema,
   refreshToken: refreshTokenAckSchema,
   markRead: markReadAckSchema,
+  typing: typingAckSchema,
 };
 
 type Untyped = {

@@ -45,6 +45,17 @@ export interface ChatKeys {
   userRoomsLoaded(userId: string): string;
   /** The user's read markers, a hash roomId → seq (only moves forward). */
   readMarkers(userId: string): string;
+  /**
+   * The users with a connection in the room's presence set (contracts' `roomPresence`), a hash:
+   * userId → `<connections>:<displayName>`.
+   */
+  roomPresenceUsers(roomId: string): string;
+  /** Rooms with presence entries, a sorted set scored no later than each room's earliest expiry (what a sweep visits). */
+  presenceRooms: string;
+  /** Set for TYPING_INTERVAL_MS after a user's `typing: true` was broadcast in the room. */
+  typingRate(roomId: string, userId: string): string;
+  /** Set while others may still show that user's typing indicator (a `typing: false` then clears it). */
+  typingShown(roomId: string, userId: string): string;
 }
 
 export function chatKeys(prefix: string): ChatKeys {
@@ -64,5 +75,9 @@ export function chatKeys(prefix: string): ChatKeys {
     userRooms: sharedKeys(prefix).userRooms,
     userRoomsLoaded: (userId) => `${prefix}user:${userId}:rooms-loaded`,
     readMarkers: (userId) => `${prefix}user:${userId}:read`,
+    roomPresenceUsers: (roomId) => `${prefix}presence-users:${roomId}`,
+    presenceRooms: `${prefix}presence-rooms`,
+    typingRate: (roomId, userId) => `${prefix}typing:${roomId}:${userId}`,
+    typingShown: (roomId, userId) => `${prefix}typing:${roomId}:${userId}:shown`,
   };
 }

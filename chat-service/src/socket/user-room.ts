@@ -6,7 +6,13 @@ import type { ChatSocket } from './socket-types.js';
  * be named like this (neither allows `user:`).
  */
 export function userRoom(userId: string): string {
-  return `user:${userId}`;
+  return `${USER_ROOM_PREFIX}${userId}`;
+}
+
+const USER_ROOM_PREFIX = 'user:';
+
+export function isUserRoom(room: string): boolean {
+  return room.startsWith(USER_ROOM_PREFIX);
 }
 
 /** Called on connect: the socket joins its user's room. */
