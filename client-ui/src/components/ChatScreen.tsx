@@ -5,17 +5,22 @@ import { ApiError } from '../api/http.js';
 import { CallManager } from '../calls/call-manager.js';
 import { createBrowserSocket } from '../chat/chat-client.js';
 import { useChatClient } from '../chat/use-chat-client.js';
-import { loadRooms, saveRooms, type RoomEntry, type StoredRooms } from '../rooms/room-list-store.js';
+import { MuteStore } from '../notifications/mute-store.js';
+import { useNotifications } from '../notifications/use-notifications.js';
+import { loadRooms, roomTitle, saveRooms, type RoomEntry, type StoredRooms } from '../rooms/room-list-store.js';
 import type { Session } from '../session/session-store.js';
 import { CallView } from './CallView.js';
 import { ChatBubbleIcon } from './icons.js';
 import { MenuButton } from './MenuButton.js';
 import { QuickSwitcher } from './QuickSwitcher.js';
 import { neighbourRoom } from './room-order.js';
+import { RoomTools } from './RoomTools.js';
 import { RoomView } from './RoomView.js';
+import { SearchDialog } from './SearchDialog.js';
 import { Sidebar } from './Sidebar.js';
 import type { SwitcherAction } from './switcher-results.js';
 import { useChatShortcuts } from './use-chat-shortcuts.js';
+import type { FoundJump } from './use-found-jump.js';
 
 interface ChatScreenProps {
   session: Session;
@@ -36,6 +41,9 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [switcherOpen, setSwitcherOpen] = useState(false);
   const [composerFocus, setComposerFocus] = useState<{ roomId: string; key: number }>();
+  const [searchOpen, setSearchOpen] = useState(false);
+  const [foundJump, setFoundJump] = useState<FoundJump>();
+  const [mutes] = useState(() => new MuteStore(me.id));
   const { rooms, activeRoomId } = stored;
   const activeRoom = rooms.find((r) => r.id === activeRoomId) ?? rooms[0];
 
@@ -89,7 +97,24 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
       if (next) select(next.id);
     },
     onOpenSwitcher: () => setSwitcherOpen(true),
+    onOpenSearch: () => setSearchOpen(true),
   });
+
+  const titleOf = useCallback(
+    (roomId: string) => {
+      const room = rooms.find((r) => r.id === roomId);
+      return room ? roomTitle(room) : PUBLIC_ROOM_PATTERN.test(roomId) ? `#${roomId}` : 'Direct message';
+    },
+    [rooms],
+  );
+
+  /** A room from a search result or a notification: selected, or added when it is a public one not listed. */
+  const showRoom = (roomId: string) => {
+    if (rooms.some((r) => r.id === roomId)) select(roomId);
+    else if (PUBLIC_ROOM_PATTERN.test(roomId)) addRoom({ id: roomId });
+  };
+
+  const notifications = useNotifications({ client, me, mutes, roomTitle: titleOf, onOpenRoom: showRoom });
 
   const unreadOf = useCallback((roomId: string) => chat.rooms[roomId]?.unread ?? 0, [chat.rooms]);
 
@@ -160,6 +185,17 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
           calls={calls}
           onOpenSidebar={() => setSidebarOpen(true)}
           onLeave={() => leave(activeRoom.id)}
+          jumpRequest={foundJump?.message.roomId === activeRoom.id ? foundJump : undefined}
+          headerTools={
+            <RoomTools
+              roomTitle={roomTitle(activeRoom)}
+              muted={notifications.muted.has(activeRoom.id)}
+              permission={notifications.permission}
+              onOpenSearch={() => setSearchOpen(true)}
+              onMutedChange={(muted) => mutes.setMuted(activeRoom.id, muted)}
+              onEnableNotifications={notifications.requestPermission}
+            />
+          }
         />
       ) : (
         <main className="room room--empty">
@@ -186,6 +222,17 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
       <div className="sr-only" aria-live="polite" aria-atomic="true">
         {chat.announcement?.text}
       </div>
+      {searchOpen && (
+        <SearchDialog
+          roomTitle={titleOf}
+          onClose={() => setSearchOpen(false)}
+          onPick={(message) => {
+            setSearchOpen(false);
+            showRoom(message.roomId);
+            setFoundJump({ message, key: Date.now() });
+          }}
+        />
+      )}
       <CallView calls={calls} />
     </div>
   );

@@ -1,8 +1,10 @@
 import type { PublicUser } from '@chat/contracts';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import type { CallManager } from '../calls/call-manager.js';
 import type { ChatClient, ConnectionStatus, RoomState } from '../chat/chat-client.js';
 import { changesByMessage } from '../messages/pending-changes.js';
+import { useFileDrop } from '../files/use-file-drop.js';
+import { useUploads } from '../files/use-uploads.js';
 import { emptyTimeline } from '../messages/timeline.js';
 import { roomTitle, type RoomEntry } from '../rooms/room-list-store.js';
 import { Avatar } from './Avatar.js';
@@ -15,6 +17,8 @@ import { MenuButton } from './MenuButton.js';
 import { MessageList } from './MessageList.js';
 import { ReplyPreview } from './ReplyPreview.js';
 import { SendLimitBanner } from './SendLimitBanner.js';
+import { AttachButton, DropOverlay, UploadTray } from './UploadTray.js';
+import { useFoundJump, type FoundJump } from './use-found-jump.js';
 import { useMessageActions } from './use-message-actions.js';
 
 interface RoomViewProps {
@@ -32,6 +36,10 @@ interface RoomViewProps {
   calls: CallManager;
   onOpenSidebar: () => void;
   onLeave: () => void;
+  /** More buttons for the header (search, notifications). */
+  headerTools?: ReactNode;
+  /** A search result to bring into view. */
+  jumpRequest?: FoundJump | undefined;
 }
 
 export function RoomView(props: RoomViewProps) {
@@ -46,19 +54,25 @@ export function RoomView(props: RoomViewProps) {
   const timeline = state?.timeline ?? emptyTimeline;
   const events = useMessageActions({ client, roomId, me, timeline, changes: state?.changes });
   const { replyingTo, setReplyingTo } = events;
+  const uploads = useUploads();
+  const drop = useFileDrop(uploads.add);
+  const { ready: attachments, clear: clearUploads } = uploads;
   const send = useCallback(
     (text: string) => {
-      client.send(roomId, text, replyingTo);
+      client.send(roomId, text, replyingTo, attachments);
       setReplyingTo(undefined);
+      clearUploads();
     },
-    [client, roomId, replyingTo, setReplyingTo],
+    [client, roomId, replyingTo, setReplyingTo, attachments, clearUploads],
   );
+  useFoundJump(props.jumpRequest, state?.loading === false, events.jumpToFound);
   const changes = useMemo(() => changesByMessage(state?.changes ?? []), [state?.changes]);
   const empty =
     state !== undefined && !state.loading && state.timeline.messages.length === 0 && state.timeline.outbox.length === 0;
 
   return (
-    <main className="room" aria-label={title}>
+    <main className={`room${drop.dragging ? ' room--dropping' : ''}`} aria-label={title} {...drop.props}>
+      {drop.dragging && <DropOverlay />}
       <header className="room__header">
         <MenuButton unread={otherUnread} onClick={onOpenSidebar} />
         {room.peer ? (
@@ -73,6 +87,7 @@ export function RoomView(props: RoomViewProps) {
           <p className="room__subtitle">{room.peer ? `@${room.peer.username} · direct message` : 'Public room'}</p>
         </div>
         <ConnectionBadge status={status} />
+        {props.headerTools}
         {room.peer && <CallButtons calls={calls} peer={room.peer} connected={status === 'connected'} />}
         <button
           type="button"
@@ -163,6 +178,13 @@ export function RoomView(props: RoomViewProps) {
             onSend={send}
             onFieldKeyDown={events.onComposerKeyDown}
             inputRef={events.composerRef}
+            files={{
+              tray: <UploadTray uploads={uploads} />,
+              attachButton: <AttachButton uploads={uploads} disabled={false} />,
+              ready: (attachments?.length ?? 0) > 0,
+              blocked: uploads.blocked,
+              onPaste: uploads.add,
+            }}
           />
           {events.dialogs}
         </>

@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { extractMentions, markReadPayloadSchema, onlineUserIds, searchQuerySchema, typingPayloadSchema } from '../src/index.js';
+import {
+  extractMentions,
+  markReadPayloadSchema,
+  mentionRanges,
+  onlineUserIds,
+  searchQuerySchema,
+  typingPayloadSchema,
+} from '../src/index.js';
 
 describe('extractMentions', () => {
   it('finds @usernames once each, in order, lowercase only, ignoring e-mail addresses', () => {
-    expect(extractMentions('hi @alice and @bob.smith, @alice again; mail bob@example.com')).toEqual(['alice', 'bob.smith']);
+    expect(extractMentions('hi @alice and @bob.smith, @alice again; mail bob@example.com')).toEqual([
+      'alice',
+      'bob.smith',
+    ]);
   });
   it('ends a name at a sentence dot and refuses names outside the username rules', () => {
     expect(extractMentions('thanks @carol. @ab is too short, @Dave has capitals')).toEqual(['carol']);
@@ -11,6 +21,15 @@ describe('extractMentions', () => {
   it('keeps at most 20', () => {
     const text = Array.from({ length: 30 }, (_, i) => `@user${i}`).join(' ');
     expect(extractMentions(text)).toHaveLength(20);
+  });
+});
+
+describe('mentionRanges', () => {
+  it('gives where each @username stands, without a sentence dot, repeats included', () => {
+    const text = 'hi @alice. @bob.smith and @alice; bob@example.com';
+    const ranges = mentionRanges(text);
+    expect(ranges.map((r) => text.slice(r.start, r.end))).toEqual(['@alice', '@bob.smith', '@alice']);
+    expect(ranges.map((r) => r.username)).toEqual(['alice', 'bob.smith', 'alice']);
   });
 });
 
