@@ -246,8 +246,10 @@ describe('files, search, mentions and notifications in the browser', () => {
     }
     await bob.reload();
     await bob.getByRole('heading', { name: 'files', exact: true }).waitFor();
-    await expect.poll(() => bob.getByText('filler 119').count()).toBe(1);
-    expect(await bob.getByText(/Marmalade/).count()).toBe(0);
+    const shown = (text: string | RegExp) => bob.getByTestId('message-text').filter({ hasText: text }).count();
+    await expect.poll(() => shown('filler 119')).toBe(1);
+    // Not on the first page: the jump has to page back for it.
+    expect(await shown(/Marmalade/)).toBe(0);
 
     await bob.keyboard.press('Control+Shift+F');
     const field = bob.getByTestId('search-input');
