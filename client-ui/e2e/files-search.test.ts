@@ -196,6 +196,8 @@ describe('files, search, mentions and notifications in the browser', () => {
     // Files alone make a message: Enter sends with an empty text.
     await composer(ada).press('Enter');
     await ada.getByTestId('upload').waitFor({ state: 'detached' });
+    // The sender sees it at once too, fetched back with the token (GET /files/:id).
+    await ada.locator('[data-testid="attachment-image"][data-state="ready"] img').last().waitFor();
 
     const preview = bob.locator('[data-testid="attachment-image"][data-state="ready"] img').last();
     await preview.scrollIntoViewIfNeeded();
