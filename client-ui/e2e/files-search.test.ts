@@ -2,9 +2,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { useIsolation } from '@chat/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, SCREENSHOTS } from './browser.js';
+import { checkBothSchemes, launchChromium, SCREENSHOTS } from './browser.js';
 import { buildUi, startStack, type Stack } from './stack.js';
-import { connectScriptSocket, DESKTOP, joinRoom, PHONE, send, shot, signUp } from './ui-actions.js';
+import { connectScriptSocket, DESKTOP, joinRoom, PHONE, send, signUp } from './ui-actions.js';
 
 /**
  * Files, search, mentions and notifications (issue 14 items 6–7) through the real stack: Ada on
@@ -82,15 +82,6 @@ afterAll(async () => {
   await ui?.remove();
 });
 
-/** The state on screen in light and dark (`<name>-light.png`, `<name>-dark.png`). */
-async function shotBoth(page: Page, name: string) {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await shot(page, `${name}-${scheme}`);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
 const composer = (page: Page) => page.getByRole('textbox', { name: /^Message / });
 const tokenOf = (page: Page) => page.evaluate(() => JSON.parse(localStorage.getItem('chat.session')!).token as string);
 
@@ -102,7 +93,7 @@ describe('files, search, mentions and notifications in the browser', () => {
     await bob.getByTestId('notification-settings').click();
     const enable = bob.getByRole('button', { name: 'Enable notifications' });
     await enable.waitFor();
-    await shotBoth(bob, 'files-notification-settings-phone');
+    await checkBothSchemes(bob, 'files-notification-settings-phone');
     await enable.click();
     await expect
       .poll(() => bob.evaluate(() => (window as unknown as { __permissionRequests: number }).__permissionRequests))
@@ -136,7 +127,7 @@ describe('files, search, mentions and notifications in the browser', () => {
     await ada.getByRole('heading', { name: 'files', exact: true }).waitFor();
     // The mention is marked in the text, as the reader's own.
     await expect.poll(() => ada.locator('.mention--me').first().textContent()).toBe('@ada');
-    await shotBoth(ada, 'files-mention-desktop');
+    await checkBothSchemes(ada, 'files-mention-desktop');
 
     // Muted (kept per user in localStorage): the next mention does not notify.
     await ada.getByTestId('notification-settings').click();
@@ -185,7 +176,7 @@ describe('files, search, mentions and notifications in the browser', () => {
     const progress = ada.getByTestId('upload-progress');
     await progress.waitFor();
     await expect.poll(async () => Number(await progress.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
-    await shotBoth(ada, 'files-upload-progress-desktop');
+    await checkBothSchemes(ada, 'files-upload-progress-desktop');
     await cdp.send('Network.emulateNetworkConditions', {
       offline: false,
       latency: 0,
@@ -204,11 +195,11 @@ describe('files, search, mentions and notifications in the browser', () => {
     await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(480);
     expect(await preview.getAttribute('src')).toMatch(/^blob:/);
     expect(await preview.getAttribute('loading')).toBe('lazy');
-    await shotBoth(bob, 'files-image-phone');
+    await checkBothSchemes(bob, 'files-image-phone');
     // Full size in a dialog; Escape closes it.
     await bob.locator('[data-testid="attachment-image"]').last().click();
     await bob.getByTestId('lightbox').locator('img').waitFor();
-    await shotBoth(bob, 'files-lightbox-phone');
+    await checkBothSchemes(bob, 'files-lightbox-phone');
     await bob.keyboard.press('Escape');
     await bob.getByTestId('lightbox').waitFor({ state: 'detached' });
   });
@@ -222,7 +213,7 @@ describe('files, search, mentions and notifications in the browser', () => {
     await send(ada, 'the quarterly report');
     const card = bob.getByTestId('attachment-file').filter({ hasText: 'report.pdf' });
     await card.waitFor();
-    await shotBoth(bob, 'files-pdf-card-phone');
+    await checkBothSchemes(bob, 'files-pdf-card-phone');
     const [download] = await Promise.all([
       bob.waitForEvent('download'),
       card.getByRole('button', { name: 'Download report.pdf' }).click(),
@@ -260,11 +251,11 @@ describe('files, search, mentions and notifications in the browser', () => {
     const result = bob.getByTestId('search-result').first();
     await expect.poll(() => result.locator('mark').textContent(), { timeout: 15_000 }).toBe('Marmalade');
     await bob.getByRole('group', { name: '#files' }).waitFor();
-    await shotBoth(bob, 'files-search-phone');
+    await checkBothSchemes(bob, 'files-search-phone');
     await field.press('Enter');
     const row = bob.locator('.msg--highlighted');
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain('Marmalade');
     expect(await row.isVisible()).toBe(true);
-    await shotBoth(bob, 'files-search-jump-phone');
+    await checkBothSchemes(bob, 'files-search-jump-phone');
   });
 });

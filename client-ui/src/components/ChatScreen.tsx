@@ -41,7 +41,8 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [switcherOpen, setSwitcherOpen] = useState(false);
   const [composerFocus, setComposerFocus] = useState<{ roomId: string; key: number }>();
-  const [searchOpen, setSearchOpen] = useState(false);
+  /** Message search: open, with the query it starts from (carried over from the switcher). */
+  const [searchOpen, setSearchOpen] = useState<{ query: string }>();
   const [foundJump, setFoundJump] = useState<FoundJump>();
   const [mutes] = useState(() => new MuteStore(me.id));
   const { rooms, activeRoomId } = stored;
@@ -97,7 +98,7 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
       if (next) select(next.id);
     },
     onOpenSwitcher: () => setSwitcherOpen(true),
-    onOpenSearch: () => setSearchOpen(true),
+    onOpenSearch: () => setSearchOpen({ query: '' }),
   });
 
   const titleOf = useCallback(
@@ -152,6 +153,7 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
   const onSwitcherAction = (action: SwitcherAction) => {
     setSwitcherOpen(false);
     if (action.kind === 'open') select(action.roomId);
+    else if (action.kind === 'search') setSearchOpen({ query: action.query });
     else void joinRoom(action.name);
   };
 
@@ -191,7 +193,7 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
               roomTitle={roomTitle(activeRoom)}
               muted={notifications.muted.has(activeRoom.id)}
               permission={notifications.permission}
-              onOpenSearch={() => setSearchOpen(true)}
+              onOpenSearch={() => setSearchOpen({ query: '' })}
               onMutedChange={(muted) => mutes.setMuted(activeRoom.id, muted)}
               onEnableNotifications={notifications.requestPermission}
             />
@@ -225,9 +227,10 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
       {searchOpen && (
         <SearchDialog
           roomTitle={titleOf}
-          onClose={() => setSearchOpen(false)}
+          initialQuery={searchOpen.query}
+          onClose={() => setSearchOpen(undefined)}
           onPick={(message) => {
-            setSearchOpen(false);
+            setSearchOpen(undefined);
             showRoom(message.roomId);
             setFoundJump({ message, key: Date.now() });
           }}
