@@ -118,7 +118,8 @@ export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitc
               ),
           )}
         </div>
-        {items.length === 0 && (
+        {/* The message-search item is no match of a room or person. */}
+        {sections[0]!.items.length === 0 && (
           <p className="switcher__empty" role="status">
             {query.trim()
               ? `No rooms or people match “${query.trim()}”.`
