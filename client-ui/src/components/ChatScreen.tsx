@@ -115,6 +115,11 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
     else if (PUBLIC_ROOM_PATTERN.test(roomId)) addRoom({ id: roomId });
   };
 
+  // A search result is jumped to once: leaving its room drops it, so coming back does not jump again.
+  useEffect(() => {
+    if (foundJump && foundJump.message.roomId !== activeRoom?.id) setFoundJump(undefined);
+  }, [foundJump, activeRoom?.id]);
+
   const notifications = useNotifications({ client, me, mutes, roomTitle: titleOf, onOpenRoom: showRoom });
 
   const unreadOf = useCallback((roomId: string) => chat.rooms[roomId]?.unread ?? 0, [chat.rooms]);

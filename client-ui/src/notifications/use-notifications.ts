@@ -38,8 +38,14 @@ export function useNotifications(opts: {
         };
         if (!shouldNotify(input)) return;
         const { title, body } = notificationText(message, roomTitle(message.roomId));
-        // One per room at a time: a newer message replaces the older one's notification.
-        const notification = new Notification(title, { body, tag: `room:${message.roomId}` });
+        let notification: Notification;
+        try {
+          // One per room at a time: a newer message replaces the older one's notification.
+          notification = new Notification(title, { body, tag: `room:${message.roomId}` });
+        } catch {
+          // Android's Chrome allows them only from a service worker: no notification there.
+          return;
+        }
         notification.onclick = () => {
           window.focus();
           onOpenRoom(message.roomId);
