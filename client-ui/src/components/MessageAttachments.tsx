@@ -5,7 +5,7 @@ import { useReader } from '../files/file-access.js';
 import { downloadFile } from '../files/files-api.js';
 import { fileTypeLabel, isInlineImage } from '../files/file-kind.js';
 import { formatBytes } from '../files/format-bytes.js';
-import { useFileBlobUrl } from '../files/use-blob-url.js';
+import { useFileBlobUrl, type BlobUrlState } from '../files/use-blob-url.js';
 import { Dialog } from './Dialog.js';
 import { DownloadIcon, FileIcon } from './feature-icons.js';
 import { CloseIcon } from './icons.js';
@@ -66,18 +66,12 @@ function ImagePreview({ file }: { file: Attachment }) {
           </span>
         )}
       </button>
-      {open && (
-        <ImageLightbox
-          file={file}
-          url={blob.status === 'ready' ? blob.url : undefined}
-          onClose={() => setOpen(false)}
-        />
-      )}
+      {open && <ImageLightbox file={file} blob={blob} onClose={() => setOpen(false)} />}
     </>
   );
 }
 
-function ImageLightbox({ file, url, onClose }: { file: Attachment; url: string | undefined; onClose: () => void }) {
+function ImageLightbox({ file, blob, onClose }: { file: Attachment; blob: BlobUrlState; onClose: () => void }) {
   const id = useId();
   const closeRef = useRef<HTMLButtonElement>(null);
   return (
@@ -94,7 +88,13 @@ function ImageLightbox({ file, url, onClose }: { file: Attachment; url: string |
           </button>
         </header>
         <div className="lightbox__stage" onClick={(e) => e.target === e.currentTarget && onClose()}>
-          {url ? <img src={url} alt={file.name} /> : <span className="spinner" aria-hidden="true" />}
+          {blob.status === 'ready' ? (
+            <img src={blob.url} alt={file.name} />
+          ) : blob.status === 'failed' ? (
+            <p role="alert">The image could not be loaded. Try downloading it.</p>
+          ) : (
+            <span className="spinner" aria-hidden="true" />
+          )}
         </div>
       </div>
     </Dialog>

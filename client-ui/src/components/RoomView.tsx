@@ -180,7 +180,7 @@ export function RoomView(props: RoomViewProps) {
             inputRef={events.composerRef}
             files={{
               tray: <UploadTray uploads={uploads} />,
-              attachButton: <AttachButton uploads={uploads} disabled={false} />,
+              attachButton: <AttachButton uploads={uploads} />,
               ready: (attachments?.length ?? 0) > 0,
               blocked: uploads.blocked,
               onPaste: uploads.add,

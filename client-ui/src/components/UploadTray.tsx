@@ -100,7 +100,7 @@ function UploadThumb({ file }: { file: File }) {
 }
 
 /** The paperclip: opens the file picker (several files at once). */
-export function AttachButton({ uploads, disabled }: { uploads: Uploads; disabled?: boolean }) {
+export function AttachButton({ uploads }: { uploads: Uploads }) {
   const input = useRef<HTMLInputElement>(null);
   const full = slotsLeft(uploads.items) === 0;
   return (
@@ -110,7 +110,7 @@ export function AttachButton({ uploads, disabled }: { uploads: Uploads; disabled
         className="composer__attach"
         aria-label={full ? 'Attach files (the message has the most files it can carry)' : 'Attach files'}
         title="Attach files"
-        disabled={disabled || full}
+        disabled={full}
         onClick={() => input.current?.click()}
       >
         <PaperclipIcon />
