@@ -2,7 +2,7 @@ import http from 'node:http';
 import { INTERNAL_BODY_MAX_BYTES } from '@chat/contracts';
 import { createBaseApp, finishApp } from '@chat/service-kit';
 import { createApplication, type ChatApplication, type ChatDeps } from './application.js';
-import { internalApiRouter } from './internal-api.js';
+import { internalApiRouter } from './http/internal-api.js';
 
 export type { ChatDeps } from './application.js';
 

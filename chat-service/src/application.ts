@@ -5,28 +5,32 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { Server } from 'socket.io';
-import { ackWith } from './ack.js';
-import { createRedisAdmission } from './admission_redis.js';
-import { allowRequest } from './allow-request.js';
-import { authMiddleware } from './auth-middleware.js';
+import { ackWith, type EventHandler } from './socket/ack.js';
+import { createRedisAdmission } from './adapters/admission_redis.js';
+import { allowRequest } from './socket/allow-request.js';
+import { authMiddleware } from './socket/auth-middleware.js';
 import type { ChatConfig } from './config.js';
-import { createConnectionGuards, type ConnectionSettings } from './connections.js';
-import type { HistoryClient } from './history-client.js';
-import { InFlight } from './in-flight.js';
-import { chatKeys } from './keys.js';
-import { createCallSignals } from './call-signals.js';
-import { createMessageHandlers, type MessageHandlers } from './message-handlers.js';
-import { createRedisMessageLock } from './message-lock_redis.js';
-import { createMessageStates } from './message-states.js';
+import { createConnectionGuards, type ConnectionSettings } from './socket/connections.js';
+import type { HistoryClient } from './adapters/history-client.js';
+import { InFlight } from './socket/in-flight.js';
+import { chatKeys } from './adapters/keys.js';
+import { createCallSignals } from './rooms/call-signals.js';
+import { createMemberships } from './rooms/memberships.js';
+import { createMessageHandlers, type MessageHandlers } from './rooms/message-handlers.js';
+import { createReadMarkers } from './rooms/read-markers.js';
+import { createRedisMembershipStore } from './adapters/memberships_redis.js';
+import { memberRoomsMiddleware } from './socket/member-rooms-middleware.js';
+import { createRedisMessageLock } from './adapters/message-lock_redis.js';
+import { createMessageStates } from './rooms/message-states.js';
 import { createChatMetrics } from './metrics.js';
-import type { MessagePublisher } from './publisher.js';
-import { RefusalLog } from './refusal-log.js';
-import { createRedisRecentBuffer } from './recent-buffer_redis.js';
-import { createRoomEventHandlers } from './room-events.js';
-import { createRoomHandlers } from './room-handlers.js';
-import type { ChatServer } from './socket-types.js';
-import { joinUserRoom } from './user-room.js';
-import { createWindowLimit } from './window-limit.js';
+import type { MessagePublisher } from './adapters/publisher.js';
+import { RefusalLog } from './socket/refusal-log.js';
+import { createRedisRecentBuffer } from './adapters/recent-buffer_redis.js';
+import { createRoomEventHandlers } from './rooms/room-events.js';
+import { createRoomHandlers } from './rooms/room-handlers.js';
+import type { ChatServer } from './socket/socket-types.js';
+import { joinUserRoom } from './socket/user-room.js';
+import { createWindowLimit } from './adapters/window-limit.js';
 
 /** Largest Socket.IO frame; a 4000-character message is far below, anything bigger disconnects. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -53,6 +57,7 @@ export type ChatSettings = Pick<
   | 'INTERNAL_API_TOKEN'
   | 'INTERNAL_PUBLISH_RATE_LIMIT_PER_MIN'
   | 'RESYNC_PERSISTENCE_WAIT_MS'
+  | 'MEMBER_ROOMS_MAX'
 > &
   ConnectionSettings;
 
@@ -111,6 +116,15 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
   });
   io.use(guards.middleware);
 
+  const membershipStore = createRedisMembershipStore(deps.redis, keys);
+  const memberships = createMemberships({
+    io,
+    store: membershipStore,
+    publisher: deps.publisher,
+    history: deps.history,
+    memberRoomsMax: config.MEMBER_ROOMS_MAX,
+  });
+  io.use(memberRoomsMiddleware(memberships, refusals));
   const admission = createRedisAdmission({
     redis: deps.redis,
     keys,
@@ -131,6 +145,14 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     history: deps.history,
     log,
     persistenceWaitMs: config.RESYNC_PERSISTENCE_WAIT_MS,
+    memberships,
+  });
+  const readMarkers = createReadMarkers({
+    io,
+    store: membershipStore,
+    admission,
+    publisher: deps.publisher,
+    log,
   });
   const messages = createMessageHandlers({
     io,
@@ -138,6 +160,7 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     recent,
     states,
     publisher: deps.publisher,
+    memberships,
     metrics,
     log,
     isDraining,
@@ -176,14 +199,21 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     joinUserRoom(socket);
     socket.emit('callConfig', callConfig);
     // Every client event: answered through its ack, within the socket's event budget.
-    const on = (event: keyof ClientToServerEvents, handle: (payload: unknown) => Promise<unknown>) =>
-      socket.on(event, ack(event, limits.bounded(handle)));
+    const on = <E extends keyof ClientToServerEvents>(event: E, handle: EventHandler<E>) =>
+      socket.on(event as keyof ClientToServerEvents, ack(event, limits.bounded(handle)));
     on('callSignal', (payload) => calls.relay(socket, payload));
     on(
       'joinRoom',
       limits.joinLimited((payload) => rooms.joinRoom(socket, payload)),
     );
-    on('leaveRoom', (payload) => rooms.leaveRoom(socket, payload));
+    on(
+      'leaveRoom',
+      limits.joinLimited((payload) => rooms.leaveRoom(socket, payload)),
+    );
+    on(
+      'markRead',
+      limits.readLimited((payload) => readMarkers.markRead(socket, payload)),
+    );
     on('sendMessage', (payload) => messages.sendMessage(socket.data, payload));
     for (const event of ['editMessage', 'deleteMessage', 'react'] as const) {
       on(event, (payload) => roomEvents[event](socket.data, payload));

@@ -73,6 +73,14 @@ export const chatConfigSchema = z.object({
   /** `joinRoom` frames one socket may send per JOIN_RATE_WINDOW_SEC (DESIGN.md §4.1). */
   JOIN_RATE_LIMIT: intVar(30, 1, 100_000),
   JOIN_RATE_WINDOW_SEC: intVar(10, 1, 3600),
+  /** `leaveRoom` frames count with joins; `markRead` frames one socket may send per MARK_READ_RATE_WINDOW_SEC. */
+  MARK_READ_RATE_LIMIT: intVar(60, 1, 100_000),
+  MARK_READ_RATE_WINDOW_SEC: intVar(10, 1, 3600),
+  /**
+   * Rooms one user may be a member of through joinRoom (direct rooms opened by others' first
+   * message are not refused); a new socket is subscribed to at most this many of them.
+   */
+  MEMBER_ROOMS_MAX: intVar(1000, 1, 100_000),
   /** Events one socket may have unanswered at once; more are answered RATE_LIMITED. */
   SOCKET_MAX_PENDING_EVENTS: intVar(64, 1, 100_000),
   /** Open sockets per user, counted across all nodes (DESIGN.md §4.1). */

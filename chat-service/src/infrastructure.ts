@@ -1,9 +1,9 @@
 import { closeRedis, createRedis, type Logger, type Readiness } from '@chat/service-kit';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { ChatConfig } from './config.js';
-import type { HistoryClient } from './history-client.js';
-import { createHttpHistoryClient } from './history-client_http.js';
-import { AmqpPublisher } from './publisher_amqp.js';
+import type { HistoryClient } from './adapters/history-client.js';
+import { createHttpHistoryClient } from './adapters/history-client_http.js';
+import { AmqpPublisher } from './adapters/publisher_amqp.js';
 
 export interface ChatInfrastructure {
   redis: Redis;

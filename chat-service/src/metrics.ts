@@ -6,7 +6,7 @@ export interface ChatMetrics {
   sends: Counter<'outcome'>;
   confirmSeconds: Histogram;
   broadcasts: Counter;
-  /** Refusals by limit: `join_rate`, `pending_events`, `sockets_per_user`. */
+  /** Refusals by limit: `join_rate`, `read_rate`, `pending_events`, `sockets_per_user`. */
   limited: Counter<'limit'>;
   /** Sockets this node ended itself: `token_expired`, `output_overflow`. */
   forcedDisconnects: Counter<'reason'>;

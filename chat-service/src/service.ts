@@ -2,7 +2,7 @@ import { createMetricsRegistry, createTokenVerifier, Readiness, type Logger } fr
 import type { Registry } from 'prom-client';
 import { createApp, type ChatApp } from './app.js';
 import type { ChatConfig } from './config.js';
-import type { HistoryClient } from './history-client.js';
+import type { HistoryClient } from './adapters/history-client.js';
 import { connectInfrastructure, type ChatInfrastructure } from './infrastructure.js';
 
 export interface ChatService {

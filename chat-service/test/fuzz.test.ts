@@ -3,6 +3,7 @@ import {
   canAccessRoom,
   joinRoomAckSchema,
   leaveRoomAckSchema,
+  markReadAckSchema,
   refreshTokenAckSchema,
   sendMessageAckSchema,
   sendMessagePayloadSchema,
@@ -11,16 +12,7 @@ import {
 import { seededRandom, type SeededRandom } from '@chat/testing';
 import { describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../src/application.js';
-import {
-  connect,
-  connected,
-  join,
-  send,
-  tokenFor,
-  useChatCluster,
-  userFor,
-  waitFor,
-} from './helpers.js';
+import { connect, connected, join, send, tokenFor, useChatCluster, userFor, waitFor } from './helpers.js';
 import { RawSocketIoClient } from './raw-client.js';
 
 /**
@@ -33,7 +25,7 @@ const published: Message[] = [];
 const cluster = useChatCluster('chat-fuzz', {
   onPublished: (m) => published.push(m),
   // Limits would answer most frames RATE_LIMITED before they reach validation.
-  env: () => ({ SEND_RATE_LIMIT_PER_MIN: '100000', JOIN_RATE_LIMIT: '100000' }),
+  env: () => ({ SEND_RATE_LIMIT_PER_MIN: '100000', JOIN_RATE_LIMIT: '100000', MARK_READ_RATE_LIMIT: '100000' }),
 });
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
@@ -52,7 +44,7 @@ const nest = (depth: number, leaf: unknown, asArray: boolean): unknown => {
 
 /** Any hostile value: wrong types, extremes, binary, deep nesting, prototype keys. */
 function hostileValue(r: Rng, others: string[]): unknown {
-  switch (r.int(22)) {
+  switch (r.int(23)) {
     case 0:
       return undefined;
     case 1:
@@ -95,6 +87,11 @@ function hostileValue(r: Rng, others: string[]): unknown {
       return { token: r.pick(['', 'a.b.c', 'x'.repeat(5000), 42, null]) };
     case 20:
       return Object.fromEntries(Array.from({ length: r.int(500) }, (_, i) => [`k${i}`, i]));
+    case 21:
+      return {
+        roomId: r.pick(['lobby', `dm:${others[0]}:${others[1]}`]),
+        seq: r.pick([-1, 0.5, 1e21, '5', null, 2 ** 53, 1e15, 3]),
+      };
     default:
       return 'plain string payload';
   }
@@ -107,7 +104,7 @@ interface Frame {
   ack: 'callback' | 'none' | 'as-payload' | 'non-function';
 }
 
-const EVENTS = ['joinRoom', 'leaveRoom', 'sendMessage', 'refreshToken'] as const;
+const EVENTS = ['joinRoom', 'leaveRoom', 'sendMessage', 'refreshToken', 'markRead'] as const;
 const UNKNOWN_EVENTS = [
   'editMessage',
   'foo',
@@ -131,6 +128,7 @@ function frame(r: Rng, user: ReturnType<typeof userFor>, others: string[], n: nu
       leaveRoom: { roomId: r.pick(['fuzz-a', 'fuzz-b']) },
       sendMessage: { roomId: r.pick(['lobby', 'fuzz-a']), clientMsgId: `fuzz-${n}`, text: `valid ${n}` },
       refreshToken: { token: tokenFor(user, { ttlSec: 3600 + n }) },
+      markRead: { roomId: r.pick(['lobby', 'fuzz-a']), seq: r.int(1_000_000) },
     };
     return { event, args: [valid[event]], ack: 'callback' };
   }
@@ -145,6 +143,7 @@ const ackSchemas: Record<string, { safeParse(v: unknown): { success: boolean } }
   leaveRoom: leaveRoomAckSchema,
   sendMessage: sendMessageAckSchema,
   refreshToken: refreshTokenAckSchema,
+  markRead: markReadAckSchema,
 };
 
 type Untyped = {
@@ -235,7 +234,9 @@ describe('socket fuzz', () => {
     const after = await connected(connect(cluster.url(), tokenFor(userFor())));
     await join(after, 'after-fuzz');
     expect((await send(after, 'after-fuzz', 'still serving')).ok).toBe(true);
-  });
+    // A fixed number of frames: on a loaded shared machine (load average 17) this took 29 s
+    // before markRead joined the events, so the bound is generous rather than the default 30 s.
+  }, 120_000);
 
   it('a frame over maxHttpBufferSize, or one that breaks the Socket.IO protocol, ends only its own connection', async () => {
     const bystander = await connected(connect(cluster.url(), tokenFor(userFor())));

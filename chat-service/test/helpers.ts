@@ -7,11 +7,15 @@ import path from 'node:path';
 import {
   CHAT_EXCHANGE,
   MESSAGE_ROUTING_PATTERN,
+  membershipQueueEventSchema,
   parseQueuedEvent,
+  readQueueEventSchema,
   SOCKET_PATH,
   type ClientToServerEvents,
   type JoinRoomOk,
   type Message,
+  type MembershipQueueEvent,
+  type ReadQueueEvent,
   type RoomEvent,
   type SendMessageAck,
   type ServerToClientEvents,
@@ -23,8 +27,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { chatConfigSchema, type ChatConfig } from '../src/config.js';
-import type { HistoryClient } from '../src/history-client.js';
-import { createHttpHistoryClient } from '../src/history-client_http.js';
+import type { HistoryClient } from '../src/adapters/history-client.js';
+import { createHttpHistoryClient } from '../src/adapters/history-client_http.js';
 import { createChatService, type ChatService } from '../src/service.js';
 
 export const ALLOWED_ORIGIN = 'http://chat.test';
@@ -76,6 +80,7 @@ export function historyAt(url: () => string): HistoryClient {
   return {
     page: (roomId, query, token) => client().page(roomId, query, token),
     message: (roomId, messageId, token) => client().message(roomId, messageId, token),
+    rooms: (token) => client().rooms(token),
   };
 }
 
@@ -246,6 +251,9 @@ export interface Sink {
   messages: Message[];
   /** Every event (envelope) the broker routed to the sink, in arrival order. */
   events: RoomEvent[];
+  /** Every membership change and moved read marker the broker routed to the sink, in arrival order. */
+  memberships: MembershipQueueEvent['membership'][];
+  reads: ReadQueueEvent['read'][];
   /** Remove / restore the binding (publishes then come back unroutable / route again). */
   unbind(): Promise<void>;
   rebind(): Promise<void>;
@@ -261,11 +269,18 @@ export async function bindSink(amqpUrl: string, onMessage?: (m: Message) => void
   await ch.bindQueue(queue, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN);
   const messages: Message[] = [];
   const events: RoomEvent[] = [];
+  const memberships: MembershipQueueEvent['membership'][] = [];
+  const reads: ReadQueueEvent['read'][] = [];
   await ch.consume(
     queue,
     (msg) => {
       if (!msg) return;
-      const parsed = parseQueuedEvent(JSON.parse(msg.content.toString()));
+      const body: unknown = JSON.parse(msg.content.toString());
+      const membership = membershipQueueEventSchema.safeParse(body);
+      if (membership.success) return void memberships.push(membership.data.membership);
+      const read = readQueueEventSchema.safeParse(body);
+      if (read.success) return void reads.push(read.data.read);
+      const parsed = parseQueuedEvent(body);
       if (!parsed.success) throw parsed.error;
       const event = parsed.data;
       events.push(event);
@@ -277,6 +292,8 @@ export async function bindSink(amqpUrl: string, onMessage?: (m: Message) => void
   return {
     messages,
     events,
+    memberships,
+    reads,
     unbind: async () => void (await ch.unbindQueue(queue, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN)),
     rebind: async () => void (await ch.bindQueue(queue, CHAT_EXCHANGE, MESSAGE_ROUTING_PATTERN)),
     close: () => conn.close().catch(() => undefined),

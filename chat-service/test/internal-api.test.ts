@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { InternalNotify, Message } from '@chat/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getHistory, type RunningService, startService } from '../../message-service/test/helpers.js';
-import { SYSTEM_SENDER_ID } from '../src/internal-api.js';
+import { SYSTEM_SENDER_ID } from '../src/http/internal-api.js';
 import {
   collectReceived,
   connect,

@@ -6,7 +6,7 @@ import {
   type Message,
 } from '@chat/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HistoryClient, HistoryPageQuery } from '../src/history-client.js';
+import type { HistoryClient, HistoryPageQuery, RoomMembership } from '../src/adapters/history-client.js';
 import {
   collectReceived,
   connect,
@@ -37,6 +37,9 @@ class CountingHistory implements HistoryClient {
   }
   message(): Promise<Message | null> {
     return Promise.resolve(null);
+  }
+  rooms(): Promise<RoomMembership[]> {
+    return Promise.resolve([]);
   }
 }
 

@@ -135,7 +135,7 @@ describe('sendMessage across nodes', () => {
     }
     const late = await connected(connect(cluster.url(1), tokenFor(userFor())));
     const ack = await join(late, roomId, sent[1]!.seq);
-    expect(ack.room).toEqual({ id: roomId, lastSeq: sent[4]!.seq });
+    expect(ack.room).toEqual({ id: roomId, lastSeq: sent[4]!.seq, lastReadSeq: 0 });
     // Lower seqs pushed within the straggler window may come too (the client dedupes by seq).
     expect(ack.missed.filter((m: Message) => m.seq > sent[1]!.seq)).toEqual(sent.slice(2));
     expect(ack.missed.every((m: Message) => sent.some((s) => s.id === m.id))).toBe(true);

@@ -2,9 +2,9 @@ import type { Message } from '@chat/contracts';
 import { useIsolation } from '@chat/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatKeys } from '../src/keys.js';
-import type { RecentBuffer } from '../src/recent-buffer.js';
-import { createRedisRecentBuffer } from '../src/recent-buffer_redis.js';
+import { chatKeys } from '../src/adapters/keys.js';
+import type { RecentBuffer } from '../src/adapters/recent-buffer.js';
+import { createRedisRecentBuffer } from '../src/adapters/recent-buffer_redis.js';
 import { fakeMessage } from './helpers.js';
 
 const iso = useIsolation('chat-recent-buffer');

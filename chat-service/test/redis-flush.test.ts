@@ -1,6 +1,6 @@
 import type { Message } from '@chat/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatKeys } from '../src/keys.js';
+import { chatKeys } from '../src/adapters/keys.js';
 import {
   type ClientSocket,
   collectReceived,

@@ -4,16 +4,16 @@ import { useIsolation } from '@chat/testing';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisAdmission } from '../src/admission_redis.js';
-import { chatKeys } from '../src/keys.js';
-import { createMessageHandlers } from '../src/message-handlers.js';
+import { createRedisAdmission } from '../src/adapters/admission_redis.js';
+import { chatKeys } from '../src/adapters/keys.js';
+import { createMessageHandlers } from '../src/rooms/message-handlers.js';
 import { createChatMetrics } from '../src/metrics.js';
-import { AmqpPublisher } from '../src/publisher_amqp.js';
-import type { RecentBuffer } from '../src/recent-buffer.js';
-import type { HistoryClient } from '../src/history-client.js';
-import { createMessageStates } from '../src/message-states.js';
-import { createRedisRecentBuffer } from '../src/recent-buffer_redis.js';
-import type { ChatServer, SocketData } from '../src/socket-types.js';
+import { AmqpPublisher } from '../src/adapters/publisher_amqp.js';
+import type { RecentBuffer } from '../src/adapters/recent-buffer.js';
+import type { HistoryClient } from '../src/adapters/history-client.js';
+import { createMessageStates } from '../src/rooms/message-states.js';
+import { createRedisRecentBuffer } from '../src/adapters/recent-buffer_redis.js';
+import type { ChatServer, SocketData } from '../src/socket/socket-types.js';
 import { bindSink, log, startFreezableProxy, userFor, waitFor, type Sink } from './helpers.js';
 
 /**
@@ -47,6 +47,7 @@ afterAll(async () => {
 const noHistory: HistoryClient = {
   page: () => Promise.reject(new Error('no history here')),
   message: () => Promise.reject(new Error('no history here')),
+  rooms: () => Promise.reject(new Error('no history here')),
 };
 
 function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: RecentBuffer) => RecentBuffer } = {}) {
@@ -67,6 +68,8 @@ function setup(opts: { ratePerMinute?: number; draining?: boolean; recent?: (r: 
     recent: opts.recent ? opts.recent(buffer) : buffer,
     states: createMessageStates(buffer, noHistory),
     publisher,
+    // Public rooms only here: direct rooms' membership is membership.test.ts'.
+    memberships: { openDirect: () => Promise.resolve() },
     metrics: createChatMetrics(new Registry()),
     log,
     isDraining: () => opts.draining ?? false,

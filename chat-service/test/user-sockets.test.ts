@@ -2,9 +2,9 @@ import { createLogger } from '@chat/service-kit';
 import { useIsolation } from '@chat/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectionKeys } from '../src/connection-keys.js';
-import type { ChatServer } from '../src/socket-types.js';
-import { SOCKET_LEASE_MS, UserSockets } from '../src/user-sockets.js';
+import { connectionKeys } from '../src/adapters/connection-keys.js';
+import type { ChatServer } from '../src/socket/socket-types.js';
+import { SOCKET_LEASE_MS, UserSockets } from '../src/adapters/user-sockets.js';
 import { newUserId } from './helpers.js';
 
 const iso = useIsolation('chat-user-sockets');

@@ -137,7 +137,7 @@ describe('docker-compose.yml', () => {
     }
     const deps = (name: string) => Object.keys(compose.services[name]!.depends_on ?? {}).sort();
     expect(deps('user-service')).toEqual(['mongo', 'redis']);
-    expect(deps('message-service')).toEqual(['mongo', 'rabbitmq', 'redis']);
+    expect(deps('message-service')).toEqual(['mongo', 'rabbitmq', 'redis', 'user-service']);
     expect(deps('chat-1')).toEqual(['message-service', 'rabbitmq', 'redis']);
     expect(deps('api-gateway')).toEqual(['chat-1', 'chat-2', 'message-service', 'user-service']);
   });

@@ -15,7 +15,7 @@ import { createLogger } from '@chat/service-kit';
 import { useIsolation } from '@chat/testing';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AmqpPublisher } from '../../chat-service/src/publisher_amqp.js';
+import { AmqpPublisher } from '../../chat-service/src/adapters/publisher_amqp.js';
 import { declareTopology } from '../../message-service/src/topology.js';
 import {
   amqpUrlAs,

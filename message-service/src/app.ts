@@ -18,11 +18,12 @@
  *   HISTORY_CACHE_TIMEOUT_MS) and history falls back to MongoDB.
  * - `store`: optional, wraps or replaces the MongoDB store (tests count or delay its reads).
  *
- * Returns the express `app` (history + /health /ready /metrics, also under /messages/),
+ * Returns the express `app` (history, search, room list, members + /health /ready /metrics, also under /messages/),
  * its `readiness` and `metrics` registry, `history` (the cache) and `start`/`stop`.
  * `stop` leaves the HTTP side and the caller's clients untouched.
  */
 import os from 'node:os';
+import { sharedKeys } from '@chat/contracts';
 import {
   createBaseApp,
   createMetricsRegistry,
@@ -41,12 +42,21 @@ import type { MessageServiceConfig } from './config.js';
 import { CachedHistory } from './history-cache.js';
 import { historyRouter } from './history-routes.js';
 import { messageServiceKeys } from './keys.js';
+import { membershipRouter } from './membership-routes.js';
+import { createMongoMembershipStore, type MembershipStore } from './membership-store.js';
+import { createMongoMemberRooms } from './member-rooms.js';
 import { createMongoMessageStore, type MessageStore } from './message-store.js';
 import { createMessageServiceMetrics } from './metrics.js';
 import { PersistConsumer } from './persist-consumer.js';
 import { ReadLimiter } from './read-limiter.js';
+import { RoomList } from './room-list.js';
+import { createHttpUserDirectory } from './user-directory.js';
+import { createMongoSearchRepository } from './search-repository.js';
+import { searchRouter } from './search-routes.js';
 
 export const SERVICE_NAME = 'message-service';
+/** A user's cached unread counts live a day after their last room list. */
+const ROOM_COUNTS_TTL_SEC = 86_400;
 
 export interface MessageServiceDeps {
   config: MessageServiceConfig;
@@ -54,6 +64,8 @@ export interface MessageServiceDeps {
   mongo: Connection;
   redis: Redis;
   store?: MessageStore;
+  /** Optional, wraps or replaces the MongoDB membership store (tests make it refuse writes). */
+  members?: MembershipStore;
   /** Shown as `message-service@<hostName>` on the AMQP connection and consumer; default os.hostname(). */
   hostName?: string;
 }
@@ -77,6 +89,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
   let running: { amqp: ReconnectingAmqp; consumer: PersistConsumer } | null = null;
   const metrics = createMessageServiceMetrics(registry, () => running?.consumer.health() ?? null);
   const store = deps.store ?? createMongoMessageStore(mongo);
+  const members = deps.members ?? createMongoMembershipStore(mongo);
   const keys = messageServiceKeys(config.REDIS_KEY_PREFIX);
   const history = new CachedHistory({
     redis,
@@ -97,22 +110,55 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
   const app = createBaseApp({ service: SERVICE_NAME, log, readiness, metrics: registry });
   // The gateway forwards /messages/* unchanged, so /messages/health is this service's too.
   app.use('/messages', healthRouter(SERVICE_NAME, readiness, registry));
+  const verifyToken = createTokenVerifier(config.JWT_PUBLIC_KEY, {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  // One budget for history, search and member reads (DESIGN.md §4.1).
+  const readLimiter = new ReadLimiter({
+    redis,
+    keys,
+    metrics,
+    log,
+    perSec: config.READ_RATE_LIMIT_PER_SEC,
+    timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
+  });
+  app.use(historyRouter({ verifyToken, history, metrics, readLimiter }));
   app.use(
-    historyRouter({
-      verifyToken: createTokenVerifier(config.JWT_PUBLIC_KEY, {
-        issuer: config.JWT_ISSUER,
-        audience: config.JWT_AUDIENCE,
-      }),
-      history,
-      metrics,
-      readLimiter: new ReadLimiter({
+    membershipRouter({
+      verifyToken,
+      store: members,
+      roomList: new RoomList({
+        store: members,
         redis,
         keys,
         metrics,
         log,
-        perSec: config.READ_RATE_LIMIT_PER_SEC,
         timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
+        ttlSec: ROOM_COUNTS_TTL_SEC,
       }),
+      metrics,
+      readLimiter,
+      members: {
+        store: members,
+        directory: createHttpUserDirectory(config.USER_SERVICE_URL, config.USER_SERVICE_TIMEOUT_MS),
+        redis,
+        sharedKeys: sharedKeys(config.REDIS_KEY_PREFIX),
+        redisTimeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
+        metrics,
+        log,
+      },
+    }),
+  );
+  app.use(
+    searchRouter({
+      verifyToken,
+      memberRooms: createMongoMemberRooms(mongo),
+      repo: createMongoSearchRepository(mongo),
+      metrics,
+      readLimiter,
+      budgetMs: config.SEARCH_TIME_BUDGET_MS,
+      inFlight: config.SEARCH_ROOMS_IN_FLIGHT,
     }),
   );
   finishApp(app, log);
@@ -125,8 +171,10 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
     async start() {
       if (running) return;
       await store.ensureIndexes();
+      await members.ensureIndexes();
       const consumer = new PersistConsumer({
         store,
+        members,
         onStored: (storedMaxSeq) => history.recordStored(storedMaxSeq),
         metrics,
         log,

@@ -6,6 +6,7 @@ import {
   portVar,
   redisConfigShape,
   tokenConfigShape,
+  urlVar,
 } from '@chat/service-kit';
 import { z } from 'zod';
 
@@ -28,12 +29,20 @@ export const messageServiceConfigSchema = z.object({
   PERSIST_DOC_MAX_ATTEMPTS: intVar(5, 1, 100),
   /** A delivery unacked for longer than this marks the consumer stuck: /ready fails, `persist_consumer_stuck` is 1. */
   PERSIST_STUCK_AFTER_SEC: intVar(60, 1, 86_400),
-  /** History (and later search and member) reads per user per second, across replicas (DESIGN.md §4.1). */
+  /** History, search and member reads (one budget) per user per second, across replicas (DESIGN.md §4.1). */
   READ_RATE_LIMIT_PER_SEC: intVar(20, 1, 100_000),
+  /** Where member names missing from the membership documents are asked (`GET /auth/users?ids=`). */
+  USER_SERVICE_URL: urlVar(['http:', 'https:'], 'http://127.0.0.1:3001'),
+  /** A names lookup slower than this is given up: the members list shows ids for those names. */
+  USER_SERVICE_TIMEOUT_MS: intVar(2_000, 100, 60_000),
   /** Lifetime of a cached history page; bounds staleness if an invalidation could not reach Redis. */
   HISTORY_CACHE_TTL_SEC: intVar(60, 1, 86_400),
   /** A cache command slower than this counts as Redis down and the read goes to MongoDB. */
   HISTORY_CACHE_TIMEOUT_MS: intVar(200, 10, 10_000),
+  /** A search answers within this with what it found, `partial: true` when the scan was cut short (DESIGN.md §2). */
+  SEARCH_TIME_BUDGET_MS: intVar(2_000, 1, 60_000),
+  /** Rooms one search queries at once; more only helps while the database has idle cores (README: search). */
+  SEARCH_ROOMS_IN_FLIGHT: intVar(1, 1, 64),
 });
 
 export type MessageServiceConfig = z.infer<typeof messageServiceConfigSchema>;

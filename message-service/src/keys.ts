@@ -15,7 +15,12 @@ export function messageServiceKeys(prefix: string) {
      * below it may still be on its way (retried) or in the DLQ. No TTL.
      */
     roomStoredMax: (roomId: string) => `${prefix}room:${roomId}:stored-max`,
-    /** A user's reads in the current one-second window (history; search and member reads later). */
+    /**
+     * A user's unread counts per room: a hash `roomId` → `<lastReadSeq>:<rev>|<unread>|<mentions>`,
+     * valid while the marker and the room's `rev` are those (room-list.ts). Expires after a day unused.
+     */
+    roomCounts: (userId: string) => `${prefix}room-counts:${userId}`,
+    /** A user's reads in the current one-second window (history, room list, members; search later). */
     readRate: (userId: string) => `${prefix}rate:read:${userId}`,
   };
 }

@@ -1,6 +1,7 @@
 import type { HistoryResponse, Message, RoomEvent } from '@chat/contracts';
 import { DUPLICATE_KEY, AppError } from '@chat/service-kit';
 import type { Connection, Model } from 'mongoose';
+import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
 import { messageModel, SUPERSEDED_INDEXES, type MessageDoc } from './message-model.js';
 import { classifyWriteErrorCode, isMongoUnavailable, type WriteFailureKind } from './write-errors.js';
 
@@ -125,9 +126,6 @@ async function insertMessages(model: Model<MessageDoc>, messages: Message[]): Pr
   }
 }
 
-/** Changes written at once: FerretDB holds a PostgreSQL connection per update in flight. */
-const CHANGE_WRITES_IN_FLIGHT = 4;
-
 /**
  * Each change replaces the stored state only when it is newer (`version` below its own, or
  * none: stored before versions, read as seq, and a change is always above its seq), so
@@ -155,17 +153,11 @@ async function applyChanges(model: Model<MessageDoc>, messages: Message[]): Prom
   const outdated = new Array<boolean>(messages.length).fill(true);
   for (const i of newest.values()) outdated[i] = false;
   const matched = [...outdated];
-  const writes = [...newest.values()];
-  let next = 0;
-  const worker = async () => {
-    for (let w = next++; w < writes.length; w = next++) {
-      const i = writes[w]!;
-      const m = messages[i]!;
-      const filter = { _id: m.id, $or: [{ version: { $lt: m.version } }, { version: { $exists: false } }] };
-      matched[i] = (await model.replaceOne(filter, toDoc(m))).matchedCount > 0;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CHANGE_WRITES_IN_FLIGHT, writes.length) }, worker));
+  await forEachInFlight([...newest.values()], WRITES_IN_FLIGHT, async (i) => {
+    const m = messages[i]!;
+    const filter = { _id: m.id, $or: [{ version: { $lt: m.version } }, { version: { $exists: false } }] };
+    matched[i] = (await model.replaceOne(filter, toDoc(m))).matchedCount > 0;
+  });
   const unmatched = messages.filter((_, i) => !matched[i]).map((m) => m.id);
   const newer =
     unmatched.length === 0 ? [] : await model.find({ _id: { $in: unmatched } }, { _id: 1 }).lean<{ _id: string }[]>();
@@ -323,7 +315,11 @@ async function findMessage(model: Model<MessageDoc>, roomId: string, messageId: 
  * the quote shows nothing (DESIGN.md §3.2). Masked here, when served, so a delete needs no
  * write to its replies: one query by id for the targets of a page's replies.
  */
-async function withCurrentQuotes(model: Model<MessageDoc>, roomId: string, messages: Message[]): Promise<Message[]> {
+export async function withCurrentQuotes(
+  model: Model<MessageDoc>,
+  roomId: string,
+  messages: Message[],
+): Promise<Message[]> {
   const quoted = [...new Set(messages.flatMap((m) => (m.replyTo?.excerpt ? [m.replyTo.id] : [])))];
   if (quoted.length === 0) return messages;
   const gone = await model
@@ -360,7 +356,7 @@ export function toMessage(doc: MessageDoc): Message {
 }
 
 /** MongoDB unreachable is the client's 503, not a 500. */
-function rethrowUnavailable(err: unknown): never {
+export function rethrowUnavailable(err: unknown): never {
   if (isMongoUnavailable(err)) throw new AppError('UNAVAILABLE', 'message store unavailable', { cause: err });
   throw err;
 }

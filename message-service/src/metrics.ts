@@ -30,6 +30,13 @@ export function createMessageServiceMetrics(registry: Registry, persistHealth: P
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
+    searchLatency: new Histogram({
+      name: 'search_request_duration_seconds',
+      help: 'Search duration, by whether the time bound cut the scan short',
+      labelNames: ['partial'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5],
+      registers,
+    }),
     batches: new Counter({ name: 'persist_batches_total', help: 'Batches written to MongoDB', registers }),
     batchSize: new Histogram({
       name: 'persist_batch_size',
@@ -110,6 +117,38 @@ export function createMessageServiceMetrics(registry: Registry, persistHealth: P
       name: 'persist_dead_lettered_total',
       help: 'Messages sent to the DLQ, by reason',
       labelNames: ['reason'],
+      registers,
+    }),
+    memberEventsApplied: new Counter({
+      name: 'persist_member_events_total',
+      help: 'Membership and read-marker events written (or found outdated) and acked, by type',
+      labelNames: ['type'],
+      registers,
+    }),
+    roomStateFailures: new Counter({
+      name: 'persist_room_state_failures_total',
+      help: 'Batches whose room-list state could not be recorded for a reason other than an outage',
+      registers,
+    }),
+    roomListLatency: new Histogram({
+      name: 'room_list_request_duration_seconds',
+      help: 'GET /messages/rooms, from the token check to the answer',
+      registers,
+    }),
+    roomListCounts: new Counter({
+      name: 'room_list_counts_total',
+      help: 'Unread counts of rooms behind their marker in room lists, by source (cache, mongo)',
+      labelNames: ['source'],
+      registers,
+    }),
+    memberNameFailures: new Counter({
+      name: 'member_name_lookup_failures_total',
+      help: 'Members lists served with ids for names because user-service did not answer',
+      registers,
+    }),
+    presenceFailures: new Counter({
+      name: 'member_presence_failures_total',
+      help: 'Members lists served all offline because Redis did not answer',
       registers,
     }),
   };

@@ -4,16 +4,19 @@ import {
   MESSAGE_PERSIST_DLX,
   MESSAGE_PERSIST_QUEUE,
   isEnvelope,
-  parseQueuedEvent,
-  unknownRoomEvent,
+  isMemberQueueEvent,
+  parseQueuedBody,
+  unknownQueuedEvent,
+  type MemberQueueEvent,
   type Message,
-  type RoomEvent,
+  type QueuedEvent,
   type RoomEventType,
 } from '@chat/contracts';
 import { backoffDelay, invalidFromZod, sleep, type AmqpConnection, type Logger } from '@chat/service-kit';
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Counter } from 'prom-client';
 import { judgeDuplicate, type DuplicateVerdict } from './duplicates.js';
+import type { MembershipStore } from './membership-store.js';
 import type { InsertOutcome, MessageStore, StoredKeys } from './message-store.js';
 import type { MessageServiceMetrics } from './metrics.js';
 import { declareTopology } from './topology.js';
@@ -21,6 +24,8 @@ import { classifyWriteError, messageOf, type WriteFailureKind } from './write-er
 
 export interface PersistConsumerOptions {
   store: MessageStore;
+  /** Membership and read events, and the room state the room list reads (kept from stored messages). */
+  members: MembershipStore;
   /**
    * Called after each write with the highest seq now stored per room, before the acks
    * (cache invalidation and the stored-max mark).
@@ -42,18 +47,32 @@ export interface PersistConsumerOptions {
 type DeadLetterReason = 'invalid_json' | 'invalid_schema' | 'unknown_event' | 'write_rejected' | 'seq_conflict';
 
 /** A delivery waiting to be written, with the channel it must be acked on. */
-interface Pending {
+interface PendingBase {
   ch: Channel;
   msg: ConsumeMessage;
-  type: RoomEventType;
-  /** The message, or for a change its full state after it. */
-  message: Message;
   receivedAt: number;
   /** Times it was put back to be written again (its backoff). */
   retries: number;
   /** Times MongoDB refused it for an unknown reason. */
   refusals: number;
 }
+
+/** A room event: a message, or a change carrying its full state after it. */
+interface RoomPending extends PendingBase {
+  kind: 'room';
+  type: RoomEventType;
+  message: Message;
+}
+
+/** A membership or read-marker event. */
+interface MemberPending extends PendingBase {
+  kind: 'member';
+  event: MemberQueueEvent;
+}
+
+type Pending = RoomPending | MemberPending;
+
+const isRoomPending = (p: Pending): p is RoomPending => p.kind === 'room';
 
 /** The channels of one connection: deliveries come in on `ch`; the DLQ is published on `confirm`. */
 interface Channels {
@@ -63,10 +82,13 @@ interface Channels {
 }
 
 /**
- * `message_persist_queue` → MongoDB. Deliveries (room events, contracts `roomEventSchema`)
+ * `message_persist_queue` → MongoDB. Deliveries (room events, contracts `roomEventSchema`;
+ * membership and read-marker events, `membershipQueueEventSchema`, `readQueueEventSchema`)
  * are buffered and written in batches: new messages with an unordered insertMany, changes
  * (edit, delete, reaction) as their full state, applied only over an older version
- * (message-store.ts); a delivery is acked only after MongoDB has it. One batch is written
+ * (message-store.ts); membership and read events as conditional upserts, and the state of each
+ * room touched, for the room list (membership-store.ts); a delivery is acked only after
+ * MongoDB has it and its room state. One batch is written
  * at a time while the next fills (prefetch > batch size). With MongoDB down (write-errors.ts
  * tells an outage from a refused document) the batch is retried with backoff and its
  * deliveries stay unacked, so the queue holds the backlog (no requeue: that would spend the
@@ -172,8 +194,11 @@ export class PersistConsumer {
       this.deadLetter(ch, msg, parsed.kind, parsed.reason);
       return;
     }
-    const { type, message } = parsed.event;
-    const pending: Pending = { ch, msg, type, message, receivedAt: Date.now(), retries: 0, refusals: 0 };
+    const base = { ch, msg, receivedAt: Date.now(), retries: 0, refusals: 0 };
+    const { event } = parsed;
+    const pending: Pending = isMemberQueueEvent(event)
+      ? { ...base, kind: 'member', event }
+      : { ...base, kind: 'room', type: event.type, message: event.message };
     this.unacked.add(pending);
     this.buffer.push(pending);
     if (this.buffer.length >= this.opts.batchSize) this.startWrite();
@@ -228,7 +253,7 @@ export class PersistConsumer {
       const started = process.hrtime.bigint();
       let outcome: InsertOutcome;
       try {
-        outcome = await this.opts.store.writeBatch(group.map(({ type, message }) => ({ type, message })));
+        outcome = await this.writeGroup(group);
       } catch (err) {
         const kind = classifyWriteError(err);
         if (kind === 'outage') {
@@ -256,8 +281,29 @@ export class PersistConsumer {
   }
 
   /**
-   * After a write that answered per document: judge the duplicates, ack what is stored,
-   * dead-letter what never will be, and return what must be written again.
+   * Room events through the message store, then membership and read events (which throw as a
+   * whole: a refused one is isolated by halving, like a refused insert). The outcome is by
+   * position in `group`; `inserted` counts messages only.
+   */
+  private async writeGroup(group: Pending[]): Promise<InsertOutcome> {
+    const roomAt: number[] = [];
+    const memberEvents: MemberQueueEvent[] = [];
+    group.forEach((p, i) => (p.kind === 'room' ? roomAt.push(i) : memberEvents.push(p.event)));
+    const outcome: InsertOutcome = { inserted: 0, duplicates: [], rejected: [] };
+    if (roomAt.length > 0) {
+      const rooms = roomAt.map((i) => group[i] as RoomPending);
+      const part = await this.opts.store.writeBatch(rooms.map(({ type, message }) => ({ type, message })));
+      outcome.inserted = part.inserted;
+      outcome.duplicates = part.duplicates.map((k) => roomAt[k]!);
+      outcome.rejected = part.rejected.map((r) => ({ ...r, index: roomAt[r.index]! }));
+    }
+    if (memberEvents.length > 0) await this.opts.members.applyMemberEvents(memberEvents);
+    return outcome;
+  }
+
+  /**
+   * After a write that answered per document: judge the duplicates, record the rooms' state,
+   * ack what is stored, dead-letter what never will be, and return what must be written again.
    */
   private async settle(group: Pending[], outcome: InsertOutcome, wholeBatch: boolean): Promise<Pending[]> {
     const { metrics } = this.opts;
@@ -268,7 +314,11 @@ export class PersistConsumer {
     const mark = (roomId: string, seq: number) => marks.set(roomId, Math.max(seq, marks.get(roomId) ?? -1));
     const done: Pending[] = [];
     const retry: Pending[] = [];
-    const verdicts = await this.judgeDuplicates(group.filter((_, i) => duplicateAt.has(i)));
+    /** Messages now stored under their own id: the rooms' state is raised from them. */
+    const stored: Message[] = [];
+    const verdicts = await this.judgeDuplicates(
+      group.filter((p, i) => duplicateAt.has(i) && isRoomPending(p)) as RoomPending[],
+    );
     let duplicates = 0;
 
     for (const [i, p] of group.entries()) {
@@ -278,9 +328,14 @@ export class PersistConsumer {
         if (again) retry.push(again);
         continue;
       }
+      if (p.kind === 'member') {
+        done.push(p);
+        continue;
+      }
       const verdict = verdicts.get(p);
       if (!verdict) {
         mark(p.message.roomId, p.message.version);
+        stored.push(p.message);
         done.push(p);
         continue;
       }
@@ -297,6 +352,7 @@ export class PersistConsumer {
             }
           }
           mark(p.message.roomId, Math.max(verdict.storedSeq, p.type === 'message' ? p.message.seq : 0));
+          stored.push(p.message);
           done.push(p);
           break;
         case 'client-msg-id-conflict':
@@ -319,6 +375,8 @@ export class PersistConsumer {
         }
       }
     }
+    // Unacked, they come back (and are stored again, harmlessly) after a drain that ran out of time.
+    if (!(await this.recordActivity(stored))) return [];
     await this.opts.onStored(marks);
     this.ackAll(done, wholeBatch && done.length === group.length);
     // Counted once stored, invalidated and acked: a reader that sees the count sees the write.
@@ -327,29 +385,60 @@ export class PersistConsumer {
     metrics.stored.inc(outcome.inserted);
     metrics.duplicates.inc(duplicates);
     const now = Date.now();
-    for (const p of done) metrics.persistLagSeconds.observe(Math.max(0, now - Date.parse(p.message.createdAt)) / 1000);
+    for (const p of done) {
+      if (p.kind === 'member') metrics.memberEventsApplied.inc({ type: p.event.type });
+      else metrics.persistLagSeconds.observe(Math.max(0, now - Date.parse(p.message.createdAt)) / 1000);
+    }
     return retry;
   }
 
+  /**
+   * The rooms' state from the messages just stored, before their acks: retried while MongoDB
+   * is down. Any other failure is logged and the messages acked all the same (they are stored;
+   * the room list catches up with the room's next message). False when a drain gave up.
+   */
+  private async recordActivity(stored: Message[]): Promise<boolean> {
+    if (stored.length === 0) return true;
+    for (;;) {
+      if (this.abandoned) return false;
+      try {
+        await this.opts.members.recordActivity(stored);
+        this.endOutage();
+        return true;
+      } catch (err) {
+        if (classifyWriteError(err) === 'outage') {
+          await this.waitOutOutage(err);
+          continue;
+        }
+        this.opts.metrics.roomStateFailures.inc();
+        this.opts.log.error(
+          { err: messageOf(err) },
+          'room state not recorded; the room list is behind until its next message',
+        );
+        return true;
+      }
+    }
+  }
+
   /** Moves the stored copy forward; on a write failure the delivery is written (and judged) again. */
-  private async moveToNewerSeq(p: Pending, storedSeq: number): Promise<Pending | undefined> {
+  private async moveToNewerSeq(p: RoomPending, storedSeq: number): Promise<Pending | undefined> {
     try {
       if (await this.opts.store.moveToNewerSeq(p.message, storedSeq)) this.opts.metrics.movedToNewerSeq.inc();
       return undefined;
     } catch (err) {
-      this.opts.log.warn({ ...identify(p.message), err: messageOf(err) }, 'moving a resend to its newer seq failed; retrying');
+      this.opts.log.warn({ ...identify(p), err: messageOf(err) }, 'moving a resend to its newer seq failed; retrying');
       return { ...p, retries: p.retries + 1 };
     }
   }
 
   /** A conflict is an upstream fault, never expected: counted and logged at error, each one. */
-  private reportConflict(counter: Counter, p: Pending, storedId: string, what: string): void {
+  private reportConflict(counter: Counter, p: RoomPending, storedId: string, what: string): void {
     counter.inc();
-    this.opts.log.error({ ...identify(p.message), storedId }, what);
+    this.opts.log.error({ ...identify(p), storedId }, what);
   }
 
   /** The verdict on each delivery refused as a duplicate key; a failed lookup leaves them `missing` (written again). */
-  private async judgeDuplicates(entries: Pending[]): Promise<Map<Pending, DuplicateVerdict>> {
+  private async judgeDuplicates(entries: RoomPending[]): Promise<Map<Pending, DuplicateVerdict>> {
     const verdicts = new Map<Pending, DuplicateVerdict>();
     if (entries.length === 0) return verdicts;
     let stored: StoredKeys[] | null = null;
@@ -382,7 +471,7 @@ export class PersistConsumer {
         return null;
       }
     }
-    if (p.retries === 1) this.opts.log.warn({ ...identify(p.message), reason }, 'document refused; retrying it');
+    if (p.retries === 1) this.opts.log.warn({ ...identify(p), reason }, 'document refused; retrying it');
     return p;
   }
 
@@ -486,25 +575,27 @@ export class PersistConsumer {
   }
 }
 
-function parseQueued(content: Buffer): { event: RoomEvent } | { kind: DeadLetterReason; reason: string } {
+function parseQueued(content: Buffer): { event: QueuedEvent } | { kind: DeadLetterReason; reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(content.toString('utf8'));
   } catch {
     return { kind: 'invalid_json', reason: 'body is not valid JSON' };
   }
-  const unknown = unknownRoomEvent(json);
+  const unknown = unknownQueuedEvent(json);
   if (unknown !== null) return { kind: 'unknown_event', reason: unknown };
-  const r = parseQueuedEvent(json);
+  const r = parseQueuedBody(json);
   if (!r.success) {
-    const what = isEnvelope(json) ? 'not a room event' : 'not a Message';
+    const what = isEnvelope(json) ? `not a ${(json as { type?: unknown }).type} event` : 'not a Message';
     return { kind: 'invalid_schema', reason: `${what}: ${invalidFromZod(r.error).message}` };
   }
   return { event: r.data };
 }
 
-/** A message named in a log line, without its text. */
-function identify(m: Message) {
+/** A delivery named in a log line, without its text. */
+function identify(p: Pending) {
+  if (p.kind === 'member') return { event: p.event };
+  const m = p.message;
   return { roomId: m.roomId, seq: m.seq, id: m.id, senderId: m.senderId, clientMsgId: m.clientMsgId };
 }
 

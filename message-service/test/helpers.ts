@@ -5,6 +5,7 @@ import {
   messageRoutingKey,
   type ErrorDetail,
   type HistoryResponse,
+  type MemberQueueEvent,
   type Message,
   type RoomEvent,
 } from '@chat/contracts';
@@ -16,6 +17,7 @@ import type { Connection } from 'mongoose';
 import { createApp, type MessageServiceApp } from '../src/app.js';
 import { messageServiceConfigSchema, type MessageServiceConfig } from '../src/config.js';
 import { messageModel } from '../src/message-model.js';
+import { createMongoMembershipStore, type MembershipStore } from '../src/membership-store.js';
 import {
   createMongoMessageStore,
   type InsertOutcome,
@@ -110,6 +112,7 @@ export async function startService(
   opts: {
     env?: Record<string, string>;
     wrapStore?: (store: MessageStore) => MessageStore;
+    wrapMembers?: (members: MembershipStore) => MembershipStore;
     mongoUrl?: string;
     redisUrl?: string;
     consume?: boolean;
@@ -131,7 +134,8 @@ export async function startService(
   redis.on('error', () => undefined);
   await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
   const store = opts.wrapStore ? opts.wrapStore(createMongoMessageStore(mongo)) : undefined;
-  const svc = createApp({ config, log, mongo, redis, ...(store ? { store } : {}) });
+  const members = opts.wrapMembers ? opts.wrapMembers(createMongoMembershipStore(mongo)) : undefined;
+  const svc = createApp({ config, log, mongo, redis, ...(store ? { store } : {}), ...(members ? { members } : {}) });
   const server: Server = createServer(svc.app);
   const port = await listen(server, 0, '127.0.0.1');
   if (opts.consume !== false) await svc.start();
@@ -276,4 +280,61 @@ export async function persistThroughQueue(
 export async function storedSeqs(mongo: Connection, roomId: string): Promise<number[]> {
   const docs = await messageModel(mongo).find({ roomId }, { seq: 1 }).sort({ seq: 1 }).lean();
   return docs.map((d) => d.seq);
+}
+
+/** Membership and read events the service has written and acked, both types. */
+export async function memberEventsApplied(svc: MessageServiceApp): Promise<number> {
+  const text = await svc.metrics.metrics();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('persist_member_events_total{'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+/** Publish membership / read envelopes as chat-service does (routing key of their room), and wait until acked. */
+export async function applyThroughQueue(
+  service: RunningService,
+  publisher: { publish(body: Buffer, routingKey?: string): void; confirmed(): Promise<void> },
+  ...events: MemberQueueEvent[]
+): Promise<void> {
+  const before = await memberEventsApplied(service.svc);
+  for (const e of events) {
+    const roomId = e.type === 'membership' ? e.membership.roomId : e.read.roomId;
+    publisher.publish(Buffer.from(JSON.stringify(e)), messageRoutingKey(roomId));
+  }
+  await publisher.confirmed();
+  await waitFor(
+    async () => (await memberEventsApplied(service.svc)) === before + events.length,
+    10_000,
+    'member events applied',
+  );
+}
+
+export const joined = (roomId: string, userId: string, at: number, displayName?: string): MemberQueueEvent => ({
+  v: 1,
+  type: 'membership',
+  membership: { roomId, userId, member: true, at, ...(displayName ? { displayName } : {}) },
+});
+export const left = (roomId: string, userId: string, at: number): MemberQueueEvent => ({
+  v: 1,
+  type: 'membership',
+  membership: { roomId, userId, member: false, at },
+});
+export const read = (roomId: string, userId: string, seq: number): MemberQueueEvent => ({
+  v: 1,
+  type: 'read',
+  read: { roomId, userId, seq },
+});
+
+/** GET with a bearer token: status, body, and the Retry-After header. */
+export async function getJson<T = unknown>(
+  url: string,
+  token?: string,
+): Promise<{ status: number; body: T & { error?: ErrorDetail }; retryAfter: string | null }> {
+  const res = await fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+  return {
+    status: res.status,
+    body: (await res.json()) as T & { error?: ErrorDetail },
+    retryAfter: res.headers.get('retry-after'),
+  };
 }

@@ -1,7 +1,7 @@
 import type { Isolation } from '@chat/testing';
 import { startGateway, type RunningGateway } from '../../api-gateway/test/harness.js';
 import { startChatNode, type ChatNode } from '../../chat-service/test/helpers.js';
-import { createHttpHistoryClient } from '../../chat-service/src/history-client_http.js';
+import { createHttpHistoryClient } from '../../chat-service/src/adapters/history-client_http.js';
 import { startService, type RunningService } from '../../message-service/test/helpers.js';
 import { startUserService, type RunningUserService } from '../../user-service/test/harness.js';
 

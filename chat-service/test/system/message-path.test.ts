@@ -1,7 +1,7 @@
 import type { Message } from '@chat/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getHistory, type RunningService, startService } from '../../../message-service/test/helpers.js';
-import { chatKeys } from '../../src/keys.js';
+import { chatKeys } from '../../src/adapters/keys.js';
 import {
   type ClientSocket,
   collectReceived,

@@ -1,8 +1,8 @@
 import { AppError } from '@chat/service-kit';
 import { describe, expect, it } from 'vitest';
-import { ackWith } from '../../src/ack.js';
-import { InFlight } from '../../src/in-flight.js';
-import { RefusalLog } from '../../src/refusal-log.js';
+import { ackWith } from '../../src/socket/ack.js';
+import { InFlight } from '../../src/socket/in-flight.js';
+import { RefusalLog } from '../../src/socket/refusal-log.js';
 import { Registry } from 'prom-client';
 import { createChatMetrics } from '../../src/metrics.js';
 import { capturingLogger } from '../log-capture.js';

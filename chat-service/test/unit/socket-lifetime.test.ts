@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTokenVerifier } from '@chat/service-kit';
 import { testKeyPair } from '@chat/testing';
-import { SocketLifetimes } from '../../src/socket-lifetime.js';
-import type { ChatSocket } from '../../src/socket-types.js';
+import { SocketLifetimes } from '../../src/socket/socket-lifetime.js';
+import type { ChatSocket } from '../../src/socket/socket-types.js';
 import { tokenFor, userFor } from '../helpers.js';
 
 const DAY_SEC = 86_400;

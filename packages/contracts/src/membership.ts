@@ -88,6 +88,11 @@ export type ReadQueueEvent = z.infer<typeof readQueueEventSchema>;
 
 // ---- HTTP (DESIGN.md §2) ----
 
+/** `GET /messages/rooms` takes no query; anything there is refused (INVALID) rather than ignored. */
+export const roomsQuerySchema = z.strictObject({});
+/** `GET /messages/rooms/:roomId/members`. */
+export const membersParamsSchema = z.strictObject({ roomId: roomIdSchema });
+
 export const roomSummarySchema = z.object({
   roomId: roomIdSchema,
   lastSeq: seqSchema,

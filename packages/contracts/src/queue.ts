@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import { seqSchema } from './ids.js';
+import {
+  MEMBER_EVENT_TYPES,
+  membershipQueueEventSchema,
+  readQueueEventSchema,
+  type MemberEventType,
+  type MembershipQueueEvent,
+  type ReadQueueEvent,
+} from './membership.js';
 import { messageSchema, type Message } from './message.js';
 
 /** RabbitMQ topology (DESIGN.md §4). One source of truth for these names. */
@@ -28,7 +36,7 @@ export function messageRoutingKey(roomId: string): string {
 
 /** Schema version of the queue envelope. */
 export const ROOM_EVENT_VERSION = 1;
-/** Room event types on the queue; room-level types come later (an unknown one is dead-lettered). */
+/** Room event types on the queue (membership.ts adds `membership` and `read`; an unknown type is dead-lettered). */
 export const ROOM_EVENT_TYPES = ['message', 'edit', 'delete', 'reaction'] as const;
 export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];
 
@@ -55,17 +63,43 @@ export function isEnvelope(body: unknown): boolean {
   return typeof body === 'object' && body !== null && ('v' in body || 'type' in body || 'message' in body);
 }
 
-/** Any body a consumer accepts, read as a RoomEvent: the envelope, or a legacy bare Message. */
+/** A room event (the envelope or a legacy bare Message) read as a RoomEvent; membership and read envelopes fail here. */
 export function parseQueuedEvent(body: unknown): z.ZodSafeParseResult<RoomEvent> {
   return isEnvelope(body) ? roomEventSchema.safeParse(body) : legacyMessageBodySchema.safeParse(body);
 }
 
+/** Membership and read markers ride the persist queue beside room events (DESIGN.md §3.3, §4 item 4). */
+export type MemberQueueEvent = MembershipQueueEvent | ReadQueueEvent;
+/** Every body the persist queue carries. */
+export type QueuedEvent = RoomEvent | MemberQueueEvent;
+
+export function isMemberQueueEvent(event: QueuedEvent): event is MemberQueueEvent {
+  return MEMBER_EVENT_TYPES.includes(event.type as MemberEventType);
+}
+
+/**
+ * Any body the persist queue's consumer accepts: a room event (or legacy bare Message), a
+ * membership or a read-marker envelope. The schema is chosen by `type`, so a malformed body
+ * is reported against the shape it claims.
+ */
+export function parseQueuedBody(body: unknown): z.ZodSafeParseResult<QueuedEvent> {
+  if (!isEnvelope(body)) return legacyMessageBodySchema.safeParse(body);
+  switch ((body as { type?: unknown }).type) {
+    case 'membership':
+      return membershipQueueEventSchema.safeParse(body);
+    case 'read':
+      return readQueueEventSchema.safeParse(body);
+    default:
+      return roomEventSchema.safeParse(body);
+  }
+}
+
 /** An envelope body of a version or type this code does not know (a future one): why it cannot be read, else null. */
-export function unknownRoomEvent(body: unknown): string | null {
+export function unknownQueuedEvent(body: unknown): string | null {
   if (!isEnvelope(body)) return null;
   const { v, type } = body as { v?: unknown; type?: unknown };
   if (v !== ROOM_EVENT_VERSION) return `unknown envelope version ${JSON.stringify(v ?? null)}`.slice(0, 200);
-  if (!ROOM_EVENT_TYPES.includes(type as RoomEventType))
+  if (!ROOM_EVENT_TYPES.includes(type as RoomEventType) && !MEMBER_EVENT_TYPES.includes(type as MemberEventType))
     return `unknown event type ${JSON.stringify(type ?? null)}`.slice(0, 200);
   return null;
 }

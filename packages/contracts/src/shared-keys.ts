@@ -24,7 +24,10 @@ export function sharedKeys(prefix: string): SharedKeys {
 }
 
 /** The user ids with a connection alive at `nowMs`, from a {@link SharedKeys.roomPresence} set's members and scores. */
-export function onlineUserIds(entries: ReadonlyArray<readonly [member: string, score: number]>, nowMs: number): Set<string> {
+export function onlineUserIds(
+  entries: ReadonlyArray<readonly [member: string, score: number]>,
+  nowMs: number,
+): Set<string> {
   const online = new Set<string>();
   for (const [member, score] of entries) {
     if (score > nowMs) online.add(member.slice(0, member.indexOf(':')));

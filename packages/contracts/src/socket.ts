@@ -101,7 +101,8 @@ export type AckError = z.infer<typeof ackErrorSchema>;
 
 export const joinRoomOkSchema = z.object({
   ok: z.literal(true),
-  room: z.object({ id: roomIdSchema, lastSeq: seqSchema }),
+  /** `lastReadSeq`: the caller's read marker in the room (DESIGN.md §3.3), 0 before any `markRead`. */
+  room: z.object({ id: roomIdSchema, lastSeq: seqSchema, lastReadSeq: seqSchema }),
   missed: z.array(messageSchema),
   hasMore: z.boolean(),
 });

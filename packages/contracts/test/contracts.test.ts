@@ -10,9 +10,10 @@ import {
   loginBodySchema,
   messageRoutingKey,
   messageSchema,
+  parseQueuedBody,
   parseQueuedEvent,
   reactPayloadSchema,
-  unknownRoomEvent,
+  unknownQueuedEvent,
   editMessagePayloadSchema,
   registerBodySchema,
   roomIdSchema,
@@ -154,11 +155,15 @@ describe('socket payloads and acks', () => {
     expect(
       joinRoomAckSchema.safeParse({
         ok: true,
-        room: { id: 'general', lastSeq: 7 },
+        room: { id: 'general', lastSeq: 7, lastReadSeq: 5 },
         missed: [validMessage],
         hasMore: false,
       }).success,
     ).toBe(true);
+    expect(
+      joinRoomAckSchema.safeParse({ ok: true, room: { id: 'general', lastSeq: 7 }, missed: [], hasMore: false })
+        .success,
+    ).toBe(false);
   });
   it('messages and queued messages need every field', () => {
     expect(messageSchema.safeParse(validMessage).success).toBe(true);
@@ -231,9 +236,28 @@ describe('queue envelope', () => {
       expect(parseQueuedEvent({ v: 1, type, message: validMessage }).success).toBe(true);
   });
   it('names an unknown type or version, and lets a bare Message through', () => {
-    expect(unknownRoomEvent({ v: 1, type: 'pin', message: validMessage })).toMatch(/unknown event type "pin"/);
-    expect(unknownRoomEvent({ v: 2, type: 'message', message: validMessage })).toMatch(/unknown envelope version 2/);
-    expect(unknownRoomEvent(validMessage)).toBeNull();
-    expect(unknownRoomEvent({ v: 1, type: 'edit', message: validMessage })).toBeNull();
+    expect(unknownQueuedEvent({ v: 1, type: 'pin', message: validMessage })).toMatch(/unknown event type "pin"/);
+    expect(unknownQueuedEvent({ v: 2, type: 'message', message: validMessage })).toMatch(/unknown envelope version 2/);
+    expect(unknownQueuedEvent(validMessage)).toBeNull();
+    expect(unknownQueuedEvent({ v: 1, type: 'edit', message: validMessage })).toBeNull();
+  });
+  it('reads membership and read envelopes, and reports them against their own shape', () => {
+    const membership = {
+      v: 1,
+      type: 'membership',
+      membership: { roomId: 'general', userId: alice, member: true, at: 5 },
+    };
+    const read = { v: 1, type: 'read', read: { roomId: 'general', userId: alice, seq: 3 } };
+    expect(parseQueuedBody(membership).data).toEqual(membership);
+    expect(parseQueuedBody(read).data).toEqual(read);
+    expect(unknownQueuedEvent(membership)).toBeNull();
+    expect(unknownQueuedEvent(read)).toBeNull();
+    expect(parseQueuedBody({ ...read, read: { ...read.read, seq: -1 } }).success).toBe(false);
+    expect(parseQueuedBody({ ...membership, membership: { ...membership.membership, userId: 'x' } }).success).toBe(
+      false,
+    );
+    expect(parseQueuedBody({ v: 1, type: 'edit', message: validMessage }).success).toBe(true);
+    // Room-event readers (chat-service's tests) still see only room events.
+    expect(parseQueuedEvent(read).success).toBe(false);
   });
 });

@@ -1,11 +1,23 @@
-import { historyResponseSchema, messageResponseSchema, type HistoryResponse, type Message } from '@chat/contracts';
+import {
+  historyResponseSchema,
+  messageResponseSchema,
+  roomSummarySchema,
+  type HistoryResponse,
+  type Message,
+} from '@chat/contracts';
 import { AppError } from '@chat/service-kit';
-import type { ZodType } from 'zod';
-import type { HistoryClient, HistoryPageQuery } from './history-client.js';
+import { z, type ZodType } from 'zod';
+import type { HistoryClient, HistoryPageQuery, RoomMembership } from './history-client.js';
+
+/** Of the room list, what membership needs: a summary's other fields may grow without breaking it. */
+const roomMembershipsSchema = z.object({
+  rooms: z.array(roomSummarySchema.pick({ roomId: true, lastReadSeq: true })),
+});
 
 /** message-service over HTTP, bounded by a timeout; any failure is an upstream error. */
 export function createHttpHistoryClient(baseUrl: string, timeoutMs: number): HistoryClient {
-  const base = `${baseUrl.replace(/\/$/, '')}/messages/history`;
+  const origin = baseUrl.replace(/\/$/, '');
+  const base = `${origin}/messages/history`;
 
   /** The parsed answer, or null for a 404; every other failure is an upstream error. */
   async function getJson<T>(url: string, token: string, schema: ZodType<T>): Promise<T | null> {
@@ -46,6 +58,11 @@ export function createHttpHistoryClient(baseUrl: string, timeoutMs: number): His
       const url = `${base}/${encodeURIComponent(roomId)}/${encodeURIComponent(messageId)}`;
       const found = await getJson(url, token, messageResponseSchema);
       return found?.message ?? null;
+    },
+    async rooms(token: string): Promise<RoomMembership[]> {
+      const list = await getJson(`${origin}/messages/rooms`, token, roomMembershipsSchema);
+      if (list === null) throw new AppError('UPSTREAM_UNAVAILABLE', 'room list answered 404');
+      return list.rooms;
     },
   };
 }

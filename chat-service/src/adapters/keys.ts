@@ -1,3 +1,5 @@
+import { sharedKeys } from '@chat/contracts';
+
 /** Every Redis key and channel chat-service uses, under REDIS_KEY_PREFIX. */
 export interface ChatKeys {
   /** Socket.IO redis-adapter channel prefix. */
@@ -33,6 +35,16 @@ export interface ChatKeys {
    * this is the dedupe key of that triple): pending claim or a compact record once accepted.
    */
   sentMessage(messageId: string): string;
+  /** The rooms the user is a member of, a set (contracts' shared `userRooms`). */
+  userRooms(userId: string): string;
+  /**
+   * Set once the user's rooms set holds their durable membership (loaded from message-service,
+   * or found empty there). Lost with the set when Redis loses data, which is how a loss is told
+   * from a user without rooms.
+   */
+  userRoomsLoaded(userId: string): string;
+  /** The user's read markers, a hash roomId → seq (only moves forward). */
+  readMarkers(userId: string): string;
 }
 
 export function chatKeys(prefix: string): ChatKeys {
@@ -49,5 +61,8 @@ export function chatKeys(prefix: string): ChatKeys {
     sendRate: (userId) => `${prefix}rate:send:${userId}`,
     callSignalRate: (userId) => `${prefix}rate:call:${userId}`,
     sentMessage: (messageId) => `${prefix}sent:${messageId}`,
+    userRooms: sharedKeys(prefix).userRooms,
+    userRoomsLoaded: (userId) => `${prefix}user:${userId}:rooms-loaded`,
+    readMarkers: (userId) => `${prefix}user:${userId}:read`,
   };
 }

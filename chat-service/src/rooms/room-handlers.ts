@@ -1,11 +1,12 @@
 import { joinRoomPayloadSchema, leaveRoomPayloadSchema, type JoinRoomOk } from '@chat/contracts';
-import { AppError, parseOrThrow, type Logger } from '@chat/service-kit';
-import type { SendAdmission } from './admission.js';
-import type { HistoryClient } from './history-client.js';
+import { parseOrThrow, type Logger } from '@chat/service-kit';
+import type { SendAdmission } from '../adapters/admission.js';
+import type { HistoryClient } from '../adapters/history-client.js';
+import type { Memberships } from './memberships.js';
 import { collectMissed, type Missed } from './missed.js';
-import type { RecentBuffer } from './recent-buffer.js';
+import type { RecentBuffer } from '../adapters/recent-buffer.js';
 import { assertRoomAccess } from './room-access.js';
-import type { ChatSocket } from './socket-types.js';
+import type { ChatSocket } from '../socket/socket-types.js';
 
 export interface RoomHandlerDeps {
   admission: SendAdmission;
@@ -13,21 +14,16 @@ export interface RoomHandlerDeps {
   history: HistoryClient;
   log: Logger;
   persistenceWaitMs: number;
+  /** Joins make members; the cap on a user's rooms also bounds the rooms (adapter state) of each socket. */
+  memberships: Memberships;
 }
-
-/** Rooms one socket may be in at once (its own id-room and user room included): bounds adapter state. */
-export const MAX_ROOMS_PER_SOCKET = 100;
-/** Rooms every socket is in from its connect: its id-room and its user room (user-room.ts). */
-const ROOMS_OF_EVERY_SOCKET = 2;
 
 export function createRoomHandlers(deps: RoomHandlerDeps) {
   return {
     async joinRoom(socket: ChatSocket, payload: unknown): Promise<JoinRoomOk> {
       const { roomId, sinceSeq } = parseOrThrow(joinRoomPayloadSchema, payload);
       assertRoomAccess(socket.data.user.userId, roomId);
-      if (!socket.rooms.has(roomId) && socket.rooms.size >= MAX_ROOMS_PER_SOCKET) {
-        throw new AppError('INVALID', `at most ${MAX_ROOMS_PER_SOCKET - ROOMS_OF_EVERY_SOCKET} rooms per connection`);
-      }
+      const lastReadSeq = await deps.memberships.join(socket, roomId);
       // Join before reading the buffer: a message confirmed meanwhile is either buffered or delivered live.
       await socket.join(roomId);
       try {
@@ -37,8 +33,9 @@ export function createRoomHandlers(deps: RoomHandlerDeps) {
           sinceSeq === undefined ? noneMissed : collectMissed(deps, roomId, sinceSeq, socket.data.token),
         ]);
         const lastSeq = Math.max(counter ?? 0, missed.at(-1)?.seq ?? 0);
-        return { ok: true, room: { id: roomId, lastSeq }, missed, hasMore };
+        return { ok: true, room: { id: roomId, lastSeq, lastReadSeq }, missed, hasMore };
       } catch (err) {
+        // The membership stands (it is durable already); this socket resubscribes with its retry.
         await socket.leave(roomId);
         throw err;
       }
@@ -46,7 +43,8 @@ export function createRoomHandlers(deps: RoomHandlerDeps) {
 
     async leaveRoom(socket: ChatSocket, payload: unknown): Promise<{ ok: true }> {
       const { roomId } = parseOrThrow(leaveRoomPayloadSchema, payload);
-      await socket.leave(roomId);
+      assertRoomAccess(socket.data.user.userId, roomId);
+      await deps.memberships.leave(socket, roomId);
       return { ok: true };
     },
   };

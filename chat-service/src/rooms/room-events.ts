@@ -6,18 +6,18 @@ import {
   type RoomEventType,
 } from '@chat/contracts';
 import { AppError, backoffDelay, parseOrThrow, sleep, toAppError, type Logger } from '@chat/service-kit';
-import type { SendAdmission } from './admission.js';
-import type { ChatKeys } from './keys.js';
+import type { SendAdmission } from '../adapters/admission.js';
+import type { ChatKeys } from '../adapters/keys.js';
 import { assertSender, deleted, edited, reacted } from './message-changes.js';
 import { messageIdFor } from './message-identity.js';
-import type { MessageLock } from './message-lock_redis.js';
+import type { MessageLock } from '../adapters/message-lock_redis.js';
 import type { MessageStates } from './message-states.js';
-import type { ChatMetrics } from './metrics.js';
-import type { MessagePublisher } from './publisher.js';
-import type { RecentBuffer } from './recent-buffer.js';
+import type { ChatMetrics } from '../metrics.js';
+import type { MessagePublisher } from '../adapters/publisher.js';
+import type { RecentBuffer } from '../adapters/recent-buffer.js';
 import { assertRoomAccess } from './room-access.js';
 import { roomEventBody } from './room-event-body.js';
-import type { ChatServer, SocketData } from './socket-types.js';
+import type { ChatServer, SocketData } from '../socket/socket-types.js';
 
 export interface RoomEventDeps {
   io: ChatServer;

@@ -1,7 +1,7 @@
 import { HISTORY_LIMIT_MAX, JOIN_MISSED_MAX, newerMessage, type Message } from '@chat/contracts';
 import { sleep, type Logger } from '@chat/service-kit';
-import type { HistoryClient } from './history-client.js';
-import type { RecentBuffer } from './recent-buffer.js';
+import type { HistoryClient } from '../adapters/history-client.js';
+import type { RecentBuffer } from '../adapters/recent-buffer.js';
 
 export interface Missed {
   missed: Message[];

@@ -1,7 +1,7 @@
 import type { Message } from '@chat/contracts';
 import { AppError } from '@chat/service-kit';
-import type { HistoryClient } from './history-client.js';
-import type { MessageRecord, RecentBuffer } from './recent-buffer.js';
+import type { HistoryClient } from '../adapters/history-client.js';
+import type { MessageRecord, RecentBuffer } from '../adapters/recent-buffer.js';
 
 /**
  * The current state of a message of a room, for an edit, a delete, a reaction or a reply:

@@ -1,9 +1,9 @@
 import { callSignalPayloadSchema, type CallSignal } from '@chat/contracts';
 import { AppError, parseOrThrow } from '@chat/service-kit';
-import type { ChatKeys } from './keys.js';
-import type { ChatServer, ChatSocket } from './socket-types.js';
-import { userRoom } from './user-room.js';
-import type { createWindowLimit } from './window-limit.js';
+import type { ChatKeys } from '../adapters/keys.js';
+import type { ChatServer, ChatSocket } from '../socket/socket-types.js';
+import { userRoom } from '../socket/user-room.js';
+import type { createWindowLimit } from '../adapters/window-limit.js';
 
 export interface CallSignalDeps {
   io: ChatServer;

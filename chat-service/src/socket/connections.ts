@@ -1,15 +1,15 @@
 import type { Logger, VerifyToken } from '@chat/service-kit';
 import type { Redis } from 'ioredis';
-import type { ChatConfig } from './config.js';
-import { connectionKeys } from './connection-keys.js';
+import type { ChatConfig } from '../config.js';
+import { connectionKeys } from '../adapters/connection-keys.js';
 import { SocketEventLimits, type EventLimitSettings } from './event-limits.js';
-import type { ChatMetrics } from './metrics.js';
+import type { ChatMetrics } from '../metrics.js';
 import { guardOutput } from './output-guard.js';
 import type { RefusalLog } from './refusal-log.js';
 import { SocketLifetimes } from './socket-lifetime.js';
 import { socketLimitMiddleware } from './socket-limit-middleware.js';
 import type { ChatServer, ChatSocket } from './socket-types.js';
-import { UserSockets } from './user-sockets.js';
+import { UserSockets } from '../adapters/user-sockets.js';
 
 export type ConnectionSettings = Pick<
   ChatConfig,
@@ -17,6 +17,8 @@ export type ConnectionSettings = Pick<
   | 'TOKEN_EXPIRY_WARNING_SEC'
   | 'JOIN_RATE_LIMIT'
   | 'JOIN_RATE_WINDOW_SEC'
+  | 'MARK_READ_RATE_LIMIT'
+  | 'MARK_READ_RATE_WINDOW_SEC'
   | 'SOCKET_MAX_PENDING_EVENTS'
   | 'SOCKETS_PER_USER_MAX'
   | 'SOCKET_OUTPUT_MAX_BYTES'
@@ -58,6 +60,8 @@ export function createConnectionGuards(deps: ConnectionDeps) {
     maxPending: config.SOCKET_MAX_PENDING_EVENTS,
     joinLimit: config.JOIN_RATE_LIMIT,
     joinWindowMs: config.JOIN_RATE_WINDOW_SEC * 1000,
+    readLimit: config.MARK_READ_RATE_LIMIT,
+    readWindowMs: config.MARK_READ_RATE_WINDOW_SEC * 1000,
     onLimited: (limit) => metrics.limited.inc({ limit }),
   };
 

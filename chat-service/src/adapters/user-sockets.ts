@@ -1,7 +1,7 @@
 import type { Logger } from '@chat/service-kit';
 import type { Redis } from 'ioredis';
 import type { ConnectionKeys } from './connection-keys.js';
-import type { ChatServer } from './socket-types.js';
+import type { ChatServer } from '../socket/socket-types.js';
 
 /** A socket's lease in its user's set; a node that dies stops renewing, so its sockets lapse. */
 export const SOCKET_LEASE_MS = 60_000;

@@ -8,9 +8,9 @@ import {
 } from '@chat/contracts';
 import { AppError, parseOrThrow } from '@chat/service-kit';
 import { Router, type RequestHandler } from 'express';
-import type { MessageHandlers } from './message-handlers.js';
-import type { ChatServer } from './socket-types.js';
-import { userRoom } from './user-room.js';
+import type { MessageHandlers } from '../rooms/message-handlers.js';
+import type { ChatServer } from '../socket/socket-types.js';
+import { userRoom } from '../socket/user-room.js';
 
 /**
  * The sender of every system message: a fixed id no account can have (account ids are

@@ -1,8 +1,8 @@
 import { RATE_LIMITED_CONNECT_ERROR } from '@chat/contracts';
-import type { ChatMetrics } from './metrics.js';
+import type { ChatMetrics } from '../metrics.js';
 import type { RefusalLog } from './refusal-log.js';
 import type { ChatSocket } from './socket-types.js';
-import type { UserSockets } from './user-sockets.js';
+import type { UserSockets } from '../adapters/user-sockets.js';
 
 /**
  * After authentication: refuses a user's socket beyond SOCKETS_PER_USER_MAX across nodes with

@@ -1,9 +1,22 @@
+import type { ClientToServerEvents } from '@chat/contracts';
 import { isServerFault, toAppError, type Logger } from '@chat/service-kit';
 import type { Histogram } from 'prom-client';
 import type { InFlight } from './in-flight.js';
 import type { RefusalLog } from './refusal-log.js';
 
 type Reply = (res: unknown) => void;
+
+/** The answer an event's ack callback takes, read from the event map shared with clients. */
+export type AckOf<E extends keyof ClientToServerEvents> = Parameters<
+  NonNullable<Parameters<ClientToServerEvents[E]>[1]>
+>[0];
+/** The success half of that answer: what a handler of `E` resolves to (refusals throw an AppError). */
+export type AckOk<E extends keyof ClientToServerEvents> = Extract<AckOf<E>, { ok: true }>;
+/**
+ * A handler of one client event, typed by that event: the payload is `unknown` until its schema
+ * parses it, and the compiler checks the answer against the event's ack type.
+ */
+export type EventHandler<E extends keyof ClientToServerEvents> = (payload: unknown) => Promise<AckOk<E>>;
 
 export interface AckDeps {
   log: Logger;

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { sendMessagePayloadSchema, type Message, type ReplyTo, type SendMessagePayload } from '@chat/contracts';
 import { AppError, backoffDelay, parseOrThrow, sleep, toAppError, type Identity, type Logger } from '@chat/service-kit';
-import type { SendAdmission, SendRequest, SentRecord } from './admission.js';
-import { InFlight } from './in-flight.js';
+import type { SendAdmission, SendRequest, SentRecord } from '../adapters/admission.js';
+import { InFlight } from '../socket/in-flight.js';
 import { quoteOf } from './message-changes.js';
+import type { Memberships } from './memberships.js';
 import { messageIdFor, textHash } from './message-identity.js';
 import type { MessageStates } from './message-states.js';
-import type { ChatMetrics } from './metrics.js';
-import { PublishOutcomeUnknown, type MessagePublisher } from './publisher.js';
-import type { RecentBuffer } from './recent-buffer.js';
+import type { ChatMetrics } from '../metrics.js';
+import { PublishOutcomeUnknown, type MessagePublisher } from '../adapters/publisher.js';
+import type { RecentBuffer } from '../adapters/recent-buffer.js';
 import { roomEventBody } from './room-event-body.js';
 import { assertRoomAccess } from './room-access.js';
-import type { ChatServer, SocketData } from './socket-types.js';
+import type { ChatServer, SocketData } from '../socket/socket-types.js';
 
 export interface MessageHandlerDeps {
   io: ChatServer;
@@ -20,6 +21,8 @@ export interface MessageHandlerDeps {
   /** The quoted message of a reply (only replies read it). */
   states: MessageStates;
   publisher: MessagePublisher;
+  /** Makes both users of a direct room members before its messages are broadcast. */
+  memberships: Pick<Memberships, 'openDirect'>;
   metrics: ChatMetrics;
   log: Logger;
   isDraining: () => boolean;
@@ -63,6 +66,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
       input.replyToId === undefined
         ? undefined
         : quoteOf(await deps.states.current(input.roomId, input.replyToId, caller.token));
+    await deps.memberships.openDirect(caller.user, input.roomId);
     return send(caller.user, { ...input, replyTo });
   }
 

@@ -1,0 +1,18 @@
+/** Single-document writes in flight at once (FerretDB holds a PostgreSQL connection per statement). */
+export const WRITES_IN_FLIGHT = 4;
+
+/**
+ * Runs `fn` on every item, at most `limit` at a time. FerretDB holds a PostgreSQL connection
+ * per statement in flight, so writes go one command each, a few at a time, never as one bulk.
+ */
+export async function forEachInFlight<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,120 @@
+import { dmMembers, UNREAD_MAX, type RoomSummary } from '@chat/contracts';
+import type { Logger } from '@chat/service-kit';
+import type { Redis } from 'ioredis';
+import type { MessageServiceKeys } from './keys.js';
+import type { MembershipStore, UnreadCounts } from './membership-store.js';
+import type { MessageServiceMetrics } from './metrics.js';
+import { redisWithin } from './redis-timeout.js';
+
+export interface RoomListOptions {
+  store: MembershipStore;
+  redis: Redis;
+  keys: MessageServiceKeys;
+  metrics: MessageServiceMetrics;
+  log: Logger;
+  /** Bound on each cache command; slower counts as Redis down (the counts are then all computed). */
+  timeoutMs: number;
+  /** Lifetime of a user's cached counts after their last list. */
+  ttlSec: number;
+}
+
+/**
+ * `GET /messages/rooms` (DESIGN.md §2, README "Room list"): the caller's memberships, their
+ * rooms' state, and unread counts for the rooms whose last seq is past the marker. A room's
+ * counts are cached in Redis under the marker and the room's `rev` they were computed at, so
+ * only rooms written to (or read) since the caller's last list are counted again, all in one
+ * aggregation. At most three MongoDB queries and two Redis commands, whatever the number of rooms.
+ */
+export class RoomList {
+  private cacheFailing = false;
+
+  constructor(private readonly opts: RoomListOptions) {}
+
+  async of(userId: string, username: string): Promise<RoomSummary[]> {
+    const { store } = this.opts;
+    const joined = await store.joinedRooms(userId);
+    if (joined.length === 0) return [];
+    const states = new Map((await store.roomStates(joined.map((m) => m.roomId))).map((r) => [r._id, r]));
+    /** What a room's counts depend on: the caller's marker and every write to the room. */
+    const stamps = new Map(
+      joined.flatMap((m) => {
+        const state = states.get(m.roomId);
+        return state && state.lastSeq > m.lastReadSeq ? [[m.roomId, `${m.lastReadSeq}:${state.rev}`] as const] : [];
+      }),
+    );
+    const counts = await this.cached(userId, stamps);
+    const stale = joined.filter((m) => stamps.has(m.roomId) && !counts.has(m.roomId));
+    if (stale.length > 0) {
+      const fresh = await store.countUnread(
+        userId,
+        username,
+        stale.map((m) => ({ roomId: m.roomId, after: m.lastReadSeq })),
+      );
+      const zero = { unread: 0, mentions: 0 };
+      for (const m of stale) counts.set(m.roomId, fresh.get(m.roomId) ?? zero);
+      await this.remember(
+        userId,
+        new Map(stale.map((m) => [m.roomId, [stamps.get(m.roomId)!, counts.get(m.roomId)!]])),
+      );
+    }
+    this.opts.metrics.roomListCounts.inc({ source: 'cache' }, stamps.size - stale.length);
+    this.opts.metrics.roomListCounts.inc({ source: 'mongo' }, stale.length);
+
+    const activity = (m: (typeof joined)[number]) => states.get(m.roomId)?.lastAt.getTime() ?? m.joinedAt.getTime();
+    return joined
+      .sort((a, b) => activity(b) - activity(a) || (a.roomId < b.roomId ? -1 : 1))
+      .map((m): RoomSummary => {
+        const state = states.get(m.roomId);
+        const c = counts.get(m.roomId);
+        const peer = dmMembers(m.roomId)?.find((id) => id !== userId);
+        return {
+          roomId: m.roomId,
+          lastSeq: state?.lastSeq ?? 0,
+          lastReadSeq: m.lastReadSeq,
+          unread: Math.min(c?.unread ?? 0, UNREAD_MAX),
+          mentions: Math.min(c?.mentions ?? 0, UNREAD_MAX),
+          ...(state ? { lastMessage: state.lastMessage } : {}),
+          ...(peer ? { peer } : {}),
+        };
+      });
+  }
+
+  /** The cached counts still valid for `stamps` (room → stamp); none while Redis fails. */
+  private async cached(userId: string, stamps: Map<string, string>): Promise<Map<string, UnreadCounts>> {
+    const counts = new Map<string, UnreadCounts>();
+    if (stamps.size === 0) return counts;
+    const rooms = [...stamps.keys()];
+    const values = await this.redis(() => this.opts.redis.hmget(this.opts.keys.roomCounts(userId), ...rooms));
+    values?.forEach((value, i) => {
+      const [stamp, unread, mentions] = value?.split('|') ?? [];
+      if (stamp === stamps.get(rooms[i]!))
+        counts.set(rooms[i]!, { unread: Number(unread), mentions: Number(mentions) });
+    });
+    return counts;
+  }
+
+  private async remember(userId: string, entries: Map<string, [string, UnreadCounts]>): Promise<void> {
+    const key = this.opts.keys.roomCounts(userId);
+    const fields = [...entries].flatMap(([roomId, [stamp, c]]) => [roomId, `${stamp}|${c.unread}|${c.mentions}`]);
+    await this.redis(() =>
+      this.opts.redis
+        .multi()
+        .hset(key, ...fields)
+        .expire(key, this.opts.ttlSec)
+        .exec(),
+    );
+  }
+
+  /** A cache command, or null when Redis fails or is slow (logged once per outage). */
+  private async redis<T>(command: () => Promise<T>): Promise<T | null> {
+    try {
+      const result = await redisWithin(this.opts.timeoutMs, command());
+      this.cacheFailing = false;
+      return result;
+    } catch (err) {
+      if (!this.cacheFailing) this.opts.log.warn({ err: (err as Error).message }, 'unread count cache unavailable');
+      this.cacheFailing = true;
+      return null;
+    }
+  }
+}
