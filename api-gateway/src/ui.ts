@@ -6,13 +6,14 @@ import { PrecompressedFiles, negotiateEncoding } from './precompressed.js';
 /**
  * For the UI: scripts only from this origin (no inline script, no eval), connections (fetch and
  * the socket, whose ws/wss form of this origin 'self' covers in CSP Level 3) only to this
- * origin, no framing, no plugins.
+ * origin, no framing, no plugins. Images also from `blob:`: the UI shows attachments as object
+ * URLs of bytes it fetched with the token (an `<img src>` cannot send the Authorization header).
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
   "object-src 'none'",

@@ -39,6 +39,8 @@ describe('the UI from STATIC_DIR', () => {
     expect(csp).toContain("connect-src 'self';");
     expect(csp).not.toMatch(/\b(ws|wss):(\s|;|$)/);
     expect(csp).toContain("frame-ancestors 'none'");
+    // Attachments are shown as object URLs of bytes fetched with the token.
+    expect(csp).toContain("img-src 'self' data: blob:;");
     expect(csp).not.toContain('unsafe-inline');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('cache-control')).toBe('no-cache');

@@ -3,6 +3,7 @@ import { fetchMe, refreshSession } from './api/auth.js';
 import { ApiError } from './api/http.js';
 import { AuthScreen } from './components/AuthScreen.js';
 import { ChatScreen } from './components/ChatScreen.js';
+import { ReaderProvider } from './files/file-access.js';
 import { SessionKeeper } from './session/session-keeper.js';
 
 export function App() {
@@ -29,13 +30,9 @@ export function App() {
   }, [keeper, userId]);
 
   return session ? (
-    <ChatScreen
-      key={session.user.id}
-      session={session}
-      onSignOut={signOut}
-      onTokenRefused={tokenRefused}
-      onTokenExpiring={renew}
-    />
+    <ReaderProvider key={session.user.id} user={session.user} token={session.token} onTokenRefused={tokenRefused}>
+      <ChatScreen session={session} onSignOut={signOut} onTokenRefused={tokenRefused} onTokenExpiring={renew} />
+    </ReaderProvider>
   ) : (
     <AuthScreen onSignedIn={(auth) => keeper.signIn(auth)} />
   );

@@ -115,7 +115,7 @@ export const seqs = (c: ChatClient) => room(c).timeline.messages.map((m) => m.se
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const joinAck = (lastSeq: number, missed = [] as ReturnType<typeof msg>[]) => ({
   ok: true,
-  room: { id: 'general', lastSeq },
+  room: { id: 'general', lastSeq, lastReadSeq: 0 },
   missed,
   hasMore: false,
 });

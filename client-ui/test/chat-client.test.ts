@@ -11,7 +11,7 @@ describe('ChatClient', () => {
     await client.openRoom('general');
     const join = socket.take('joinRoom');
     expect(join.payload).toEqual({ roomId: 'general', sinceSeq: 2 });
-    join.answer({ ok: true, room: { id: 'general', lastSeq: 3 }, missed: [msg(3)], hasMore: false });
+    join.answer({ ok: true, room: { id: 'general', lastSeq: 3, lastReadSeq: 0 }, missed: [msg(3)], hasMore: false });
     await flush();
     expect(seqs(client)).toEqual([1, 2, 3]);
     expect(client.getSnapshot().status).toBe('connected');
@@ -21,7 +21,9 @@ describe('ChatClient', () => {
     const { client, socket } = setup(async () => ({ messages: [msg(1)], hasMore: false }));
     socket.serverAccepts();
     await client.openRoom('general');
-    socket.take('joinRoom').answer({ ok: true, room: { id: 'general', lastSeq: 1 }, missed: [], hasMore: false });
+    socket
+      .take('joinRoom')
+      .answer({ ok: true, room: { id: 'general', lastSeq: 1, lastReadSeq: 0 }, missed: [], hasMore: false });
     await flush();
     socket.fire('receiveMessage', msg(2));
     socket.drop();
@@ -30,7 +32,12 @@ describe('ChatClient', () => {
     socket.serverAccepts();
     const rejoin = socket.take('joinRoom');
     expect(rejoin.payload).toEqual({ roomId: 'general', sinceSeq: 2 });
-    rejoin.answer({ ok: true, room: { id: 'general', lastSeq: 4 }, missed: [msg(2), msg(3), msg(4)], hasMore: false });
+    rejoin.answer({
+      ok: true,
+      room: { id: 'general', lastSeq: 4, lastReadSeq: 0 },
+      missed: [msg(2), msg(3), msg(4)],
+      hasMore: false,
+    });
     await flush();
     socket.fire('receiveMessage', msg(4));
     expect(seqs(client)).toEqual([1, 2, 3, 4]);
@@ -49,7 +56,12 @@ describe('ChatClient', () => {
     // is missing and the server says so (hasMore). Paging from the batch's end would skip it.
     socket
       .take('joinRoom')
-      .answer({ ok: true, room: { id: 'general', lastSeq: 7 }, missed: [msg(6), msg(7)], hasMore: true });
+      .answer({
+        ok: true,
+        room: { id: 'general', lastSeq: 7, lastReadSeq: 0 },
+        missed: [msg(6), msg(7)],
+        hasMore: true,
+      });
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5, 6, 7]));
     expect(history.mock.calls.map((c) => c[1])).toEqual([{}, { after: 1 }, { after: 3 }]);
     expect(room(client).timeline.watermark).toBe(7);

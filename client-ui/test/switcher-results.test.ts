@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { neighbourRoom, sidebarOrder } from '../src/components/room-order.js';
-import { roomResults } from '../src/components/switcher-results.js';
+import { roomResults, searchResults } from '../src/components/switcher-results.js';
 import type { RoomEntry } from '../src/rooms/room-list-store.js';
 
 const ada = { id: 'a'.repeat(24), username: 'ada', displayName: 'Ada Lovelace' };
@@ -61,5 +61,14 @@ describe('quick switcher results', () => {
       avatar: { name: 'Ada Lovelace', seed: ada.id },
       action: { kind: 'open', roomId: rooms[1]!.id },
     });
+  });
+});
+
+describe('searchResults', () => {
+  it('offers message search for the query from 2 characters on', () => {
+    expect(searchResults('a').items).toEqual([]);
+    expect(searchResults('  deploy ').items.map((i) => [i.label, i.action])).toEqual([
+      ['Search messages for “deploy”', { kind: 'search', query: 'deploy' }],
+    ]);
   });
 });

@@ -54,7 +54,7 @@ export async function requestJson<T>(path: string, opts: RequestOptions<T>): Pro
   return parsed.data;
 }
 
-function toApiError(status: number, data: unknown, retryAfterSec: number | undefined): ApiError {
+export function toApiError(status: number, data: unknown, retryAfterSec: number | undefined): ApiError {
   const body = errorBodySchema.safeParse(data);
   if (!body.success) {
     const code = status === 429 ? 'RATE_LIMITED' : status >= 500 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL';

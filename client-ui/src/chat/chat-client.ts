@@ -7,8 +7,10 @@ import {
   SOCKET_PATH,
   UNAUTHORIZED_CONNECT_ERROR,
   type ClientToServerEvents,
+  type Attachment,
   type ErrorCode,
   type HistoryResponse,
+  type Message,
   type PublicUser,
   type ReplyTo,
   type ServerToClientEvents,
@@ -32,6 +34,7 @@ import {
   type Timeline,
   type TimelineAction,
 } from '../messages/timeline.js';
+import { jumpPlan } from '../messages/jump-window.js';
 import { newClientMsgId } from './client-msg-id.js';
 import { ConnectionProbe } from './connection-probe.js';
 
@@ -138,6 +141,7 @@ export class ChatClient {
     sendsHeldUntil: undefined,
   };
   private readonly listeners = new Set<() => void>();
+  private readonly messageListeners = new Set<(message: Message) => void>();
   private socket: ChatSocket | undefined;
   private everConnected = false;
   private activeRoomId: string | undefined;
@@ -198,6 +202,12 @@ export class ChatClient {
   };
 
   getSnapshot = (): ChatSnapshot => this.snapshot;
+
+  /** Every new message broadcast to this user (any room, own ones too), e.g. for notifications. */
+  onMessage(listener: (message: Message) => void): () => void {
+    this.messageListeners.add(listener);
+    return () => this.messageListeners.delete(listener);
+  }
 
   start(): void {
     // React's StrictMode (development) starts, stops and starts again the same client.
@@ -285,10 +295,10 @@ export class ChatClient {
   }
 
   /** Scroll-back: the page before the oldest message held (the one in flight, if any). */
-  loadOlder(roomId: string): Promise<void> {
+  loadOlder(roomId: string, limit?: number): Promise<void> {
     let page = this.olderPages.get(roomId);
     if (!page) {
-      page = this.fetchOlder(roomId).finally(() => this.olderPages.delete(roomId));
+      page = this.fetchOlder(roomId, limit).finally(() => this.olderPages.delete(roomId));
       this.olderPages.set(roomId, page);
     }
     return page;
@@ -312,13 +322,31 @@ export class ChatClient {
     return false;
   }
 
-  private async fetchOlder(roomId: string): Promise<void> {
+  /**
+   * Page back in big pages until the message at `seq` is held (a search result), within the
+   * bound of {@link jumpPlan}. True when it is held or proven gone.
+   */
+  async loadBackToFar(roomId: string, seq: number): Promise<boolean> {
+    for (;;) {
+      const timeline = this.snapshot.rooms[roomId]?.timeline;
+      if (!timeline) return false;
+      const oldest = oldestSeq(timeline);
+      const plan = jumpPlan(seq, oldest, timeline.hasOlder);
+      if (plan.kind === 'held') return true;
+      if (plan.kind === 'unreachable') return oldest !== undefined && !timeline.hasOlder;
+      await this.loadOlder(roomId, plan.limit);
+      // No progress (the page failed): stop rather than spin.
+      if (oldestSeq(this.snapshot.rooms[roomId]?.timeline ?? emptyTimeline) === oldest) return false;
+    }
+  }
+
+  private async fetchOlder(roomId: string, limit?: number): Promise<void> {
     const room = this.snapshot.rooms[roomId];
     const before = room && oldestSeq(room.timeline);
     if (!room || room.loadingOlder || !room.timeline.hasOlder || before === undefined) return;
     this.setRoom(roomId, (r) => ({ ...r, loadingOlder: true }));
     try {
-      const page = await this.deps.history(roomId, { before });
+      const page = await this.deps.history(roomId, { before }, limit);
       this.dispatch(roomId, { type: 'historyPage', ...page, direction: 'older' });
     } catch (err) {
       this.handleHttpError(err);
@@ -327,15 +355,27 @@ export class ChatClient {
     }
   }
 
-  /** Show the message at once as pending and send it (now, or as soon as connected); `replyTo` quotes another. */
-  send(roomId: string, text: string, replyTo?: ReplyTo): void {
+  /**
+   * Show the message at once as pending and send it (now, or as soon as connected); `replyTo`
+   * quotes another; `attachments` are files already uploaded (sent as `attachmentIds`).
+   */
+  send(roomId: string, text: string, replyTo?: ReplyTo, attachments?: Attachment[]): void {
     const clientMsgId = this.newId();
     const { id: senderId, displayName: senderName } = this.deps.me;
     const createdAt = new Date(this.now()).toISOString();
     this.drafts.set(roomId, '');
-    const message = { clientMsgId, roomId, text, senderId, senderName, createdAt, ...(replyTo && { replyTo }) };
+    const message = {
+      clientMsgId,
+      roomId,
+      text,
+      senderId,
+      senderName,
+      createdAt,
+      ...(replyTo && { replyTo }),
+      ...(attachments?.length && { attachments }),
+    };
     this.dispatch(roomId, { type: 'pending', message });
-    this.transmit(roomId, clientMsgId, text, replyTo?.id);
+    this.transmit(roomId, clientMsgId, text, replyTo?.id, attachmentIds(attachments));
   }
 
   /** Edit, delete or react: shown at once and sent; a failure rolls it back and keeps it, with its reason, for a retry. */
@@ -360,7 +400,7 @@ export class ChatClient {
     const outgoing = this.snapshot.rooms[roomId]?.timeline.outbox.find((o) => o.clientMsgId === clientMsgId);
     if (!outgoing || outgoing.status !== 'failed') return;
     this.dispatch(roomId, { type: 'retry', clientMsgId });
-    this.transmit(roomId, clientMsgId, outgoing.text, outgoing.replyTo?.id);
+    this.transmit(roomId, clientMsgId, outgoing.text, outgoing.replyTo?.id, attachmentIds(outgoing.attachments));
   }
 
   // ---- internals ----
@@ -530,9 +570,15 @@ export class ChatClient {
    * message just stays pending: every connect sends all pending messages, under their own
    * clientMsgId, so one whose ack was lost is not doubled.
    */
-  private transmit(roomId: string, clientMsgId: string, text: string, replyToId: string | undefined): void {
+  private transmit(
+    roomId: string,
+    clientMsgId: string,
+    text: string,
+    replyToId: string | undefined,
+    fileIds: string[] | undefined,
+  ): void {
     if (this.socket?.connected && this.snapshot.sendsHeldUntil === undefined && !this.flushing) {
-      void this.emitSend(roomId, clientMsgId, text, replyToId);
+      void this.emitSend(roomId, clientMsgId, text, replyToId, fileIds);
     }
   }
 
@@ -543,7 +589,9 @@ export class ChatClient {
     try {
       for (let next = this.nextQueued(); next; next = this.nextQueued()) {
         if (!this.socket?.connected || this.snapshot.sendsHeldUntil !== undefined) return;
-        if ((await this.emitSend(next.roomId, next.clientMsgId, next.text, next.replyTo?.id)) === 'held') return;
+        const fileIds = attachmentIds(next.attachments);
+        if ((await this.emitSend(next.roomId, next.clientMsgId, next.text, next.replyTo?.id, fileIds)) === 'held')
+          return;
       }
     } finally {
       this.flushing = false;
@@ -568,14 +616,19 @@ export class ChatClient {
     clientMsgId: string,
     text: string,
     replyToId: string | undefined,
+    fileIds: string[] | undefined,
   ): Promise<'sent' | 'held' | 'failed'> {
     const attempt = {};
     this.attempts.set(clientMsgId, attempt);
     let error = 'Not sent.';
     try {
-      const raw: unknown = await this.socket
-        ?.timeout(this.ackTimeoutMs)
-        .emitWithAck('sendMessage', { roomId, clientMsgId, text, ...(replyToId && { replyToId }) });
+      const raw: unknown = await this.socket?.timeout(this.ackTimeoutMs).emitWithAck('sendMessage', {
+        roomId,
+        clientMsgId,
+        text,
+        ...(replyToId && { replyToId }),
+        ...(fileIds && { attachmentIds: fileIds }),
+      });
       const ack = sendMessageAckSchema.safeParse(raw);
       if (ack.success && ack.data.ok) {
         if (this.attempts.get(clientMsgId) === attempt) this.attempts.delete(clientMsgId);
@@ -669,6 +722,7 @@ export class ChatClient {
     const parsed = messageSchema.safeParse(raw);
     if (!parsed.success) return;
     const message = parsed.data;
+    for (const listener of this.messageListeners) listener(message);
     if (!this.snapshot.rooms[message.roomId]) return;
     this.dispatchConfirmed(message.roomId, { type: 'live', message });
     // Unread counts are the room list's (RoomActivity): here only the announcement.
@@ -776,4 +830,9 @@ export class ChatClient {
     const outbox = [...Object.values(after).flatMap((r) => r.timeline.outbox), ...[...this.unrestored.values()].flat()];
     saveOutbox(this.deps.me.id, outbox, this.deps.storage);
   }
+}
+
+/** The ids a send carries for its attachments; none when it has none. */
+function attachmentIds(attachments: readonly Attachment[] | undefined): string[] | undefined {
+  return attachments?.length ? attachments.map((a) => a.id) : undefined;
 }

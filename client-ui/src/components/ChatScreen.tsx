@@ -7,7 +7,9 @@ import { CallManager } from '../calls/call-manager.js';
 import { createBrowserSocket } from '../chat/chat-client.js';
 import { useChatClient } from '../chat/use-chat-client.js';
 import { documentTitle, totalUnread } from '../rooms/room-list.js';
-import { loadRooms, saveRooms, type RoomEntry } from '../rooms/room-list-store.js';
+import { MuteStore } from '../notifications/mute-store.js';
+import { useNotifications } from '../notifications/use-notifications.js';
+import { loadRooms, roomTitle, saveRooms, type RoomEntry } from '../rooms/room-list-store.js';
 import { useRoomActivity } from '../rooms/use-room-activity.js';
 import type { Session } from '../session/session-store.js';
 import { CallView } from './CallView.js';
@@ -15,10 +17,13 @@ import { ChatBubbleIcon } from './icons.js';
 import { MenuButton } from './MenuButton.js';
 import { QuickSwitcher } from './QuickSwitcher.js';
 import { neighbourRoom } from './room-order.js';
+import { RoomTools } from './RoomTools.js';
 import { RoomView } from './RoomView.js';
+import { SearchDialog } from './SearchDialog.js';
 import { Sidebar } from './Sidebar.js';
 import type { SwitcherAction } from './switcher-results.js';
 import { useChatShortcuts } from './use-chat-shortcuts.js';
+import type { FoundJump } from './use-found-jump.js';
 
 interface ChatScreenProps {
   session: Session;
@@ -48,6 +53,10 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [switcherOpen, setSwitcherOpen] = useState(false);
   const [composerFocus, setComposerFocus] = useState<{ roomId: string; key: number }>();
+  /** Message search: open, with the query it starts from (carried over from the switcher). */
+  const [searchOpen, setSearchOpen] = useState<{ query: string }>();
+  const [foundJump, setFoundJump] = useState<FoundJump>();
+  const [mutes] = useState(() => new MuteStore(me.id));
   const rooms = useMemo(
     () =>
       act.list.rooms.map((r) => ({
@@ -123,7 +132,29 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
       if (next) select(next.id);
     },
     onOpenSwitcher: () => setSwitcherOpen(true),
+    onOpenSearch: () => setSearchOpen({ query: '' }),
   });
+
+  const titleOf = useCallback(
+    (roomId: string) => {
+      const room = rooms.find((r) => r.id === roomId);
+      return room ? roomTitle(room) : PUBLIC_ROOM_PATTERN.test(roomId) ? `#${roomId}` : 'Direct message';
+    },
+    [rooms],
+  );
+
+  /** A room from a search result or a notification: selected, or added when it is a public one not listed. */
+  const showRoom = (roomId: string) => {
+    if (rooms.some((r) => r.id === roomId)) select(roomId);
+    else if (PUBLIC_ROOM_PATTERN.test(roomId)) addRoom({ id: roomId });
+  };
+
+  // A search result is jumped to once: leaving its room drops it, so coming back does not jump again.
+  useEffect(() => {
+    if (foundJump && foundJump.message.roomId !== activeRoom?.id) setFoundJump(undefined);
+  }, [foundJump, activeRoom?.id]);
+
+  const notifications = useNotifications({ client, me, mutes, roomTitle: titleOf, onOpenRoom: showRoom });
 
   const unreadOf = useCallback((roomId: string) => summaries.get(roomId)?.unread ?? 0, [summaries]);
 
@@ -162,6 +193,7 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
   const onSwitcherAction = (action: SwitcherAction) => {
     setSwitcherOpen(false);
     if (action.kind === 'open') select(action.roomId);
+    else if (action.kind === 'search') setSearchOpen({ query: action.query });
     else void joinRoom(action.name);
   };
 
@@ -200,6 +232,17 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
           summary={summaries.get(activeRoom.id)}
           onOpenSidebar={() => setSidebarOpen(true)}
           onLeave={() => leave(activeRoom.id)}
+          jumpRequest={foundJump?.message.roomId === activeRoom.id ? foundJump : undefined}
+          headerTools={
+            <RoomTools
+              roomTitle={roomTitle(activeRoom)}
+              muted={notifications.muted.has(activeRoom.id)}
+              permission={notifications.permission}
+              onOpenSearch={() => setSearchOpen({ query: '' })}
+              onMutedChange={(muted) => mutes.setMuted(activeRoom.id, muted)}
+              onEnableNotifications={notifications.requestPermission}
+            />
+          }
         />
       ) : (
         <main className="room room--empty">
@@ -221,6 +264,18 @@ export function ChatScreen({ session, onSignOut, onTokenRefused, onTokenExpiring
           unreadOf={unreadOf}
           onAction={onSwitcherAction}
           onClose={() => setSwitcherOpen(false)}
+        />
+      )}
+      {searchOpen && (
+        <SearchDialog
+          roomTitle={titleOf}
+          initialQuery={searchOpen.query}
+          onClose={() => setSearchOpen(undefined)}
+          onPick={(message) => {
+            setSearchOpen(undefined);
+            showRoom(message.roomId);
+            setFoundJump({ message, key: Date.now() });
+          }}
         />
       )}
       <div className="sr-only" aria-live="polite" aria-atomic="true">

@@ -1,5 +1,16 @@
 import { MESSAGE_TEXT_MAX } from '@chat/contracts';
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from 'react';
+import {
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type ClipboardEvent,
+  type FormEvent,
+  type KeyboardEvent,
+  type ReactNode,
+  type RefObject,
+} from 'react';
+import { pastedFiles } from '../files/use-file-drop.js';
 import { SendIcon } from './icons.js';
 import { useAutoGrow } from './use-auto-grow.js';
 
@@ -19,6 +30,20 @@ interface ComposerProps {
   onFieldKeyDown?: (e: KeyboardEvent<HTMLTextAreaElement>, text: string) => void;
   /** The field, for the room to focus (when a reply starts). */
   inputRef?: RefObject<HTMLTextAreaElement | null>;
+  /** Files attached to the message (UploadTray, AttachButton); without them the composer is text only. */
+  files?: ComposerFiles;
+}
+
+export interface ComposerFiles {
+  /** Shown above the field. */
+  tray: ReactNode;
+  /** Shown at the start of the field. */
+  attachButton: ReactNode;
+  /** Some are attached and all uploaded: the message may go without text. */
+  ready: boolean;
+  /** Some are still uploading or failed: sending waits for them. */
+  blocked: boolean;
+  onPaste: (files: File[]) => void;
 }
 
 /** Show the remaining count once a message gets this close to the limit. */
@@ -45,7 +70,8 @@ export function Composer(props: ComposerProps) {
   const ownRef = useRef<HTMLTextAreaElement>(null);
   const fieldRef = props.inputRef ?? ownRef;
   const id = useId();
-  const canSend = !disabled && text.trim().length > 0;
+  const { files } = props;
+  const canSend = !disabled && !files?.blocked && (text.trim().length > 0 || Boolean(files?.ready));
 
   useEffect(() => {
     if (focusKey !== undefined) fieldRef.current?.focus();
@@ -70,6 +96,13 @@ export function Composer(props: ComposerProps) {
     }
   };
 
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const pasted = files ? pastedFiles(e.clipboardData) : [];
+    if (pasted.length === 0) return;
+    e.preventDefault();
+    files?.onPaste(pasted);
+  };
+
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     submit();
@@ -80,7 +113,9 @@ export function Composer(props: ComposerProps) {
       <label htmlFor={id} className="sr-only">
         {label}
       </label>
+      {files?.tray}
       <div className="composer__box">
+        {files?.attachButton}
         <textarea
           id={id}
           ref={fieldRef}
@@ -93,8 +128,14 @@ export function Composer(props: ComposerProps) {
           aria-describedby={`${id}-hint`}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
         />
-        <button type="submit" className="composer__send" disabled={!canSend} aria-label="Send message">
+        <button
+          type="submit"
+          className="composer__send"
+          disabled={!canSend}
+          aria-label={files?.blocked ? 'Send message (waiting for uploads)' : 'Send message'}
+        >
           <SendIcon />
         </button>
       </div>

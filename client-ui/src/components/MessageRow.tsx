@@ -7,6 +7,7 @@ import type { OutgoingMessage } from '../messages/timeline.js';
 import { Avatar } from './Avatar.js';
 import { ChangeStatus } from './ChangeStatus.js';
 import { MessageActions, type MessageActionHandlers } from './MessageActions.js';
+import { MessageAttachments } from './MessageAttachments.js';
 import { MessageEditor } from './MessageEditor.js';
 import { MessageText } from './MessageText.js';
 import { MessageTime } from './MessageTime.js';
@@ -57,6 +58,8 @@ function UserMessageRow(props: MessageRowProps) {
   const editedAt = 'editedAt' in shown && !deleted ? shown.editedAt : undefined;
   const nameOf = props.nameOf ?? unknownName;
   const reactions = ('reactions' in shown && shown.reactions) || undefined;
+  // A deleted message loses its files (DESIGN.md §3); an own one shows them while it waits too.
+  const attachments = !deleted && shown.attachments?.length ? shown.attachments : undefined;
   const chips = useMemo(() => reactionChips(reactions ?? [], meId, nameOf), [reactions, meId, nameOf]);
   const mine = useMemo(() => new Set(chips.filter((c) => c.mine).map((c) => c.emoji)), [chips]);
   const reacting = useMemo(
@@ -102,9 +105,12 @@ function UserMessageRow(props: MessageRowProps) {
           />
         ) : (
           <div className="msg__bubble">
-            <p className="msg__text" data-testid="message-text">
-              {deleted ? <span className="msg__deleted">Message deleted</span> : <MessageText text={shown.text} />}
-            </p>
+            {attachments && <MessageAttachments files={attachments} />}
+            {(deleted || shown.text || !attachments) && (
+              <p className="msg__text" data-testid="message-text">
+                {deleted ? <span className="msg__deleted">Message deleted</span> : <MessageText text={shown.text} />}
+              </p>
+            )}
             {editedAt && <MessageTime at={editedAt} shown="edited" prefix="Edited " className="msg__edited" />}
             <MessageTime at={message.createdAt} />
           </div>

@@ -3,7 +3,7 @@ import type { RoomEntry } from '../rooms/room-list-store.js';
 import { Dialog } from './Dialog.js';
 import { Avatar } from './Avatar.js';
 import { HashIcon, SearchIcon } from './icons.js';
-import { roomResults, type SwitcherAction, type SwitcherItem } from './switcher-results.js';
+import { roomResults, searchResults, type SwitcherAction, type SwitcherItem } from './switcher-results.js';
 
 interface QuickSwitcherProps {
   rooms: readonly RoomEntry[];
@@ -21,7 +21,7 @@ export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitc
   const inputRef = useRef<HTMLInputElement>(null);
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
-  const sections = useMemo(() => [roomResults(query, rooms, unreadOf)], [query, rooms, unreadOf]);
+  const sections = useMemo(() => [roomResults(query, rooms, unreadOf), searchResults(query)], [query, rooms, unreadOf]);
   const items = sections.flatMap((s) => s.items);
   const current = items[Math.min(active, items.length - 1)];
   const optionId = (item: SwitcherItem) => `${id}-${item.key}`;
@@ -96,6 +96,10 @@ export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitc
                     >
                       {item.avatar ? (
                         <Avatar name={item.avatar.name} seed={item.avatar.seed} size="sm" />
+                      ) : item.action.kind === 'search' ? (
+                        <span className="room-item__hash" aria-hidden="true">
+                          <SearchIcon />
+                        </span>
                       ) : (
                         <span className="room-item__hash" aria-hidden="true">
                           <HashIcon />
@@ -114,7 +118,8 @@ export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitc
               ),
           )}
         </div>
-        {items.length === 0 && (
+        {/* The message-search item is no match of a room or person. */}
+        {sections[0]!.items.length === 0 && (
           <p className="switcher__empty" role="status">
             {query.trim()
               ? `No rooms or people match “${query.trim()}”.`

@@ -1,7 +1,9 @@
 import type { PublicUser } from '@chat/contracts';
-import { useCallback, useId, useMemo, useState } from 'react';
+import { useCallback, useId, useMemo, useState, type ReactNode } from 'react';
 import type { CallManager } from '../calls/call-manager.js';
 import type { ChatClient, ConnectionStatus, RoomState } from '../chat/chat-client.js';
+import { useFileDrop } from '../files/use-file-drop.js';
+import { useUploads } from '../files/use-uploads.js';
 import { changesByMessage } from '../messages/pending-changes.js';
 import { emptyTimeline } from '../messages/timeline.js';
 import { seenMessageId, unreadDividerId } from '../rooms/read-markers.js';
@@ -21,6 +23,8 @@ import { MessageList } from './MessageList.js';
 import { TypingLine } from './ReadMarks.js';
 import { ReplyPreview } from './ReplyPreview.js';
 import { SendLimitBanner } from './SendLimitBanner.js';
+import { AttachButton, DropOverlay, UploadTray } from './UploadTray.js';
+import { useFoundJump, type FoundJump } from './use-found-jump.js';
 import { useMessageActions } from './use-message-actions.js';
 import { useOpenedMarker } from './use-opened-marker.js';
 import { useReadTracking, useTypingSender } from './use-read-tracking.js';
@@ -45,6 +49,10 @@ interface RoomViewProps {
   summary: RoomListEntry | undefined;
   onOpenSidebar: () => void;
   onLeave: () => void;
+  /** More buttons for the header (search, notifications). */
+  headerTools?: ReactNode;
+  /** A search result to bring into view. */
+  jumpRequest?: FoundJump | undefined;
 }
 
 export function RoomView(props: RoomViewProps) {
@@ -60,6 +68,9 @@ export function RoomView(props: RoomViewProps) {
   const timeline = state?.timeline ?? emptyTimeline;
   const events = useMessageActions({ client, roomId, me, timeline, changes: state?.changes });
   const { replyingTo, setReplyingTo } = events;
+  const uploads = useUploads();
+  const drop = useFileDrop(uploads.add);
+  const { ready: attachments, clear: clearUploads } = uploads;
   const typing = useTypingSender(activity, roomId, events.composerRef);
   const keepDraft = useCallback(
     (text: string) => {
@@ -71,11 +82,13 @@ export function RoomView(props: RoomViewProps) {
   const send = useCallback(
     (text: string) => {
       typing.stop();
-      client.send(roomId, text, replyingTo);
+      client.send(roomId, text, replyingTo, attachments);
       setReplyingTo(undefined);
+      clearUploads();
     },
-    [client, roomId, replyingTo, setReplyingTo, typing],
+    [client, roomId, replyingTo, setReplyingTo, typing, attachments, clearUploads],
   );
+  useFoundJump(props.jumpRequest, state?.loading === false, events.jumpToFound);
   const onAtBottomChange = useReadTracking(activity, roomId, timeline.messages);
   const opened = useOpenedMarker(summary);
   const dividerBeforeId = useMemo(
@@ -102,7 +115,12 @@ export function RoomView(props: RoomViewProps) {
     state !== undefined && !state.loading && state.timeline.messages.length === 0 && state.timeline.outbox.length === 0;
 
   return (
-    <main className={`room${membersOpen ? ' room--members-open' : ''}`} aria-label={title}>
+    <main
+      className={`room${membersOpen ? ' room--members-open' : ''}${drop.dragging ? ' room--dropping' : ''}`}
+      aria-label={title}
+      {...drop.props}
+    >
+      {drop.dragging && <DropOverlay />}
       <header className="room__header">
         <MenuButton unread={otherUnread} onClick={onOpenSidebar} />
         {room.peer ? (
@@ -124,6 +142,7 @@ export function RoomView(props: RoomViewProps) {
           </p>
         </div>
         <ConnectionBadge status={status} />
+        {props.headerTools}
         {room.peer && <CallButtons calls={calls} peer={room.peer} connected={status === 'connected'} />}
         <button
           type="button"
@@ -241,6 +260,13 @@ export function RoomView(props: RoomViewProps) {
             onSend={send}
             onFieldKeyDown={events.onComposerKeyDown}
             inputRef={events.composerRef}
+            files={{
+              tray: <UploadTray uploads={uploads} />,
+              attachButton: <AttachButton uploads={uploads} />,
+              ready: (attachments?.length ?? 0) > 0,
+              blocked: uploads.blocked,
+              onPaste: uploads.add,
+            }}
           />
           {events.dialogs}
         </>

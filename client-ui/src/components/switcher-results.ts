@@ -6,7 +6,11 @@ import { sidebarOrder } from './room-order.js';
  * What the quick switcher (Ctrl/Cmd-K) lists for a query, as titled sections so that other
  * sources — message search — can add a section of their own beside the rooms.
  */
-export type SwitcherAction = { kind: 'open'; roomId: string } | { kind: 'join'; name: string };
+export type SwitcherAction =
+  | { kind: 'open'; roomId: string }
+  | { kind: 'join'; name: string }
+  /** Open message search (its own dialog) with this query. */
+  | { kind: 'search'; query: string };
 
 export interface SwitcherItem {
   key: string;
@@ -67,4 +71,24 @@ export function roomResults(
     items.push({ key: `join:${q}`, label: `Join #${q}`, detail: 'Public room', action: { kind: 'join', name: q } });
   }
   return { id: 'rooms', title: 'Rooms and people', items };
+}
+
+/** Search asks the server from this many characters on (DESIGN.md §2 `q`). */
+const SEARCH_MIN_CHARS = 2;
+
+/** The way from the switcher to message search: one item carrying the query over. */
+export function searchResults(query: string): SwitcherSection {
+  const q = query.trim();
+  const items: SwitcherItem[] =
+    q.length >= SEARCH_MIN_CHARS
+      ? [
+          {
+            key: 'search',
+            label: `Search messages for “${q}”`,
+            detail: 'Ctrl+Shift+F',
+            action: { kind: 'search', query: q },
+          },
+        ]
+      : [];
+  return { id: 'search', title: 'Messages', items };
 }

@@ -5,6 +5,8 @@ export interface ChatShortcuts {
   onStepRoom: (step: 1 | -1) => void;
   /** Ctrl+K, or Cmd+K on a Mac: the quick switcher. */
   onOpenSwitcher: () => void;
+  /** Ctrl+Shift+F, or Cmd+Shift+F on a Mac: message search. */
+  onOpenSearch?: () => void;
 }
 
 /** The keys work from anywhere in the chat screen, except inside an open dialog. */
@@ -24,6 +26,10 @@ export function useChatShortcuts(handlers: ChatShortcuts): void {
       } else if (commandKey && e.key.toLowerCase() === 'k') {
         e.preventDefault();
         latest.current.onOpenSwitcher();
+      } else if ((e.ctrlKey || e.metaKey) && e.shiftKey && !e.altKey && e.key.toLowerCase() === 'f') {
+        if (!latest.current.onOpenSearch) return;
+        e.preventDefault();
+        latest.current.onOpenSearch();
       }
     };
     window.addEventListener('keydown', onKeyDown);
@@ -33,3 +39,5 @@ export function useChatShortcuts(handlers: ChatShortcuts): void {
 
 /** The keys as `aria-keyshortcuts` names them. */
 export const SWITCHER_KEYS = 'Control+K Meta+K';
+/** The search keys as `aria-keyshortcuts` names them. */
+export const SEARCH_KEYS = 'Control+Shift+F Meta+Shift+F';

@@ -59,10 +59,11 @@ export function useMessageActions({ client, roomId, me, timeline, changes }: Opt
     back?.focus();
   }, [editingId]);
 
+  /** `far`: a search result, possibly far back (paged in big pages); otherwise a reply's original. */
   const jumpTo = useCallback(
-    async (target: ReplyTo) => {
+    async (target: Pick<ReplyTo, 'id' | 'seq' | 'senderName'>, far = false) => {
       setJumpError(undefined);
-      const reached = await client.loadBackTo(roomId, target.seq);
+      const reached = await (far ? client.loadBackToFar(roomId, target.seq) : client.loadBackTo(roomId, target.seq));
       const held = client.getSnapshot().rooms[roomId]?.timeline.messages.some((m) => m.id === target.id);
       if (reached && held) setJump({ id: target.id, key: Date.now() });
       else setJumpError(`The message from ${target.senderName} could not be found.`);
@@ -155,6 +156,8 @@ export function useMessageActions({ client, roomId, me, timeline, changes }: Opt
     setReplyingTo,
     jump,
     jumpError,
+    /** Bring a search result into view and highlight it. */
+    jumpToFound: jumpTo,
     composerRef,
     onComposerKeyDown,
     dialogs,

@@ -1,4 +1,4 @@
-import { clientMsgIdSchema, replyToSchema, roomIdSchema } from '@chat/contracts';
+import { ATTACHMENTS_MAX, attachmentSchema, clientMsgIdSchema, replyToSchema, roomIdSchema } from '@chat/contracts';
 import { z } from 'zod';
 import { outboxKey, readUserData, writeUserData } from '../session/user-storage.js';
 import type { OutgoingMessage } from './timeline.js';
@@ -19,6 +19,8 @@ const outgoingSchema = z.object({
   error: z.string().optional(),
   /** A reply keeps its quote (and its `replyToId`) across a reload. */
   replyTo: replyToSchema.optional(),
+  /** Its uploaded files, so a resend after a reload carries them again. */
+  attachments: z.array(attachmentSchema).max(ATTACHMENTS_MAX).optional(),
 });
 /** A bound on what a reload brings back (and on what a tampered entry can make the app do). */
 const MAX_KEPT = 500;

@@ -1,4 +1,4 @@
-import { newerMessage, type Message, type ReplyTo } from '@chat/contracts';
+import { newerMessage, type Attachment, type Message, type ReplyTo } from '@chat/contracts';
 import { eventSeq } from './apply-update.js';
 
 /**
@@ -23,6 +23,8 @@ export interface OutgoingMessage {
   error?: string;
   /** The message it answers, as quoted above it (and sent as `replyToId`). */
   replyTo?: ReplyTo;
+  /** Files already uploaded that it carries (sent as `attachmentIds`). */
+  attachments?: Attachment[];
 }
 
 export interface Timeline {

@@ -125,16 +125,37 @@ export type MembersResponse = z.infer<typeof membersResponseSchema>;
 
 const MENTION = /(^|[^A-Za-z0-9_.@-])@([a-z0-9_.-]{3,32})(?![a-z0-9_-])/g;
 
+/** Where `text` mentions someone: `[start, end)` covers `@username` (without a sentence's trailing dot). */
+export interface MentionRange {
+  start: number;
+  end: number;
+  username: string;
+}
+
+/**
+ * Every `@username` in `text`, in order (a name mentioned twice comes twice). A trailing dot
+ * ends a sentence rather than the name. The one rule behind {@link extractMentions} and the
+ * UI's highlighting.
+ */
+export function mentionRanges(text: string): MentionRange[] {
+  const ranges: MentionRange[] = [];
+  for (const match of text.matchAll(MENTION)) {
+    const name = match[2]!.replace(/\.+$/, '');
+    if (!USERNAME_PATTERN.test(name)) continue;
+    const start = match.index + match[1]!.length;
+    ranges.push({ start, end: start + 1 + name.length, username: name });
+  }
+  return ranges;
+}
+
 /**
  * The usernames `text` mentions as `@username` (lowercase, each once, in order, at most 20).
- * A trailing dot ends a sentence rather than the name. Shared by chat-service (which stores them
- * on the message as `mentions`) and the UI (which highlights them as text).
+ * Shared by chat-service (which stores them on the message as `mentions`) and the UI.
  */
 export function extractMentions(text: string): string[] {
   const found = new Set<string>();
-  for (const match of text.matchAll(MENTION)) {
-    const name = match[2]!.replace(/\.+$/, '');
-    if (USERNAME_PATTERN.test(name)) found.add(name);
+  for (const { username } of mentionRanges(text)) {
+    found.add(username);
     if (found.size === MENTIONS_MAX) break;
   }
   return [...found];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   extractMentions,
   markReadPayloadSchema,
+  mentionRanges,
   onlineUserIds,
   searchQuerySchema,
   typingPayloadSchema,
@@ -20,6 +21,15 @@ describe('extractMentions', () => {
   it('keeps at most 20', () => {
     const text = Array.from({ length: 30 }, (_, i) => `@user${i}`).join(' ');
     expect(extractMentions(text)).toHaveLength(20);
+  });
+});
+
+describe('mentionRanges', () => {
+  it('gives where each @username stands, without a sentence dot, repeats included', () => {
+    const text = 'hi @alice. @bob.smith and @alice; bob@example.com';
+    const ranges = mentionRanges(text);
+    expect(ranges.map((r) => text.slice(r.start, r.end))).toEqual(['@alice', '@bob.smith', '@alice']);
+    expect(ranges.map((r) => r.username)).toEqual(['alice', 'bob.smith', 'alice']);
   });
 });
 

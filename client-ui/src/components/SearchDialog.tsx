@@ -1,0 +1,196 @@
+import { SEARCH_LIMIT_MAX, type Message } from '@chat/contracts';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { ApiError } from '../api/http.js';
+import { searchMessages } from '../api/search.js';
+import { useReader } from '../files/file-access.js';
+import { listTime } from '../format.js';
+import { groupSearchResults, type SearchHit } from '../search/search-results.js';
+import { Dialog } from './Dialog.js';
+import { SearchIcon } from './icons.js';
+import './search.css';
+
+interface SearchDialogProps {
+  /** The room's name as the sidebar shows it ("general", "Ada Lovelace"). */
+  roomTitle: (roomId: string) => string;
+  initialQuery?: string;
+  onPick: (message: Message) => void;
+  onClose: () => void;
+}
+
+/** Wait this long after the last key before asking the server. */
+const DEBOUNCE_MS = 250;
+const MIN_CHARS = 2;
+
+type Results =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'failed'; error: string }
+  | { status: 'done'; query: string; messages: Message[]; partial: boolean };
+
+/**
+ * Ctrl/Cmd-Shift-F: search the messages of every room the user is in. Results are grouped by
+ * room, the match marked in each; ↑/↓ choose, Enter opens the message in its room. The same
+ * combobox + grouped listbox pattern as the quick switcher.
+ */
+export function SearchDialog({ roomTitle, initialQuery = '', onPick, onClose }: SearchDialogProps) {
+  const id = useId();
+  const reader = useReader();
+  const inputRef = useRef<HTMLInputElement>(null);
+  const [query, setQuery] = useState(initialQuery);
+  const [results, setResults] = useState<Results>({ status: 'idle' });
+  const [active, setActive] = useState(0);
+  const trimmed = query.trim();
+
+  useEffect(() => {
+    if (trimmed.length < MIN_CHARS || !reader) {
+      setResults({ status: 'idle' });
+      return;
+    }
+    const abort = new AbortController();
+    const timer = setTimeout(() => {
+      setResults({ status: 'loading' });
+      searchMessages(reader.token(), trimmed, { limit: SEARCH_LIMIT_MAX, signal: abort.signal }).then(
+        (res) => {
+          setResults({ status: 'done', query: trimmed, messages: res.messages, partial: res.partial });
+          setActive(0);
+        },
+        (err: unknown) => {
+          if (abort.signal.aborted) return;
+          if (err instanceof ApiError && err.code === 'UNAUTHORIZED') reader.onUnauthorized();
+          setResults({ status: 'failed', error: err instanceof ApiError ? err.message : 'Search failed.' });
+        },
+      );
+    }, DEBOUNCE_MS);
+    return () => {
+      clearTimeout(timer);
+      abort.abort();
+    };
+  }, [trimmed, reader]);
+
+  const groups = useMemo(
+    () => (results.status === 'done' ? groupSearchResults(results.messages, results.query) : []),
+    [results],
+  );
+  const hits = groups.flatMap((g) => g.hits);
+  const current = hits[Math.min(active, hits.length - 1)];
+  const optionId = (hit: SearchHit) => `${id}-${hit.message.id}`;
+
+  useEffect(() => {
+    if (current) document.getElementById(optionId(current))?.scrollIntoView({ block: 'nearest' });
+  });
+
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    const move = (to: number) => {
+      e.preventDefault();
+      if (hits.length > 0) setActive((to + hits.length) % hits.length);
+    };
+    const at = current ? hits.indexOf(current) : 0;
+    if (e.key === 'ArrowDown') move(at + 1);
+    else if (e.key === 'ArrowUp') move(at - 1);
+    else if (e.key === 'Enter' && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      if (current) onPick(current.message);
+    }
+  };
+
+  return (
+    <Dialog
+      labelledBy={`${id}-label`}
+      className="dialog--switcher dialog--search"
+      onCancel={onClose}
+      initialFocus={inputRef}
+    >
+      <div className="switcher">
+        <label id={`${id}-label`} htmlFor={`${id}-input`} className="sr-only">
+          Search messages
+        </label>
+        <div className="switcher__field">
+          <SearchIcon />
+          <input
+            id={`${id}-input`}
+            ref={inputRef}
+            className="switcher__input"
+            role="combobox"
+            aria-expanded={hits.length > 0}
+            aria-controls={`${id}-listbox`}
+            aria-autocomplete="list"
+            aria-activedescendant={current ? optionId(current) : undefined}
+            placeholder="Search messages…"
+            autoComplete="off"
+            spellCheck={false}
+            maxLength={100}
+            value={query}
+            data-testid="search-input"
+            onChange={(e) => setQuery(e.target.value)}
+            onKeyDown={onKeyDown}
+          />
+          {results.status === 'loading' && <span className="spinner" aria-hidden="true" />}
+        </div>
+        <div id={`${id}-listbox`} role="listbox" aria-label="Messages found" className="switcher__results">
+          {groups.map((group) => (
+            <div key={group.roomId} role="group" aria-labelledby={`${id}-room-${group.roomId}`}>
+              <div
+                id={`${id}-room-${group.roomId}`}
+                role="presentation"
+                className="room-section__title switcher__section"
+              >
+                {roomTitle(group.roomId)}
+              </div>
+              {group.hits.map((hit) => (
+                <div
+                  key={hit.message.id}
+                  id={optionId(hit)}
+                  role="option"
+                  aria-selected={hit === current}
+                  className="switcher__option search-hit"
+                  data-testid="search-result"
+                  onMouseDown={(e) => e.preventDefault()}
+                  onClick={() => onPick(hit.message)}
+                  onMouseMove={() => setActive(hits.indexOf(hit))}
+                >
+                  <span className="search-hit__head">
+                    <span className="search-hit__sender">{hit.message.senderName}</span>
+                    <time className="search-hit__time" dateTime={hit.message.createdAt}>
+                      {listTime(hit.message.createdAt)}
+                    </time>
+                  </span>
+                  <span className="search-hit__text">
+                    {hit.excerpt.map((run, i) => (run.match ? <mark key={i}>{run.text}</mark> : run.text))}
+                  </span>
+                </div>
+              ))}
+            </div>
+          ))}
+        </div>
+        <SearchStatus results={results} trimmed={trimmed} />
+        <p className="switcher__hint" aria-hidden="true">
+          <span>
+            <kbd>↑</kbd> <kbd>↓</kbd> to choose · <kbd>Enter</kbd> to open · <kbd>Esc</kbd> to close
+          </span>
+        </p>
+      </div>
+    </Dialog>
+  );
+}
+
+function SearchStatus({ results, trimmed }: { results: Results; trimmed: string }) {
+  const text =
+    results.status === 'failed'
+      ? results.error
+      : results.status === 'done' && results.messages.length === 0
+        ? `No messages contain “${results.query}”.`
+        : results.status === 'done' && results.partial
+          ? 'Showing what was found in time; the search stopped early. Try more specific words.'
+          : results.status === 'done'
+            ? `${results.messages.length} message${results.messages.length === 1 ? '' : 's'} found.`
+            : trimmed.length > 0 && trimmed.length < MIN_CHARS
+              ? 'Type at least 2 characters.'
+              : results.status === 'idle'
+                ? 'Search the messages of every room you are in.'
+                : 'Searching…';
+  return (
+    <p className={`switcher__empty${results.status === 'failed' ? ' search__error' : ''}`} role="status">
+      {text}
+    </p>
+  );
+}
