@@ -134,7 +134,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     const json = JSON.stringify(message);
     const confirmTimer = metrics.confirmSeconds.startTimer();
     try {
-      await deps.publisher.publish(req.roomId, message.id, roomEventBody('message', message));
+      await deps.publisher.publish(req.roomId, message.id, roomEventBody('message', message, json));
     } catch (err) {
       const settle =
         err instanceof PublishOutcomeUnknown || republish ? admission.markUncertain(req, json) : admission.release(req);
