@@ -9,6 +9,8 @@ import { newHistogram, summarizeHistogram, tally } from './tracker.js';
 export const ACK_WAIT_MS = 5000;
 /** Emoji the reactions cycle through (a few: most users react with the same ones). */
 const EMOJI = ['👍', '❤️', '😂', '🎉'];
+/** Recent messages per room that events pick from. */
+const RECENT = 16;
 
 /** One kind of side event: how many went out, how they were answered, and how fast. */
 class EventTally {
@@ -51,8 +53,12 @@ export class SideTraffic {
     this.reactions = new EventTally();
     this.typing = new EventTally();
     this.markRead = new EventTally();
-    /** Per room: its latest acked message `{id, client}` (what its sender edits and its members react to). */
-    this.roomLatest = new Array(opts.rooms).fill(null);
+    /**
+     * Per room: its last RECENT acked messages `{id, client}`, a ring (what their senders edit
+     * and the members react to: recent ones, not all the newest, which would queue every
+     * event of a room on one message's lock).
+     */
+    this.recent = Array.from({ length: opts.rooms }, () => []);
     this.updatesReceived = 0;
     this.typingReceived = 0;
     this.events = 0;
@@ -79,23 +85,26 @@ export class SideTraffic {
 
   /** An acked send by client i in room j: the room's newest message to edit and react to. */
   acked(i, j, message) {
-    this.roomLatest[j] = { id: message.id, client: i };
+    const ring = this.recent[j];
+    if (ring.length === RECENT) ring.shift();
+    ring.push({ id: message.id, client: i });
   }
 
   /**
-   * Operation k as a room event in room j: every other time an edit of the room's latest
-   * message by the client that sent it, else a reaction to it by client i (a member of j).
+   * Operation k as a room event in room j, on one of its recent messages: every other time an
+   * edit by the client that sent it, else a reaction by client i (a member of j).
    */
   event(k, i, sockets, j) {
     const n = this.events++;
-    const latest = this.roomLatest[j];
-    if (!latest) return void this.skipped++; // nothing acked in this room yet (the ramp's first moments)
+    const ring = this.recent[j];
+    if (ring.length === 0) return void this.skipped++; // nothing acked in this room yet (the ramp's first moments)
+    const target = ring[(n >> 1) % ring.length];
     const roomId = this.roomIdOf(j);
-    if (n % 2 === 0 && sockets[latest.client]) {
+    if (n % 2 === 0 && sockets[target.client]) {
       this.edits.emit(
-        sockets[latest.client],
+        sockets[target.client],
         'editMessage',
-        { roomId, messageId: latest.id, text: `edit ${k}` },
+        { roomId, messageId: target.id, text: `edit ${k}` },
         this.now,
       );
       return;
@@ -104,7 +113,7 @@ export class SideTraffic {
     this.reactions.emit(
       sockets[i],
       'react',
-      { roomId, messageId: latest.id, emoji, add: (n >> 3) % 2 === 0 },
+      { roomId, messageId: target.id, emoji, add: (n >> 3) % 2 === 0 },
       this.now,
     );
   }
