@@ -12,7 +12,7 @@ export function messageIdFor(roomId: string, senderId: string, clientMsgId: stri
   // JSON keeps the three parts apart whatever characters they hold.
   // One-shot hash(): a third of createHash()'s cost on inputs this short (no Hash object).
   const name = Buffer.from(JSON.stringify([roomId, senderId, clientMsgId]));
-  const bytes = hash('sha1', Buffer.concat([MESSAGE_ID_NAMESPACE, name]), 'buffer');
+  const bytes = hash('sha1', Buffer.concat([MESSAGE_ID_NAMESPACE, name]), 'buffer').subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50; // version 5
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 4122 variant
   const hex = bytes.toString('hex');
