@@ -2,7 +2,7 @@
 // `npm run bench`: the standard performance set of issue 6 on the local stack, written to
 // bench/results/<date>.json and bench/results/<date>.md.
 //
-//   node bench/run.mjs [--quick] [--no-build] [--only confirm,lived,a,b,sweep,c,d,e,drainBench] [--rates 1000,2000]
+//   node bench/run.mjs [--quick] [--no-build] [--only confirm,lived,a,b,b-events,b-presence,sweep,c,d,e,drainBench] [--rates 1000,2000]
 //                      [--seed <messages>] [--seed-rooms <n>] [--seed-users <n>]
 //
 // (b), the sweep and (c)-(e) run on a lived-in database: --seed messages in --seed-rooms rooms
@@ -11,6 +11,9 @@
 // and reused by later runs (tools/lib/bench/seed.js). What the runs add to it is deleted after
 // each stack. (b) and every sweep rate are also run against bench/baseline-server.mjs, a bare
 // Socket.IO + Redis adapter server, with the same load, and reported as ratios to it.
+// b-events and b-presence are (b)'s load with 20% of the operations edits and reactions instead
+// of sends, and with 10% of the clients sending `typing` and `markRead` every 3 s (a missing
+// handler's events are counted NO_ACK, not failed): each on a fresh one-node stack, no baseline.
 //
 // Builds the services first (tsc; --no-build uses the dist/ already there). Needs Redis, RabbitMQ (with management API) and MongoDB
 // (REDIS_URL, AMQP_URL, MONGO_URL, RABBITMQ_MANAGEMENT_URL; defaults are the local ones). Every
@@ -48,7 +51,7 @@ const onlyArg = argv.find((a) => a.startsWith('--only'));
 const only = onlyArg
   ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1]).split(',')
   : null;
-const ALL = ['confirm', 'lived', 'b', 'a', 'c', 'd', 'e', 'sweep', 'drainBench'];
+const ALL = ['confirm', 'lived', 'b', 'b-events', 'b-presence', 'a', 'c', 'd', 'e', 'sweep', 'drainBench'];
 if (argv.includes('--help') || (only && only.some((s) => !ALL.includes(s)))) {
   process.stderr.write(
     `Usage: node bench/run.mjs [--quick] [--no-build] [--only ${ALL.join(',')}] [--rates <msg/s,...> for the sweep] [--seed <messages>] [--seed-rooms <n>] [--seed-users <n>]\n`,
@@ -94,6 +97,11 @@ P.seed = {
   users: numberOption('seed-users', quick ? 1000 : 10_000),
 };
 const SEED_DB = P.seed.messages > 0 ? `bench_seed_${P.seed.messages}_${P.seed.rooms}_${P.seed.users}` : undefined;
+
+/** The (b) variants: operations that are room events, clients with presence chatter and its period. */
+const B_EVENT_SHARE = 0.2;
+const B_TYPING_SHARE = 0.1;
+const B_TYPING_INTERVAL_SEC = 3;
 
 const TARGETS = {
   aRssMb: 450,
@@ -665,6 +673,28 @@ async function scenarioB() {
   );
 }
 
+/** (b)'s load plus side traffic (tools/lib/side-traffic.js), on a one-node stack of its own. */
+async function scenarioBVariant(key, label, extra) {
+  await withStack(label, { chatNodes: 1 }, async (stack) => {
+    const node = stack.chat[0];
+    const c0 = await confirmMeanMs(node);
+    const {
+      result: run,
+      servers,
+      sendPhaseCpu,
+    } = await sampled(stack.procs, (cpu) =>
+      socketTest(label, loadArgs(stack.url, P.b, ['--chat-urls', node.url, ...extra]), cpu),
+    );
+    results.scenarios[key] = {
+      ...loadFigures(run),
+      side: run.report?.side ?? null,
+      servers,
+      sendPhaseCpu,
+      chatConfirmMeanMs: (await confirmMeanMs(node, c0.reading)).meanMs,
+    };
+  });
+}
+
 /**
  * The chat-service profile written to `dir`, counted over one phase of the socket_test run
  * (`from` until `to`, epoch ms in its report) — the profile clock is CLOCK_MONOTONIC µs.
@@ -947,6 +977,38 @@ function markdown() {
     s.b,
     TARGETS.bP99Ms,
   );
+  const sideRows = (r) => {
+    const side = r?.side;
+    if (!side) return;
+    const ev = (name, e) =>
+      `${name} ${e.ok}/${e.sent} ok${Object.keys(e.errorsByCode).length ? ` ${JSON.stringify(e.errorsByCode)}` : ''}, ack p50 ${f(e.ackMs.p50)} / p99 ${f(e.ackMs.p99)} ms`;
+    if (side.eventShare > 0)
+      row(
+        '',
+        'room events: acked / sent, ack latency',
+        '',
+        `${ev('edits', side.edits)}; ${ev('reactions', side.reactions)}; ${side.updatesReceived} messageUpdated delivered`,
+      );
+    if (side.typingShare > 0)
+      row(
+        '',
+        'typing / markRead: acked / sent, ack latency',
+        '',
+        `${ev('typing', side.typing)}; ${ev('markRead', side.markRead)}; ${side.typingReceived} typing delivered`,
+      );
+  };
+  loadRows(
+    `(b-events) as (b), ${Math.round(B_EVENT_SHARE * 100)}% of operations edits/reactions instead of sends`,
+    s.bEvents,
+    TARGETS.bP99Ms,
+  );
+  sideRows(s.bEvents);
+  loadRows(
+    `(b-presence) as (b), ${Math.round(B_TYPING_SHARE * 100)}% of clients typing + markRead every ${B_TYPING_INTERVAL_SEC} s`,
+    s.bPresence,
+    TARGETS.bP99Ms,
+  );
+  sideRows(s.bPresence);
   loadRows(`(c) same, two nodes behind the gateway`, s.c, null);
   if (s.sweep) {
     for (const r of s.sweep.rows) loadRows(`rate sweep: ${r.rate} msg/s, one node`, r, TARGETS.sweepP99Ms);
@@ -1122,6 +1184,11 @@ const steps = {
   confirm: scenarioConfirm,
   lived: scenarioLived,
   b: scenarioB,
+  'b-events': () => scenarioBVariant('bEvents', 'b-events', ['--event-share', String(B_EVENT_SHARE)]),
+  'b-presence': () =>
+    scenarioBVariant('bPresence', 'b-presence', [
+      ...['--typing-share', String(B_TYPING_SHARE), '--typing-interval', String(B_TYPING_INTERVAL_SEC)],
+    ]),
   a: scenarioA,
   c: scenarioC,
   sweep: scenarioSweep,
@@ -1131,7 +1198,7 @@ let failed = false;
 if (build) await buildBackend(ROOT, log);
 // Imported once built: on a fresh clone @chat/testing has no dist/ until the build above.
 const { createIsolation } = await import('@chat/testing');
-if (SEED_DB && ['lived', 'b', 'sweep', 'c', 'd', 'e'].some(want)) {
+if (SEED_DB && ['lived', 'b', 'b-events', 'b-presence', 'sweep', 'c', 'd', 'e'].some(want)) {
   results.seed = {
     db: SEED_DB,
     ...(await ensureSeed({ mongoUrl: SERVICES.mongoUrl, dbName: SEED_DB, params: P.seed, log })),

@@ -10,7 +10,7 @@ export interface ChatMetrics {
   limited: Counter<'limit'>;
   /** Sockets this node ended itself: `token_expired`, `output_overflow`. */
   forcedDisconnects: Counter<'reason'>;
-  /** From a client event's arrival to its ack, by event: what a user waits for. */
+  /** From a client event's arrival to its ack, by event: what a user waits for (a sample, socket/ack.ts). */
   ackSeconds: Histogram<'event'>;
 }
 
@@ -52,7 +52,7 @@ export function createChatMetrics(registry: Registry): ChatMetrics {
     }),
     ackSeconds: new Histogram({
       name: 'chat_event_ack_seconds',
-      help: 'Time from a client event arriving to its ack, by event',
+      help: 'Time from a client event arriving to its ack, by event (one event in 8 of each kind)',
       labelNames: ['event'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],

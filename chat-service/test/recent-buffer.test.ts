@@ -94,4 +94,32 @@ describe('changes in the recent buffer (Redis)', () => {
     expect(slice.changed.map((m) => m.version)).toEqual([10, 11, 12, 13, 14]);
     expect(slice.completeAfter).toBe(9);
   });
+
+  it("writes the record and the send's dedupe record with the push; every buffer key keeps the shared TTL, also after eviction", async () => {
+    const room = 'ttl';
+    const keys = chatKeys(iso().redisPrefix);
+    const sent = `${iso().redisPrefix}sent:ttl-test`;
+    const first = fakeMessage(room, 1);
+    await buffer.push(first, JSON.stringify(first), { key: sent, value: 's:1:0:hash', ttlSec: 90 });
+    expect(await redis.get(sent)).toBe('s:1:0:hash');
+    expect(await redis.ttl(sent)).toBeGreaterThan(80);
+    expect(await redis.get(keys.messageRecord(room, first.id))).toBe(`1:1:${first.senderId}:0`);
+    // A change creates the changes buffer; pushes past the size evict from both floors' buffers.
+    const edited = { ...first, version: 2, text: 'edited' };
+    await buffer.applyChange(edited, JSON.stringify(edited), 1);
+    for (let seq = 3; seq <= 12; seq++) await push(fakeMessage(room, seq));
+    const roomKeys = [
+      keys.roomRecent(room),
+      keys.roomRecentFloor(room),
+      keys.roomChanges(room),
+      keys.roomChangesFloor(room),
+    ];
+    const ttls = await Promise.all(roomKeys.map((k) => redis.ttl(k)));
+    for (const ttl of ttls) expect(ttl).toBeGreaterThan(7 * 86_400 - 3600 - 60);
+    expect(await redis.get(keys.roomRecentFloor(room))).toBe('7');
+    // Run the TTL down past the refresh point: the next push refreshes all four together.
+    for (const k of roomKeys) await redis.expire(k, 100);
+    await push(fakeMessage(room, 13));
+    for (const k of roomKeys) expect(await redis.ttl(k)).toBeGreaterThan(7 * 86_400 - 60);
+  });
 });

@@ -12,6 +12,7 @@ import { clientMsgId, roomId, username } from './ids.js';
 import { mapWithConcurrency } from './pool.js';
 import { formatProgress, verdict } from './report.js';
 import { runSchedule, totalCount } from './scheduler.js';
+import { ACK_WAIT_MS as SIDE_ACK_WAIT_MS, SideTraffic } from './side-traffic.js';
 import { newHistogram, RunTracker, STATUS, summarizeHistogram, tally } from './tracker.js';
 import { contiguousSeenSeq, verifyPersistence } from './verify.js';
 
@@ -55,6 +56,9 @@ export class LoadRun {
     });
     this.textPad = 'x'.repeat(Math.max(0, opts.textSize - TEXT_STAMP_LENGTH));
     this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.side = new SideTraffic(opts, (j) => roomId(opts.roomPrefix, j), now);
+    /** Scheduled sends (not room events, not resends). */
+    this.sendCount = 0;
   }
 
   fail(reason) {
@@ -120,6 +124,7 @@ export class LoadRun {
     this.sockets[i] = socket;
     const onMessage = (msg) => tracker.recordDelivery(i, msg, now());
     socket.on('receiveMessage', onMessage);
+    if (this.side.active) this.side.wire(socket);
     if (!opts.idle) {
       try {
         for (let s = 0; s < opts.roomsPerUser; s++) {
@@ -206,16 +211,28 @@ export class LoadRun {
         clientMsgId: clientMsgId(this.runId, k),
         text: this.text(),
       },
-      (ack) => tracker.recordAck(k, ack, now()),
+      (ack) => {
+        tracker.recordAck(k, ack, now());
+        if (ack?.ok) this.side.acked(tracker.senderOf[k], tracker.roomOf[k], ack.message);
+      },
     );
   }
 
-  /** Message k goes from the next member round-robin, to each of its rooms in turn. */
+  /**
+   * Operation k: message k goes from the next member round-robin, to each of its rooms in turn;
+   * room events (--event-share) go round the members the same way, counted apart, so every
+   * member still sends.
+   */
   sendOne(k) {
     const { senders, opts, tracker } = this;
-    const i = senders[k % senders.length];
-    const slot = Math.floor(k / senders.length) % opts.roomsPerUser;
-    tracker.recordSend(k, i, (i + slot) % opts.rooms, now());
+    const event = this.side.isEvent(k);
+    const n = event ? this.side.events : this.sendCount;
+    const i = senders[n % senders.length];
+    const slot = Math.floor(n / senders.length) % opts.roomsPerUser;
+    const j = (i + slot) % opts.rooms;
+    if (event) return this.side.event(k, i, this.sockets, j);
+    this.sendCount++;
+    tracker.recordSend(k, i, j, now());
     this.emitSend(this.sockets[i], k);
   }
 
@@ -228,7 +245,7 @@ export class LoadRun {
     let steadySent = 0;
     const steadyTimer = setTimeout(() => {
       steadyDelivered = tracker.delivered;
-      steadySent = tracker.sentCount;
+      steadySent = this.sendCount;
     }, rampMs);
     this.schedule = runSchedule({
       rate: opts.rate,
@@ -237,14 +254,16 @@ export class LoadRun {
       now,
       send: (k) => this.sendOne(k),
     });
+    this.side.startPresence(this.sockets, (i, j) => tracker.lastSeqSeen(i, j));
     await this.schedule.done;
+    this.side.stop();
     clearTimeout(steadyTimer);
     onSent();
     const sendEnd = now();
     this.sendSeconds = (sendEnd - t0) / 1000;
     const steadySeconds = Math.max(0.001, (sendEnd - t0 - rampMs) / 1000);
     this.steadyDeliveriesPerSec = (tracker.delivered - steadyDelivered) / steadySeconds;
-    this.steadySendsPerSec = (tracker.sentCount - steadySent) / steadySeconds;
+    this.steadySendsPerSec = (this.sendCount - steadySent) / steadySeconds;
     // Outstanding acks, then outstanding deliveries, each bounded.
     await this.waitFor(() => tracker.outstandingAcks() === 0, opts.ackTimeout * 1000);
     for (let k = 0; k < tracker.sentCount; k++) tracker.recordSendFailure(k, 'ACK_TIMEOUT');
@@ -255,6 +274,7 @@ export class LoadRun {
     const verifying =
       opts.noVerifyHistory || tracker.acked === 0 ? Promise.resolve({ skipped: true }) : this.verifyHistory();
     await this.waitFor(() => tracker.lostDeliveries(0).total === 0, opts.deliveryTimeout * 1000, 100);
+    await this.waitFor(() => this.side.pending === 0, SIDE_ACK_WAIT_MS + 1000);
     this.persistence = await verifying;
   }
 
@@ -333,7 +353,7 @@ export class LoadRun {
       clients: this.opts.users,
       ...(this.mode === 'load' && this.schedule
         ? {
-            sent: tracker.sentCount,
+            sent: this.sendCount,
             acked: tracker.acked,
             delivered: tracker.delivered,
             p99Ms: tracker.windowHist.totalCount ? tracker.windowHist.getValueAtPercentile(99) / 1000 : null,
@@ -462,7 +482,7 @@ export class LoadRun {
       const lost = tracker.lostDeliveries();
       report.messages = {
         planned: this.schedule?.total ?? 0,
-        sent: tracker.sentCount,
+        sent: this.sendCount,
         sendSeconds: this.sendSeconds,
         sendRatePerSec: this.steadySendsPerSec,
         acked: tracker.acked,
@@ -490,6 +510,7 @@ export class LoadRun {
         latencyMs: summarizeHistogram(tracker.deliveryHist),
       };
       report.persistence = this.persistence;
+      report.side = this.side.report();
     }
     report.verdict = verdict(report, opts.maxConnectFailures);
     return report;
@@ -518,6 +539,7 @@ export class LoadRun {
     } finally {
       mark('close');
       clearInterval(ticker);
+      this.side.stop();
       this.closeAll();
       if (process.stderr.isTTY) process.stderr.write('\n');
     }

@@ -55,6 +55,19 @@ export function formatSummary(report) {
       `delivery    ${lat(d.latencyMs)}`,
       `deliveries  ${d.received} of ${d.expected} expected (${f(d.perSec, 0)}/s); lost ${d.lost} (${d.membersWithLoss} members), duplicates ${d.duplicates}, out-of-order ${d.outOfOrder}`,
     );
+    const side = report.side;
+    if (side) {
+      const ev = (name, e) =>
+        `${name} ${e.sent} sent, ${e.ok} ok${Object.keys(e.errorsByCode).length ? ` ${JSON.stringify(e.errorsByCode)}` : ''}, ack p50 ${f(e.ackMs.p50)} p99 ${f(e.ackMs.p99)} ms`;
+      if (side.eventShare > 0)
+        lines.push(
+          `events      ${ev('edits', side.edits)}; ${ev('reactions', side.reactions)}; ${side.eventsSkipped} of ${side.eventSlots} slots had nothing to change yet; ${side.updatesReceived} messageUpdated received`,
+        );
+      if (side.typingShare > 0)
+        lines.push(
+          `presence    ${ev('typing', side.typing)}; ${ev('markRead', side.markRead)}; ${side.typingReceived} typing received`,
+        );
+    }
     const p = report.persistence;
     if (p.skipped) lines.push('history     not checked (--no-verify-history)');
     else {

@@ -26,6 +26,19 @@ interface RunReport {
     completeAfterMs: number | null;
   };
   verdict: { ok: boolean; failures: string[] };
+  side: {
+    eventSlots: number;
+    edits: SideEvents;
+    reactions: SideEvents;
+    typing: SideEvents;
+    markRead: SideEvents;
+    updatesReceived: number;
+  } | null;
+}
+interface SideEvents {
+  sent: number;
+  ok: number;
+  errorsByCode: Record<string, number>;
 }
 
 const iso = useIsolation('socket-test-e2e');
@@ -89,6 +102,31 @@ describe('socket_test.js against the real stack', () => {
     expect(report.messages.sent).toBeGreaterThanOrEqual(160);
     expect(report.deliveries.expected).toBe(report.messages.acked * 3);
     expect(report.deliveries.latencyMs.count).toBe(report.deliveries.received);
+  });
+
+  it('--event-share and --typing-share: edits and reactions in place of sends, presence chatter counted without failing the run', async () => {
+    const { code, stdout, report } = await run([
+      ...['--url', stack.url, '--chat-urls', stack.chatUrls.join(','), '--users', '10', '--rooms', '2'],
+      ...'--rate 40 --duration 4 --ramp 0.5 --event-share 0.2 --typing-share 0.5 --typing-interval 1'.split(' '),
+    ]);
+    expect(code, stdout).toBe(0);
+    expectClean(report);
+    const side = report.side!;
+    expect(side.eventSlots).toBeGreaterThan(20);
+    // Every event slot is an edit or a reaction (or skipped before anything was acked): none is a send.
+    expect(report.messages.sent).toBeLessThan(170 - side.eventSlots + 10);
+    expect(side.edits.ok, JSON.stringify(side)).toBeGreaterThan(0);
+    expect(side.reactions.sent).toBeGreaterThan(0);
+    expect(side.edits.errorsByCode).toEqual({});
+    expect(side.updatesReceived).toBeGreaterThan(0);
+    // typing/markRead: answered, refused or unanswered (a server without the handler) — each counted.
+    for (const e of [side.typing, side.markRead]) {
+      expect(e.sent).toBeGreaterThan(0);
+      const answered = e.ok + Object.values(e.errorsByCode).reduce((a, b) => a + b, 0);
+      expect(answered).toBe(e.sent);
+    }
+    expect(stdout).toMatch(/^events {6}edits /m);
+    expect(stdout).toMatch(/^presence {4}typing /m);
   });
 
   it('straight to the chat nodes with --chat-urls, accounts reused by prefix and shared by clients', async () => {

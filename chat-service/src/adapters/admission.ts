@@ -1,4 +1,5 @@
 import type { Message } from '@chat/contracts';
+import type { RecordWrite } from './recent-buffer.js';
 
 /**
  * Whether a send may go ahead. Sequence, rate limit and idempotency are one concern here
@@ -45,8 +46,13 @@ export interface SendRequest {
 
 export interface SendAdmission {
   admit(req: SendRequest): Promise<Admission>;
-  /** Record the confirmed message so that resends answer it. */
-  commit(req: SendRequest, record: SentRecord): Promise<void>;
+  /**
+   * The record that makes resends of the confirmed message answer it: written with the
+   * message's buffer push (RecentBuffer.push `also`), so a send costs one round trip after
+   * its confirm. Unconditional: the publish is confirmed, so this record is the truth even if
+   * our claim expired meanwhile (any other attempt carries the same id).
+   */
+  commitRecord(req: SendRequest, record: SentRecord): RecordWrite;
   /** Drop our pending claim after a failed publish, so a resend is accepted anew. */
   release(req: SendRequest): Promise<void>;
   /** Replace our pending claim with the message whose publish outcome is unknown. */

@@ -162,10 +162,8 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
           return { kind: 'in-flight' };
       }
     },
-    async commit(req, record) {
-      // Unconditional: the publish is confirmed, so this record is the truth even if our
-      // claim expired meanwhile (any other attempt carries the same id).
-      await redis.set(sentKey(req), `${SENT}${encodeRecord(record)}`, 'EX', opts.dedupeTtlSec).catch(redisUnavailable);
+    commitRecord(req, record) {
+      return { key: sentKey(req), value: `${SENT}${encodeRecord(record)}`, ttlSec: opts.dedupeTtlSec };
     },
     async release(req) {
       await commands.chatRelease(sentKey(req), pendingValue(req)).catch(redisUnavailable);

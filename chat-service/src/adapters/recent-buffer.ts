@@ -28,13 +28,20 @@ export interface BufferedMessage {
   message: Message | null;
 }
 
+/** A key written together with a buffered message, in the same round trip (a send's dedupe record). */
+export interface RecordWrite {
+  key: string;
+  value: string;
+  ttlSec: number;
+}
+
 /**
  * The last few hundred messages and changes per room: covers the lag between confirm and
  * MongoDB, and holds the current state of recent messages for edits, deletes and reactions.
  */
 export interface RecentBuffer {
-  /** A new message (and its record). */
-  push(message: Message, messageJson: string): Promise<void>;
+  /** A new message (and its record), with `also` written in the same round trip. */
+  push(message: Message, messageJson: string, also?: RecordWrite): Promise<void>;
   since(roomId: string, sinceSeq: number, limit: number): Promise<RecentSlice>;
   /** A message's record and buffered state, in one read. */
   lookup(roomId: string, messageId: string): Promise<BufferedMessage>;

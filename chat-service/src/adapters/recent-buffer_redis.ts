@@ -7,13 +7,14 @@ import { redisUnavailable } from './redis-errors.js';
 /**
  * Trim the sorted set `zset` to ARGV size `size`, raising `floorKey` (the score after which
  * it is complete) past what it evicts. Shared by the messages and the changes buffers.
+ * KEEPTTL: the floor keeps the TTL it shares with the buffers (pushes refresh TTLs rarely).
  */
 const TRIM_LUA = `
 local excess = redis.call('ZCARD', zset) - size
 if excess > 0 then
   local evicted = redis.call('ZPOPMIN', zset, excess)
   local top = tonumber(evicted[#evicted])
-  if top > tonumber(redis.call('GET', floorKey) or '0') then redis.call('SET', floorKey, top) end
+  if top > tonumber(redis.call('GET', floorKey) or '0') then redis.call('SET', floorKey, top, 'KEEPTTL') end
 end
 `;
 
@@ -21,12 +22,17 @@ end
  * Add a message and trim to size, keeping the floor (the seq after which the buffer is
  * complete) right: a new buffer is complete after seq-1, and eviction raises the floor. A
  * new buffer starts the changes buffer's floor there too, if it has none, and every key of
- * the room's buffers lives as long as the others (one TTL, refreshed together).
- * KEYS: recent, floor, changes, changesFloor, record. ARGV: seq, json, size, ttlSec, record, recordTtlSec.
+ * the room's buffers lives as long as the others (one TTL, refreshed together). The TTLs are
+ * refreshed only once the buffer's has run down by `refreshSec` (a new buffer has none yet):
+ * one TTL read per push instead of four EXPIREs. With the message go its record and, when
+ * given, the send's dedupe record (`also`): every write after a send's confirm, one round trip.
+ * KEYS: recent, floor, changes, changesFloor, record, also (or '').
+ * ARGV: seq, json, size, ttlSec, refreshSec, record, recordTtlSec, also's value, also's ttlSec.
  */
 const PUSH_LUA = `
 local seq = tonumber(ARGV[1])
 local size = tonumber(ARGV[3])
+local ttl = tonumber(ARGV[4])
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('SET', KEYS[2], seq - 1)
   if redis.call('EXISTS', KEYS[4]) == 0 then redis.call('SET', KEYS[4], seq - 1) end
@@ -34,8 +40,11 @@ end
 redis.call('ZADD', KEYS[1], seq, ARGV[2])
 local zset, floorKey = KEYS[1], KEYS[2]
 ${TRIM_LUA}
-redis.call('SET', KEYS[5], ARGV[5], 'EX', ARGV[6])
-for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
+redis.call('SET', KEYS[5], ARGV[6], 'EX', ARGV[7])
+if KEYS[6] ~= '' then redis.call('SET', KEYS[6], ARGV[8], 'EX', ARGV[9]) end
+if redis.call('TTL', KEYS[1]) < ttl - tonumber(ARGV[5]) then
+  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
+end
 return 1
 `;
 
@@ -109,8 +118,10 @@ export interface RedisRecentBufferOptions {
 export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentBuffer {
   const { redis, keys, size } = opts;
   const ttlSec = opts.ttlSec ?? 7 * 86_400;
+  /** A push refreshes the buffers' TTL once it has run down this far: an idle room keeps it for ttlSec minus at most this. */
+  const refreshSec = Math.min(3600, Math.floor(ttlSec / 10));
   const recordTtlSec = opts.recordTtlSec ?? 86_400;
-  redis.defineCommand('chatRecentPush', { numberOfKeys: 5, lua: PUSH_LUA });
+  redis.defineCommand('chatRecentPush', { numberOfKeys: 6, lua: PUSH_LUA });
   redis.defineCommand('chatRecentChange', { numberOfKeys: 6, lua: CHANGE_LUA });
   redis.defineCommand('chatRecentSince', { numberOfKeys: 4, lua: SINCE_LUA });
   redis.defineCommand('chatRecentLookup', { numberOfKeys: 3, lua: LOOKUP_LUA });
@@ -128,16 +139,20 @@ export function createRedisRecentBuffer(opts: RedisRecentBufferOptions): RecentB
   const parse = (json: string) => JSON.parse(json) as Message;
 
   return {
-    async push(message, messageJson) {
+    async push(message, messageJson, also) {
       await commands
         .chatRecentPush(
           ...messageKeys(message),
+          also?.key ?? '',
           message.seq,
           messageJson,
           size,
           ttlSec,
+          refreshSec,
           encodeRecord(message),
           recordTtlSec,
+          also?.value ?? '',
+          also?.ttlSec ?? 0,
         )
         .catch(redisUnavailable);
     },

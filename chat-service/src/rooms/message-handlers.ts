@@ -158,7 +158,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     const json = JSON.stringify(message);
     const confirmTimer = metrics.confirmSeconds.startTimer();
     try {
-      await deps.publisher.publish(req.roomId, message.id, roomEventBody('message', message));
+      await deps.publisher.publish(req.roomId, message.id, roomEventBody('message', message, json));
     } catch (err) {
       const settle =
         err instanceof PublishOutcomeUnknown || republish ? admission.markUncertain(req, json) : admission.release(req);
@@ -167,15 +167,12 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     }
     confirmTimer();
     const { seq, createdAt } = message;
-    // Durable now, so the send stands even if these fail; the buffer is written before the
-    // broadcast so that a client joining in between finds the message there.
-    // Both writes are idempotent: on a Redis blip they are retried in the background, so the
-    // resync buffer gets no hole and a resend still finds the original.
-    const record = () =>
-      Promise.all([
-        admission.commit(req, { seq, createdAt, textHash: textHash(message.text) }),
-        deps.recent.push(message, json),
-      ]);
+    // Durable now, so the send stands even if this fails; the buffer is written before the
+    // broadcast so that a client joining in between finds the message there. One round trip
+    // (buffer, message record, dedupe record), idempotent: on a Redis blip it is retried in
+    // the background, so the resync buffer gets no hole and a resend still finds the original.
+    const sentRecord = admission.commitRecord(req, { seq, createdAt, textHash: textHash(message.text) });
+    const record = () => deps.recent.push(message, json, sentRecord);
     await record().catch(() => void recordRetries.track(retryRecord(record, req.roomId, seq)));
     deps.io.to(req.roomId).emit('receiveMessage', message);
     metrics.broadcasts.inc();
