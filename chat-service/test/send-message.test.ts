@@ -124,6 +124,15 @@ describe('sendMessage handler (real Redis and RabbitMQ)', () => {
     expect(t.published().map((m) => m.text)).toEqual(['hello', 'marker']);
   });
 
+  it('stores the usernames a message @-mentions on it, the same on a resend and in the queue', async () => {
+    const t = setup();
+    const first = await t.send('ping @bob and @carol.', 'mention-id');
+    expect(first.message.mentions).toEqual(['bob', 'carol']);
+    expect((await t.send('ping @bob and @carol.', 'mention-id')).message).toEqual(first.message);
+    await routed(t, 1);
+    expect(t.published()[0]?.mentions).toEqual(['bob', 'carol']);
+  });
+
   it('a resend after its dedupe record is gone carries the same message id (the stored one stays the acked one)', async () => {
     const t = setup();
     const first = await t.send('once', 'lost-record');

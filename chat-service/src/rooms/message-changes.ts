@@ -1,4 +1,4 @@
-import { REACTIONS_MAX, REPLY_EXCERPT_MAX, type Message, type ReplyTo } from '@chat/contracts';
+import { extractMentions, REACTIONS_MAX, REPLY_EXCERPT_MAX, type Message, type ReplyTo } from '@chat/contracts';
 import { AppError } from '@chat/service-kit';
 
 /**
@@ -17,13 +17,27 @@ export function assertSender(message: Message, userId: string): void {
 
 export function edited(message: Message, text: string, at: string): Message {
   assertNotDeleted(message);
-  return { ...message, text, editedAt: at };
+  const { mentions: _mentions, ...rest } = message;
+  return { ...rest, ...mentionsOf(text), text, editedAt: at };
+}
+
+/** `mentions` of a message with this text (DESIGN.md §3, Message): the usernames it @-mentions, when any. */
+export function mentionsOf(text: string): Pick<Message, 'mentions'> {
+  const mentions = extractMentions(text);
+  return mentions.length > 0 ? { mentions } : {};
 }
 
 /** A deleted message keeps its place and identity (id, seq, sender, createdAt) and loses its content. */
 export function deleted(message: Message, at: string): Message {
   assertNotDeleted(message);
-  const { replyTo, attachments: _attachments, reactions: _reactions, editedAt: _editedAt, ...kept } = message;
+  const {
+    replyTo,
+    attachments: _attachments,
+    reactions: _reactions,
+    editedAt: _editedAt,
+    mentions: _mentions,
+    ...kept
+  } = message;
   return { ...kept, text: '', deletedAt: at, ...(replyTo ? { replyTo: { ...replyTo, excerpt: '' } } : {}) };
 }
 

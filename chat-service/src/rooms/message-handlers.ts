@@ -10,7 +10,7 @@ import { AppError, backoffDelay, parseOrThrow, sleep, toAppError, type Identity,
 import type { SendAdmission, SendRequest, SentRecord } from '../adapters/admission.js';
 import { InFlight } from '../socket/in-flight.js';
 import type { AttachmentResolver } from '../adapters/attachments_redis.js';
-import { quoteOf } from './message-changes.js';
+import { mentionsOf, quoteOf } from './message-changes.js';
 import type { Memberships } from './memberships.js';
 import { messageIdFor, textHash } from './message-identity.js';
 import type { MessageStates } from './message-states.js';
@@ -223,6 +223,7 @@ function newMessage(
   return {
     ...(replyTo ? { replyTo } : {}),
     ...(attachments?.length ? { attachments } : {}),
+    ...mentionsOf(text),
     id: req.messageId,
     roomId: req.roomId,
     seq,
