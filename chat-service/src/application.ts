@@ -63,6 +63,8 @@ export type ChatSettings = Pick<
   | 'INTERNAL_PUBLISH_RATE_LIMIT_PER_MIN'
   | 'RESYNC_PERSISTENCE_WAIT_MS'
   | 'MEMBER_ROOMS_MAX'
+  | 'DIRECT_OPEN_RATE_LIMIT'
+  | 'DIRECT_OPEN_RATE_WINDOW_SEC'
   | 'PRESENCE_TTL_SEC'
   | 'PRESENCE_SWEEP_INTERVAL_MS'
   | 'PRESENCE_OFFLINE_GRACE_MS'
@@ -131,6 +133,8 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     publisher: deps.publisher,
     history: deps.history,
     memberRoomsMax: config.MEMBER_ROOMS_MAX,
+    directOpens: createWindowLimit(deps.redis, config.DIRECT_OPEN_RATE_LIMIT, config.DIRECT_OPEN_RATE_WINDOW_SEC),
+    directOpenKey: keys.directOpenRate,
   });
   io.use(memberRoomsMiddleware(memberships, refusals));
   const admission = createRedisAdmission({

@@ -87,10 +87,16 @@ export const chatConfigSchema = z.object({
   MARK_READ_RATE_LIMIT: intVar(60, 1, 100_000),
   MARK_READ_RATE_WINDOW_SEC: intVar(10, 1, 3600),
   /**
-   * Rooms one user may be a member of through joinRoom (direct rooms opened by others' first
-   * message are not refused); a new socket is subscribed to at most this many of them.
+   * Rooms one user may join (public and direct alike; direct rooms opened by others' first
+   * message are not refused, see DIRECT_OPEN_RATE_LIMIT); a new socket is subscribed to at most this many.
    */
   MEMBER_ROOMS_MAX: intVar(1000, 1, 100_000),
+  /**
+   * Direct conversations one user may open per DIRECT_OPEN_RATE_WINDOW_SEC (a first message to
+   * someone who does not have the room): bounds how fast a stranger can fill others' room lists.
+   */
+  DIRECT_OPEN_RATE_LIMIT: intVar(30, 1, 100_000),
+  DIRECT_OPEN_RATE_WINDOW_SEC: intVar(3600, 1, 86_400),
   /** Events one socket may have unanswered at once; more are answered RATE_LIMITED. */
   SOCKET_MAX_PENDING_EVENTS: intVar(64, 1, 100_000),
   /** Open sockets per user, counted across all nodes (DESIGN.md §4.1). */

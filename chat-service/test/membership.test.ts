@@ -36,6 +36,7 @@ import {
  */
 const MEMBER_ROOMS_MAX = 8;
 const MARK_READ_RATE_LIMIT = 15;
+const DIRECT_OPEN_RATE_LIMIT = 3;
 
 /** userId → the rooms `GET /messages/rooms` answers for their token; every answered request's user is recorded. */
 const durableRooms = new Map<string, RoomSummary[]>();
@@ -65,6 +66,7 @@ const cluster = useChatCluster('chat-members', {
     MEMBER_ROOMS_MAX: String(MEMBER_ROOMS_MAX),
     MARK_READ_RATE_LIMIT: String(MARK_READ_RATE_LIMIT),
     MARK_READ_RATE_WINDOW_SEC: '120',
+    DIRECT_OPEN_RATE_LIMIT: String(DIRECT_OPEN_RATE_LIMIT),
   }),
 });
 let redis: Redis;
@@ -143,7 +145,7 @@ describe('joinRoom makes a member', () => {
     expect(membershipsOf(ada.userId, roomId)).toHaveLength(1);
   });
 
-  it('refuses a public room beyond MEMBER_ROOMS_MAX with INVALID; rooms already held and direct rooms still join', async () => {
+  it('refuses a room beyond MEMBER_ROOMS_MAX with INVALID, direct ones too; rooms already held still join, and a direct room someone else opens is still delivered', async () => {
     const user = userFor();
     const socket = await connected(connect(cluster.url(0), tokenFor(user)));
     const rooms = Array.from({ length: MEMBER_ROOMS_MAX }, room);
@@ -152,7 +154,14 @@ describe('joinRoom makes a member', () => {
     expect(over).toMatchObject({ ok: false, error: { code: 'INVALID' } });
     expect((await join(socket, rooms[0]!)).ok).toBe(true);
     expect(await redis.scard(keys().userRooms(user.userId))).toBe(MEMBER_ROOMS_MAX);
-    expect((await join(socket, dmRoomId(user.userId, newUserId()))).ok).toBe(true);
+    // Made-up peers cannot grow the set past the cap either.
+    expect(await emitRaw(socket, 'joinRoom', { roomId: dmRoomId(user.userId, newUserId()) })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID' },
+    });
+    const sender = userFor();
+    const senderSocket = await connected(connect(cluster.url(1), tokenFor(sender)));
+    expect((await send(senderSocket, dmRoomId(user.userId, sender.userId), 'hello')).ok).toBe(true);
     expect(await redis.scard(keys().userRooms(user.userId))).toBe(MEMBER_ROOMS_MAX + 1);
   });
 
@@ -315,6 +324,26 @@ describe('direct rooms', () => {
     // A later socket of the recipient has the room too.
     const benLater = await device(ben, 1);
     await flush(annSocket, roomId, [benLater]);
+  });
+});
+
+describe('opening direct rooms', () => {
+  it('limits how many conversations one sender opens per window (RATE_LIMITED, nothing kept); messages in rooms already open still go', async () => {
+    const sender = userFor();
+    const socket = await connected(connect(cluster.url(0), tokenFor(sender)));
+    const opened: string[] = [];
+    for (let i = 0; i < DIRECT_OPEN_RATE_LIMIT; i++) {
+      const roomId = dmRoomId(sender.userId, newUserId());
+      expect((await send(socket, roomId, `hi ${i}`)).ok).toBe(true);
+      opened.push(roomId);
+    }
+    const peer = newUserId();
+    const refused = await send(socket, dmRoomId(sender.userId, peer), 'one too many');
+    expect(refused).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    expect(refused.ok || refused.error.retryAfterSec).toBeGreaterThan(0);
+    expect(await redis.sismember(keys().userRooms(peer), dmRoomId(sender.userId, peer))).toBe(0);
+    expect(await redis.sismember(keys().userRooms(sender.userId), dmRoomId(sender.userId, peer))).toBe(0);
+    expect((await send(socket, opened[0]!, 'still here')).ok).toBe(true);
   });
 });
 

@@ -30,6 +30,8 @@ export interface ChatKeys {
   sendRate(userId: string): string;
   /** The user's call-signal counter for the current rate-limit window. */
   callSignalRate(userId: string): string;
+  /** The user's counter of direct conversations opened in the current window. */
+  directOpenRate(userId: string): string;
   /**
    * The send that makes this message (its id derives from room, sender and clientMsgId, so
    * this is the dedupe key of that triple): pending claim or a compact record once accepted.
@@ -71,6 +73,7 @@ export function chatKeys(prefix: string): ChatKeys {
     roomEvent: (eventId) => `${prefix}event:${eventId}`,
     sendRate: (userId) => `${prefix}rate:send:${userId}`,
     callSignalRate: (userId) => `${prefix}rate:call:${userId}`,
+    directOpenRate: (userId) => `${prefix}rate:dm-open:${userId}`,
     sentMessage: (messageId) => `${prefix}sent:${messageId}`,
     userRooms: sharedKeys(prefix).userRooms,
     userRoomsLoaded: (userId) => `${prefix}user:${userId}:rooms-loaded`,

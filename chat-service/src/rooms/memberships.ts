@@ -16,6 +16,9 @@ export interface MembershipDeps {
   history: Pick<HistoryClient, 'rooms'>;
   /** Rooms a user may hold through joinRoom; a new socket is subscribed to at most this many. */
   memberRoomsMax: number;
+  /** The sender's budget of direct conversations opened (0 or the retry-after seconds), by key. */
+  directOpens: { take(key: string): Promise<number> };
+  directOpenKey(userId: string): string;
 }
 
 type Member = Pick<Identity, 'userId' | 'displayName'>;
@@ -64,14 +67,13 @@ export function createMemberships(deps: MembershipDeps) {
 
   return {
     /**
-     * joinRoom: makes the caller a member; answers their read marker. A public room is refused
-     * once the user holds `memberRoomsMax` rooms; a direct room never is (its first message
-     * would make the user a member anyway).
+     * joinRoom: makes the caller a member; answers their read marker. Refused once the user
+     * holds `memberRoomsMax` rooms, direct ones included (rooms others open with them count
+     * too: a stranger's first messages are bounded by DIRECT_OPEN_RATE_LIMIT instead).
      */
     async join(socket: ChatSocket, roomId: string): Promise<number> {
       const me = socket.data.user;
-      const max = dmMembers(roomId) === null ? deps.memberRoomsMax : Number.MAX_SAFE_INTEGER;
-      const { outcome, lastReadSeq } = await store.join(me.userId, roomId, max);
+      const { outcome, lastReadSeq } = await store.join(me.userId, roomId, deps.memberRoomsMax);
       if (outcome === 'full') {
         throw new AppError('INVALID', `at most ${deps.memberRoomsMax} rooms per user; leave one first`);
       }
@@ -91,13 +93,12 @@ export function createMemberships(deps: MembershipDeps) {
     async leave(socket: ChatSocket, roomId: string): Promise<void> {
       const me = socket.data.user;
       const removed = await store.remove(me.userId, roomId);
-      if (removed) {
-        try {
-          await publishChange(me, roomId, false);
-        } catch (err) {
-          await store.add(me.userId, roomId).catch(() => undefined);
-          throw err;
-        }
+      // Published even when Redis did not hold it (its data lost): the store may still say member.
+      try {
+        await publishChange(me, roomId, false);
+      } catch (err) {
+        if (removed) await store.add(me.userId, roomId).catch(() => undefined);
+        throw err;
       }
       // Also when Redis did not know the membership: the user wants out wherever they are in.
       await socket.leave(roomId);
@@ -117,6 +118,12 @@ export function createMemberships(deps: MembershipDeps) {
       const added = await store.addBoth(roomId, pair);
       const joined = pair.filter((_, i) => added[i]);
       if (joined.length === 0) return;
+      const opensForPeer = joined.some((userId) => userId !== sender.userId);
+      const retryAfterSec = opensForPeer ? await deps.directOpens.take(deps.directOpenKey(sender.userId)) : 0;
+      if (retryAfterSec > 0) {
+        await Promise.all(joined.map((userId) => store.remove(userId, roomId).catch(() => undefined)));
+        throw new AppError('RATE_LIMITED', 'too many new conversations; try again later', { retryAfterSec });
+      }
       try {
         await Promise.all(
           joined.map((userId) => publishChange(userId === sender.userId ? sender : { userId }, roomId, true)),
