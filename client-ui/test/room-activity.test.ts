@@ -140,6 +140,30 @@ describe('RoomActivity', () => {
     expect(socket.take('markRead').payload).toEqual({ roomId: 'general', seq: 9 });
   });
 
+  it('a refusal for now (UNAVAILABLE, RATE_LIMITED) is sent again after its wait; a final one (FORBIDDEN) is not', async () => {
+    const { activity, socket } = setup({ rooms: [summary('general', { lastSeq: 9, lastReadSeq: 5, unread: 4 })] });
+    socket.serverAccepts();
+    await vi.waitFor(() => expect(entry(activity, 'general')?.unread).toBe(4));
+    activity.markRead('general', 9);
+    socket.take('markRead').answer({ ok: false, error: { code: 'RATE_LIMITED', message: 'slow', retryAfterSec: 1 } });
+    await flush();
+    expect(socket.emitted.filter((e) => e.event === 'markRead')).toHaveLength(0);
+    await vi.waitFor(() => expect(socket.emitted.some((e) => e.event === 'markRead')).toBe(true), { timeout: 2000 });
+    socket.take('markRead').answer({ ok: false, error: { code: 'FORBIDDEN', message: 'no' } });
+    activity.leave('general');
+    socket
+      .take('leaveRoom')
+      .answer({ ok: false, error: { code: 'UNAVAILABLE', message: 'broker down', retryAfterSec: 1 } });
+    await vi.waitFor(() => expect(socket.emitted.some((e) => e.event === 'leaveRoom')).toBe(true), { timeout: 2000 });
+    socket.take('leaveRoom').answer({ ok: true });
+    // Answered for good: a reconnect sends neither again.
+    await flush();
+    socket.drop();
+    socket.serverAccepts();
+    await flush();
+    expect(socket.emitted.filter((e) => e.event === 'markRead' || e.event === 'leaveRoom')).toHaveLength(0);
+  });
+
   it("a readMarker from the user's other device clears the badge; one from the peer is kept for Seen", async () => {
     const { activity, socket, snap } = setup({ rooms: [summary(DM, { lastSeq: 9, lastReadSeq: 5, unread: 4 })] });
     socket.serverAccepts();

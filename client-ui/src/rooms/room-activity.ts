@@ -5,6 +5,7 @@ import {
   roomIdSchema,
   seqSchema,
   userIdSchema,
+  type AckError,
   type Member,
   type PublicUser,
   type RoomSummary,
@@ -416,8 +417,11 @@ export class RoomActivity {
       const ack = leaveRoomAckSchema.safeParse(
         await socket.timeout(this.ackTimeoutMs).emitWithAck('leaveRoom', { roomId }),
       );
-      // Answered (left, or refused for good): nothing more to send.
-      if (ack.success) this.leaving.delete(roomId);
+      if (!ack.success) return;
+      const retryIn = retryDelayMs(ack.data);
+      // Left, or refused for good: nothing more to send. Refused for now: again after the wait.
+      if (retryIn === undefined) this.leaving.delete(roomId);
+      else setTimeout(() => void this.emitLeave(roomId), retryIn);
     } catch {
       // No answer: sent again on the next connect.
     }
@@ -431,7 +435,10 @@ export class RoomActivity {
       const ack = markReadAckSchema.safeParse(
         await socket.timeout(this.ackTimeoutMs).emitWithAck('markRead', { roomId, seq }),
       );
-      if (ack.success && this.marked.get(roomId) === seq) this.pendingMarks.delete(roomId);
+      if (!ack.success || this.marked.get(roomId) !== seq) return;
+      const retryIn = retryDelayMs(ack.data);
+      if (retryIn === undefined) this.pendingMarks.delete(roomId);
+      else setTimeout(() => void this.emitMark(roomId), retryIn);
     } catch {
       // No answer: sent again on the next connect.
     }
@@ -465,4 +472,13 @@ export class RoomActivity {
     this.snapshot = next;
     for (const listener of this.listeners) listener();
   }
+}
+
+/** Refusals worth sending again: the server or a limit said "not now", not "never". */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'RATE_LIMITED', 'UPSTREAM_UNAVAILABLE']);
+
+/** How long to wait before sending a refused request again, or undefined when its answer is final. */
+export function retryDelayMs(ack: { ok: true } | AckError): number | undefined {
+  if (ack.ok || !TRANSIENT_CODES.has(ack.error.code)) return undefined;
+  return Math.max(1, ack.error.retryAfterSec ?? 2) * 1000;
 }
