@@ -15,8 +15,8 @@ export class FileAccess {
 
   /**
    * The uploader, or anyone who may read a room where a stored message carries the file.
-   * Room access is canAccessRoom (dm rooms: their two members; other rooms: every signed-in
-   * user) until durable membership is in place; then this asks it instead.
+   * Room access is canAccessRoom, the same rule history reads follow (dm rooms: their two
+   * members; public rooms: every signed-in user, member or not, as DESIGN.md §3 opens them).
    */
   async mayRead(userId: string, file: StoredFile): Promise<boolean> {
     if (file.uploaderId === userId) return true;

@@ -1,6 +1,6 @@
 import { canAccessRoom } from '@chat/contracts';
 import type { Connection } from 'mongoose';
-import { MEMBERSHIP_COLLECTION, ROOM_COLLECTION } from './membership-model.js';
+import { MEMBERSHIP_COLLECTION, membershipId, ROOM_COLLECTION } from './membership-model.js';
 
 /**
  * The durable membership documents (DESIGN.md §3.3), as written by the membership store:
@@ -19,7 +19,6 @@ interface RoomStateDoc {
   lastAt?: Date;
 }
 
-
 export interface MemberRoom {
   roomId: string;
   /** Epoch ms of the room's newest message, when known. */
@@ -30,7 +29,8 @@ export interface MemberRoom {
 export interface MemberRooms {
   /** Every room `userId` is a member of, most recent activity first, rooms of unknown activity last. */
   roomsOf(userId: string): Promise<MemberRoom[]>;
-  isMember(userId: string, roomId: string): Promise<boolean>;
+  /** Argument order as MembershipStore.isMember's. */
+  isMember(roomId: string, userId: string): Promise<boolean>;
 }
 
 /**
@@ -57,10 +57,13 @@ export function createMongoMemberRooms(conn: Connection): MemberRooms {
         .map((roomId) => (lastAt.has(roomId) ? { roomId, lastAt: lastAt.get(roomId)! } : { roomId }))
         .sort((a, b) => (b.lastAt ?? -1) - (a.lastAt ?? -1));
     },
-    async isMember(userId, roomId) {
+    async isMember(roomId, userId) {
       if (!canAccessRoom(userId, roomId)) return false;
       // By primary key: FerretDB serves it without a scan.
-      const doc = await memberships().findOne({ _id: `${roomId}|${userId}`, member: true }, { projection: { _id: 1 } });
+      const doc = await memberships().findOne(
+        { _id: membershipId(roomId, userId), member: true },
+        { projection: { _id: 1 } },
+      );
       return doc !== null;
     },
   };

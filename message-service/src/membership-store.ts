@@ -109,8 +109,8 @@ async function applyMemberEvents(model: Model<MembershipDoc>, events: MemberQueu
 
 /**
  * Applied only over an older `changedAt`. Usually one command: chat-service publishes a
- * membership event for the sender of every message, which finds a member and moves
- * `changedAt` only. A (re)join also sets `joinedAt`; an insert that collides with a stored
+ * membership event when a user joins, leaves, or is added to a direct room by its first
+ * message; one for a user already a member moves `changedAt` only. A (re)join also sets `joinedAt`; an insert that collides with a stored
  * document means that one is newer (or was inserted meanwhile: tried once more without upsert).
  */
 async function applyMembership(model: Model<MembershipDoc>, m: MembershipQueueEvent['membership']): Promise<void> {

@@ -44,7 +44,7 @@ export function searchRouter({
     await readLimiter.take(identity.userId);
     let rooms: MemberRoom[];
     if (roomId === undefined) rooms = await memberRooms.roomsOf(identity.userId).catch(rethrowUnavailable);
-    else if (await memberRooms.isMember(identity.userId, roomId).catch(rethrowUnavailable)) rooms = [{ roomId }];
+    else if (await memberRooms.isMember(roomId, identity.userId).catch(rethrowUnavailable)) rooms = [{ roomId }];
     else throw new AppError('FORBIDDEN', 'not a member of this room');
     const answer = await searchRooms(repo, { rooms, q, limit, deadline, inFlight });
     end({ partial: String(answer.partial) });
