@@ -254,7 +254,11 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
     for (const event of ['editMessage', 'deleteMessage', 'react'] as const) {
       on(event, (payload) => roomEvents[event](socket.data, payload));
     }
-    on('typing', (payload) => typing.typing(socket, payload));
+    // Typing frames share the read-marker window: each costs a Redis script before its gate.
+    on(
+      'typing',
+      limits.readLimited((payload) => typing.typing(socket, payload)),
+    );
     on('refreshToken', (payload) => guards.refreshToken(socket, payload));
   });
 

@@ -83,7 +83,10 @@ export const chatConfigSchema = z.object({
   /** `joinRoom` frames one socket may send per JOIN_RATE_WINDOW_SEC (DESIGN.md §4.1). */
   JOIN_RATE_LIMIT: intVar(30, 1, 100_000),
   JOIN_RATE_WINDOW_SEC: intVar(10, 1, 3600),
-  /** `leaveRoom` frames count with joins; `markRead` frames one socket may send per MARK_READ_RATE_WINDOW_SEC. */
+  /**
+   * `leaveRoom` frames count with joins; `markRead` and `typing` frames (one budget) one socket
+   * may send per MARK_READ_RATE_WINDOW_SEC.
+   */
   MARK_READ_RATE_LIMIT: intVar(60, 1, 100_000),
   MARK_READ_RATE_WINDOW_SEC: intVar(10, 1, 3600),
   /**

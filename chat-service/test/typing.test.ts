@@ -152,6 +152,19 @@ describe('typing', () => {
     expect(ada.socket.connected).toBe(true);
   });
 
+  it('a flood of frames from one socket is refused RATE_LIMITED past the socket’s window (shared with markRead), the socket stays up', async () => {
+    const room = newRoom();
+    const flooder = await member(userFor(), 0, room);
+    // In batches of 10, so the bound on unanswered events (64) is never what refuses them.
+    const answers: unknown[] = [];
+    for (let batch = 0; batch < 7; batch++) {
+      answers.push(...(await Promise.all(Array.from({ length: 10 }, () => type(flooder.socket, room, true)))));
+    }
+    const limited = answers.filter((a) => (a as { error?: { code?: string } }).error?.code === 'RATE_LIMITED');
+    expect(limited.length).toBeGreaterThanOrEqual(10); // 60 per 10 s by default
+    expect(flooder.socket.connected).toBe(true);
+  });
+
   it('nothing of it reaches RabbitMQ', async () => {
     // Every test above typed through the same cluster, whose sink queue is bound to every room.
     await new Promise((resolve) => setTimeout(resolve, 200));

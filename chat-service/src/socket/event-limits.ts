@@ -6,7 +6,7 @@ export interface EventLimitSettings {
   /** `joinRoom` and `leaveRoom` frames one socket may send per `joinWindowMs`. */
   joinLimit: number;
   joinWindowMs: number;
-  /** `markRead` frames one socket may send per `readWindowMs`. */
+  /** `markRead` and `typing` frames (together) one socket may send per `readWindowMs`. */
   readLimit: number;
   readWindowMs: number;
   /** Told of each refusal (metrics). */
