@@ -191,6 +191,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       readLimiter,
       budgetMs: config.SEARCH_TIME_BUDGET_MS,
       inFlight: config.SEARCH_ROOMS_IN_FLIGHT,
+      perUserInFlight: config.SEARCH_PER_USER_IN_FLIGHT,
     }),
   );
   app.use(

@@ -44,6 +44,8 @@ export const messageServiceConfigSchema = z.object({
   SEARCH_TIME_BUDGET_MS: intVar(2_000, 1, 60_000),
   /** Rooms one search queries at once; more only helps while the database has idle cores (README: search). */
   SEARCH_ROOMS_IN_FLIGHT: intVar(1, 1, 64),
+  /** Searches one user may have running at once on a replica (beyond: 429 RATE_LIMITED). */
+  SEARCH_PER_USER_IN_FLIGHT: intVar(4, 1, 100),
   /** Largest file `POST /files` accepts (DESIGN.md §2); the gateway's limit for /files follows it. */
   MAX_UPLOAD_BYTES: intVar(MAX_UPLOAD_BYTES_DEFAULT, 1, 1024 * 1024 * 1024),
   /** How long a whole request may take (node's default is 5 min): an upload over a slow link, streamed through the gateway. */

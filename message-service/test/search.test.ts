@@ -231,7 +231,11 @@ describe('GET /messages/search', () => {
 describe('the read limit', () => {
   let limited: RunningService;
   beforeAll(async () => {
-    limited = await startService(iso(), { consume: false, env: { READ_RATE_LIMIT_PER_SEC: '3' } });
+    // Only the read rate limits here (not the searches one user may run at once).
+    limited = await startService(iso(), {
+      consume: false,
+      env: { READ_RATE_LIMIT_PER_SEC: '3', SEARCH_PER_USER_IN_FLIGHT: '100' },
+    });
   });
   afterAll(async () => {
     await limited?.close();
@@ -281,7 +285,7 @@ describe('the time bound', () => {
   it('with a 1 ms budget answers 200 partial:true, and the service keeps serving', async () => {
     const tight = await startService(iso(), {
       consume: false,
-      env: { SEARCH_TIME_BUDGET_MS: '1', READ_RATE_LIMIT_PER_SEC: '100000' },
+      env: { SEARCH_TIME_BUDGET_MS: '1', READ_RATE_LIMIT_PER_SEC: '100000', SEARCH_PER_USER_IN_FLIGHT: '100' },
     });
     try {
       const token = tokenFor(alice);
@@ -299,6 +303,29 @@ describe('the time bound', () => {
     const full = await search(service.url, q({ q: 'chatter', limit: 50 }), tokenFor(alice));
     expect(full.body.partial).toBe(false);
     expect(full.body.messages).toHaveLength(50);
+  });
+
+  it('one user runs at most SEARCH_PER_USER_IN_FLIGHT searches at once: the rest 429 RATE_LIMITED, others unaffected', async () => {
+    const capped = await startService(iso(), {
+      consume: false,
+      env: { SEARCH_PER_USER_IN_FLIGHT: '1', READ_RATE_LIMIT_PER_SEC: '100000', SEARCH_TIME_BUDGET_MS: '20000' },
+    });
+    try {
+      // Each scans the crowded rooms (thousands of messages): they overlap.
+      const burst = await Promise.all(
+        Array.from({ length: 4 }, () => search(capped.url, q({ q: 'no such words' }), tokenFor(alice))),
+      );
+      const statuses = burst.map((a) => a.status).sort();
+      expect(statuses[0]).toBe(200);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+      const refused = burst.find((a) => a.status === 429)!;
+      expect(refused.body.error).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(refused.body.error?.retryAfterSec).toBeGreaterThan(0);
+      // Once it ended, the same user searches again.
+      expect((await search(capped.url, q({ q: 'chatter' }), tokenFor(alice))).status).toBe(200);
+    } finally {
+      await capped.close();
+    }
   });
 
   it('FerretDB and MongoDB stop a room query at its maxTimeMS (code 50)', async () => {
