@@ -3,6 +3,7 @@ import type { RoomEntry } from '../rooms/room-list-store.js';
 import { Dialog } from './Dialog.js';
 import { Avatar } from './Avatar.js';
 import { HashIcon, SearchIcon } from './icons.js';
+import { SwitcherField } from './SwitcherField.js';
 import { roomResults, searchResults, type SwitcherAction, type SwitcherItem } from './switcher-results.js';
 import { useCombobox } from './use-combobox.js';
 
@@ -28,28 +29,20 @@ export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitc
   return (
     <Dialog labelledBy={`${id}-label`} className="dialog--switcher" onCancel={onClose} initialFocus={inputRef}>
       <div className="switcher">
-        <label id={`${id}-label`} htmlFor={`${id}-input`} className="sr-only">
-          Jump to a room or person
-        </label>
-        <div className="switcher__field">
-          <SearchIcon />
-          <input
-            id={`${id}-input`}
-            ref={inputRef}
-            className="switcher__input"
-            {...combobox.inputProps}
-            aria-expanded="true"
-            placeholder="Jump to a room or person…"
-            autoComplete="off"
-            autoCapitalize="none"
-            spellCheck={false}
-            value={query}
-            onChange={(e) => {
-              setQuery(e.target.value);
-              combobox.resetActive();
-            }}
-          />
-        </div>
+        <SwitcherField
+          id={id}
+          label="Jump to a room or person"
+          inputRef={inputRef}
+          {...combobox.inputProps}
+          aria-expanded="true"
+          placeholder="Jump to a room or person…"
+          autoCapitalize="none"
+          value={query}
+          onChange={(e) => {
+            setQuery(e.target.value);
+            combobox.resetActive();
+          }}
+        />
         <div {...combobox.listboxProps} aria-label="Results" className="switcher__results">
           {sections.map(
             (section) =>

@@ -6,7 +6,7 @@ import { useReader } from '../files/file-access.js';
 import { listTime } from '../format.js';
 import { groupSearchResults, type SearchHit } from '../search/search-results.js';
 import { Dialog } from './Dialog.js';
-import { SearchIcon } from './icons.js';
+import { SwitcherField } from './SwitcherField.js';
 import { useCombobox } from './use-combobox.js';
 import './search.css';
 
@@ -87,27 +87,20 @@ export function SearchDialog({ roomTitle, initialQuery = '', onPick, onClose }: 
       initialFocus={inputRef}
     >
       <div className="switcher">
-        <label id={`${id}-label`} htmlFor={`${id}-input`} className="sr-only">
-          Search messages
-        </label>
-        <div className="switcher__field">
-          <SearchIcon />
-          <input
-            id={`${id}-input`}
-            ref={inputRef}
-            className="switcher__input"
-            {...combobox.inputProps}
-            aria-expanded={hits.length > 0}
-            placeholder="Search messages…"
-            autoComplete="off"
-            spellCheck={false}
-            maxLength={100}
-            value={query}
-            data-testid="search-input"
-            onChange={(e) => setQuery(e.target.value)}
-          />
+        <SwitcherField
+          id={id}
+          label="Search messages"
+          inputRef={inputRef}
+          {...combobox.inputProps}
+          aria-expanded={hits.length > 0}
+          placeholder="Search messages…"
+          maxLength={100}
+          value={query}
+          data-testid="search-input"
+          onChange={(e) => setQuery(e.target.value)}
+        >
           {results.status === 'loading' && <span className="spinner" aria-hidden="true" />}
-        </div>
+        </SwitcherField>
         <div {...combobox.listboxProps} aria-label="Messages found" className="switcher__results">
           {groups.map((group) => (
             <div key={group.roomId} role="group" aria-labelledby={`${id}-room-${group.roomId}`}>
