@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { freePort, startServiceProcess, testKeyPair, useIsolation, type ServiceProcess } from '@chat/testing';
+import { freePort, startServiceProcess, useIsolation, type ServiceProcess } from '@chat/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, download, PNG_BYTES, rawPost, upload } from '../../message-service/test/files-helpers.js';
-import { tokenFor, userId } from '../../message-service/test/helpers.js';
+import { mainEnv, tokenFor, userId } from '../../message-service/test/helpers.js';
 import { deadUrl, startGateway } from './harness.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
 
@@ -34,12 +34,7 @@ beforeAll(async () => {
     env: {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      MONGO_URL: iso().mongoUrl,
-      MONGO_DB: iso().mongoDbName,
-      REDIS_URL: iso().redisUrl,
-      REDIS_KEY_PREFIX: iso().redisPrefix,
-      AMQP_URL: iso().amqpUrl,
-      JWT_PUBLIC_KEY: testKeyPair().publicKey.replace(/\n/g, '\\n'),
+      ...mainEnv(iso()),
       FILE_URL_SECRET: randomBytes(32).toString('hex'),
       UPLOAD_RATE_LIMIT_PER_MIN: '1000',
     },

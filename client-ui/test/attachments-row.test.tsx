@@ -5,24 +5,17 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Composer } from '../src/components/Composer.js';
 import { MessageRow } from '../src/components/MessageRow.js';
 import { ReaderContext } from '../src/files/file-access.js';
+import { message } from './fixtures.js';
 
 afterEach(cleanup);
 
-const message: Message = {
-  id: 'm1',
-  roomId: 'general',
-  seq: 1,
-  version: 1,
-  senderId: 'b'.repeat(24),
-  senderName: 'Mallory',
-  clientMsgId: 'c1',
-  createdAt: '2026-01-01T12:00:00.000Z',
+const withFiles = message(1, {
   text: 'hi @bob and @carol',
   attachments: [
     { id: 'f1', name: 'photo.png', size: 2048, contentType: 'image/png' },
     { id: 'f2', name: 'report.pdf', size: 3 * 1024 * 1024, contentType: 'application/pdf' },
   ],
-};
+});
 const reader = { username: 'bob', token: () => 't', onUnauthorized: () => undefined };
 
 function renderRow(m: Message) {
@@ -37,7 +30,7 @@ function renderRow(m: Message) {
 
 describe('a message with files', () => {
   it('shows images as previews and other files as cards with name, size and download', () => {
-    renderRow(message);
+    renderRow(withFiles);
     expect(screen.getByRole('button', { name: 'Open image photo.png (2 KB)' })).toBeTruthy();
     const card = screen.getByTestId('attachment-file');
     expect(card.textContent).toContain('report.pdf');
@@ -46,7 +39,7 @@ describe('a message with files', () => {
   });
 
   it('marks mentions as text spans, the reader’s own apart', () => {
-    renderRow(message);
+    renderRow(withFiles);
     const mentions = [...document.querySelectorAll('.mention')].map((el) => [el.textContent, el.className]);
     expect(mentions).toEqual([
       ['@bob', 'mention mention--me'],
@@ -55,7 +48,7 @@ describe('a message with files', () => {
   });
 
   it('shows no files once the message is deleted', () => {
-    renderRow({ ...message, text: '', deletedAt: '2026-01-01T12:01:00.000Z' });
+    renderRow({ ...withFiles, text: '', deletedAt: '2026-01-01T12:01:00.000Z' });
     expect(screen.queryByTestId('attachments')).toBeNull();
     expect(screen.getByTestId('message-text').textContent).toBe('Message deleted');
   });

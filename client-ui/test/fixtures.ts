@@ -1,4 +1,4 @@
-import type { Message } from '@chat/contracts';
+import type { Message, RoomSummary } from '@chat/contracts';
 
 export const ME_ID = 'a'.repeat(24);
 export const ALICE_ID = 'b'.repeat(24);
@@ -17,6 +17,11 @@ export function message(seq: number, over: Partial<Message> = {}): Message {
     createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
     ...over,
   };
+}
+
+/** A room as GET /messages/rooms lists it: read up to its last message (seq 5); override any field. */
+export function summary(roomId: string, over: Partial<RoomSummary> = {}): RoomSummary {
+  return { roomId, lastSeq: 5, lastReadSeq: 5, unread: 0, mentions: 0, ...over };
 }
 
 /** A private Storage per test, so nothing kept by one test leaks into the next. */

@@ -4,18 +4,10 @@ import { ApiError } from '../src/api/http.js';
 import type { ChatSocket } from '../src/chat/chat-client.js';
 import { RoomActivity, type RoomActivityDeps } from '../src/rooms/room-activity.js';
 import { FakeSocket, flush, ME, sleep } from './chat-client-harness.js';
-import { ALICE_ID, ME_ID, message } from './fixtures.js';
+import { ALICE_ID, ME_ID, message, summary } from './fixtures.js';
 
 const DM = `dm:${ME_ID}:${ALICE_ID}`;
 const ALICE: PublicUser = { id: ALICE_ID, username: 'alice', displayName: 'Alice' };
-const summary = (roomId: string, over: Partial<RoomSummary> = {}): RoomSummary => ({
-  roomId,
-  lastSeq: 5,
-  lastReadSeq: 5,
-  unread: 0,
-  mentions: 0,
-  ...over,
-});
 const member = (userId: string, over: Partial<Member> = {}): Member => ({
   userId,
   displayName: userId === ME_ID ? 'Me' : 'Alice',

@@ -1,4 +1,3 @@
-import type { RoomSummary } from '@chat/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   badgeCount,
@@ -15,16 +14,8 @@ import {
   totalUnread,
   type RoomList,
 } from '../src/rooms/room-list.js';
-import { ALICE_ID, ME_ID, message } from './fixtures.js';
+import { ALICE_ID, ME_ID, message, summary } from './fixtures.js';
 
-const summary = (roomId: string, over: Partial<RoomSummary> = {}): RoomSummary => ({
-  roomId,
-  lastSeq: 5,
-  lastReadSeq: 5,
-  unread: 0,
-  mentions: 0,
-  ...over,
-});
 const ids = (list: RoomList) => list.rooms.map((r) => r.id);
 const entry = (list: RoomList, id: string) => list.rooms.find((r) => r.id === id)!;
 const ctx = { meId: ME_ID, meUsername: 'me', reading: false };

@@ -44,6 +44,18 @@ export function testConfig(iso: Isolation, env: Record<string, string> = {}): Me
   });
 }
 
+/** What message-service's main.ts reads to use `iso`, the key on one line as in a .env file. */
+export function mainEnv(iso: Isolation): Record<string, string> {
+  return {
+    MONGO_URL: iso.mongoUrl,
+    MONGO_DB: iso.mongoDbName,
+    REDIS_URL: iso.redisUrl,
+    REDIS_KEY_PREFIX: iso.redisPrefix,
+    AMQP_URL: iso.amqpUrl,
+    JWT_PUBLIC_KEY: testKeyPair().publicKey.replace(/\n/g, '\\n'),
+  };
+}
+
 export const userId = () => randomBytes(12).toString('hex');
 
 export function tokenFor(id: string, username = `user${id.slice(0, 6)}`): string {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { testKeyPair, useIsolation } from '@chat/testing';
+import { useIsolation } from '@chat/testing';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from './helpers.js';
+import { mainEnv, waitFor } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = 'message-service/src/main.ts';
@@ -41,12 +41,7 @@ describe('main', () => {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
-      MONGO_URL: iso().mongoUrl,
-      MONGO_DB: iso().mongoDbName,
-      REDIS_URL: iso().redisUrl,
-      REDIS_KEY_PREFIX: iso().redisPrefix,
-      AMQP_URL: iso().amqpUrl,
-      JWT_PUBLIC_KEY: testKeyPair().publicKey.replace(/\n/g, '\\n'),
+      ...mainEnv(iso()),
     });
     const logLines: { msg?: string; port?: number }[] = [];
     createInterface({ input: run.child.stdout }).on('line', (line) =>

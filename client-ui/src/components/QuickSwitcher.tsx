@@ -1,9 +1,11 @@
-import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useId, useMemo, useRef, useState } from 'react';
 import type { RoomEntry } from '../rooms/room-list-store.js';
 import { Dialog } from './Dialog.js';
 import { Avatar } from './Avatar.js';
 import { HashIcon, SearchIcon } from './icons.js';
+import { SwitcherField } from './SwitcherField.js';
 import { roomResults, searchResults, type SwitcherAction, type SwitcherItem } from './switcher-results.js';
+import { useCombobox } from './use-combobox.js';
 
 interface QuickSwitcherProps {
   rooms: readonly RoomEntry[];
@@ -20,60 +22,28 @@ export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitc
   const id = useId();
   const inputRef = useRef<HTMLInputElement>(null);
   const [query, setQuery] = useState('');
-  const [active, setActive] = useState(0);
   const sections = useMemo(() => [roomResults(query, rooms, unreadOf), searchResults(query)], [query, rooms, unreadOf]);
   const items = sections.flatMap((s) => s.items);
-  const current = items[Math.min(active, items.length - 1)];
-  const optionId = (item: SwitcherItem) => `${id}-${item.key}`;
-
-  const pick = (item: SwitcherItem | undefined) => {
-    if (item) onAction(item.action);
-  };
-
-  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
-    const move = (to: number) => {
-      e.preventDefault();
-      if (items.length > 0) setActive((to + items.length) % items.length);
-    };
-    const at = current ? items.indexOf(current) : 0;
-    if (e.key === 'ArrowDown') move(at + 1);
-    else if (e.key === 'ArrowUp') move(at - 1);
-    else if (e.key === 'Enter' && !e.nativeEvent.isComposing) {
-      e.preventDefault();
-      pick(current);
-    }
-  };
+  const combobox = useCombobox(id, items, (item: SwitcherItem) => item.key, (item) => onAction(item.action));
 
   return (
     <Dialog labelledBy={`${id}-label`} className="dialog--switcher" onCancel={onClose} initialFocus={inputRef}>
       <div className="switcher">
-        <label id={`${id}-label`} htmlFor={`${id}-input`} className="sr-only">
-          Jump to a room or person
-        </label>
-        <div className="switcher__field">
-          <SearchIcon />
-          <input
-            id={`${id}-input`}
-            ref={inputRef}
-            className="switcher__input"
-            role="combobox"
-            aria-expanded="true"
-            aria-controls={`${id}-listbox`}
-            aria-autocomplete="list"
-            aria-activedescendant={current ? optionId(current) : undefined}
-            placeholder="Jump to a room or person…"
-            autoComplete="off"
-            autoCapitalize="none"
-            spellCheck={false}
-            value={query}
-            onChange={(e) => {
-              setQuery(e.target.value);
-              setActive(0);
-            }}
-            onKeyDown={onKeyDown}
-          />
-        </div>
-        <div id={`${id}-listbox`} role="listbox" aria-label="Results" className="switcher__results">
+        <SwitcherField
+          id={id}
+          label="Jump to a room or person"
+          inputRef={inputRef}
+          {...combobox.inputProps}
+          aria-expanded="true"
+          placeholder="Jump to a room or person…"
+          autoCapitalize="none"
+          value={query}
+          onChange={(e) => {
+            setQuery(e.target.value);
+            combobox.resetActive();
+          }}
+        />
+        <div {...combobox.listboxProps} aria-label="Results" className="switcher__results">
           {sections.map(
             (section) =>
               section.items.length > 0 && (
@@ -84,15 +54,9 @@ export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitc
                   {section.items.map((item) => (
                     <div
                       key={item.key}
-                      id={optionId(item)}
-                      role="option"
-                      aria-selected={item === current}
+                      {...combobox.optionProps(item)}
                       className="switcher__option"
                       data-testid="switcher-option"
-                      // Keep focus in the field; the click picks.
-                      onMouseDown={(e) => e.preventDefault()}
-                      onClick={() => pick(item)}
-                      onMouseMove={() => setActive(items.indexOf(item))}
                     >
                       {item.avatar ? (
                         <Avatar name={item.avatar.name} seed={item.avatar.seed} size="sm" />

@@ -16,7 +16,7 @@ export function MessageRowWithMarks({ messageId, dividerBeforeId, seenId, childr
   return (
     <>
       {divider && (
-        <li className="unread-divider" data-testid="unread-divider">
+        <li className="day-separator unread-divider" data-testid="unread-divider">
           <span>New messages</span>
         </li>
       )}

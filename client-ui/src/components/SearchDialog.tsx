@@ -1,12 +1,13 @@
 import { SEARCH_LIMIT_MAX, type Message } from '@chat/contracts';
-import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { ApiError } from '../api/http.js';
 import { searchMessages } from '../api/search.js';
 import { useReader } from '../files/file-access.js';
 import { listTime } from '../format.js';
 import { groupSearchResults, type SearchHit } from '../search/search-results.js';
 import { Dialog } from './Dialog.js';
-import { SearchIcon } from './icons.js';
+import { SwitcherField } from './SwitcherField.js';
+import { useCombobox } from './use-combobox.js';
 import './search.css';
 
 interface SearchDialogProps {
@@ -38,8 +39,15 @@ export function SearchDialog({ roomTitle, initialQuery = '', onPick, onClose }: 
   const inputRef = useRef<HTMLInputElement>(null);
   const [query, setQuery] = useState(initialQuery);
   const [results, setResults] = useState<Results>({ status: 'idle' });
-  const [active, setActive] = useState(0);
   const trimmed = query.trim();
+
+  const groups = useMemo(
+    () => (results.status === 'done' ? groupSearchResults(results.messages, results.query) : []),
+    [results],
+  );
+  const hits = groups.flatMap((g) => g.hits);
+  const combobox = useCombobox(id, hits, (hit: SearchHit) => hit.message.id, (hit) => onPick(hit.message));
+  const { current } = combobox;
 
   useEffect(() => {
     if (trimmed.length < MIN_CHARS || !reader) {
@@ -52,7 +60,7 @@ export function SearchDialog({ roomTitle, initialQuery = '', onPick, onClose }: 
       searchMessages(reader.token(), trimmed, { limit: SEARCH_LIMIT_MAX, signal: abort.signal }).then(
         (res) => {
           setResults({ status: 'done', query: trimmed, messages: res.messages, partial: res.partial });
-          setActive(0);
+          combobox.resetActive();
         },
         (err: unknown) => {
           if (abort.signal.aborted) return;
@@ -67,31 +75,9 @@ export function SearchDialog({ roomTitle, initialQuery = '', onPick, onClose }: 
     };
   }, [trimmed, reader]);
 
-  const groups = useMemo(
-    () => (results.status === 'done' ? groupSearchResults(results.messages, results.query) : []),
-    [results],
-  );
-  const hits = groups.flatMap((g) => g.hits);
-  const current = hits[Math.min(active, hits.length - 1)];
-  const optionId = (hit: SearchHit) => `${id}-${hit.message.id}`;
-
   useEffect(() => {
-    if (current) document.getElementById(optionId(current))?.scrollIntoView({ block: 'nearest' });
+    if (current) document.getElementById(combobox.optionId(current))?.scrollIntoView({ block: 'nearest' });
   });
-
-  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
-    const move = (to: number) => {
-      e.preventDefault();
-      if (hits.length > 0) setActive((to + hits.length) % hits.length);
-    };
-    const at = current ? hits.indexOf(current) : 0;
-    if (e.key === 'ArrowDown') move(at + 1);
-    else if (e.key === 'ArrowUp') move(at - 1);
-    else if (e.key === 'Enter' && !e.nativeEvent.isComposing) {
-      e.preventDefault();
-      if (current) onPick(current.message);
-    }
-  };
 
   return (
     <Dialog
@@ -101,32 +87,21 @@ export function SearchDialog({ roomTitle, initialQuery = '', onPick, onClose }: 
       initialFocus={inputRef}
     >
       <div className="switcher">
-        <label id={`${id}-label`} htmlFor={`${id}-input`} className="sr-only">
-          Search messages
-        </label>
-        <div className="switcher__field">
-          <SearchIcon />
-          <input
-            id={`${id}-input`}
-            ref={inputRef}
-            className="switcher__input"
-            role="combobox"
-            aria-expanded={hits.length > 0}
-            aria-controls={`${id}-listbox`}
-            aria-autocomplete="list"
-            aria-activedescendant={current ? optionId(current) : undefined}
-            placeholder="Search messages…"
-            autoComplete="off"
-            spellCheck={false}
-            maxLength={100}
-            value={query}
-            data-testid="search-input"
-            onChange={(e) => setQuery(e.target.value)}
-            onKeyDown={onKeyDown}
-          />
+        <SwitcherField
+          id={id}
+          label="Search messages"
+          inputRef={inputRef}
+          {...combobox.inputProps}
+          aria-expanded={hits.length > 0}
+          placeholder="Search messages…"
+          maxLength={100}
+          value={query}
+          data-testid="search-input"
+          onChange={(e) => setQuery(e.target.value)}
+        >
           {results.status === 'loading' && <span className="spinner" aria-hidden="true" />}
-        </div>
-        <div id={`${id}-listbox`} role="listbox" aria-label="Messages found" className="switcher__results">
+        </SwitcherField>
+        <div {...combobox.listboxProps} aria-label="Messages found" className="switcher__results">
           {groups.map((group) => (
             <div key={group.roomId} role="group" aria-labelledby={`${id}-room-${group.roomId}`}>
               <div
@@ -139,14 +114,9 @@ export function SearchDialog({ roomTitle, initialQuery = '', onPick, onClose }: 
               {group.hits.map((hit) => (
                 <div
                   key={hit.message.id}
-                  id={optionId(hit)}
-                  role="option"
-                  aria-selected={hit === current}
+                  {...combobox.optionProps(hit)}
                   className="switcher__option search-hit"
                   data-testid="search-result"
-                  onMouseDown={(e) => e.preventDefault()}
-                  onClick={() => onPick(hit.message)}
-                  onMouseMove={() => setActive(hits.indexOf(hit))}
                 >
                   <span className="search-hit__head">
                     <span className="search-hit__sender">{hit.message.senderName}</span>

@@ -107,7 +107,7 @@ export function AttachButton({ uploads }: { uploads: Uploads }) {
     <>
       <button
         type="button"
-        className="composer__attach"
+        className="icon-button composer__attach"
         aria-label={full ? 'Attach files (the message has the most files it can carry)' : 'Attach files'}
         title="Attach files"
         disabled={full}
