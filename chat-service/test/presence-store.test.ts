@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatKeys } from '../src/adapters/keys.js';
 import type { Presence, PresenceEntry, PresenceTiming } from '../src/adapters/presence.js';
-import { createMemoryPresence } from '../src/adapters/presence_memory.js';
+import { createMemoryPresence } from './support/presence_memory.js';
 import { createRedisPresence } from '../src/adapters/presence_redis.js';
 import { newUserId } from './helpers.js';
 

@@ -25,7 +25,7 @@ export interface ByteRange {
 
 /**
  * Where uploads live. GridFS on the service's MongoDB connection (file-store_gridfs.ts) in
- * production, an in-memory twin (file-store_memory.ts) beside it; both pass the same test
+ * production, an in-memory twin in test support (test/support/file-store_memory.ts); both pass the same test
  * suite (test/file-store.test.ts). Another backend (an S3-compatible bucket) is a third
  * implementation chosen in app.ts: README.md, "Files".
  */

@@ -6,7 +6,7 @@ import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileStore } from '../src/file-store.js';
 import { createGridFsFileStore } from '../src/file-store_gridfs.js';
-import { createMemoryFileStore } from '../src/file-store_memory.js';
+import { createMemoryFileStore } from './support/file-store_memory.js';
 import { log } from './helpers.js';
 
 /** One suite, run against GridFS on the shared MongoDB (FerretDB here) and against the in-memory twin. */

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { newFileId, type ByteRange, type FileStore, type NewFile, type StoredFile } from './file-store.js';
+import { newFileId, type ByteRange, type FileStore, type NewFile, type StoredFile } from '../../src/file-store.js';
 
 /** The in-memory twin of the GridFS store (same test suite): for tests and a single process only. */
 export function createMemoryFileStore(): FileStore {

@@ -1,4 +1,4 @@
-import type { Presence, PresenceEntry, PresenceTiming, PresenceUser } from './presence.js';
+import type { Presence, PresenceEntry, PresenceTiming, PresenceUser } from '../../src/adapters/presence.js';
 
 interface RoomState {
   /** `<userId>:<connectionId>` → when it stops counting (unix ms). */
