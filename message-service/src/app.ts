@@ -59,6 +59,7 @@ import { createMongoMessageStore, type MessageStore } from './message-store.js';
 import { createMessageServiceMetrics } from './metrics.js';
 import { PersistConsumer } from './persist-consumer.js';
 import { ReadLimiter } from './read-limiter.js';
+import { RoomActivityBuffer } from './room-activity-buffer.js';
 import { RoomList } from './room-list.js';
 import { createHttpUserDirectory } from './user-directory.js';
 import { createMongoSearchRepository } from './search-repository.js';
@@ -106,6 +107,14 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
   const metrics = createMessageServiceMetrics(registry, () => running?.consumer.health() ?? null);
   const store = deps.store ?? createMongoMessageStore(mongo);
   const members = deps.members ?? createMongoMembershipStore(mongo);
+  // The consumer's room-state writes, coalesced per room (0: written with each batch).
+  const roomActivity =
+    config.ROOM_STATE_FLUSH_MS > 0
+      ? new RoomActivityBuffer((stored) => members.recordActivity(stored), config.ROOM_STATE_FLUSH_MS, log)
+      : undefined;
+  const consumerMembers: MembershipStore = roomActivity
+    ? { ...members, recordActivity: async (stored) => roomActivity.add(stored) }
+    : members;
   const keys = messageServiceKeys(config.REDIS_KEY_PREFIX);
   const history = new CachedHistory({
     redis,
@@ -231,7 +240,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       await members.ensureIndexes();
       const consumer = new PersistConsumer({
         store,
-        members,
+        members: consumerMembers,
         onStored: (storedMaxSeq) => history.recordStored(storedMaxSeq),
         afterStored: (events) => fileLifecycle.afterStored(events),
         metrics,
@@ -251,6 +260,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
         setup: (conn) => consumer.attach(conn),
       });
       running = { amqp, consumer };
+      roomActivity?.start();
       if (config.FILE_SWEEP_INTERVAL_SEC > 0) {
         sweepTimer = setInterval(() => {
           fileLifecycle.sweep().catch((err: unknown) => log.warn({ err }, 'file sweep failed; retried next round'));
@@ -267,6 +277,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       sweepTimer = null;
       // Half the shutdown budget: with MongoDB down the drain cannot finish, and closing must still run.
       await current.consumer.drain(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2));
+      await roomActivity?.stop();
       await current.amqp.close();
     },
   };

@@ -40,6 +40,8 @@ export function testConfig(iso: Isolation, env: Record<string, string> = {}): Me
     REDIS_KEY_PREFIX: iso.redisPrefix,
     JWT_PUBLIC_KEY: testKeyPair().publicKey,
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // The room list's state with each batch, so a test reads it once the messages are stored.
+    ROOM_STATE_FLUSH_MS: '0',
     ...env,
   });
 }

@@ -1,0 +1,89 @@
+import { messageRoutingKey, type Message, type RoomSummary } from '@chat/contracts';
+import { createLogger } from '@chat/service-kit';
+import { useIsolation } from '@chat/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoomActivityBuffer } from '../src/room-activity-buffer.js';
+import {
+  applyThroughQueue,
+  createPublisher,
+  getJson,
+  joined,
+  makeMessage,
+  startService,
+  tokenFor,
+  userId,
+  waitFor,
+  type RunningService,
+} from './helpers.js';
+
+const log = createLogger('room-activity-test', 'silent');
+
+describe('RoomActivityBuffer', () => {
+  it('writes each changed room once per round, from its newest and its highest-version message', async () => {
+    const writes: Message[][] = [];
+    const buffer = new RoomActivityBuffer(async (m) => void writes.push(m), 60_000, log);
+    const a1 = makeMessage({ roomId: 'a', seq: 1 });
+    const a3 = makeMessage({ roomId: 'a', seq: 3 });
+    const a1edited = { ...a1, version: 5 };
+    buffer.add([a1, a3]);
+    buffer.add([a1edited, makeMessage({ roomId: 'b', seq: 2 })]);
+    await buffer.flush();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.map((m) => `${m.roomId}:${m.seq}:${m.version}`)).toEqual(['a:3:3', 'a:1:5', 'b:2:2', 'b:2:2']);
+    await buffer.flush();
+    expect(writes).toHaveLength(1); // nothing held, nothing written
+  });
+
+  it('keeps what a failed write held for the next round, merged with newer states; stop writes what is held', async () => {
+    let fail = true;
+    const writes: Message[][] = [];
+    const buffer = new RoomActivityBuffer(
+      async (m) => {
+        if (fail) throw new Error('MongoDB away');
+        writes.push(m);
+      },
+      60_000,
+      log,
+    );
+    buffer.add([makeMessage({ roomId: 'a', seq: 1 })]);
+    await buffer.flush();
+    fail = false;
+    buffer.add([makeMessage({ roomId: 'a', seq: 2 })]);
+    await buffer.stop();
+    expect(writes.map((w) => w.map((m) => m.seq))).toEqual([[2, 2]]);
+  });
+});
+
+describe('the room list with coalesced room state (ROOM_STATE_FLUSH_MS)', () => {
+  const iso = useIsolation('ms-room-activity');
+  let service: RunningService;
+  let publisher: Awaited<ReturnType<typeof createPublisher>>;
+  const alice = userId();
+  const bob = userId();
+  beforeAll(async () => {
+    service = await startService(iso(), { env: { ROOM_STATE_FLUSH_MS: '200' } });
+    publisher = await createPublisher(iso().amqpUrl);
+  });
+  afterAll(async () => {
+    await publisher.close();
+    await service.close();
+  });
+
+  it('shows a room’s last message within the interval, and the unread count of it', async () => {
+    const roomId = 'coalesced';
+    await applyThroughQueue(service, publisher, joined(roomId, alice, Date.now()));
+    const messages = [1, 2, 3].map((seq) => makeMessage({ roomId, seq, senderId: bob, text: `m${seq}` }));
+    for (const m of messages)
+      publisher.publish(Buffer.from(JSON.stringify({ v: 1, type: 'message', message: m })), messageRoutingKey(roomId));
+    await publisher.confirmed();
+    await waitFor(
+      async () => {
+        const { body } = await getJson<{ rooms: RoomSummary[] }>(`${service.url}/messages/rooms`, tokenFor(alice));
+        const room = body.rooms.find((r) => r.roomId === roomId);
+        return room?.lastMessage?.text === 'm3' && room.unread === 3;
+      },
+      5_000,
+      'room state written by the coalescing round',
+    );
+  });
+});
