@@ -24,7 +24,7 @@ const generated = new Map(
 );
 
 const filled = readFileSync(`${root}.env.example`, 'utf8').replace(/^([A-Z0-9_]+)=$/gm, (_, name) => {
-  const value = generated.get(name) ?? (name.endsWith('_PASSWORD') ? randomBytes(24).toString('hex') : undefined);
+  const value = generated.get(name) ?? (/_(PASSWORD|SECRET)$/.test(name) ? randomBytes(24).toString('hex') : undefined);
   if (value === undefined) throw new Error(`.env.example: no generator for the empty ${name}`);
   return `${name}=${value}`;
 });
