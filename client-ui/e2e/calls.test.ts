@@ -5,6 +5,7 @@ import { useIsolation } from '@chat/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildUi, startStack, type Stack } from './stack.js';
+import { connectScriptSocket } from './ui-actions.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
 const DESKTOP = { width: 1280, height: 800 };
@@ -67,7 +68,10 @@ async function register(username: string, displayName: string): Promise<AuthResp
   return (await res.json()) as AuthResponse;
 }
 
-/** A signed-in tab with the direct conversation with `peer` open (stored as the app stores it). */
+/**
+ * A signed-in tab with the direct conversation with `peer` open: `me` is made a member by a
+ * joinRoom (the room list is the server's), and the tab opens it (stored as the app stores it).
+ */
 async function openDirect(
   me: AuthResponse,
   peer: AuthResponse,
@@ -77,6 +81,10 @@ async function openDirect(
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, reducedMotion: 'reduce', ...extra });
   contexts.push(context);
   const roomId = dmRoomId(me.user.id, peer.user.id);
+  const script = await connectScriptSocket(stack.url, me.token);
+  const joined = await script.timeout(10_000).emitWithAck('joinRoom', { roomId });
+  script.disconnect();
+  expect(joined.ok).toBe(true);
   await context.addInitScript(
     ([session, roomsKey, rooms]) => {
       localStorage.setItem('chat.session', session);
