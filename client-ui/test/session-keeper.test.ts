@@ -44,9 +44,10 @@ describe('SessionKeeper', () => {
   it('a device clock ahead of the server does not refresh in a loop: the next refresh counts from receipt', async () => {
     localStorage.setItem(SESSION_KEY, JSON.stringify(auth(jwt(T0, T0 + 3600))));
     let n = 0;
-    // This device's clock says 50 minutes after the server's: every fresh token looks 50 minutes old.
+    // This device's clock says 52 minutes after the server's: every fresh token looks 52 minutes
+    // old, past the latest due time (80% of the life plus up to 5% jitter: 48–51 minutes).
     const refresh = vi.fn(async () => auth(jwt(T0 + 10, T0 + 3610, ++n)));
-    keeper(refresh, (T0 + 3000) * 1000);
+    keeper(refresh, (T0 + 3120) * 1000);
     await vi.waitFor(() => expect(refresh).toHaveBeenCalledTimes(1));
     await new Promise((r) => setTimeout(r, 100));
     expect(refresh).toHaveBeenCalledTimes(1);
