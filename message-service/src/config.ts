@@ -34,7 +34,7 @@ export const messageServiceConfigSchema = z.object({
    * The room list's state (last message, last seq) is written every this many ms, once per room
    * that changed, instead of with each batch before its acks (0: with each batch). See room-activity-buffer.ts.
    */
-  ROOM_STATE_FLUSH_MS: intVar(1_000, 0, 60_000),
+  ROOM_STATE_FLUSH_MS: intVar(5_000, 0, 60_000),
   /** History, search and member reads (one budget) per user per second, across replicas (DESIGN.md §4.1). */
   READ_RATE_LIMIT_PER_SEC: intVar(20, 1, 100_000),
   /** Where member names missing from the membership documents are asked (`GET /auth/users?ids=`). */

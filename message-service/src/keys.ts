@@ -16,8 +16,8 @@ export function messageServiceKeys(prefix: string) {
      */
     roomStoredMax: (roomId: string) => `${prefix}room:${roomId}:stored-max`,
     /**
-     * A user's unread counts per room: a hash `roomId` → `<lastReadSeq>:<rev>|<unread>|<mentions>`,
-     * valid while the marker and the room's `rev` are those (room-list.ts). Expires after a day unused.
+     * A user's unread counts per room: a hash `roomId` → `<lastReadSeq>:<v version|r rev>|<unread>|<mentions>`,
+     * valid while the marker and the room's cache version (or state `rev`) are those (room-list.ts). Expires after a day unused.
      */
     roomCounts: (userId: string) => `${prefix}room-counts:${userId}`,
     /** A user's reads in the current one-second window (history, room list, members; search later). */

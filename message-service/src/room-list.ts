@@ -21,9 +21,10 @@ export interface RoomListOptions {
 /**
  * `GET /messages/rooms` (DESIGN.md §2, README "Room list"): the caller's memberships, their
  * rooms' state, and unread counts for the rooms whose last seq is past the marker. A room's
- * counts are cached in Redis under the marker and the room's `rev` they were computed at, so
- * only rooms written to (or read) since the caller's last list are counted again, all in one
- * aggregation. At most three MongoDB queries and two Redis commands, whatever the number of rooms.
+ * counts are cached in Redis under the marker and the room's cache version (bumped by every
+ * stored batch) they were computed at, so only rooms written to (or read) since the caller's
+ * last list are counted again, all in one aggregation. At most three MongoDB queries and three
+ * Redis commands, whatever the number of rooms.
  */
 export class RoomList {
   private cacheFailing = false;
@@ -34,12 +35,25 @@ export class RoomList {
     const { store } = this.opts;
     const joined = await store.joinedRooms(userId);
     if (joined.length === 0) return [];
-    const states = new Map((await store.roomStates(joined.map((m) => m.roomId))).map((r) => [r._id, r]));
+    const roomIds = joined.map((m) => m.roomId);
+    const [roomStates, marks] = await Promise.all([store.roomStates(roomIds), this.storedMarks(roomIds)]);
+    const states = new Map(roomStates.map((r) => [r._id, r]));
+    const lastSeqOf = (roomId: string) =>
+      Math.max(states.get(roomId)?.lastSeq ?? 0, marks?.get(roomId)?.storedMax ?? 0);
+    /** The room's cache version, or (Redis failing or without it) its state's write count. */
+    const revOf = (roomId: string) => {
+      const version = marks?.get(roomId)?.version;
+      if (version !== undefined) return `v${version}`;
+      const state = states.get(roomId);
+      return state ? `r${state.rev}` : undefined;
+    };
     /** What a room's counts depend on: the caller's marker and every write to the room. */
     const stamps = new Map(
       joined.flatMap((m) => {
-        const state = states.get(m.roomId);
-        return state && state.lastSeq > m.lastReadSeq ? [[m.roomId, `${m.lastReadSeq}:${state.rev}`] as const] : [];
+        const rev = revOf(m.roomId);
+        return rev !== undefined && lastSeqOf(m.roomId) > m.lastReadSeq
+          ? [[m.roomId, `${m.lastReadSeq}:${rev}`] as const]
+          : [];
       }),
     );
     const counts = await this.cached(userId, stamps);
@@ -69,7 +83,7 @@ export class RoomList {
         const peer = dmMembers(m.roomId)?.find((id) => id !== userId);
         return {
           roomId: m.roomId,
-          lastSeq: state?.lastSeq ?? 0,
+          lastSeq: lastSeqOf(m.roomId),
           lastReadSeq: m.lastReadSeq,
           unread: Math.min(c?.unread ?? 0, UNREAD_MAX),
           mentions: Math.min(c?.mentions ?? 0, UNREAD_MAX),
@@ -77,6 +91,26 @@ export class RoomList {
           ...(peer ? { peer } : {}),
         };
       });
+  }
+
+  /**
+   * Per room, the consumer's marks, raised after every stored batch (history-cache.ts
+   * `recordStored`): the highest seq stored and the cache version. They run ahead of the
+   * coalesced room state (ROOM_STATE_FLUSH_MS), so counts and `lastSeq` are exact at once while
+   * `lastMessage` may trail. Null while Redis fails: the room state alone then.
+   */
+  private async storedMarks(roomIds: string[]): Promise<Map<string, { storedMax: number; version: string }> | null> {
+    const { keys } = this.opts;
+    const values = await this.redis(() =>
+      this.opts.redis.mget(...roomIds.flatMap((r) => [keys.roomStoredMax(r), keys.historyVersion(r)])),
+    );
+    if (!values) return null;
+    return new Map(
+      roomIds.flatMap((roomId, i) => {
+        const [storedMax, version] = [values[2 * i], values[2 * i + 1]];
+        return version ? [[roomId, { storedMax: Number(storedMax ?? 0), version }] as const] : [];
+      }),
+    );
   }
 
   /** The cached counts still valid for `stamps` (room → stamp); none while Redis fails. */

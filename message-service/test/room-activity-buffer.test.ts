@@ -87,3 +87,45 @@ describe('the room list with coalesced room state (ROOM_STATE_FLUSH_MS)', () => 
     );
   });
 });
+
+describe('the room list while the room state trails (a long ROOM_STATE_FLUSH_MS)', () => {
+  const iso = useIsolation('ms-room-activity-trail');
+  let service: RunningService;
+  let publisher: Awaited<ReturnType<typeof createPublisher>>;
+  const alice = userId();
+  const bob = userId();
+  beforeAll(async () => {
+    service = await startService(iso(), { env: { ROOM_STATE_FLUSH_MS: '60000' } });
+    publisher = await createPublisher(iso().amqpUrl);
+  });
+  afterAll(async () => {
+    await publisher.close();
+    await service.close();
+  });
+
+  it('counts unread messages and gives the last seq as soon as they are stored, before the state is written', async () => {
+    const roomId = 'trailing';
+    await applyThroughQueue(service, publisher, joined(roomId, alice, Date.now()));
+    const list = async () => {
+      const { body } = await getJson<{ rooms: RoomSummary[] }>(`${service.url}/messages/rooms`, tokenFor(alice));
+      return body.rooms.find((r) => r.roomId === roomId);
+    };
+    for (const batch of [[1, 2], [3]]) {
+      for (const seq of batch) {
+        const m = makeMessage({ roomId, seq, senderId: bob, text: `m${seq}` });
+        publisher.publish(
+          Buffer.from(JSON.stringify({ v: 1, type: 'message', message: m })),
+          messageRoutingKey(roomId),
+        );
+      }
+      await publisher.confirmed();
+      const last = batch.at(-1)!;
+      // Each list after a write counts it: the cached count of the first list is not reused.
+      await waitFor(async () => (await list())?.unread === last, 5_000, `unread ${last} counted`);
+      const room = await list();
+      expect(room).toMatchObject({ lastSeq: last, unread: last, lastReadSeq: 0 });
+      // The state (last message) is written by the coalescing round, a minute away.
+      expect(room?.lastMessage).toBeUndefined();
+    }
+  });
+});

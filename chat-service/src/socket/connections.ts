@@ -65,6 +65,11 @@ export function createConnectionGuards(deps: ConnectionDeps) {
     onLimited: (limit) => metrics.limited.inc({ limit }),
   };
 
+  const stopOutputGuard = guardOutput(deps.io, config.SOCKET_OUTPUT_MAX_BYTES, (socket, bytes) => {
+    metrics.forcedDisconnects.inc({ reason: 'output_overflow' });
+    log.warn({ userId: socket.data.user.userId, bytes }, 'socket holds too much unsent output; disconnected');
+  });
+
   return {
     /** Handshake middleware, after authentication: at most SOCKETS_PER_USER_MAX per user. */
     middleware: socketLimitMiddleware(userSockets, deps.refusals, metrics),
@@ -76,10 +81,6 @@ export function createConnectionGuards(deps: ConnectionDeps) {
         lifetimes.stop(socket);
         userSockets.release(socket.data.user.userId, socket.id);
       });
-      guardOutput(socket, config.SOCKET_OUTPUT_MAX_BYTES, (bytes) => {
-        metrics.forcedDisconnects.inc({ reason: 'output_overflow' });
-        log.warn({ userId: socket.data.user.userId, bytes }, 'socket holds too much unsent output; disconnected');
-      });
       return new SocketEventLimits(limitSettings);
     },
 
@@ -87,6 +88,7 @@ export function createConnectionGuards(deps: ConnectionDeps) {
     refreshToken: async (socket: ChatSocket, payload: unknown) => lifetimes.refresh(socket, payload),
 
     close(): void {
+      stopOutputGuard();
       userSockets.close();
     },
   };
