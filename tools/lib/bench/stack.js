@@ -164,11 +164,15 @@ export async function startStack({ root, iso, chatNodes = 1, env = {}, chatNodeA
   };
   try {
     // The gateway's /ready checks its upstreams, so it starts last; the rest start together.
-    [stack.user, stack.message, ...stack.chat] = await Promise.all([
+    // allSettled: when one fails, the others are still starting; stop() must see them all.
+    const started = await Promise.allSettled([
       launch('user-service', 'user-service', ports.user, { JWT_PRIVATE_KEY: keys.privateKey }),
       launch('message-service', 'message-service', ports.message, {}),
       ...ports.chat.map((port, n) => launch(`chat-service-${n + 1}`, 'chat-service', port, {}, chatNodeArgs)),
     ]);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    [stack.user, stack.message, ...stack.chat] = started.map((r) => r.value);
     stack.gateway = await launch(
       'api-gateway',
       'api-gateway',
