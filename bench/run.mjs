@@ -150,6 +150,8 @@ const SERVICE_ENV = {
   SOCKETS_PER_USER_MAX: '100000',
   // (e) reads history with one account from many connections.
   READ_RATE_LIMIT_PER_SEC: '100000',
+  // (lived) opens 100 new rooms from one socket, one join each.
+  JOIN_RATE_LIMIT: '100000',
   ALLOWED_ORIGINS: 'http://localhost:3000',
 };
 
