@@ -23,7 +23,7 @@ export const messageServiceConfigSchema = z.object({
   /** Messages written to MongoDB in one insertMany. */
   PERSIST_BATCH_SIZE: intVar(200, 1, 5_000),
   /** How long a partial batch waits for more messages before it is written. */
-  PERSIST_BATCH_MAX_WAIT_MS: intVar(100, 0, 10_000),
+  PERSIST_BATCH_MAX_WAIT_MS: intVar(20, 0, 10_000),
   /** Upper bound of the backoff between write retries while MongoDB is unavailable. */
   PERSIST_RETRY_MAX_MS: intVar(5_000, 10, 60_000),
   /** Attempts before a document MongoDB keeps rejecting (not a duplicate) is dead-lettered. */
