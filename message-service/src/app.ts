@@ -238,6 +238,10 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       if (running) return;
       await store.ensureIndexes();
       await members.ensureIndexes();
+      // In the background: on a large collection it reads every message; pages wait for nothing.
+      store
+        .backfillSeqBlocks(log)
+        .catch((err: unknown) => log.warn({ err }, 'seq block backfill failed; retried at the next start'));
       const consumer = new PersistConsumer({
         store,
         members: consumerMembers,

@@ -58,10 +58,22 @@ export class CachedHistory {
 
   private async load(roomId: string, query: PageQuery): Promise<PageJson> {
     const pageId = describePage(query);
+    const { keys, redis } = this.opts;
+    const newest = query.before === undefined && query.after === undefined && query.changedAfter === undefined;
     let version: string;
     try {
       if (this.pendingInvalidation.has(roomId)) throw new Error('invalidation pending');
-      version = (await this.redisCall(this.opts.redis.get(this.opts.keys.historyVersion(roomId)))) ?? '0';
+      if (newest) {
+        // The newest page is read below the stored-max mark (message-store.ts), and the mark is
+        // raised before the version: a page read under a version holds all it stored.
+        const [v, storedMax] = await this.redisCall(
+          redis.mget(keys.historyVersion(roomId), keys.roomStoredMax(roomId)),
+        );
+        version = v ?? '0';
+        if (storedMax !== null) query = { ...query, storedMax: Number(storedMax) };
+      } else {
+        version = (await this.redisCall(redis.get(keys.historyVersion(roomId)))) ?? '0';
+      }
     } catch (err) {
       // Not coalesced: without a version, a request that follows a write must not join a
       // query that started before it.
@@ -75,8 +87,8 @@ export class CachedHistory {
   }
 
   /**
-   * After a write, per room with the highest seq it stored: bump the room's version so every
-   * cached page of it stops being read, and raise its stored-max mark (never lowered), in one
+   * After a write, per room with the highest seq it stored: raise its stored-max mark (never
+   * lowered) and bump the room's version so every cached page of it stops being read, in one
    * round trip.
    */
   async recordStored(storedMaxSeq: Map<string, number>): Promise<void> {
@@ -85,8 +97,9 @@ export class CachedHistory {
     if (rooms.size === 0) return;
     const pipeline = this.opts.redis.pipeline();
     for (const [room, seq] of rooms) {
-      pipeline.incr(this.opts.keys.historyVersion(room));
+      // Mark first: a reader that sees the new version sees the new mark too.
       pipeline.eval(RAISE_SCRIPT, 1, this.opts.keys.roomStoredMax(room), seq);
+      pipeline.incr(this.opts.keys.historyVersion(room));
     }
     try {
       const results = (await this.redisCall(pipeline.exec())) ?? [];

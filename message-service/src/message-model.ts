@@ -9,6 +9,8 @@ import { Schema, type Connection, type Model } from 'mongoose';
  */
 export interface MessageDoc extends Omit<Message, 'createdAt' | 'editedAt' | 'deletedAt' | 'version'> {
   _id: string;
+  /** `<roomId>:<floor(seq / 64)>` (seq-blocks.ts); absent on a message stored before blocks, until backfilled. */
+  seqBlock?: string;
   version?: number;
   createdAt: Date;
   editedAt?: Date;
@@ -25,6 +27,7 @@ const messageSchema = new Schema<MessageDoc>(
     id: { type: String, required: true },
     roomId: { type: String, required: true },
     seq: { type: Number, required: true },
+    seqBlock: { type: String },
     version: { type: Number },
     senderId: { type: String, required: true },
     senderName: { type: String, required: true },
@@ -59,6 +62,10 @@ messageSchema.index({ roomId: 1, senderId: 1, clientMsgId: 1 }, { unique: true }
 // find({roomId, seq: {$lt|$gt}}).sort({seq: -1|1}).limit(n) (an index is read either way),
 // and the consumer's lookup by {roomId, seq}.
 messageSchema.index({ roomId: 1, seq: 1 }, { unique: true, name: ROOM_SEQ_INDEX });
+
+// History pages by block (seq-blocks.ts), find({seqBlock}): one GIN probe on FerretDB (its
+// twin of this index), at most 64 documents; an index point lookup on MongoDB.
+messageSchema.index({ seqBlock: 1 });
 
 // Resync's changed messages of a room, find({roomId, version: {$gt}, seq: {$lte}}).sort({version: 1}).
 messageSchema.index({ roomId: 1, version: 1 });

@@ -1,8 +1,17 @@
 import type { HistoryResponse, Message, RoomEvent } from '@chat/contracts';
-import { DUPLICATE_KEY, AppError } from '@chat/service-kit';
+import { DUPLICATE_KEY, AppError, type Logger } from '@chat/service-kit';
 import type { Connection, Model } from 'mongoose';
 import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
 import { messageModel, SUPERSEDED_INDEXES, type MessageDoc } from './message-model.js';
+import {
+  backfillSeqBlocks,
+  blockOf,
+  lowestSeqs,
+  SEQ_BLOCK_SIZE,
+  seqBlockKey,
+  seqBlockOf,
+  SeqFloors,
+} from './seq-blocks.js';
 import { classifyWriteErrorCode, isMongoUnavailable, type WriteFailureKind } from './write-errors.js';
 
 /** One history page request, already validated (limit 1..100, at most one cursor). */
@@ -12,6 +21,11 @@ export interface PageQuery {
   after?: number | undefined;
   /** Changed messages: seq ≤ this, version > it (and > `after`, then a version cursor), by version. */
   changedAfter?: number | undefined;
+  /**
+   * Not from the client: the room's stored-max mark (history-cache.ts), when known. A newest
+   * page is then read by block below it, like a `before` page; without it, by range.
+   */
+  storedMax?: number | undefined;
 }
 
 /** What MongoDB did with each document of a batch, by position in the batch. */
@@ -29,6 +43,11 @@ export type StoredKeys = Pick<Message, 'id' | 'roomId' | 'seq' | 'senderId' | 'c
 /** Where messages live. Tests wrap it to count or delay reads. */
 export interface MessageStore {
   ensureIndexes(): Promise<void>;
+  /**
+   * Gives messages stored before seq blocks theirs, once (seq-blocks.ts); from then on
+   * `before` pages are read by block. Until it has run, every page is read by range.
+   */
+  backfillSeqBlocks(log: Logger): Promise<void>;
   /**
    * Inserts new messages; applies each change (its full state) only over an older stored
    * version, inserting it when the message is not stored yet (its own insert then comes as a
@@ -56,9 +75,19 @@ export interface MessageStore {
 
 export function createMongoMessageStore(conn: Connection): MessageStore {
   const model = messageModel(conn);
+  const floors = new SeqFloors(conn);
+  let byBlock = false;
   return {
     ensureIndexes: () => ensureIndexes(model),
-    writeBatch: (events) => writeBatch(model, events),
+    backfillSeqBlocks: async (log) => {
+      await backfillSeqBlocks(conn, model, floors, log);
+      byBlock = true;
+    },
+    writeBatch: async (events) => {
+      // Before the messages: a floor is never above a stored seq (seq-blocks.ts).
+      await floors.lower(lowestSeqs(events.map((e) => e.message)));
+      return writeBatch(model, events);
+    },
     findByUniqueKeys: (messages) => findByUniqueKeys(model, messages),
     moveToNewerSeq: (message, fromSeq) => moveToNewerSeq(model, message, fromSeq),
     isAnswering: async () => {
@@ -70,7 +99,7 @@ export function createMongoMessageStore(conn: Connection): MessageStore {
         return false;
       }
     },
-    findPage: (roomId, query) => findPage(model, roomId, query).catch(rethrowUnavailable),
+    findPage: (roomId, query) => findPage(model, roomId, query, byBlock ? floors : null).catch(rethrowUnavailable),
     findMessage: (roomId, messageId) => findMessage(model, roomId, messageId).catch(rethrowUnavailable),
   };
 }
@@ -226,7 +255,12 @@ export function perDocumentOutcome(err: unknown, size: number): InsertOutcome | 
 /** A Message as stored: `_id` is its id, timestamps are Dates. */
 export function toDoc(m: Message): MessageDoc {
   const { editedAt, deletedAt, ...rest } = m;
-  const doc: MessageDoc = { ...rest, _id: m.id, createdAt: new Date(m.createdAt) };
+  const doc: MessageDoc = {
+    ...rest,
+    _id: m.id,
+    seqBlock: seqBlockOf(m.roomId, m.seq),
+    createdAt: new Date(m.createdAt),
+  };
   // Absent stays absent (the driver would store an undefined as null).
   if (editedAt !== undefined) doc.editedAt = new Date(editedAt);
   if (deletedAt !== undefined) doc.deletedAt = new Date(deletedAt);
@@ -266,25 +300,114 @@ async function moveToNewerSeq(model: Model<MessageDoc>, message: Message, fromSe
   // of the older copy, or a second mover, a no-op. $max keeps a later change's version.
   const res = await model.updateOne(
     { _id: message.id, seq: fromSeq },
-    { $set: { seq: message.seq, createdAt: new Date(message.createdAt) }, $max: { version: message.seq } },
+    {
+      $set: {
+        seq: message.seq,
+        seqBlock: seqBlockOf(message.roomId, message.seq),
+        createdAt: new Date(message.createdAt),
+      },
+      $max: { version: message.seq },
+    },
   );
   return res.modifiedCount === 1;
 }
 
-async function findPage(model: Model<MessageDoc>, roomId: string, query: PageQuery): Promise<HistoryResponse> {
+async function findPage(
+  model: Model<MessageDoc>,
+  roomId: string,
+  query: PageQuery,
+  floors: SeqFloors | null,
+): Promise<HistoryResponse> {
   if (query.changedAfter !== undefined) return findChanged(model, roomId, query.changedAfter, query);
   const ascending = query.after !== undefined;
-  const seq =
-    query.before !== undefined ? { seq: { $lt: query.before } } : ascending ? { seq: { $gt: query.after } } : {};
-  const docs = await model
-    .find({ roomId, ...seq }, { _id: 0 })
-    .sort({ seq: ascending ? 1 : -1 })
-    .limit(query.limit + 1)
-    .lean<MessageDoc[]>();
+  const below = query.before ?? (ascending || query.storedMax === undefined ? undefined : query.storedMax + 1);
+  const docs =
+    below !== undefined && floors !== null
+      ? await findBeforeByBlock(model, floors, roomId, below, query.limit + 1)
+      : await findByRange(
+          model,
+          roomId,
+          query.before !== undefined
+            ? { $lt: query.before }
+            : query.after !== undefined
+              ? { $gt: query.after }
+              : undefined,
+          query.limit + 1,
+        );
   const hasMore = docs.length > query.limit;
   const page = docs.slice(0, query.limit);
   if (!ascending) page.reverse();
   return { messages: await withCurrentQuotes(model, roomId, page.map(toMessage)), hasMore };
+}
+
+/** Up to `count` messages of the room in `seq` order: descending unless `seq` is a `$gt` bound. */
+function findByRange(
+  model: Model<MessageDoc>,
+  roomId: string,
+  seq: { $lt: number } | { $gt: number } | undefined,
+  count: number,
+): Promise<MessageDoc[]> {
+  return model
+    .find({ roomId, ...(seq ? { seq } : {}) }, { _id: 0 })
+    .sort({ seq: seq && '$gt' in seq ? 1 : -1 })
+    .limit(count)
+    .lean<MessageDoc[]>()
+    .exec();
+}
+
+/** Blocks read at once, first and at most: two blocks hold a page of 50 in a room of mostly messages. */
+const FIRST_BLOCKS = 2;
+const MOST_BLOCKS = 8;
+/**
+ * Empty blocks in a row after which the rest of a page is read by range: the room's seq
+ * jumped there (Redis lost its state and the seq restarted from its clock, docs/sequences.md),
+ * and probing the gap block by block would cost more than FerretDB's room-wide sort.
+ */
+const EMPTY_BLOCKS_MAX = 32;
+
+/**
+ * The `count` messages of the room right below `before`, newest first, read block by block
+ * downwards from the block of `before - 1` to the room's floor (seq-blocks.ts). Each block is
+ * read whole, so once `count` are collected they are exactly the highest seqs below `before`.
+ */
+async function findBeforeByBlock(
+  model: Model<MessageDoc>,
+  floors: SeqFloors,
+  roomId: string,
+  before: number,
+  count: number,
+): Promise<MessageDoc[]> {
+  const floor = await floors.of(roomId);
+  // No floor: nothing of the room is stored (floors are written before messages).
+  if (floor === null) return [];
+  const lowest = blockOf(floor);
+  const docs: MessageDoc[] = [];
+  let block = blockOf(before - 1);
+  let width = FIRST_BLOCKS;
+  let emptyInRow = 0;
+  while (docs.length < count && block >= lowest) {
+    if (emptyInRow >= EMPTY_BLOCKS_MAX) {
+      docs.push(...(await findByRange(model, roomId, { $lt: (block + 1) * SEQ_BLOCK_SIZE }, count - docs.length)));
+      break;
+    }
+    const blocks = Array.from({ length: Math.min(width, block - lowest + 1) }, (_, i) => block - i);
+    const found = await Promise.all(
+      blocks.map((b) =>
+        model
+          .find({ seqBlock: seqBlockKey(roomId, b) }, { _id: 0 })
+          .lean<MessageDoc[]>()
+          .exec(),
+      ),
+    );
+    for (const inBlock of found) {
+      const below = inBlock.filter((d) => d.seq < before).sort((a, b) => b.seq - a.seq);
+      emptyInRow = below.length === 0 ? emptyInRow + 1 : 0;
+      docs.push(...below);
+    }
+    block -= blocks.length;
+    width = Math.min(width * 2, MOST_BLOCKS);
+  }
+  return docs.slice(0, count);
 }
 
 /** Messages with seq ≤ `since` changed after it (version > since, and > the version cursor `after`), by version. */

@@ -9,7 +9,16 @@ import {
   type Message,
   type RoomEvent,
 } from '@chat/contracts';
-import { closeRedis, closeServer, connectMongo, createLogger, listen, loadConfig, signToken } from '@chat/service-kit';
+import {
+  closeRedis,
+  closeServer,
+  connectMongo,
+  createLogger,
+  listen,
+  loadConfig,
+  signToken,
+  type Logger,
+} from '@chat/service-kit';
 import { freePort, testKeyPair, waitFor, type Isolation } from '@chat/testing';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { Redis } from 'ioredis';
@@ -212,6 +221,10 @@ export class ObservedStore implements MessageStore {
 
   ensureIndexes(): Promise<void> {
     return this.inner.ensureIndexes();
+  }
+
+  backfillSeqBlocks(log: Logger): Promise<void> {
+    return this.inner.backfillSeqBlocks(log);
   }
 
   writeBatch(events: Pick<RoomEvent, 'type' | 'message'>[]): Promise<InsertOutcome> {

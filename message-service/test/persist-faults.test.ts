@@ -22,6 +22,7 @@ class FaultyStore implements MessageStore {
   constructor(private readonly inner: MessageStore) {}
 
   ensureIndexes = () => this.inner.ensureIndexes();
+  backfillSeqBlocks: MessageStore['backfillSeqBlocks'] = (log) => this.inner.backfillSeqBlocks(log);
   findPage: MessageStore['findPage'] = (roomId, query) => this.inner.findPage(roomId, query);
   findByUniqueKeys: MessageStore['findByUniqueKeys'] = (messages) => this.inner.findByUniqueKeys(messages);
   moveToNewerSeq: MessageStore['moveToNewerSeq'] = (message, fromSeq) => this.inner.moveToNewerSeq(message, fromSeq);

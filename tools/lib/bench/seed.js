@@ -6,6 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { MongoClient, ObjectId } from 'mongodb';
+// The built service's own names and block key (the bench builds the services before it runs).
+import {
+  MIGRATION_COLLECTION,
+  SEQ_BLOCKS_MIGRATION,
+  SEQ_FLOOR_COLLECTION,
+  seqBlockOf,
+} from '../../../message-service/dist/seq-blocks.js';
 
 export const SEED_MARKER_COLLECTION = 'bench_seed';
 /** Seeded public rooms are `seed-<r>` (contracts PUBLIC_ROOM_PATTERN). */
@@ -17,6 +24,8 @@ const IN_FLIGHT_BATCHES = 2;
 /** A bcrypt hash (cost 10) of "seed-user-password": seeded users can log in, at no hashing cost here. */
 const PASSWORD_HASH = '$2b$10$jJxUvop1L9H3ctzf6PU3HOcXqoeQvBJ1tTXtLrHoSMO612hiryVwq';
 const DAY_MS = 86_400_000;
+/** Raised when the stored shape changes, so an older seed is loaded again (2: seq blocks and floors). */
+const SEED_FORMAT = 2;
 
 /**
  * Messages per room: the first ceil(R/100) rooms (but no more than half of N allows) hold
@@ -48,7 +57,11 @@ export async function ensureSeed({ mongoUrl, dbName, params, log = () => undefin
     const db = client.db(dbName);
     const marker = await db.collection(SEED_MARKER_COLLECTION).findOne({ _id: 'marker' });
     const same =
-      marker && marker.messages === params.messages && marker.rooms === params.rooms && marker.users === params.users;
+      marker &&
+      marker.format === SEED_FORMAT &&
+      marker.messages === params.messages &&
+      marker.rooms === params.rooms &&
+      marker.users === params.users;
     if (same) {
       log(`seed: reusing ${dbName} (${marker.messages} messages in ${marker.rooms} rooms, ${marker.users} users)`);
       return { reused: true, ...marker };
@@ -64,6 +77,7 @@ export async function ensureSeed({ mongoUrl, dbName, params, log = () => undefin
     const tIndexes = performance.now();
     const done = {
       _id: 'marker',
+      format: SEED_FORMAT,
       ...params,
       roomSizes: summarize(roomSizes(params)),
       loadSeconds: {
@@ -135,6 +149,7 @@ async function loadMessages(db, params, log) {
         id,
         roomId,
         seq,
+        seqBlock: seqBlockOf(roomId, seq),
         senderId: userId(u),
         senderName: `Seed User ${u}`,
         text: `seeded message ${seq} of ${roomId}: the quick brown fox jumps over the lazy dog`,
@@ -146,6 +161,12 @@ async function loadMessages(db, params, log) {
   }
   if (batch.length > 0) await flush();
   await Promise.all(inFlight);
+  // Every seeded room starts at seq 1, and every message carries its block: no backfill to run.
+  await db.collection(SEQ_FLOOR_COLLECTION).insertMany(
+    sizes.map((_, r) => ({ _id: seedRoomId(r), seq: 1 })),
+    { ordered: false },
+  );
+  await db.collection(MIGRATION_COLLECTION).insertOne({ _id: SEQ_BLOCKS_MIGRATION, completedAt: new Date() });
 }
 
 /** The indexes message-service and user-service build (same keys, options and names), built once after the load. */
@@ -153,12 +174,13 @@ async function createIndexes(db) {
   await db.collection('messages').createIndexes([
     { key: { roomId: 1, senderId: 1, clientMsgId: 1 }, name: 'roomId_1_senderId_1_clientMsgId_1', unique: true },
     { key: { roomId: 1, seq: 1 }, name: 'roomId_1_seq_1_unique', unique: true },
+    { key: { seqBlock: 1 }, name: 'seqBlock_1' },
   ]);
   await db.collection('users').createIndex({ username: 1 }, { name: 'username_1', unique: true });
 }
 
 /**
- * Delete every message of `roomIds` from `dbName` (what bench runs added to the seeded
+ * Delete every message (and seq floor) of `roomIds` from `dbName` (what bench runs added to the seeded
  * dataset), one equality delete per room (FerretDB pushes equality down, not `$in`).
  * Resolves with the number deleted.
  */
@@ -167,8 +189,12 @@ export async function deleteRooms({ mongoUrl, dbName, roomIds }) {
   await client.connect();
   try {
     const messages = client.db(dbName).collection('messages');
+    const floors = client.db(dbName).collection(SEQ_FLOOR_COLLECTION);
     let deleted = 0;
-    for (const roomId of roomIds) deleted += (await messages.deleteMany({ roomId })).deletedCount;
+    for (const roomId of roomIds) {
+      deleted += (await messages.deleteMany({ roomId })).deletedCount;
+      await floors.deleteOne({ _id: roomId });
+    }
     return deleted;
   } finally {
     await client.close();

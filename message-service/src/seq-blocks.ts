@@ -1,0 +1,146 @@
+import type { Logger } from '@chat/service-kit';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
+import type { MessageDoc } from './message-model.js';
+
+/**
+ * Seq blocks: every stored message carries `seqBlock` = `<roomId>:<floor(seq / 64)>`, so a
+ * history page is read as a few equality lookups of at most 64 documents each instead of one
+ * range query sorted by seq. FerretDB 1.x pushes neither `$lt` nor the sort nor the limit
+ * down to PostgreSQL: `find({roomId, seq: {$lt}}).sort({seq: -1}).limit(51)` reads every
+ * message of the room into Go and sorts it (about 0.45 s for a 10,000-message room), while an
+ * equality on `seqBlock` is one GIN index probe (docs/history-pages.md). MongoDB serves both
+ * from an index.
+ */
+export const SEQ_BLOCK_SIZE = 64;
+
+/** The block a seq falls in: seqs are at most 15 digits, so the quotient is an exact integer. */
+export const blockOf = (seq: number): number => Math.floor(seq / SEQ_BLOCK_SIZE);
+
+export const seqBlockKey = (roomId: string, block: number): string => `${roomId}:${block}`;
+
+export const seqBlockOf = (roomId: string, seq: number): string => seqBlockKey(roomId, blockOf(seq));
+
+/**
+ * Per room, a seq at or below every stored message of it: a page walking down its blocks
+ * stops there instead of probing empty blocks to the beginning of time (a room's first seq is
+ * Redis's clock, docs/sequences.md). Lowered before the messages are written (`$min`), so it
+ * is never above a stored seq, whatever fails in between.
+ */
+interface SeqFloorDoc {
+  _id: string;
+  seq: number;
+}
+
+/** Records that a one-time migration finished: `_id` names it. */
+interface MigrationDoc {
+  _id: string;
+  completedAt: Date;
+}
+
+export const SEQ_FLOOR_COLLECTION = 'room_seq_floors';
+export const MIGRATION_COLLECTION = 'migrations';
+export const SEQ_BLOCKS_MIGRATION = 'message-seq-blocks';
+
+const floorSchema = new Schema<SeqFloorDoc>(
+  { _id: { type: String }, seq: { type: Number, required: true } },
+  { versionKey: false, bufferCommands: false },
+);
+const migrationSchema = new Schema<MigrationDoc>(
+  { _id: { type: String }, completedAt: { type: Date, required: true } },
+  { versionKey: false, bufferCommands: false },
+);
+
+/** Floors known written by this process; past this many rooms it starts afresh (one more write each). */
+const FLOORS_REMEMBERED = 100_000;
+
+/** The rooms' seq floors (point reads and writes by `_id` only). */
+export class SeqFloors {
+  private readonly model: Model<SeqFloorDoc>;
+  private readonly written = new Map<string, number>();
+
+  constructor(conn: Connection) {
+    this.model =
+      (conn.models.SeqFloor as Model<SeqFloorDoc> | undefined) ??
+      conn.model<SeqFloorDoc>('SeqFloor', floorSchema, SEQ_FLOOR_COLLECTION);
+  }
+
+  /** Lowers each room's floor to the lowest of `seqs` (room → lowest seq about to be written). */
+  async lower(lowest: Map<string, number>): Promise<void> {
+    const needed = [...lowest].filter(([roomId, seq]) => !((this.written.get(roomId) ?? Infinity) <= seq));
+    await forEachInFlight(needed, WRITES_IN_FLIGHT, async ([roomId, seq]) => {
+      await this.model.updateOne({ _id: roomId }, { $min: { seq } }, { upsert: true });
+      if (this.written.size >= FLOORS_REMEMBERED) this.written.clear();
+      this.written.set(roomId, Math.min(seq, this.written.get(roomId) ?? Infinity));
+    });
+  }
+
+  /** The room's floor, or null when no message of it was stored with a block. */
+  async of(roomId: string): Promise<number | null> {
+    const doc = await this.model.findOne({ _id: roomId }, { seq: 1 }).lean<SeqFloorDoc>();
+    return doc?.seq ?? null;
+  }
+}
+
+/** Each room's lowest seq among `messages`. */
+export function lowestSeqs(messages: readonly { roomId: string; seq: number }[]): Map<string, number> {
+  const lowest = new Map<string, number>();
+  for (const m of messages) lowest.set(m.roomId, Math.min(m.seq, lowest.get(m.roomId) ?? Infinity));
+  return lowest;
+}
+
+const migrationModel = (conn: Connection): Model<MigrationDoc> =>
+  (conn.models.Migration as Model<MigrationDoc> | undefined) ??
+  conn.model<MigrationDoc>('Migration', migrationSchema, MIGRATION_COLLECTION);
+
+/** Whether every stored message carries its block (the backfill below finished once). */
+export async function seqBlocksComplete(conn: Connection): Promise<boolean> {
+  return (await migrationModel(conn).exists({ _id: SEQ_BLOCKS_MIGRATION })) !== null;
+}
+
+/**
+ * Gives every message stored before seq blocks its `seqBlock` and its room a floor, then
+ * records the migration as done; until then pages are read the old way. Reads the whole
+ * collection once (one unsorted cursor: FerretDB sorts in memory) and writes only what lacks a block; run again after an
+ * interruption, it picks up where the data is. Messages written meanwhile by this version
+ * carry their block already; one written by an older message-service still running would not,
+ * so stop those before upgrading (docs/history-pages.md).
+ */
+export async function backfillSeqBlocks(
+  conn: Connection,
+  messages: Model<MessageDoc>,
+  floors: SeqFloors,
+  log: Logger,
+): Promise<void> {
+  if (await seqBlocksComplete(conn)) return;
+  const lowest = new Map<string, number>();
+  let pending: { _id: string; seq: number; seqBlock: string }[] = [];
+  let updated = 0;
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    // The seq guard: a message moved to a newer seq meanwhile got its new block with the move.
+    await forEachInFlight(batch, WRITES_IN_FLIGHT, async ({ _id, seq, seqBlock }) => {
+      await messages.updateOne({ _id, seq }, { $set: { seqBlock } });
+    });
+    updated += batch.length;
+  };
+  const cursor = messages
+    .find({}, { _id: 1, roomId: 1, seq: 1, seqBlock: 1 })
+    .lean<Pick<MessageDoc, '_id' | 'roomId' | 'seq' | 'seqBlock'>[]>()
+    .cursor({ batchSize: 1000 });
+  for await (const doc of cursor) {
+    lowest.set(doc.roomId, Math.min(doc.seq, lowest.get(doc.roomId) ?? Infinity));
+    const seqBlock = seqBlockOf(doc.roomId, doc.seq);
+    if (doc.seqBlock !== seqBlock) pending.push({ _id: doc._id, seq: doc.seq, seqBlock });
+    if (pending.length >= 1000) await flush();
+  }
+  await flush();
+  await floors.lower(lowest);
+  await migrationModel(conn).updateOne(
+    { _id: SEQ_BLOCKS_MIGRATION },
+    { $set: { completedAt: new Date() } },
+    { upsert: true },
+  );
+  log.info({ updated, rooms: lowest.size }, 'seq blocks backfilled: history pages read by block');
+}
