@@ -31,9 +31,18 @@ import { measureConfirmLatency } from '../tools/lib/bench/confirm-latency.js';
 import { summarizeCpuProfile } from '../tools/lib/bench/cpu-profile.js';
 import { startCpuSampler } from '../tools/lib/bench/cpu-sampler.js';
 import { probeHistoryQueries, probeRooms, summarizeMs } from '../tools/lib/bench/history-probe.js';
-import { deleteRooms, ensureSeed, messageStorage } from '../tools/lib/bench/seed.js';
+import {
+  deleteRooms,
+  ensureSeed,
+  LIST_USER_ROOMS,
+  messageStorage,
+  SEED_PASSWORD,
+  seedUserId,
+  seedUsername,
+} from '../tools/lib/bench/seed.js';
 import { startBaseline } from '../tools/lib/bench/baseline.js';
 import { redisUsage } from '../tools/lib/bench/redis-usage.js';
+import { Redis } from 'ioredis';
 import { metricValue, startStack } from '../tools/lib/bench/stack.js';
 import { buildBackend } from '../tools/lib/build.js';
 import { joinRoom, openSocket } from '../tools/lib/clients.js';
@@ -118,6 +127,7 @@ const TARGETS = {
   p99RatioRate: 500,
   firstSendP99Ms: 50,
   historyUncachedP99Ms: 100,
+  roomListP99Ms: 100,
 };
 
 /** The shared servers (DESIGN.md §6 names); each stack gets its own isolation on them. */
@@ -428,7 +438,8 @@ async function scenarioConfirm() {
  * time; Redis alone hands out its seq, so it must not depend on what the database holds);
  * uncached history pages through the gateway (distinct random `before=` cursors, one at a
  * time) of the largest and a typical seeded room; the same pages straight from the database
- * (its share); and what idle connections add to Redis.
+ * (its share); the room list of a user in 200 rooms, cold and warm; and what idle connections
+ * add to Redis.
  */
 async function scenarioLived() {
   if (!SEED_DB) {
@@ -483,6 +494,7 @@ async function scenarioLived() {
       params: P.seed,
       rounds: Math.min(20, P.lived.pages),
     });
+    const roomList = await roomListTimes(stack);
     const idle = await redisPerConnection(stack, token, chatUrl);
     const firstSend = summarizeMs(firstSendMs);
     results.scenarios.lived = {
@@ -497,14 +509,48 @@ async function scenarioLived() {
         targetMet: h.non2xx === 0 && h.pageMs.p99 !== null && h.pageMs.p99 < TARGETS.historyUncachedP99Ms,
       })),
       historyDatabaseOnly: database,
+      roomList,
       redisPerConnection: idle,
       mongoStorage: await messageStorage({ mongoUrl: SERVICES.mongoUrl, dbName: SEED_DB }),
       command: `node bench/run.mjs --only lived --seed ${P.seed.messages} --seed-rooms ${P.seed.rooms} --seed-users ${P.seed.users}`,
     };
     log(
-      `lived: first send p99 ${firstSend.p99} ms; history p99 ${history.map((h) => `${h.messages} msgs ${h.pageMs.p99} ms`).join(', ')}`,
+      `lived: first send p99 ${firstSend.p99} ms; history p99 ${history.map((h) => `${h.messages} msgs ${h.pageMs.p99} ms`).join(', ')}; room list p99 cold ${roomList.cold.p99} / warm ${roomList.warm.p99} ms`,
     );
   });
+}
+
+/**
+ * `GET /messages/rooms` through the gateway for seeded user 0, a member of LIST_USER_ROOMS rooms
+ * (a quarter of them with unread messages): cold (the user's cached counts deleted first, so
+ * every behind room is counted from the database) and warm, one request at a time.
+ */
+async function roomListTimes(stack) {
+  const { token } = await registerOrLogin(stack.url, seedUsername(0), SEED_PASSWORD);
+  const headers = { authorization: `Bearer ${token}` };
+  const redis = new Redis(stack.iso.redisUrl);
+  const rounds = quick ? 5 : 20;
+  const time = async (cold) => {
+    const ms = [];
+    let non2xx = 0;
+    let rooms = 0;
+    for (let i = 0; i < rounds; i++) {
+      if (cold) await redis.del(`${stack.iso.redisPrefix}room-counts:${seedUserId(0)}`);
+      const t = performance.now();
+      const res = await fetch(`${stack.url}/messages/rooms`, { headers });
+      const body = await res.text();
+      ms.push(performance.now() - t);
+      if (!res.ok) non2xx++;
+      else rooms = JSON.parse(body).rooms?.length ?? 0;
+    }
+    const figures = summarizeMs(ms);
+    return { ...figures, non2xx, rooms, targetMet: non2xx === 0 && figures.p99 < TARGETS.roomListP99Ms };
+  };
+  try {
+    return { memberOf: LIST_USER_ROOMS, cold: await time(true), warm: await time(false) };
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Redis bytes under the stack's prefix per connected socket that joined a room (none expected: the adapter keeps rooms in memory). */
@@ -1103,6 +1149,12 @@ function markdown() {
         (h) =>
           `| the same query straight to the database, room of ${h.messages} | | newest page p50 ${f(h.newestPageMs.p50)} / p99 ${f(h.newestPageMs.p99)} ms; \`before=\` p50 ${f(h.beforeCursorPageMs.p50)} / p99 ${f(h.beforeCursorPageMs.p99)} ms |`,
       ),
+      ...(l.roomList
+        ? ['cold', 'warm'].map(
+            (k) =>
+              `| \`GET /messages/rooms\` via gateway, member of ${l.roomList.memberOf} rooms, ${k} counts (${l.roomList[k].count} requests) | p99 < ${TARGETS.roomListP99Ms} ms | p50 ${f(l.roomList[k].p50)} / p99 ${f(l.roomList[k].p99)} ms, ${l.roomList[k].rooms} rooms listed, non-2xx ${l.roomList[k].non2xx}${mark(l.roomList[k].targetMet)} |`,
+          )
+        : []),
       `| Redis per connected socket (joined one room) | | ${f(l.redisPerConnection.bytesPerConnection)} B, ${l.redisPerConnection.keysAdded} keys added by ${l.redisPerConnection.sockets} sockets |`,
       `| MongoDB per message (collStats) | | data ${l.mongoStorage.bytesPerMessage.data} B, storage ${l.mongoStorage.bytesPerMessage.storage} B, indexes ${l.mongoStorage.bytesPerMessage.indexes} B (${l.mongoStorage.count} messages) |`,
     );

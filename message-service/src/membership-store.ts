@@ -4,6 +4,7 @@ import type { Connection, Model } from 'mongoose';
 import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
 import { messageModel, type MessageDoc } from './message-model.js';
 import { rethrowUnavailable } from './message-store.js';
+import { blockOf, SEQ_BLOCK_SIZE, seqBlocksOf, type SeqBlocks } from './seq-blocks.js';
 import { membershipId, membershipModel, roomModel, type MembershipDoc, type RoomDoc } from './membership-model.js';
 
 /** Memberships, read markers and room state (DESIGN.md §3.3): written by the consumer, read by the routes. */
@@ -23,13 +24,11 @@ export interface MembershipStore {
   roomStates(roomIds: string[]): Promise<RoomDoc[]>;
   /**
    * Per room, the messages from others than `userId` after `after` that are not deleted, and
-   * how many of them mention `username` (one aggregation, whatever the number of rooms).
+   * how many of them mention `username`. A room with `top` (a seq at or above everything
+   * stored in it, the stored-max mark) is counted block by block down to `after` once seq blocks
+   * are complete (seq-blocks.ts); the others in one aggregation, whatever their number.
    */
-  countUnread(
-    userId: string,
-    username: string,
-    rooms: { roomId: string; after: number }[],
-  ): Promise<Map<string, UnreadCounts>>;
+  countUnread(userId: string, username: string, rooms: UnreadQuery[]): Promise<Map<string, UnreadCounts>>;
   isMember(roomId: string, userId: string): Promise<boolean>;
   /** The room's members, longest-standing first, at most MEMBERS_MAX. */
   membersOf(roomId: string): Promise<MembershipDoc[]>;
@@ -57,7 +56,7 @@ export function createMongoMembershipStore(conn: Connection): MembershipStore {
         .lean<RoomDoc[]>()
         .catch(rethrowUnavailable),
     countUnread: (userId, username, behind) =>
-      countUnread(messages, userId, username, behind).catch(rethrowUnavailable),
+      countUnread(messages, seqBlocksOf(conn), userId, username, behind).catch(rethrowUnavailable),
     isMember: async (roomId, userId) =>
       (await memberships.exists({ _id: membershipId(roomId, userId), member: true }).catch(rethrowUnavailable)) !==
       null,
@@ -203,10 +202,64 @@ export interface UnreadCounts {
   mentions: number;
 }
 
+export interface UnreadQuery {
+  roomId: string;
+  after: number;
+  top?: number | undefined;
+}
+
 /** One row of the count: messages of a room sharing one `mentions` list. */
 interface UnreadGroup {
   _id: { roomId: string; mentions?: string[] };
   n: number;
+}
+
+/** Rooms counted by block at once (each walk reads up to 8 blocks at once). */
+const ROOMS_COUNTED_AT_ONCE = 4;
+
+/**
+ * Rooms with a `top` block by block while blocks are complete (on FerretDB a room's blocks are
+ * GIN probes of at most 64 documents, where a range count reads the whole room into Go), down to
+ * the room's floor or `after`; the rest, and what lies below a seq jump, in one aggregation.
+ */
+async function countUnread(
+  model: Model<MessageDoc>,
+  blocks: SeqBlocks,
+  userId: string,
+  username: string,
+  rooms: UnreadQuery[],
+): Promise<Map<string, UnreadCounts>> {
+  const counts = new Map<string, UnreadCounts>();
+  const byBlock: UnreadQuery[] = [];
+  const byRange: UnreadRange[] = [];
+  for (const r of rooms) (blocks.ready && r.top !== undefined ? byBlock : byRange).push(r);
+  await forEachInFlight(byBlock, ROOMS_COUNTED_AT_ONCE, async ({ roomId, after, top }) => {
+    const floor = await blocks.floors.of(roomId);
+    if (floor === null) return;
+    const room = { unread: 0, mentions: 0 };
+    const gap = await blocks.walkDown(roomId, blockOf(top!), blockOf(Math.max(after + 1, floor)), (docs) => {
+      for (const d of docs) {
+        if (d.seq <= after || d.senderId === userId || d.deletedAt) continue;
+        room.unread += 1;
+        if (d.mentions?.includes(username)) room.mentions += 1;
+      }
+      return false;
+    });
+    if (room.unread > 0) counts.set(roomId, room);
+    if (gap !== null) byRange.push({ roomId, after, below: (gap + 1) * SEQ_BLOCK_SIZE });
+  });
+  for (const [roomId, c] of await countUnreadByRange(model, userId, username, byRange)) {
+    const room = counts.get(roomId) ?? { unread: 0, mentions: 0 };
+    counts.set(roomId, { unread: room.unread + c.unread, mentions: room.mentions + c.mentions });
+  }
+  return counts;
+}
+
+interface UnreadRange {
+  roomId: string;
+  after: number;
+  /** Only below this seq (the rest was counted by block). */
+  below?: number;
 }
 
 /**
@@ -214,15 +267,18 @@ interface UnreadGroup {
  * room and `mentions` list: FerretDB has no `$cond`, so the lists that name the caller are
  * picked out here rather than summed there. Rooms without a row have nothing unread.
  */
-async function countUnread(
+async function countUnreadByRange(
   model: Model<MessageDoc>,
   userId: string,
   username: string,
-  rooms: { roomId: string; after: number }[],
+  rooms: UnreadRange[],
 ): Promise<Map<string, UnreadCounts>> {
   const counts = new Map<string, UnreadCounts>();
   if (rooms.length === 0) return counts;
-  const clauses = rooms.map((r) => ({ roomId: r.roomId, seq: { $gt: r.after } }));
+  const clauses = rooms.map((r) => ({
+    roomId: r.roomId,
+    seq: r.below === undefined ? { $gt: r.after } : { $gt: r.after, $lt: r.below },
+  }));
   const groups = await model.aggregate<UnreadGroup>([
     {
       $match: {

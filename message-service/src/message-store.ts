@@ -3,15 +3,7 @@ import { DUPLICATE_KEY, AppError, type Logger } from '@chat/service-kit';
 import type { Connection, Model } from 'mongoose';
 import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
 import { messageModel, SUPERSEDED_INDEXES, type MessageDoc } from './message-model.js';
-import {
-  backfillSeqBlocks,
-  blockOf,
-  lowestSeqs,
-  SEQ_BLOCK_SIZE,
-  seqBlockKey,
-  seqBlockOf,
-  SeqFloors,
-} from './seq-blocks.js';
+import { blockOf, lowestSeqs, SEQ_BLOCK_SIZE, seqBlockOf, seqBlocksOf, type SeqBlocks } from './seq-blocks.js';
 import { classifyWriteErrorCode, isMongoUnavailable, type WriteFailureKind } from './write-errors.js';
 
 /** One history page request, already validated (limit 1..100, at most one cursor). */
@@ -75,17 +67,13 @@ export interface MessageStore {
 
 export function createMongoMessageStore(conn: Connection): MessageStore {
   const model = messageModel(conn);
-  const floors = new SeqFloors(conn);
-  let byBlock = false;
+  const blocks = seqBlocksOf(conn);
   return {
     ensureIndexes: () => ensureIndexes(model),
-    backfillSeqBlocks: async (log) => {
-      await backfillSeqBlocks(conn, model, floors, log);
-      byBlock = true;
-    },
+    backfillSeqBlocks: (log) => blocks.backfill(log),
     writeBatch: async (events) => {
       // Before the messages: a floor is never above a stored seq (seq-blocks.ts).
-      await floors.lower(lowestSeqs(events.map((e) => e.message)));
+      await blocks.floors.lower(lowestSeqs(events.map((e) => e.message)));
       return writeBatch(model, events);
     },
     findByUniqueKeys: (messages) => findByUniqueKeys(model, messages),
@@ -99,7 +87,7 @@ export function createMongoMessageStore(conn: Connection): MessageStore {
         return false;
       }
     },
-    findPage: (roomId, query) => findPage(model, roomId, query, byBlock ? floors : null).catch(rethrowUnavailable),
+    findPage: (roomId, query) => findPage(model, roomId, query, blocks.ready ? blocks : null).catch(rethrowUnavailable),
     findMessage: (roomId, messageId) => findMessage(model, roomId, messageId).catch(rethrowUnavailable),
   };
 }
@@ -316,14 +304,14 @@ async function findPage(
   model: Model<MessageDoc>,
   roomId: string,
   query: PageQuery,
-  floors: SeqFloors | null,
+  blocks: SeqBlocks | null,
 ): Promise<HistoryResponse> {
   if (query.changedAfter !== undefined) return findChanged(model, roomId, query.changedAfter, query);
   const ascending = query.after !== undefined;
   const below = query.before ?? (ascending || query.storedMax === undefined ? undefined : query.storedMax + 1);
   const docs =
-    below !== undefined && floors !== null
-      ? await findBeforeByBlock(model, floors, roomId, below, query.limit + 1)
+    below !== undefined && blocks !== null
+      ? await findBeforeByBlock(model, blocks, roomId, below, query.limit + 1)
       : await findByRange(
           model,
           roomId,
@@ -355,16 +343,6 @@ function findByRange(
     .exec();
 }
 
-/** Blocks read at once, first and at most: two blocks hold a page of 50 in a room of mostly messages. */
-const FIRST_BLOCKS = 2;
-const MOST_BLOCKS = 8;
-/**
- * Empty blocks in a row after which the rest of a page is read by range: the room's seq
- * jumped there (Redis lost its state and the seq restarted from its clock, docs/sequences.md),
- * and probing the gap block by block would cost more than FerretDB's room-wide sort.
- */
-const EMPTY_BLOCKS_MAX = 32;
-
 /**
  * The `count` messages of the room right below `before`, newest first, read block by block
  * downwards from the block of `before - 1` to the room's floor (seq-blocks.ts). Each block is
@@ -372,41 +350,21 @@ const EMPTY_BLOCKS_MAX = 32;
  */
 async function findBeforeByBlock(
   model: Model<MessageDoc>,
-  floors: SeqFloors,
+  blocks: SeqBlocks,
   roomId: string,
   before: number,
   count: number,
 ): Promise<MessageDoc[]> {
-  const floor = await floors.of(roomId);
+  const floor = await blocks.floors.of(roomId);
   // No floor: nothing of the room is stored (floors are written before messages).
   if (floor === null) return [];
-  const lowest = blockOf(floor);
   const docs: MessageDoc[] = [];
-  let block = blockOf(before - 1);
-  let width = FIRST_BLOCKS;
-  let emptyInRow = 0;
-  while (docs.length < count && block >= lowest) {
-    if (emptyInRow >= EMPTY_BLOCKS_MAX) {
-      docs.push(...(await findByRange(model, roomId, { $lt: (block + 1) * SEQ_BLOCK_SIZE }, count - docs.length)));
-      break;
-    }
-    const blocks = Array.from({ length: Math.min(width, block - lowest + 1) }, (_, i) => block - i);
-    const found = await Promise.all(
-      blocks.map((b) =>
-        model
-          .find({ seqBlock: seqBlockKey(roomId, b) }, { _id: 0 })
-          .lean<MessageDoc[]>()
-          .exec(),
-      ),
-    );
-    for (const inBlock of found) {
-      const below = inBlock.filter((d) => d.seq < before).sort((a, b) => b.seq - a.seq);
-      emptyInRow = below.length === 0 ? emptyInRow + 1 : 0;
-      docs.push(...below);
-    }
-    block -= blocks.length;
-    width = Math.min(width * 2, MOST_BLOCKS);
-  }
+  const gap = await blocks.walkDown(roomId, blockOf(before - 1), blockOf(floor), (inBlock) => {
+    for (const d of inBlock) if (d.seq < before) docs.push(d);
+    return docs.length >= count;
+  });
+  if (gap !== null)
+    docs.push(...(await findByRange(model, roomId, { $lt: (gap + 1) * SEQ_BLOCK_SIZE }, count - docs.length)));
   return docs.slice(0, count);
 }
 

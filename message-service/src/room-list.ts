@@ -62,7 +62,11 @@ export class RoomList {
       const fresh = await store.countUnread(
         userId,
         username,
-        stale.map((m) => ({ roomId: m.roomId, after: m.lastReadSeq })),
+        // Counted by block below the room's last seq: the mark is raised before the version the
+        // stamp holds, so it covers what was stored under it. A room without a mark (nothing stored
+        // since Redis began) has its state's, flushed within ROOM_STATE_FLUSH_MS of its last write.
+        // Redis failing (no marks): counted by range, exactly.
+        stale.map((m) => ({ roomId: m.roomId, after: m.lastReadSeq, top: marks ? lastSeqOf(m.roomId) : undefined })),
       );
       const zero = { unread: 0, mentions: 0 };
       for (const m of stale) counts.set(m.roomId, fresh.get(m.roomId) ?? zero);

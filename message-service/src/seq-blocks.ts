@@ -1,7 +1,7 @@
 import type { Logger } from '@chat/service-kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
-import type { MessageDoc } from './message-model.js';
+import { messageModel, type MessageDoc } from './message-model.js';
 
 /**
  * Seq blocks: every stored message carries `seqBlock` = `<roomId>:<floor(seq / 64)>`, so a
@@ -106,7 +106,7 @@ export async function seqBlocksComplete(conn: Connection): Promise<boolean> {
  * carry their block already; one written by an older message-service still running would not,
  * so stop those before upgrading (docs/history-pages.md).
  */
-export async function backfillSeqBlocks(
+async function backfillSeqBlocks(
   conn: Connection,
   messages: Model<MessageDoc>,
   floors: SeqFloors,
@@ -143,4 +143,86 @@ export async function backfillSeqBlocks(
     { upsert: true },
   );
   log.info({ updated, rooms: lowest.size }, 'seq blocks backfilled: history pages read by block');
+}
+
+/** Blocks read at once, first and at most: two blocks hold a page of 50 in a room of mostly messages. */
+const FIRST_BLOCKS = 2;
+const MOST_BLOCKS = 8;
+/**
+ * Empty blocks in a row after which a walk gives up: the room's seq jumped there (Redis lost its
+ * state and the seq restarted from its clock, docs/sequences.md), and probing the gap block by
+ * block would cost more than FerretDB's room-wide query.
+ */
+const EMPTY_BLOCKS_MAX = 32;
+
+/**
+ * The seq blocks of one database connection: whether every stored message carries its block
+ * (after the backfill), the rooms' floors, and walks over a room's blocks. One per connection,
+ * so the message store (pages) and the membership store (unread counts) share the backfill.
+ */
+export class SeqBlocks {
+  readonly floors: SeqFloors;
+  private readonly messages: Model<MessageDoc>;
+  private complete = false;
+
+  constructor(private readonly conn: Connection) {
+    this.floors = new SeqFloors(conn);
+    this.messages = messageModel(conn);
+  }
+
+  /** Whether reads may go by block: every stored message carries one. */
+  get ready(): boolean {
+    return this.complete;
+  }
+
+  /** Backfills what was stored before blocks, once (idempotent), then lets reads go by block. */
+  async backfill(log: Logger): Promise<void> {
+    await backfillSeqBlocks(this.conn, this.messages, this.floors, log);
+    this.complete = true;
+  }
+
+  /**
+   * Reads the room's blocks from `from` down to `lowest`, a few at once, and hands each block's
+   * documents (highest seq first) to `take` in block order until it returns true. Resolves with
+   * null when `take` was satisfied or every block was read, or with the highest block not read
+   * when EMPTY_BLOCKS_MAX blocks in a row were empty: the caller reads the rest by range.
+   */
+  async walkDown(
+    roomId: string,
+    from: number,
+    lowest: number,
+    take: (docs: MessageDoc[]) => boolean,
+  ): Promise<number | null> {
+    let block = from;
+    let width = FIRST_BLOCKS;
+    let emptyInRow = 0;
+    while (block >= lowest) {
+      if (emptyInRow >= EMPTY_BLOCKS_MAX) return block;
+      const blocks = Array.from({ length: Math.min(width, block - lowest + 1) }, (_, i) => block - i);
+      const found = await Promise.all(
+        blocks.map((b) =>
+          this.messages
+            .find({ seqBlock: seqBlockKey(roomId, b) }, { _id: 0 })
+            .lean<MessageDoc[]>()
+            .exec(),
+        ),
+      );
+      for (const docs of found) {
+        emptyInRow = docs.length === 0 ? emptyInRow + 1 : 0;
+        if (take(docs.sort((a, b) => b.seq - a.seq))) return null;
+      }
+      block -= blocks.length;
+      width = Math.min(width * 2, MOST_BLOCKS);
+    }
+    return null;
+  }
+}
+
+const perConnection = new WeakMap<Connection, SeqBlocks>();
+
+/** The connection's SeqBlocks (one per connection: tests hold several). */
+export function seqBlocksOf(conn: Connection): SeqBlocks {
+  let blocks = perConnection.get(conn);
+  if (!blocks) perConnection.set(conn, (blocks = new SeqBlocks(conn)));
+  return blocks;
 }

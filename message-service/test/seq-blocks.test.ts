@@ -1,8 +1,9 @@
 import type { Message } from '@chat/contracts';
-import { createLogger } from '@chat/service-kit';
+import { connectMongo, createLogger } from '@chat/service-kit';
 import { useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageModel } from '../src/message-model.js';
+import { createMongoMembershipStore } from '../src/membership-store.js';
 import { createMongoMessageStore, toDoc, type MessageStore } from '../src/message-store.js';
 import {
   MIGRATION_COLLECTION,
@@ -114,8 +115,10 @@ describe('history pages by seq block', () => {
     await service.mongo.db!.collection(MIGRATION_COLLECTION).deleteOne({ _id: SEQ_BLOCKS_MIGRATION as never });
     expect(await model.countDocuments({ seqBlock: seqBlockOf(room, 1_000) })).toBe(0);
 
-    const fresh = createMongoMessageStore(service.mongo);
-    // Not migrated yet: read by range, and it finds the legacy messages.
+    // A process started on this database (its own connection): not migrated yet, so it reads by
+    // range, and finds the legacy messages.
+    const conn = await connectMongo({ url: process.env.MONGO_URL!, dbName: service.mongo.name, appName: 'fresh', log });
+    const fresh = createMongoMessageStore(conn);
     expect(seqsOf((await fresh.findPage(room, { before: 1_010, limit: 3 })).messages)).toEqual([1_007, 1_008, 1_009]);
     await fresh.backfillSeqBlocks(log);
 
@@ -129,6 +132,7 @@ describe('history pages by seq block', () => {
     expect(seqsOf(page.messages)).toEqual(Array.from({ length: 100 }, (_, i) => 1_029 + i));
     expect(page.hasMore).toBe(true);
     expect(seqsOf((await fresh.findPage(room, { before: 1_002, limit: 100 })).messages)).toEqual([1_000, 1_001]);
+    await conn.close();
   });
 
   it('keeps a message found in its block when it moves to a newer seq', async () => {
@@ -150,5 +154,47 @@ describe('history pages by seq block', () => {
     await createMongoMessageStore(service.mongo).writeBatch(asEvents([makeMessage({ roomId: room, seq: 90 })]));
     expect((await floors.findOne({ _id: room as never }))?.seq).toBe(90);
     expect(seqsOf((await byBlock.findPage(room, { before: 701, limit: 50 })).messages)).toEqual([90, 500, 700]);
+  });
+
+  it('counts unread messages and mentions by block exactly as the aggregation does', async () => {
+    const members = createMongoMembershipStore(service.mongo);
+    const reader = 'reader-id';
+    const rooms = ['count-a', 'count-b'];
+    const seqs = roomSeqs(177_000_000_000_500);
+    for (const roomId of rooms) {
+      const messages = seqs.map((seq, i) =>
+        makeMessage({
+          roomId,
+          seq,
+          senderId: i % 5 === 0 ? reader : `sender-${i % 3}`,
+          ...(i % 11 === 0 ? { mentions: ['reader'] } : i % 13 === 0 ? { mentions: ['someone'] } : {}),
+          ...(i % 17 === 0 ? { text: '', deletedAt: new Date().toISOString() } : {}),
+        }),
+      );
+      await byBlock.writeBatch(asEvents(messages));
+    }
+    await byBlock.backfillSeqBlocks(log);
+    const top = seqs[399]!;
+    for (const after of [0, seqs[0]! - 1, seqs[0]!, seqs[100]!, seqs[250]!, seqs[251]!, seqs[398]!, top]) {
+      const byBlockCounts = await members.countUnread(
+        reader,
+        'reader',
+        rooms.map((roomId) => ({ roomId, after, top })),
+      );
+      const byRangeCounts = await members.countUnread(
+        reader,
+        'reader',
+        rooms.map((roomId) => ({ roomId, after })),
+      );
+      expect({ after, counts: Object.fromEntries(byBlockCounts) }).toEqual({
+        after,
+        counts: Object.fromEntries(byRangeCounts),
+      });
+    }
+    // Not two equal wrong answers: the whole room, by hand.
+    const all = await members.countUnread(reader, 'reader', [{ roomId: 'count-a', after: 0, top }]);
+    const others = seqs.filter((_, i) => i % 5 !== 0 && i % 17 !== 0);
+    const mentioned = seqs.filter((_, i) => i % 5 !== 0 && i % 17 !== 0 && i % 11 === 0);
+    expect(all.get('count-a')).toEqual({ unread: others.length, mentions: mentioned.length });
   });
 });

@@ -13,6 +13,7 @@ import {
   SEQ_FLOOR_COLLECTION,
   seqBlockOf,
 } from '../../../message-service/dist/seq-blocks.js';
+import { MEMBERSHIP_COLLECTION, ROOM_COLLECTION } from '../../../message-service/dist/membership-model.js';
 
 export const SEED_MARKER_COLLECTION = 'bench_seed';
 /** Seeded public rooms are `seed-<r>` (contracts PUBLIC_ROOM_PATTERN). */
@@ -24,8 +25,12 @@ const IN_FLIGHT_BATCHES = 2;
 /** A bcrypt hash (cost 10) of "seed-user-password": seeded users can log in, at no hashing cost here. */
 const PASSWORD_HASH = '$2b$10$jJxUvop1L9H3ctzf6PU3HOcXqoeQvBJ1tTXtLrHoSMO612hiryVwq';
 const DAY_MS = 86_400_000;
-/** Raised when the stored shape changes, so an older seed is loaded again (2: seq blocks and floors). */
-const SEED_FORMAT = 2;
+/** Raised when the stored shape changes, so an older seed is loaded again (3: seq blocks, floors, room states, memberships). */
+const SEED_FORMAT = 3;
+/** Seeded user 0 is a member of this many rooms (the room list target: a user in 200 rooms). */
+export const LIST_USER_ROOMS = 200;
+/** Every LIST_BEHIND_EVERY-th of them has unread messages (5 more in each such room than the last). */
+const LIST_BEHIND_EVERY = 4;
 
 /**
  * Messages per room: the first ceil(R/100) rooms (but no more than half of N allows) hold
@@ -44,7 +49,10 @@ export function roomSizes({ messages, rooms }) {
 export const seedRoomId = (r) => `${SEED_ROOM_PREFIX}-${r}`;
 
 /** A deterministic 24-hex user id for seeded user u. */
-const userId = (u) => `5eed0000${u.toString(16).padStart(16, '0')}`;
+export const seedUserId = (u) => `5eed0000${u.toString(16).padStart(16, '0')}`;
+const userId = seedUserId;
+export const seedUsername = (u) => `seeduser${u}`;
+export const SEED_PASSWORD = 'seed-user-password';
 
 /**
  * Ensure database `dbName` at `mongoUrl` holds the seed of `params` ({messages, rooms, users}):
@@ -106,7 +114,7 @@ async function loadUsers(db, users) {
   const created = new Date(Date.now() - 365 * DAY_MS);
   const docs = Array.from({ length: users }, (_, u) => ({
     _id: new ObjectId(userId(u)),
-    username: `seeduser${u}`,
+    username: seedUsername(u),
     displayName: `Seed User ${u}`,
     passwordHash: PASSWORD_HASH,
     createdAt: created,
@@ -124,6 +132,8 @@ async function loadMessages(db, params, log) {
   let batch = [];
   let written = 0;
   let nextReport = 100_000;
+  /** Each room's last message (every room holds at least one). */
+  const lastOfRoom = [];
   const flush = async () => {
     const docs = batch;
     batch = [];
@@ -141,10 +151,11 @@ async function loadMessages(db, params, log) {
   for (let r = 0; r < sizes.length; r++) {
     const roomId = seedRoomId(r);
     const step = (30 * DAY_MS) / sizes[r];
+    let doc;
     for (let seq = 1; seq <= sizes[r]; seq++) {
       const u = (r * 7 + seq) % params.users;
       const id = randomUUID();
-      batch.push({
+      doc = {
         _id: id,
         id,
         roomId,
@@ -155,9 +166,11 @@ async function loadMessages(db, params, log) {
         text: `seeded message ${seq} of ${roomId}: the quick brown fox jumps over the lazy dog`,
         clientMsgId: `seed-${r}-${seq}`,
         createdAt: new Date(start + Math.floor(seq * step)),
-      });
+      };
+      batch.push(doc);
       if (batch.length >= BATCH) await flush();
     }
+    lastOfRoom.push(doc);
   }
   if (batch.length > 0) await flush();
   await Promise.all(inFlight);
@@ -167,6 +180,43 @@ async function loadMessages(db, params, log) {
     { ordered: false },
   );
   await db.collection(MIGRATION_COLLECTION).insertOne({ _id: SEQ_BLOCKS_MIGRATION, completedAt: new Date() });
+  await loadRoomStates(db, lastOfRoom);
+  await loadMemberships(db, sizes, lastOfRoom);
+}
+
+/** The consumer's room state (message-service membership-model.ts RoomDoc) from each room's last message. */
+async function loadRoomStates(db, lastOfRoom) {
+  const docs = lastOfRoom.map(({ _id, seqBlock: _seqBlock, ...message }) => ({
+    _id: message.roomId,
+    lastSeq: message.seq,
+    lastMessage: { ...message, version: message.seq, createdAt: message.createdAt.toISOString() },
+    lastMessageSeq: message.seq,
+    lastMessageVersion: message.seq,
+    lastAt: message.createdAt,
+    rev: 1,
+  }));
+  for (let i = 0; i < docs.length; i += BATCH)
+    await db.collection(ROOM_COLLECTION).insertMany(docs.slice(i, i + BATCH), { ordered: false });
+}
+
+/**
+ * Seeded user 0 in the first LIST_USER_ROOMS rooms (largest first), read to the end except every
+ * LIST_BEHIND_EVERY-th room, which has 5 to a few hundred unread: the room list's lived case.
+ */
+async function loadMemberships(db, sizes, lastOfRoom) {
+  const user = userId(0);
+  const joinedAt = new Date(Date.now() - 60 * DAY_MS);
+  const docs = sizes.slice(0, LIST_USER_ROOMS).map((size, r) => ({
+    _id: `${seedRoomId(r)}|${user}`,
+    roomId: seedRoomId(r),
+    userId: user,
+    member: true,
+    changedAt: joinedAt.getTime(),
+    joinedAt,
+    lastReadSeq: r % LIST_BEHIND_EVERY === 0 ? Math.max(0, size - 5 - r) : lastOfRoom[r].seq,
+    displayName: 'Seed User 0',
+  }));
+  await db.collection(MEMBERSHIP_COLLECTION).insertMany(docs, { ordered: false });
 }
 
 /** The indexes message-service and user-service build (same keys, options and names), built once after the load. */
