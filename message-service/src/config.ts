@@ -22,8 +22,12 @@ export const messageServiceConfigSchema = z.object({
   PERSIST_PREFETCH: intVar(500, 1, 65_535),
   /** Messages written to MongoDB in one insertMany. */
   PERSIST_BATCH_SIZE: intVar(200, 1, 5_000),
-  /** How long a partial batch waits for more messages before it is written. */
-  PERSIST_BATCH_MAX_WAIT_MS: intVar(20, 0, 10_000),
+  /**
+   * How long a partial batch waits for more messages before it is written. 100 rather than 20 ms:
+   * FerretDB spends ~30% less CPU per message in batches of ~100. History, the room list and file
+   * access trail delivery by up to this (the UI tries a file refused meanwhile again).
+   */
+  PERSIST_BATCH_MAX_WAIT_MS: intVar(100, 0, 10_000),
   /** Upper bound of the backoff between write retries while MongoDB is unavailable. */
   PERSIST_RETRY_MAX_MS: intVar(5_000, 10, 60_000),
   /** Attempts before a document MongoDB keeps rejecting (not a duplicate) is dead-lettered. */

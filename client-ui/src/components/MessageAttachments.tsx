@@ -42,10 +42,13 @@ export function MessageAttachments({ files }: { files: readonly Attachment[] }) 
   );
 }
 
+/** The box opens the image full size; once its fetch has failed, the same box tries again. */
 function ImagePreview({ file }: { file: Attachment }) {
   const box = useRef<HTMLButtonElement>(null);
   const blob = useFileBlobUrl(file.id, box);
   const [open, setOpen] = useState(false);
+  const failed = blob.status === 'failed';
+  const named = `${file.name} (${formatBytes(file.size)})`;
   return (
     <>
       <button
@@ -54,15 +57,23 @@ function ImagePreview({ file }: { file: Attachment }) {
         className="attachment-image"
         data-testid="attachment-image"
         data-state={blob.status}
-        aria-label={`Open image ${file.name} (${formatBytes(file.size)})`}
-        aria-haspopup="dialog"
-        onClick={() => setOpen(true)}
+        // The visible words first: a name must contain the text it shows (axe label-content-name-mismatch).
+        aria-label={failed ? `Image could not be loaded. Try again: ${named}` : `Open image ${named}`}
+        aria-haspopup={failed ? undefined : 'dialog'}
+        aria-busy={blob.status === 'loading'}
+        onClick={failed ? blob.retry : () => setOpen(true)}
       >
         {blob.status === 'ready' ? (
           <img src={blob.url} alt={file.name} loading="lazy" decoding="async" />
         ) : (
           <span className="attachment-image__placeholder">
-            {blob.status === 'failed' ? 'Image could not be loaded' : <span className="spinner" aria-hidden="true" />}
+            {failed ? (
+              <>
+                Image could not be loaded. <span className="link-button">Try again</span>
+              </>
+            ) : (
+              <span className="spinner" aria-hidden="true" />
+            )}
           </span>
         )}
       </button>
@@ -91,7 +102,12 @@ function ImageLightbox({ file, blob, onClose }: { file: Attachment; blob: BlobUr
           {blob.status === 'ready' ? (
             <img src={blob.url} alt={file.name} />
           ) : blob.status === 'failed' ? (
-            <p role="alert">The image could not be loaded. Try downloading it.</p>
+            <p role="alert">
+              The image could not be loaded.{' '}
+              <button type="button" className="link-button" onClick={blob.retry}>
+                Try again
+              </button>
+            </p>
           ) : (
             <span className="spinner" aria-hidden="true" />
           )}
@@ -119,7 +135,10 @@ function FileCard({ file }: { file: Attachment }) {
   );
 }
 
-/** Fetched with the token, then saved under the file's own name; a failure says so on the button. */
+/**
+ * Fetched with the token (busy while fetchFileBlob waits for a new message to be stored), then
+ * saved under the file's own name; a failure says so on the button.
+ */
 function DownloadButton({ file }: { file: Attachment }) {
   const reader = useReader();
   const [state, setState] = useState<'idle' | 'busy' | 'failed'>('idle');
@@ -127,7 +146,7 @@ function DownloadButton({ file }: { file: Attachment }) {
     if (!reader || state === 'busy') return;
     setState('busy');
     try {
-      await downloadFile(reader.token(), file);
+      await downloadFile(reader.token, file);
       setState('idle');
     } catch (err) {
       if (err instanceof ApiError && err.code === 'UNAUTHORIZED') reader.onUnauthorized();

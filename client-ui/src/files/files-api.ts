@@ -56,10 +56,30 @@ export function uploadErrorText(err: unknown): string {
 }
 
 /**
- * `GET /files/:id` with the token in the Authorization header (an `<img src>` cannot send
- * it): the bytes as a Blob, for an object URL the caller revokes when done with it.
+ * Waits before each new try of a file refused with 403. A message reaches the room once the
+ * broker has it, but the room may read its files only once message-service has stored it, up
+ * to PERSIST_BATCH_MAX_WAIT_MS (100 ms by default) later, more when MongoDB is slow: ~4.7 s in all.
  */
-export async function fetchFileBlob(token: string, fileId: string, signal?: AbortSignal): Promise<Blob> {
+const NOT_YET_READABLE_WAITS_MS: readonly number[] = [150, 300, 600, 1200, 2400];
+
+/**
+ * `GET /files/:id` with the token in the Authorization header (an `<img src>` cannot send
+ * it): the bytes as a Blob, for an object URL the caller revokes when done with it. A 403 is
+ * tried again after each of NOT_YET_READABLE_WAITS_MS; the token is read for every try.
+ */
+export async function fetchFileBlob(token: () => string, fileId: string, signal?: AbortSignal): Promise<Blob> {
+  for (let tried = 0; ; tried++) {
+    try {
+      return await fetchFileOnce(token(), fileId, signal);
+    } catch (err) {
+      const wait = NOT_YET_READABLE_WAITS_MS[tried];
+      if (wait === undefined || !(err instanceof ApiError && err.status === 403)) throw err;
+      await pause(wait, signal);
+    }
+  }
+}
+
+async function fetchFileOnce(token: string, fileId: string, signal: AbortSignal | undefined): Promise<Blob> {
   let res: Response;
   try {
     res = await fetch(`/files/${encodeURIComponent(fileId)}`, {
@@ -75,8 +95,24 @@ export async function fetchFileBlob(token: string, fileId: string, signal?: Abor
   return res.blob();
 }
 
+/** `ms` later, or rejected with the abort reason as soon as `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const aborted = () => {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', aborted);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
+}
+
 /** Save a file under its own name: fetched with the token, then handed to the browser as a download. */
-export async function downloadFile(token: string, file: Attachment): Promise<void> {
+export async function downloadFile(token: () => string, file: Attachment): Promise<void> {
   const blob = await fetchFileBlob(token, file.id);
   const url = URL.createObjectURL(blob);
   try {

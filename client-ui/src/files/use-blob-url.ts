@@ -1,20 +1,27 @@
-import { useEffect, useRef, useState, type RefObject } from 'react';
+import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import { ApiError } from '../api/http.js';
 import { fetchFileBlob } from './files-api.js';
 import { useReader } from './file-access.js';
 
-export type BlobUrlState = { status: 'idle' | 'loading' | 'failed' } | { status: 'ready'; url: string };
+type Fetched = { status: 'idle' | 'loading' | 'failed' } | { status: 'ready'; url: string };
+export type BlobUrlState = Fetched & {
+  /** Fetch again after `failed`. */
+  retry: () => void;
+};
 
 /**
  * An object URL for a file fetched with the token (an `<img>` cannot send an Authorization
  * header), fetched once `box` comes near the viewport and revoked when the component goes.
+ * `loading` lasts while fetchFileBlob waits for a just-delivered message to be stored.
  */
 export function useFileBlobUrl(fileId: string, box: RefObject<HTMLElement | null>): BlobUrlState {
   const current = useReader();
   const reader = useRef(current);
   reader.current = current;
-  const [state, setState] = useState<BlobUrlState>({ status: 'idle' });
+  const [state, setState] = useState<Fetched>({ status: 'idle' });
   const [near, setNear] = useState(false);
+  const [tries, setTries] = useState(0);
+  const retry = useCallback(() => setTries((n) => n + 1), []);
 
   useEffect(() => {
     const el = box.current;
@@ -41,7 +48,7 @@ export function useFileBlobUrl(fileId: string, box: RefObject<HTMLElement | null
     const abort = new AbortController();
     let url: string | undefined;
     setState({ status: 'loading' });
-    fetchFileBlob(access.token(), fileId, abort.signal).then(
+    fetchFileBlob(access.token, fileId, abort.signal).then(
       (blob) => {
         url = URL.createObjectURL(blob);
         setState({ status: 'ready', url });
@@ -56,7 +63,7 @@ export function useFileBlobUrl(fileId: string, box: RefObject<HTMLElement | null
       abort.abort();
       if (url) URL.revokeObjectURL(url);
     };
-  }, [near, fileId]);
+  }, [near, fileId, tries]);
 
-  return state;
+  return { ...state, retry };
 }
