@@ -1,6 +1,7 @@
 import type { Message } from '@chat/contracts';
 import { connectMongo, createLogger } from '@chat/service-kit';
 import { useIsolation } from '@chat/testing';
+import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageModel } from '../src/message-model.js';
 import { createMongoMembershipStore } from '../src/membership-store.js';
@@ -21,6 +22,7 @@ const iso = useIsolation('ms-seq-blocks');
 let service: RunningService;
 let byBlock: MessageStore;
 let byRange: MessageStore;
+let rangeConn: Connection;
 const log = createLogger('seq-blocks-test', 'silent');
 
 /** A room's seqs: runs of messages, gaps where events took seqs, a jump of 10^7 in the middle. */
@@ -41,15 +43,18 @@ beforeAll(async () => {
   service = await startService(iso(), { consume: false });
   byBlock = createMongoMessageStore(service.mongo);
   await byBlock.ensureIndexes();
-  byRange = createMongoMessageStore(service.mongo);
+  // Its own connection, never backfilled: every page by range.
+  rangeConn = await connectMongo({ url: process.env.MONGO_URL!, dbName: service.mongo.name, appName: 'range', log });
+  byRange = createMongoMessageStore(rangeConn);
 });
 
 afterAll(async () => {
+  await rangeConn?.close();
   await service?.close();
 });
 
 describe('history pages by seq block', () => {
-  it('answers every `before` page exactly as the range query does', async () => {
+  it('answers every `before`, `after` and newest page exactly as the range query does', async () => {
     const room = 'blocks-gaps';
     // A clock-floor first seq, as Redis hands out to a new room, not aligned to a block.
     const seqs = roomSeqs(177_000_000_000_013);
@@ -77,6 +82,21 @@ describe('history pages by seq block', () => {
         ]);
         expect({ before, limit, seqs: seqsOf(block.messages), hasMore: block.hasMore }).toEqual({
           before,
+          limit,
+          seqs: seqsOf(range.messages),
+          hasMore: range.hasMore,
+        });
+      }
+    }
+    // `after` pages, up to the room's stored-max mark.
+    for (const after of [0, seqs[0]! - 1, ...cursors]) {
+      for (const limit of [1, 50, 100]) {
+        const [block, range] = await Promise.all([
+          byBlock.findPage(room, { after, limit, storedMax: seqs[399]! }),
+          byRange.findPage(room, { after, limit }),
+        ]);
+        expect({ after, limit, seqs: seqsOf(block.messages), hasMore: block.hasMore }).toEqual({
+          after,
           limit,
           seqs: seqsOf(range.messages),
           hasMore: range.hasMore,
