@@ -36,7 +36,14 @@ beforeAll(async () => {
     chatEnv: { SEND_RATE_LIMIT_PER_MIN: String(SEND_LIMIT) },
     // Three wrong passwords lock this username on this address for the rest of a 56-minute window.
     userLimits: {
-      login: { maxPerIp: 1000, maxPerUserIp: 3, maxPerUser: 1000, windowSec: 56 * 60, lockBaseSec: 30, lockMaxSec: 900 },
+      login: {
+        maxPerIp: 1000,
+        maxPerUserIp: 3,
+        maxPerUser: 1000,
+        windowSec: 56 * 60,
+        lockBaseSec: 30,
+        lockMaxSec: 900,
+      },
     },
   });
   browser = await chromium.launch({

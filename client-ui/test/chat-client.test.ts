@@ -54,14 +54,12 @@ describe('ChatClient', () => {
     await client.openRoom('general');
     // Persistence lags behind the recent buffer: the batch is the buffer's tail, the middle
     // is missing and the server says so (hasMore). Paging from the batch's end would skip it.
-    socket
-      .take('joinRoom')
-      .answer({
-        ok: true,
-        room: { id: 'general', lastSeq: 7, lastReadSeq: 0 },
-        missed: [msg(6), msg(7)],
-        hasMore: true,
-      });
+    socket.take('joinRoom').answer({
+      ok: true,
+      room: { id: 'general', lastSeq: 7, lastReadSeq: 0 },
+      missed: [msg(6), msg(7)],
+      hasMore: true,
+    });
     await vi.waitFor(() => expect(seqs(client)).toEqual([1, 2, 3, 4, 5, 6, 7]));
     expect(history.mock.calls.map((c) => c[1])).toEqual([{}, { after: 1 }, { after: 3 }]);
     expect(room(client).timeline.watermark).toBe(7);

@@ -24,7 +24,12 @@ export function QuickSwitcher({ rooms, unreadOf, onAction, onClose }: QuickSwitc
   const [query, setQuery] = useState('');
   const sections = useMemo(() => [roomResults(query, rooms, unreadOf), searchResults(query)], [query, rooms, unreadOf]);
   const items = sections.flatMap((s) => s.items);
-  const combobox = useCombobox(id, items, (item: SwitcherItem) => item.key, (item) => onAction(item.action));
+  const combobox = useCombobox(
+    id,
+    items,
+    (item: SwitcherItem) => item.key,
+    (item) => onAction(item.action),
+  );
 
   return (
     <Dialog labelledBy={`${id}-label`} className="dialog--switcher" onCancel={onClose} initialFocus={inputRef}>

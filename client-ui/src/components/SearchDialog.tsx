@@ -46,7 +46,12 @@ export function SearchDialog({ roomTitle, initialQuery = '', onPick, onClose }: 
     [results],
   );
   const hits = groups.flatMap((g) => g.hits);
-  const combobox = useCombobox(id, hits, (hit: SearchHit) => hit.message.id, (hit) => onPick(hit.message));
+  const combobox = useCombobox(
+    id,
+    hits,
+    (hit: SearchHit) => hit.message.id,
+    (hit) => onPick(hit.message),
+  );
   const { current } = combobox;
 
   useEffect(() => {

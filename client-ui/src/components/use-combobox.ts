@@ -6,7 +6,12 @@ import { useState, type KeyboardEvent, type MouseEvent } from 'react';
  * Enter picks it; the pointer makes an option active by hovering and picks it by clicking.
  * `id` prefixes the listbox's and the options' element ids; `keyOf` tells options apart.
  */
-export function useCombobox<T>(id: string, options: readonly T[], keyOf: (option: T) => string, onPick: (option: T) => void) {
+export function useCombobox<T>(
+  id: string,
+  options: readonly T[],
+  keyOf: (option: T) => string,
+  onPick: (option: T) => void,
+) {
   const [active, setActive] = useState(0);
   const current: T | undefined = options[Math.min(active, options.length - 1)];
   const listboxId = `${id}-listbox`;

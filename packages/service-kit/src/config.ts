@@ -75,10 +75,11 @@ function hasProtocol(value: string, protocols: string[]): boolean {
 }
 
 const urlSchema = (protocols: string[]) =>
-  z.string().refine(
-    (v) => hasProtocol(v, protocols),
-    { message: `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL` },
-  );
+  z
+    .string()
+    .refine((v) => hasProtocol(v, protocols), {
+      message: `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`,
+    });
 
 export const urlVar = (protocols: string[], def?: string) =>
   def === undefined ? urlSchema(protocols) : urlSchema(protocols).optional().default(def);

@@ -38,7 +38,12 @@ describe('tokens', () => {
     expect(plain.sessionId).toBeUndefined();
     const session = { id: 'sess-1', expiresAt: now + 30 };
     const bounded = verify(signToken(keys.privateKey, identity, { ...settings, ttlSec: 3600 }, session));
-    expect(bounded).toMatchObject({ ...identity, sessionId: 'sess-1', sessionExpiresAt: now + 30, expiresAt: now + 30 });
+    expect(bounded).toMatchObject({
+      ...identity,
+      sessionId: 'sess-1',
+      sessionExpiresAt: now + 30,
+      expiresAt: now + 30,
+    });
   });
 
   it('refuses forged, expired and misaddressed tokens', () => {
