@@ -5,9 +5,11 @@
 //
 // Seeds ROOMS rooms (default 200) of one user, each with MESSAGES_PER_ROOM messages (default 20)
 // from another member, the user's marker at the end except in BEHIND rooms (default 50), where
-// the last 5 are unread. Then times, through createApp's HTTP handler: a cold list (every behind
-// room counted), a warm one (every count from the Redis cache), and one after a new message in one
-// room. Own database and key prefix, removed after.
+// the last 5 are unread, room states written as the consumer writes them (MongoDB, then their copies
+// in Redis). Then times, through createApp's HTTP handler: a cold list (every behind room counted),
+// a warm one (every count from the Redis cache), one after a new message in one room, and one with
+// every state copy dropped from Redis (all read from MongoDB and copied again). Own database and
+// key prefix, removed after.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +18,7 @@ import { closeRedis, closeServer, connectMongo, createLogger, listen, loadConfig
 import { testKeyPair } from '@chat/testing';
 import { createApp } from '../message-service/src/app.ts';
 import { messageServiceConfigSchema } from '../message-service/src/config.ts';
+import { messageServiceKeys } from '../message-service/src/keys.ts';
 import { createMongoMembershipStore } from '../message-service/src/membership-store.ts';
 import { createMongoMessageStore } from '../message-service/src/message-store.ts';
 
@@ -62,7 +65,7 @@ for (let r = 0; r < ROOMS; r++) {
   const roomId = `room-${r}`;
   const messages = Array.from({ length: PER_ROOM }, (_, i) => message(roomId, i + 1));
   await store.writeBatch(messages.map((m) => ({ type: 'message', message: m })));
-  await members.recordActivity(messages);
+  await svc.roomStates.record(messages);
   const marker = r < BEHIND ? PER_ROOM - 5 : PER_ROOM;
   await members.applyMemberEvents([
     { v: 1, type: 'membership', membership: { roomId, userId: user, member: true, at: 1 } },
@@ -91,8 +94,11 @@ const warm = [];
 for (let i = 0; i < 5; i++) warm.push(await list());
 const newer = message('room-0', PER_ROOM + 1);
 await store.writeBatch([{ type: 'message', message: newer }]);
-await members.recordActivity([newer]);
+await svc.roomStates.record([newer]);
 const oneMoved = await list();
+const stateKey = messageServiceKeys(config.REDIS_KEY_PREFIX).roomState;
+await redis.del(...Array.from({ length: ROOMS }, (_, r) => stateKey(`room-${r}`)));
+const statesDropped = await list();
 warm.sort((a, b) => a - b);
 console.log(
   JSON.stringify({
@@ -102,6 +108,7 @@ console.log(
     coldMs: Math.round(cold),
     warmMedianMs: Math.round(warm[2]),
     oneRoomMovedMs: Math.round(oneMoved),
+    stateCopiesDroppedMs: Math.round(statesDropped),
   }),
 );
 

@@ -57,10 +57,11 @@ import { createMongoMemberRooms } from './member-rooms.js';
 import { messageModel } from './message-model.js';
 import { createMongoMessageStore, type MessageStore } from './message-store.js';
 import { createMessageServiceMetrics } from './metrics.js';
-import { PersistConsumer } from './persist-consumer.js';
+import { PersistConsumer, type ConsumerMembers } from './persist-consumer.js';
 import { ReadLimiter } from './read-limiter.js';
 import { RoomActivityBuffer } from './room-activity-buffer.js';
 import { RoomList } from './room-list.js';
+import { RoomStates } from './room-states.js';
 import { createHttpUserDirectory } from './user-directory.js';
 import { createMongoSearchRepository } from './search-repository.js';
 import { searchRouter } from './search-routes.js';
@@ -70,6 +71,8 @@ import { UserRateLimiter } from './user-rate-limiter.js';
 export const SERVICE_NAME = 'message-service';
 /** A user's cached unread counts live a day after their last room list. */
 const ROOM_COUNTS_TTL_SEC = 86_400;
+/** A room's state copy in Redis lives a week after its last write or fill (then read from MongoDB again). */
+const ROOM_STATE_TTL_SEC = 7 * 86_400;
 
 export interface MessageServiceDeps {
   config: MessageServiceConfig;
@@ -90,6 +93,8 @@ export interface MessageServiceApp {
   readiness: Readiness;
   metrics: Registry;
   history: CachedHistory;
+  /** Rooms' states for the room list; `record` is the consumer's write (tests and benches write through it too). */
+  roomStates: RoomStates;
   /** Uploads' lifecycle; `sweep()` runs one round of the unattached-file sweep (tests call it directly). */
   fileLifecycle: FileLifecycle;
   /** Ensure indexes, connect to RabbitMQ, declare the topology and consume. Resolves once consuming. */
@@ -107,15 +112,25 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
   const metrics = createMessageServiceMetrics(registry, () => running?.consumer.health() ?? null);
   const store = deps.store ?? createMongoMessageStore(mongo);
   const members = deps.members ?? createMongoMembershipStore(mongo);
+  const keys = messageServiceKeys(config.REDIS_KEY_PREFIX);
+  const roomStates = new RoomStates({
+    store: members,
+    redis,
+    keys,
+    log,
+    ttlSec: ROOM_STATE_TTL_SEC,
+    timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
+  });
+  const retryRoomStates = () => void roomStates.retry();
   // The consumer's room-state writes, coalesced per room (0: written with each batch).
   const roomActivity =
     config.ROOM_STATE_FLUSH_MS > 0
-      ? new RoomActivityBuffer((stored) => members.recordActivity(stored), config.ROOM_STATE_FLUSH_MS, log)
+      ? new RoomActivityBuffer((stored) => roomStates.record(stored), config.ROOM_STATE_FLUSH_MS, log)
       : undefined;
-  const consumerMembers: MembershipStore = roomActivity
-    ? { ...members, recordActivity: async (stored) => roomActivity.add(stored) }
-    : members;
-  const keys = messageServiceKeys(config.REDIS_KEY_PREFIX);
+  const consumerMembers: ConsumerMembers = {
+    applyMemberEvents: (events) => members.applyMemberEvents(events),
+    recordActivity: roomActivity ? async (stored) => roomActivity.add(stored) : (stored) => roomStates.record(stored),
+  };
   const history = new CachedHistory({
     redis,
     keys,
@@ -171,6 +186,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       store: members,
       roomList: new RoomList({
         store: members,
+        states: roomStates,
         redis,
         keys,
         metrics,
@@ -233,6 +249,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
     readiness,
     metrics: registry,
     history,
+    roomStates,
     fileLifecycle,
     async start() {
       if (running) return;
@@ -265,6 +282,8 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       });
       running = { amqp, consumer };
       roomActivity?.start();
+      // Copies the consumer could not write to Redis, written once it is back.
+      redis.on('ready', retryRoomStates);
       if (config.FILE_SWEEP_INTERVAL_SEC > 0) {
         sweepTimer = setInterval(() => {
           fileLifecycle.sweep().catch((err: unknown) => log.warn({ err }, 'file sweep failed; retried next round'));
@@ -282,6 +301,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       // Half the shutdown budget: with MongoDB down the drain cannot finish, and closing must still run.
       await current.consumer.drain(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2));
       await roomActivity?.stop();
+      redis.off('ready', retryRoomStates);
       await current.amqp.close();
     },
   };

@@ -16,6 +16,12 @@ export function messageServiceKeys(prefix: string) {
      */
     roomStoredMax: (roomId: string) => `${prefix}room:${roomId}:stored-max`,
     /**
+     * A copy of the room's state document (RoomDoc JSON, membership-model.ts) for the room list;
+     * `{"rev":0}` for a room MongoDB holds no state of. Only replaced by a higher `rev` (room-states.ts);
+     * MongoDB stays the source. Expires a week after its last write or fill.
+     */
+    roomState: (roomId: string) => `${prefix}room:${roomId}:state`,
+    /**
      * A user's unread counts per room: a hash `roomId` → `<lastReadSeq>:<v version|r rev>|<unread>|<mentions>`,
      * valid while the marker and the room's cache version (or state `rev`) are those (room-list.ts). Expires after a day unused.
      */

@@ -16,8 +16,11 @@ export interface MembershipStore {
    * the error (write-errors.ts) whether to retry or to isolate the event. Writing again is harmless.
    */
   applyMemberEvents(events: MemberQueueEvent[]): Promise<void>;
-  /** Raises each room's state (lastSeq, lastMessage) to the newest of these stored messages; never lowers it. */
-  recordActivity(messages: Message[]): Promise<void>;
+  /**
+   * Raises each room's state (lastSeq, lastMessage) to the newest of these stored messages; never
+   * lowers it. Resolves with each room's state as this write left it (room-states.ts copies it to Redis).
+   */
+  recordActivity(messages: Message[]): Promise<RoomDoc[]>;
   /** The caller's memberships (one query, whatever their number). */
   joinedRooms(userId: string): Promise<JoinedRoom[]>;
   /** The state of these rooms that have one (one query). */
@@ -154,8 +157,9 @@ async function applyReadMarker(model: Model<MembershipDoc>, roomId: string, user
  * Per room, one conditional update in the usual case: the newest message (highest seq, then
  * version) replaces `lastMessage` only when it is newer than the stored one, and `lastSeq`
  * only rises. A stale or first write takes a second command (an upsert that keeps what is stored).
+ * Each returns the document it left: its `rev`, raised by every write, orders the copies in Redis.
  */
-async function recordActivity(model: Model<RoomDoc>, stored: Message[]): Promise<void> {
+async function recordActivity(model: Model<RoomDoc>, stored: Message[]): Promise<RoomDoc[]> {
   const byRoom = new Map<string, { newest: Message; lastSeq: number }>();
   for (const m of stored) {
     const held = byRoom.get(m.roomId);
@@ -166,6 +170,7 @@ async function recordActivity(model: Model<RoomDoc>, stored: Message[]): Promise
     held.lastSeq = Math.max(held.lastSeq, m.version);
     if (m.seq > held.newest.seq || (m.seq === held.newest.seq && m.version > held.newest.version)) held.newest = m;
   }
+  const written: RoomDoc[] = [];
   await forEachInFlight([...byRoom.entries()], WRITES_IN_FLIGHT, async ([roomId, { newest, lastSeq }]) => {
     const state = {
       lastMessage: newest,
@@ -180,17 +185,30 @@ async function recordActivity(model: Model<RoomDoc>, stored: Message[]): Promise
         { lastMessageSeq: newest.seq, lastMessageVersion: { $lt: newest.version } },
       ],
     };
+    const after = { returnDocument: 'after' } as const;
     // `rev` moves with every write: cached unread counts of the room are stale from then on.
-    if ((await model.updateOne(newer, { $set: state, $max: { lastSeq }, $inc: { rev: 1 } })).matchedCount > 0) return;
+    const raised = await model
+      .findOneAndUpdate(newer, { $set: state, $max: { lastSeq }, $inc: { rev: 1 } }, after)
+      .lean<RoomDoc>();
+    if (raised) return void written.push(raised);
     const keep = () =>
-      model.updateOne({ _id: roomId }, { $max: { lastSeq }, $inc: { rev: 1 }, $setOnInsert: state }, { upsert: true });
+      model
+        .findOneAndUpdate(
+          { _id: roomId },
+          { $max: { lastSeq }, $inc: { rev: 1 }, $setOnInsert: state },
+          { ...after, upsert: true },
+        )
+        .lean<RoomDoc>();
+    let kept: RoomDoc | null;
     try {
-      await keep();
+      kept = await keep();
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      await keep();
+      kept = await keep();
     }
+    if (kept) written.push(kept);
   });
+  return written;
 }
 
 // ---- the room list ----

@@ -164,6 +164,12 @@ export function createMessageServiceMetrics(registry: Registry, persistHealth: P
       labelNames: ['source'],
       registers,
     }),
+    roomListStates: new Counter({
+      name: 'room_list_states_total',
+      help: 'Room states read by room lists, by source (redis, mongo: missing in Redis, or Redis failing)',
+      labelNames: ['source'],
+      registers,
+    }),
     memberNameFailures: new Counter({
       name: 'member_name_lookup_failures_total',
       help: 'Members lists served with ids for names because user-service did not answer',

@@ -23,10 +23,15 @@ import type { MessageServiceMetrics } from './metrics.js';
 import { declareTopology } from './topology.js';
 import { classifyWriteError, messageOf, type WriteFailureKind } from './write-errors.js';
 
+/** Membership and read events, and the room state the room list reads (kept from stored messages). */
+export interface ConsumerMembers {
+  applyMemberEvents: MembershipStore['applyMemberEvents'];
+  recordActivity(stored: Message[]): Promise<void>;
+}
+
 export interface PersistConsumerOptions {
   store: MessageStore;
-  /** Membership and read events, and the room state the room list reads (kept from stored messages). */
-  members: MembershipStore;
+  members: ConsumerMembers;
   /**
    * Called after each write with the highest seq now stored per room, before the acks
    * (cache invalidation and the stored-max mark).

@@ -2,12 +2,16 @@ import { dmMembers, UNREAD_MAX, type RoomSummary } from '@chat/contracts';
 import type { Logger } from '@chat/service-kit';
 import type { Redis } from 'ioredis';
 import type { MessageServiceKeys } from './keys.js';
+import type { RoomDoc } from './membership-model.js';
 import type { MembershipStore, UnreadCounts } from './membership-store.js';
 import type { MessageServiceMetrics } from './metrics.js';
 import { redisWithin } from './redis-timeout.js';
+import { RoomStates } from './room-states.js';
 
 export interface RoomListOptions {
   store: MembershipStore;
+  /** The rooms' states: their copies in Redis are filled from here. */
+  states: RoomStates;
   redis: Redis;
   keys: MessageServiceKeys;
   metrics: MessageServiceMetrics;
@@ -20,11 +24,11 @@ export interface RoomListOptions {
 
 /**
  * `GET /messages/rooms` (DESIGN.md §2, README "Room list"): the caller's memberships, their
- * rooms' state, and unread counts for the rooms whose last seq is past the marker. A room's
- * counts are cached in Redis under the marker and the room's cache version (bumped by every
- * stored batch) they were computed at, so only rooms written to (or read) since the caller's
- * last list are counted again, all in one aggregation. At most three MongoDB queries and three
- * Redis commands, whatever the number of rooms.
+ * rooms' state (from Redis, room-states.ts; MongoDB for those missing there), and unread counts
+ * for the rooms whose last seq is past the marker. A room's counts are cached in Redis under the
+ * marker and the room's cache version (bumped by every stored batch) they were computed at, so
+ * only rooms written to (or read) since the caller's last list are counted again, all in one
+ * aggregation. At most three MongoDB queries and four Redis commands, whatever the number of rooms.
  */
 export class RoomList {
   private cacheFailing = false;
@@ -36,8 +40,9 @@ export class RoomList {
     const joined = await store.joinedRooms(userId);
     if (joined.length === 0) return [];
     const roomIds = joined.map((m) => m.roomId);
-    const [roomStates, marks] = await Promise.all([store.roomStates(roomIds), this.storedMarks(roomIds)]);
-    const states = new Map(roomStates.map((r) => [r._id, r]));
+    const cached = await this.fromRedis(roomIds);
+    const marks = cached?.marks;
+    const states = await this.statesOf(roomIds, cached?.states);
     const lastSeqOf = (roomId: string) =>
       Math.max(states.get(roomId)?.lastSeq ?? 0, marks?.get(roomId)?.storedMax ?? 0);
     /** The room's cache version, or (Redis failing or without it) its state's write count. */
@@ -98,23 +103,49 @@ export class RoomList {
   }
 
   /**
-   * Per room, the consumer's marks, raised after every stored batch (history-cache.ts
+   * One MGET. Per room, the consumer's marks, raised after every stored batch (history-cache.ts
    * `recordStored`): the highest seq stored and the cache version. They run ahead of the
    * coalesced room state (ROOM_STATE_FLUSH_MS), so counts and `lastSeq` are exact at once while
-   * `lastMessage` may trail. Null while Redis fails: the room state alone then.
+   * `lastMessage` may trail. And the copy of the room's state (null: it has none), where Redis
+   * holds one. Null while Redis fails: the room state alone then.
    */
-  private async storedMarks(roomIds: string[]): Promise<Map<string, { storedMax: number; version: string }> | null> {
+  private async fromRedis(roomIds: string[]): Promise<{
+    marks: Map<string, { storedMax: number; version: string }>;
+    states: Map<string, RoomDoc | null>;
+  } | null> {
     const { keys } = this.opts;
     const values = await this.redis(() =>
-      this.opts.redis.mget(...roomIds.flatMap((r) => [keys.roomStoredMax(r), keys.historyVersion(r)])),
+      this.opts.redis.mget(
+        ...roomIds.flatMap((r) => [keys.roomStoredMax(r), keys.historyVersion(r), keys.roomState(r)]),
+      ),
     );
     if (!values) return null;
-    return new Map(
-      roomIds.flatMap((roomId, i) => {
-        const [storedMax, version] = [values[2 * i], values[2 * i + 1]];
-        return version ? [[roomId, { storedMax: Number(storedMax ?? 0), version }] as const] : [];
-      }),
-    );
+    const marks = new Map<string, { storedMax: number; version: string }>();
+    const states = new Map<string, RoomDoc | null>();
+    roomIds.forEach((roomId, i) => {
+      const [storedMax, version, state] = values.slice(3 * i, 3 * i + 3);
+      if (version) marks.set(roomId, { storedMax: Number(storedMax ?? 0), version });
+      const copy = RoomStates.parse(state ?? null);
+      if (copy !== undefined) states.set(roomId, copy);
+    });
+    return { marks, states };
+  }
+
+  /**
+   * The rooms' states: the copies Redis holds (`cached`), the rest from MongoDB in one query,
+   * then copied to Redis. All from MongoDB while Redis fails (`cached` undefined), copying nothing.
+   */
+  private async statesOf(roomIds: string[], cached: Map<string, RoomDoc | null> | undefined) {
+    const states = new Map<string, RoomDoc>();
+    for (const [roomId, state] of cached ?? []) if (state) states.set(roomId, state);
+    const missing = cached ? roomIds.filter((r) => !cached.has(r)) : roomIds;
+    this.opts.metrics.roomListStates.inc({ source: 'redis' }, roomIds.length - missing.length);
+    if (missing.length === 0) return states;
+    this.opts.metrics.roomListStates.inc({ source: 'mongo' }, missing.length);
+    const found = await this.opts.store.roomStates(missing);
+    for (const state of found) states.set(state._id, state);
+    if (cached) await this.opts.states.fill(missing, found);
+    return states;
   }
 
   /** The cached counts still valid for `stamps` (room → stamp); none while Redis fails. */
@@ -150,7 +181,8 @@ export class RoomList {
       this.cacheFailing = false;
       return result;
     } catch (err) {
-      if (!this.cacheFailing) this.opts.log.warn({ err: (err as Error).message }, 'unread count cache unavailable');
+      if (!this.cacheFailing)
+        this.opts.log.warn({ err: (err as Error).message }, 'room list cache unavailable; read from MongoDB');
       this.cacheFailing = true;
       return null;
     }

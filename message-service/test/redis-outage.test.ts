@@ -2,14 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Message } from '@chat/contracts';
+import type { Message, RoomSummary } from '@chat/contracts';
 import { tcpReachable, useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { messageServiceKeys } from '../src/keys.js';
+import { roomModel, type RoomDoc } from '../src/membership-model.js';
 import {
+  applyThroughQueue,
   createPublisher,
   freePort,
   getHistory,
+  getJson,
+  joined,
   makeMessage,
   metricValue,
   ObservedStore,
@@ -123,4 +127,48 @@ it('serves history from MongoDB while Redis is down, and caches again once it is
   expect(answers.every((a) => a.join() === '1,2')).toBe(true);
   // The stored-max mark held back with the invalidation reached Redis too.
   expect(await service.redis.get(messageServiceKeys(iso().redisPrefix).roomStoredMax(roomId))).toBe('2');
+});
+
+it('serves the room list from MongoDB while Redis is down or slow; the states written meanwhile reach Redis once it is back', async () => {
+  const roomId = 'list-redis-down';
+  const reader = userId();
+  const stateKey = messageServiceKeys(iso().redisPrefix).roomState(roomId);
+  const list = async () => {
+    const started = Date.now();
+    const { status, body } = await getJson<{ rooms: RoomSummary[] }>(`${service.url}/messages/rooms`, tokenFor(reader));
+    expect(status).toBe(200);
+    return { room: body.rooms.find((r) => r.roomId === roomId), ms: Date.now() - started };
+  };
+  await applyThroughQueue(service, publisher, joined(roomId, reader, Date.now()));
+  await persist(makeMessage({ roomId, seq: 1, text: 'before' }));
+  expect((await list()).room?.lastMessage?.text).toBe('before');
+  expect(await service.redis.exists(stateKey)).toBe(1);
+
+  await killRedis();
+  await persist(makeMessage({ roomId, seq: 2, text: 'during' }));
+  const down = await list();
+  expect(down.room).toMatchObject({ lastSeq: 2, unread: 2, lastMessage: { text: 'during' } });
+  expect(down.ms).toBeLessThan(1000); // fails fast, no waiting on Redis
+
+  // Back with its AOF, holding the copy of seq 1: the consumer's held-back copy replaces it.
+  await startRedis();
+  await waitFor(() => service.redis.status === 'ready', 10_000, 'cache client reconnected');
+  const rev = (await roomModel(service.mongo).findById(roomId).lean<RoomDoc>())!.rev;
+  await waitFor(
+    async () => JSON.parse((await service.redis.get(stateKey)) ?? '{}').rev === rev,
+    5_000,
+    'state copy written again',
+  );
+  expect((await list()).room?.lastMessage?.text).toBe('during');
+
+  // Redis hung (stopped, the connection open): each command gives up after HISTORY_CACHE_TIMEOUT_MS.
+  await service.redis.set(stateKey, JSON.stringify({ rev: 0 }));
+  redisProc!.kill('SIGSTOP');
+  try {
+    const slow = await list();
+    expect(slow.room).toMatchObject({ lastSeq: 2, lastMessage: { text: 'during' } });
+    expect(slow.ms).toBeLessThan(2000);
+  } finally {
+    redisProc!.kill('SIGCONT');
+  }
 });

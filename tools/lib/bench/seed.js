@@ -230,20 +230,24 @@ async function createIndexes(db) {
 }
 
 /**
- * Delete every message (and seq floor) of `roomIds` from `dbName` (what bench runs added to the seeded
- * dataset), one equality delete per room (FerretDB pushes equality down, not `$in`).
- * Resolves with the number deleted.
+ * Delete every message, seq floor, room state and membership of `roomIds` from `dbName` (what
+ * bench runs added to the seeded dataset; a room state left behind would lengthen FerretDB's scan
+ * of `rooms` in every later run), one equality delete per room (FerretDB pushes equality down,
+ * not `$in`). Resolves with the number of messages deleted.
  */
 export async function deleteRooms({ mongoUrl, dbName, roomIds }) {
   const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5000, retryWrites: false });
   await client.connect();
   try {
-    const messages = client.db(dbName).collection('messages');
-    const floors = client.db(dbName).collection(SEQ_FLOOR_COLLECTION);
+    const db = client.db(dbName);
+    const messages = db.collection('messages');
+    const floors = db.collection(SEQ_FLOOR_COLLECTION);
     let deleted = 0;
     for (const roomId of roomIds) {
       deleted += (await messages.deleteMany({ roomId })).deletedCount;
       await floors.deleteOne({ _id: roomId });
+      await db.collection(ROOM_COLLECTION).deleteOne({ _id: roomId });
+      await db.collection(MEMBERSHIP_COLLECTION).deleteMany({ roomId });
     }
     return deleted;
   } finally {
