@@ -3,8 +3,11 @@
 // machine shared with other work, latency says little, while a process's CPU time per message
 // over a long send phase moves much less. Each round starts a fresh stack from each tree's
 // dist/ (one chat node) and runs the same socket_test load against it; reported per run and as
-// the median per tree: chat-service and Redis CPU ms per acked message, counted from the first
-// send until every ack and delivery is in (so a backlog worked off after the last send counts).
+// the median per tree: chat-service and Redis CPU ms per acked message, and chat-service's heap
+// allocation and promotion (KB) and GC main-thread time (µs) per acked message
+// (tools/lib/bench/heap-log.js),
+// counted from the first send until every ack and delivery is in (so a backlog worked off after
+// the last send counts).
 // Ctrl-C stops after the current run, cleaning up as usual.
 //
 //   node bench/send-cost.mjs --trees /work/wt/before,/work/wt/after [--rounds 3]
@@ -79,6 +82,7 @@ async function measure(tree, n) {
       root: tree,
       iso,
       logDir: WORK,
+      heapLog: true,
       env: {
         SEND_RATE_LIMIT_PER_MIN: '100000',
         REGISTER_MAX_PER_IP: '1000000',
@@ -96,6 +100,8 @@ async function measure(tree, n) {
     }
     const window = cpu.between(report.phases.send, report.phases.close);
     const acked = report.messages.acked;
+    const heap = chat.heapBetween(report.phases.send, report.phases.close);
+    const perMessage = (x, d) => (heap === null || !acked ? null : Math.round((x * 10 ** d) / acked) / 10 ** d);
     const perMessageMs = (name) => {
       const s = window?.cpuSeconds?.[name];
       return s === undefined || !acked ? null : Math.round((s * 1e6) / acked) / 1000;
@@ -109,6 +115,10 @@ async function measure(tree, n) {
       deliveryP99Ms: report.deliveries.latencyMs.p99,
       chatCpuMsPerMessage: perMessageMs('chat'),
       redisCpuMsPerMessage: perMessageMs('redis'),
+      chatAllocKbPerMessage: perMessage(heap?.allocatedBytes / 1024, 1),
+      chatPromotedKbPerMessage: perMessage(heap?.promotedBytes / 1024, 2),
+      chatGcUsPerMessage: perMessage(heap?.gcMs * 1000, 1),
+      chatScavenges: heap?.scavenges ?? null,
       machinePct: window?.machinePct ?? null,
       otherPct: window?.unlistedPct ?? null,
     };
@@ -139,6 +149,9 @@ const summary = trees.map((tree) => {
     chatCpuMsPerMessage: mine.map((r) => r.chatCpuMsPerMessage),
     medianChat: median(mine.map((r) => r.chatCpuMsPerMessage)),
     medianRedis: median(mine.map((r) => r.redisCpuMsPerMessage)),
+    medianAllocKb: median(mine.map((r) => r.chatAllocKbPerMessage)),
+    medianPromotedKb: median(mine.map((r) => r.chatPromotedKbPerMessage)),
+    medianGcUs: median(mine.map((r) => r.chatGcUsPerMessage)),
     medianP99Ms: median(mine.map((r) => r.deliveryP99Ms)),
   };
 });
