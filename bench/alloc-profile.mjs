@@ -63,6 +63,8 @@ try {
     },
     env: {
       SEND_RATE_LIMIT_PER_MIN: '100000',
+      // More clients than accounts share them: beyond the default 20 sockets per user.
+      SOCKETS_PER_USER_MAX: '100000',
       REGISTER_MAX_PER_IP: '1000000',
       BCRYPT_COST: '10',
       ALLOWED_ORIGINS: 'http://localhost:3000',
