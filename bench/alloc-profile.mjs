@@ -73,7 +73,8 @@ try {
   const chat = stack.chat[0];
   const json = join(WORK, 'run.json');
   const args = [
-    ...['--url', stack.url, '--chat-urls', chat.url, '--users', String(P.users), '--accounts', '100'],
+    // One account per room, as in send-cost.mjs: a user's sockets share their rooms.
+    ...['--url', stack.url, '--chat-urls', chat.url, '--users', String(P.users), '--accounts', String(P.rooms)],
     ...['--rooms', String(P.rooms), '--rate', String(P.rate), '--duration', String(P.duration)],
     ...['--ramp', '2', '--no-verify-history', '--connect-concurrency', '200', '--json', json],
   ];

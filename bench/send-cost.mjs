@@ -61,7 +61,10 @@ const SERVICES = {
 async function load(url, chatUrl, n) {
   const json = join(WORK, `run-${n}.json`);
   const args = [
-    ...['--url', url, '--chat-urls', chatUrl, '--users', String(P.users), '--accounts', '20'],
+    // One account per room: client i logs in as account i mod accounts and joins room i mod
+    // rooms, and a user's sockets share their rooms (membership is per user), so accounts that
+    // span rooms would receive every room of theirs on each socket.
+    ...['--url', url, '--chat-urls', chatUrl, '--users', String(P.users), '--accounts', String(P.rooms)],
     ...['--rooms', String(P.rooms), '--rate', String(P.rate), '--duration', String(P.duration)],
     ...['--ramp', '2', '--no-verify-history', '--connect-concurrency', '100', '--json', json],
   ];
