@@ -4,13 +4,13 @@
 // sampling heap profile of every object allocated, collected ones included
 // (tools/lib/bench/heap-log.js). Prints the heaviest allocation sites, by function and by the
 // nearest frame of the project's own code (what in chat-service made a library allocate), as
-// KB per message broadcast, and writes the .heapprofile (DevTools → Memory opens it). --kept: only
-// what is still in the heap when the profile ends (what lived through scavenges: promoted
-// garbage included, until a mark-compact), to find what makes scavenges copy and promote.
+// KB per message broadcast, and writes the .heapprofile (DevTools → Memory opens it).
+// --promoted: only what no scavenge collected (what outlived two of them and was promoted, freed
+// by a mark-compact since or not): what makes scavenges copy and mark-compacts run.
 // --connect: over the clients' connect phase instead (logins, sockets, joins), per connection.
 //
 //   node bench/alloc-profile.mjs [--tree <worktree>] [--users 1000] [--rooms 50] [--rate 1000]
-//        [--duration 20] [--interval 32768] [--top 25] [--kept] [--connect]
+//        [--duration 20] [--interval 32768] [--top 25] [--promoted] [--connect]
 //
 // Needs the tree built (npm run build) and the local servers, as bench/run.mjs.
 import { spawn } from 'node:child_process';
@@ -59,7 +59,7 @@ try {
     chatEnv: {
       BENCH_HEAP_PROFILE: PROFILE,
       BENCH_HEAP_PROFILE_INTERVAL: opt('interval', '32768'),
-      BENCH_HEAP_PROFILE_KEPT: argv.includes('--kept') ? '1' : '0',
+      BENCH_HEAP_PROFILE_PROMOTED: argv.includes('--promoted') ? '1' : '0',
     },
     env: {
       SEND_RATE_LIMIT_PER_MIN: '100000',

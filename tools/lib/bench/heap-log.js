@@ -8,8 +8,8 @@
 // (each GC's used size before it, less the used size after the previous one), from v8.GCProfiler.
 // With $BENCH_HEAP_PROFILE set, SIGUSR2 starts V8's sampling heap profiler over every object
 // allocated (collected ones included, so it shows what is allocated, not what is kept; with
-// $BENCH_HEAP_PROFILE_KEPT=1 only what is still in the heap at the end: what survived
-// scavenges, garbage in old space included) and a second SIGUSR2 writes the profile there
+// $BENCH_HEAP_PROFILE_PROMOTED=1 only what no scavenge collected: what was promoted, freed by
+// a mark-compact since or not) and a second SIGUSR2 writes the profile there
 // ($BENCH_HEAP_PROFILE_INTERVAL bytes per sample, 32768).
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -56,7 +56,7 @@ function oldGenerationBytes({ heapSpaceStatistics }) {
 if (process.env.BENCH_HEAP_PROFILE) {
   const file = process.env.BENCH_HEAP_PROFILE;
   const samplingInterval = Number(process.env.BENCH_HEAP_PROFILE_INTERVAL ?? 32768);
-  const allocated = process.env.BENCH_HEAP_PROFILE_KEPT !== '1';
+  const promotedOnly = process.env.BENCH_HEAP_PROFILE_PROMOTED === '1';
   const session = new Session();
   session.connect();
   let sampling = false;
@@ -65,8 +65,8 @@ if (process.env.BENCH_HEAP_PROFILE) {
       sampling = true;
       session.post('HeapProfiler.startSampling', {
         samplingInterval,
-        includeObjectsCollectedByMajorGC: allocated,
-        includeObjectsCollectedByMinorGC: allocated,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: !promotedOnly,
       });
       return;
     }
