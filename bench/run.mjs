@@ -360,6 +360,25 @@ function cpuPerDeliveryUs(r, name) {
   return round(((used / sp.seconds) * r.sendSeconds * 1e6) / r.received, 1);
 }
 
+/** chat-service's allocation and GC over the send phase (its heap log), per acked message. */
+function heapFigures(node, r) {
+  const phases = r.report?.phases;
+  const h = phases?.send && phases?.drain ? node.heapBetween(phases.send, phases.drain) : null;
+  const acked = r.report?.messages.acked;
+  if (!h || !acked) return null;
+  // The log's window is the send phase to within its 250 ms ticks: scaled to the whole of it.
+  const scale = (phases.drain - phases.send) / h.ms;
+  return {
+    allocatedKbPerMessage: round((h.allocatedBytes * scale) / 1024 / acked, 1),
+    promotedKbPerMessage: round((h.promotedBytes * scale) / 1024 / acked, 1),
+    gcMs: round(h.gcMs * scale, 0),
+    gcUsPerMessage: round((h.gcMs * scale * 1000) / acked, 1),
+    scavenges: Math.round(h.scavenges * scale),
+    markCompacts: h.markCompacts,
+    gcShareOfCpuPct: round((100 * h.gcMs) / h.cpuMs, 1),
+  };
+}
+
 /** The same load against the baseline server (bench/baseline-server.mjs) of `stack`'s isolation. */
 async function baselineLoad(stack, name, p) {
   const baseline = await stack.baseline();
@@ -770,7 +789,7 @@ function profileSummary(dir, phases, from, to) {
 }
 
 async function scenarioSweep() {
-  await withStack('sweep-one-node', { chatNodes: 1 }, async (stack) => {
+  await withStack('sweep-one-node', { chatNodes: 1, heapLog: true }, async (stack) => {
     const node = stack.chat[0];
     const rows = [];
     for (const rate of sweepRates ?? P.sweep.rates) {
@@ -793,6 +812,7 @@ async function scenarioSweep() {
         servers,
         sendPhaseCpu,
         chatConfirmMeanMs: (await confirmMeanMs(node, c0.reading)).meanMs,
+        chatHeap: heapFigures(node, run),
       };
       row.baseline = await baselineLoad(stack, `sweep-${rate}`, { ...P.sweep, rate });
       row.vsBaseline = versusBaseline(rate, row, row.baseline);
@@ -1067,7 +1087,17 @@ function markdown() {
   sideRows(s.bPresence);
   loadRows(`(c) same, two nodes behind the gateway`, s.c, null);
   if (s.sweep) {
-    for (const r of s.sweep.rows) loadRows(`rate sweep: ${r.rate} msg/s, one node`, r, TARGETS.sweepP99Ms);
+    for (const r of s.sweep.rows) {
+      loadRows(`rate sweep: ${r.rate} msg/s, one node`, r, TARGETS.sweepP99Ms);
+      const h = r.chatHeap;
+      if (h)
+        row(
+          '',
+          'chat-service allocated / promoted per message; GC over the send phase',
+          '',
+          `${f(h.allocatedKbPerMessage)} / ${f(h.promotedKbPerMessage)} KB; ${f(h.gcMs, 0)} ms (${f(h.gcUsPerMessage)} µs/msg, ${h.scavenges} scavenges, ${h.markCompacts} mark-compacts, ${f(h.gcShareOfCpuPct)}% of its CPU)`,
+        );
+    }
     row(
       'rate sweep',
       'highest rate with p99 < 100 ms, 0 lost',

@@ -3,8 +3,11 @@
 // machine shared with other work, latency says little, while a process's CPU time per message
 // over a long send phase moves much less. Each round starts a fresh stack from each tree's
 // dist/ (one chat node) and runs the same socket_test load against it; reported per run and as
-// the median per tree: chat-service and Redis CPU ms per acked message, counted from the first
-// send until every ack and delivery is in (so a backlog worked off after the last send counts).
+// the median per tree: chat-service and Redis CPU ms per acked message, and chat-service's heap
+// allocation and promotion (KB) and GC main-thread time (µs) per acked message
+// (tools/lib/bench/heap-log.js),
+// counted from the first send until every ack and delivery is in (so a backlog worked off after
+// the last send counts).
 // Ctrl-C stops after the current run, cleaning up as usual.
 //
 //   node bench/send-cost.mjs --trees /work/wt/before,/work/wt/after [--rounds 3]
@@ -58,7 +61,10 @@ const SERVICES = {
 async function load(url, chatUrl, n) {
   const json = join(WORK, `run-${n}.json`);
   const args = [
-    ...['--url', url, '--chat-urls', chatUrl, '--users', String(P.users), '--accounts', '20'],
+    // One account per room: client i logs in as account i mod accounts and joins room i mod
+    // rooms, and a user's sockets share their rooms (membership is per user), so accounts that
+    // span rooms would receive every room of theirs on each socket.
+    ...['--url', url, '--chat-urls', chatUrl, '--users', String(P.users), '--accounts', String(P.rooms)],
     ...['--rooms', String(P.rooms), '--rate', String(P.rate), '--duration', String(P.duration)],
     ...['--ramp', '2', '--no-verify-history', '--connect-concurrency', '100', '--json', json],
   ];
@@ -79,8 +85,11 @@ async function measure(tree, n) {
       root: tree,
       iso,
       logDir: WORK,
+      heapLog: true,
       env: {
         SEND_RATE_LIMIT_PER_MIN: '100000',
+        // More clients than accounts share them: beyond the default 20 sockets per user.
+        SOCKETS_PER_USER_MAX: '100000',
         REGISTER_MAX_PER_IP: '1000000',
         BCRYPT_COST: '10',
         ALLOWED_ORIGINS: 'http://localhost:3000',
@@ -96,6 +105,8 @@ async function measure(tree, n) {
     }
     const window = cpu.between(report.phases.send, report.phases.close);
     const acked = report.messages.acked;
+    const heap = chat.heapBetween(report.phases.send, report.phases.close);
+    const perMessage = (x, d) => (heap === null || !acked ? null : Math.round((x * 10 ** d) / acked) / 10 ** d);
     const perMessageMs = (name) => {
       const s = window?.cpuSeconds?.[name];
       return s === undefined || !acked ? null : Math.round((s * 1e6) / acked) / 1000;
@@ -109,6 +120,10 @@ async function measure(tree, n) {
       deliveryP99Ms: report.deliveries.latencyMs.p99,
       chatCpuMsPerMessage: perMessageMs('chat'),
       redisCpuMsPerMessage: perMessageMs('redis'),
+      chatAllocKbPerMessage: perMessage(heap?.allocatedBytes / 1024, 1),
+      chatPromotedKbPerMessage: perMessage(heap?.promotedBytes / 1024, 2),
+      chatGcUsPerMessage: perMessage(heap?.gcMs * 1000, 1),
+      chatScavenges: heap?.scavenges ?? null,
       machinePct: window?.machinePct ?? null,
       otherPct: window?.unlistedPct ?? null,
     };
@@ -139,6 +154,9 @@ const summary = trees.map((tree) => {
     chatCpuMsPerMessage: mine.map((r) => r.chatCpuMsPerMessage),
     medianChat: median(mine.map((r) => r.chatCpuMsPerMessage)),
     medianRedis: median(mine.map((r) => r.redisCpuMsPerMessage)),
+    medianAllocKb: median(mine.map((r) => r.chatAllocKbPerMessage)),
+    medianPromotedKb: median(mine.map((r) => r.chatPromotedKbPerMessage)),
+    medianGcUs: median(mine.map((r) => r.chatGcUsPerMessage)),
     medianP99Ms: median(mine.map((r) => r.deliveryP99Ms)),
   };
 });

@@ -38,7 +38,7 @@ export interface SendRequest {
   roomId: string;
   /** Derived from (roomId, userId, clientMsgId): names the send for deduplication. */
   messageId: string;
-  /** Random per attempt: marks the pending claim as this attempt's own. */
+  /** Unique per attempt: marks the pending claim as this attempt's own. */
   claim: string;
   /** This sender's accepted sends per minute, when not the users' default (the system sender's). */
   ratePerMinute?: number;

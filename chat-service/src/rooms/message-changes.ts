@@ -23,6 +23,8 @@ export function edited(message: Message, text: string, at: string): Message {
 
 /** `mentions` of a message with this text (DESIGN.md §3, Message): the usernames it @-mentions, when any. */
 export function mentionsOf(text: string): Pick<Message, 'mentions'> {
+  // Every mention has an '@': most texts need no scan (0.4 KB of iterator and set a send).
+  if (!text.includes('@')) return {};
   const mentions = extractMentions(text);
   return mentions.length > 0 ? { mentions } : {};
 }

@@ -66,6 +66,12 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
   const { admission, metrics, log } = deps;
   /** Background retries of record writes, so that shutdown can wait for them. */
   const recordRetries = new InFlight();
+  /**
+   * Each attempt's claim: random per instance, counted within it — unique like a UUID per
+   * attempt, without the 0.6 KB of string building randomUUID() costs each time.
+   */
+  const claimPrefix = randomUUID();
+  let claims = 0;
 
   /** A user's send from a socket: validated and authorised, then the one send path. */
   async function sendFromSocket(caller: SocketData, payload: unknown): Promise<Sent> {
@@ -87,7 +93,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
       userId: sender.userId,
       roomId: input.roomId,
       messageId: messageIdFor(input.roomId, sender.userId, input.clientMsgId),
-      claim: randomUUID(),
+      claim: `${claimPrefix}:${++claims}`,
       ...(ratePerMinute === undefined ? {} : { ratePerMinute }),
     };
     const deadline = Date.now() + deps.confirmTimeoutMs + 1000;

@@ -6,7 +6,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { heapLogBetween } from './heap-log-window.js';
 import { cpuSeconds, rssBytes } from './proc.js';
+
+const HEAP_LOG_PRELOAD = fileURLToPath(new URL('./heap-log.js', import.meta.url));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -49,6 +53,11 @@ export class ServiceProcess {
 
   cpu() {
     return cpuSeconds(this.pid);
+  }
+
+  /** What its heap log (startStack's `heapLog`) counted within [fromMs, toMs], or null. */
+  heapBetween(fromMs, toMs) {
+    return this.heapLogFile ? heapLogBetween(this.heapLogFile, fromMs, toMs) : null;
   }
 
   /** SIGTERM (graceful shutdown, and a --cpu-prof profile is written), SIGKILL after `graceMs`. */
@@ -106,9 +115,21 @@ export async function launchProcess({ name, script, url, operatorUrl = url, env,
  * Start user-service, message-service, `chatNodes` chat-service nodes and the gateway over
  * `iso` (createIsolation of @chat/testing). `env` adds to every service, `chatNodeArgs` are
  * node flags for chat nodes (e.g. --cpu-prof); `mongoDb` a database to use instead of the
- * isolation's (the seeded dataset, which outlives the stack). Returns the stack handle.
+ * isolation's (the seeded dataset, which outlives the stack). `heapLog`: chat nodes run with
+ * heap-log.js, read back by their heapBetween(); `chatEnv` adds to chat nodes only. Returns
+ * the stack handle.
  */
-export async function startStack({ root, iso, chatNodes = 1, env = {}, chatNodeArgs = [], logDir, mongoDb }) {
+export async function startStack({
+  root,
+  iso,
+  chatNodes = 1,
+  env = {},
+  chatEnv = {},
+  chatNodeArgs = [],
+  heapLog = false,
+  logDir,
+  mongoDb,
+}) {
   for (const svc of ['user-service', 'message-service', 'chat-service', 'api-gateway']) {
     if (!existsSync(join(root, svc, 'dist', 'main.js')))
       throw new Error(`${svc}/dist/main.js missing: run \`npm run build\` first`);
@@ -168,7 +189,17 @@ export async function startStack({ root, iso, chatNodes = 1, env = {}, chatNodeA
     const started = await Promise.allSettled([
       launch('user-service', 'user-service', ports.user, { JWT_PRIVATE_KEY: keys.privateKey }),
       launch('message-service', 'message-service', ports.message, {}),
-      ...ports.chat.map((port, n) => launch(`chat-service-${n + 1}`, 'chat-service', port, {}, chatNodeArgs)),
+      ...ports.chat.map((port, n) => {
+        const heapLogFile = heapLog ? join(logDir, `chat-service-${n + 1}.heap.jsonl`) : undefined;
+        const proc = launch(
+          `chat-service-${n + 1}`,
+          'chat-service',
+          port,
+          { ...chatEnv, ...(heapLogFile ? { BENCH_HEAP_LOG: heapLogFile } : {}) },
+          heapLog ? ['--import', HEAP_LOG_PRELOAD, ...chatNodeArgs] : chatNodeArgs,
+        );
+        return proc.then((p) => Object.assign(p, { heapLogFile }));
+      }),
     ]);
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
