@@ -3,6 +3,12 @@ export interface SeedParams {
   rooms: number;
   users: number;
 }
+export const SEQ_FLOOR_COLLECTION: string;
+export const MIGRATION_COLLECTION: string;
+export const SEQ_BLOCKS_MIGRATION: string;
+export const MEMBERSHIP_COLLECTION: string;
+export const ROOM_COLLECTION: string;
+export function seqBlockOf(roomId: string, seq: number): string;
 export const SEED_MARKER_COLLECTION: string;
 export const SEED_ROOM_PREFIX: string;
 export const BIG_ROOM_MESSAGES: number;

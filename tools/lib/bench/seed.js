@@ -6,14 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { MongoClient, ObjectId } from 'mongodb';
-// The built service's own names and block key (the bench builds the services before it runs).
-import {
-  MIGRATION_COLLECTION,
-  SEQ_BLOCKS_MIGRATION,
-  SEQ_FLOOR_COLLECTION,
-  seqBlockOf,
-} from '../../../message-service/dist/seq-blocks.js';
-import { MEMBERSHIP_COLLECTION, ROOM_COLLECTION } from '../../../message-service/dist/membership-model.js';
+
+/*
+ * message-service's collection names and seq-block key (src/seq-blocks.ts, src/membership-model.ts),
+ * restated: the bench runs on plain Node, which cannot load the TypeScript sources, and must not
+ * need a build to be tested. tools/test/seed-names.test.ts checks that they agree.
+ */
+export const SEQ_FLOOR_COLLECTION = 'room_seq_floors';
+export const MIGRATION_COLLECTION = 'migrations';
+export const SEQ_BLOCKS_MIGRATION = 'message-seq-blocks';
+export const MEMBERSHIP_COLLECTION = 'memberships';
+export const ROOM_COLLECTION = 'rooms';
+export const seqBlockOf = (roomId, seq) => `${roomId}:${Math.floor(seq / 64)}`;
 
 export const SEED_MARKER_COLLECTION = 'bench_seed';
 /** Seeded public rooms are `seed-<r>` (contracts PUBLIC_ROOM_PATTERN). */
