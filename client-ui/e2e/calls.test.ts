@@ -173,7 +173,8 @@ describe('calls in the browser, through the gateway, against the real services',
 
   it('the call survives a chat-service restart (media is peer to peer); hang-up after it ends both sides', async () => {
     await stack.restartChat({ downMs: 500 });
-    for (const page of [adaPage, bobPhone]) await connectedToChat(page, 30_000);
+    // Every page, the idle desktop too: the next tests ring it.
+    for (const page of [adaPage, bobPhone, bobDesktop]) await connectedToChat(page, 30_000);
     expect(await phase(adaPage)).toBe('connected');
     expect(await phase(bobPhone)).toBe('connected');
     const before = await remoteTime(bobPhone);
