@@ -59,12 +59,12 @@ export class CachedHistory {
   private async load(roomId: string, query: PageQuery): Promise<PageJson> {
     const pageId = describePage(query);
     const { keys, redis } = this.opts;
-    // Newest and `after` pages are read up to the stored-max mark (message-store.ts).
-    const upToMark = query.before === undefined && query.changedAfter === undefined;
+    // The newest page is read below the stored-max mark (message-store.ts).
+    const newest = query.before === undefined && query.after === undefined && query.changedAfter === undefined;
     let version: string;
     try {
       if (this.pendingInvalidation.has(roomId)) throw new Error('invalidation pending');
-      if (upToMark) {
+      if (newest) {
         // The mark is raised before the version: a page read under a version holds all it stored.
         const [v, storedMax] = await this.redisCall(
           redis.mget(keys.historyVersion(roomId), keys.roomStoredMax(roomId)),

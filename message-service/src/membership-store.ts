@@ -255,7 +255,7 @@ async function countUnread(
     const floor = await blocks.floors.of(roomId);
     if (floor === null) return;
     const room = { unread: 0, mentions: 0 };
-    const gap = await blocks.walk(roomId, 'down', blockOf(top!), blockOf(Math.max(after + 1, floor)), (docs) => {
+    const gap = await blocks.walkDown(roomId, blockOf(top!), blockOf(Math.max(after + 1, floor)), (docs) => {
       for (const d of docs) {
         if (d.seq <= after || d.senderId === userId || d.deletedAt) continue;
         room.unread += 1;

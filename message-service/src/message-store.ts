@@ -14,8 +14,8 @@ export interface PageQuery {
   /** Changed messages: seq ≤ this, version > it (and > `after`, then a version cursor), by version. */
   changedAfter?: number | undefined;
   /**
-   * Not from the client: the room's stored-max mark (history-cache.ts), when known. A newest or
-   * `after` page is then read by block up to it, like a `before` page; without it, by range.
+   * Not from the client: the room's stored-max mark (history-cache.ts), when known. A newest
+   * page is then read by block below it, like a `before` page; without it, by range.
    */
   storedMax?: number | undefined;
 }
@@ -314,11 +314,9 @@ async function findPage(
   const count = query.limit + 1;
   const { before, after, storedMax } = query;
   let docs: MessageDoc[];
-  if (blocks !== null && (before !== undefined || storedMax !== undefined))
-    docs =
-      after !== undefined
-        ? await findAfterByBlock(model, blocks, roomId, after, storedMax!, count)
-        : await findBeforeByBlock(model, blocks, roomId, before ?? storedMax! + 1, count);
+  // `after=` pages stay by range: resync must see everything stored, not only what the mark covers.
+  if (blocks !== null && after === undefined && (before !== undefined || storedMax !== undefined))
+    docs = await findBeforeByBlock(model, blocks, roomId, before ?? storedMax! + 1, count);
   else
     docs = await findByRange(
       model,
@@ -363,37 +361,12 @@ async function findBeforeByBlock(
   // No floor: nothing of the room is stored (floors are written before messages).
   if (floor === null) return [];
   const docs: MessageDoc[] = [];
-  const gap = await blocks.walk(roomId, 'down', blockOf(before - 1), blockOf(floor), (inBlock) => {
+  const gap = await blocks.walkDown(roomId, blockOf(before - 1), blockOf(floor), (inBlock) => {
     for (const d of inBlock) if (d.seq < before) docs.push(d);
     return docs.length >= count;
   });
   if (gap !== null)
     docs.push(...(await findByRange(model, roomId, { $lt: (gap + 1) * SEQ_BLOCK_SIZE }, count - docs.length)));
-  return docs.slice(0, count);
-}
-
-/**
- * The `count` messages of the room right above `after`, oldest first, read block by block
- * upwards from the room's floor or `after` to the block of `top` (the stored-max mark: what
- * the page's cache version holds).
- */
-async function findAfterByBlock(
-  model: Model<MessageDoc>,
-  blocks: SeqBlocks,
-  roomId: string,
-  after: number,
-  top: number,
-  count: number,
-): Promise<MessageDoc[]> {
-  const floor = await blocks.floors.of(roomId);
-  if (floor === null) return [];
-  const docs: MessageDoc[] = [];
-  const gap = await blocks.walk(roomId, 'up', blockOf(Math.max(after + 1, floor)), blockOf(top), (inBlock) => {
-    for (const d of inBlock) if (d.seq > after) docs.push(d);
-    return docs.length >= count;
-  });
-  if (gap !== null)
-    docs.push(...(await findByRange(model, roomId, { $gt: gap * SEQ_BLOCK_SIZE - 1 }, count - docs.length)));
   return docs.slice(0, count);
 }
 

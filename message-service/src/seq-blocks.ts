@@ -182,26 +182,23 @@ export class SeqBlocks {
   }
 
   /**
-   * Reads the room's blocks from `from` to `to`, going `down` or up (none when `to` lies the
-   * other way), a few at once, and hands each block's documents (in walk order: highest seq first going down) to
-   * `take`, block after block, until it returns true. Resolves with null when `take` was
-   * satisfied or every block was read, or with the next block not read when EMPTY_BLOCKS_MAX
-   * blocks in a row were empty: the caller reads the rest by range.
+   * Reads the room's blocks from `from` down to `lowest`, a few at once, and hands each block's
+   * documents (highest seq first) to `take`, block after block, until it returns true. Resolves
+   * with null when `take` was satisfied or every block was read, or with the highest block not
+   * read when EMPTY_BLOCKS_MAX blocks in a row were empty: the caller reads the rest by range.
    */
-  async walk(
+  async walkDown(
     roomId: string,
-    direction: 'down' | 'up',
     from: number,
-    to: number,
+    lowest: number,
     take: (docs: MessageDoc[]) => boolean,
   ): Promise<number | null> {
-    const step = direction === 'down' ? -1 : 1;
     let block = from;
     let width = FIRST_BLOCKS;
     let emptyInRow = 0;
-    while ((to - block) * step >= 0) {
+    while (block >= lowest) {
       if (emptyInRow >= EMPTY_BLOCKS_MAX) return block;
-      const blocks = Array.from({ length: Math.min(width, (to - block) * step + 1) }, (_, i) => block + i * step);
+      const blocks = Array.from({ length: Math.min(width, block - lowest + 1) }, (_, i) => block - i);
       const found = await Promise.all(
         blocks.map((b) =>
           this.messages
@@ -212,9 +209,9 @@ export class SeqBlocks {
       );
       for (const docs of found) {
         emptyInRow = docs.length === 0 ? emptyInRow + 1 : 0;
-        if (take(docs.sort((x, y) => (x.seq - y.seq) * step))) return null;
+        if (take(docs.sort((x, y) => y.seq - x.seq))) return null;
       }
-      block += blocks.length * step;
+      block -= blocks.length;
       width = Math.min(width * 2, MOST_BLOCKS);
     }
     return null;

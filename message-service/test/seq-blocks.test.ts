@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 describe('history pages by seq block', () => {
-  it('answers every `before`, `after` and newest page exactly as the range query does', async () => {
+  it('answers every `before` and newest page exactly as the range query does', async () => {
     const room = 'blocks-gaps';
     // A clock-floor first seq, as Redis hands out to a new room, not aligned to a block.
     const seqs = roomSeqs(177_000_000_000_013);
@@ -85,7 +85,6 @@ describe('history pages by seq block', () => {
     };
     for (const limit of [1, 50, 100]) {
       for (const before of cursors) await expectSame({ before, limit });
-      for (const after of [0, seqs[0]! - 1, ...cursors]) await expectSame({ after, limit });
       await expectSame({ limit }); // the newest page
     }
     // And the range answers are what the room holds (not two equal wrong answers).
