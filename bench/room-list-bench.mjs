@@ -23,6 +23,7 @@ import { messageServiceConfigSchema } from '../message-service/src/config.ts';
 import { messageServiceKeys } from '../message-service/src/keys.ts';
 import { createMongoMembershipStore } from '../message-service/src/membership-store.ts';
 import { createMongoMessageStore } from '../message-service/src/message-store.ts';
+import { blockOf } from '../message-service/src/seq-blocks.ts';
 
 const [ROOMS, PER_ROOM, BEHIND] = [200, 20, 50].map((d, i) => Number(process.argv[i + 2] ?? d));
 const say = (msg) => process.stderr.write(`[room-list-bench] ${msg}\n`);
@@ -106,7 +107,7 @@ const newer = message('room-0', PER_ROOM + 1);
 await store.writeBatch([{ type: 'message', message: newer }]);
 await svc.roomStates.record([newer]);
 // As the consumer does after a write (persist-consumer.ts onStored).
-await svc.history.recordStored(new Map([['room-0', newer.seq]]));
+await svc.history.recordStored(new Map([['room-0', { maxSeq: newer.seq, blocks: new Set([blockOf(newer.seq)]) }]]));
 const oneMoved = await list();
 await redis.del(...Array.from({ length: ROOMS }, (_, r) => keys.roomState(`room-${r}`)));
 const statesDropped = await list();
