@@ -6,10 +6,12 @@
 // Seeds ROOMS rooms (default 200) of one user, each with MESSAGES_PER_ROOM messages (default 20)
 // from another member, the user's marker at the end except in BEHIND rooms (default 50), where
 // the last 5 are unread, room states written as the consumer writes them (MongoDB, then their copies
-// in Redis). Then times, through createApp's HTTP handler: a cold list (every behind room counted),
-// a warm one (every count from the Redis cache), one after a new message in one room, and one with
-// every state copy dropped from Redis (all read from MongoDB and copied again). Own database and
-// key prefix, removed after.
+// in Redis), seq blocks backfilled as at a service start. Then times, through createApp's HTTP
+// handler: a cold list (every behind room counted), a warm one (every count from the Redis cache),
+// a cold user (the user's cached counts deleted, five times: what a user who has not listed for a
+// day waits while the rooms are busy with others), one after a new message in one room, and one
+// with every state copy dropped from Redis (all read from MongoDB and copied again). Own database
+// and key prefix, removed after.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +23,7 @@ import { messageServiceConfigSchema } from '../message-service/src/config.ts';
 import { messageServiceKeys } from '../message-service/src/keys.ts';
 import { createMongoMembershipStore } from '../message-service/src/membership-store.ts';
 import { createMongoMessageStore } from '../message-service/src/message-store.ts';
+import { blockOf } from '../message-service/src/seq-blocks.ts';
 
 const [ROOMS, PER_ROOM, BEHIND] = [200, 20, 50].map((d, i) => Number(process.argv[i + 2] ?? d));
 const say = (msg) => process.stderr.write(`[room-list-bench] ${msg}\n`);
@@ -72,6 +75,8 @@ for (let r = 0; r < ROOMS; r++) {
     { v: 1, type: 'read', read: { roomId, userId: user, seq: marker } },
   ]);
 }
+// As at a service start: counts go by seq block (README "Room list").
+await store.backfillSeqBlocks(log);
 const token = signToken(
   testKeyPair().privateKey,
   { userId: user, username: 'bench', displayName: 'Bench' },
@@ -92,14 +97,22 @@ async function list() {
 const cold = await list();
 const warm = [];
 for (let i = 0; i < 5; i++) warm.push(await list());
+const keys = messageServiceKeys(config.REDIS_KEY_PREFIX);
+const coldUser = [];
+for (let i = 0; i < 5; i++) {
+  await redis.del(keys.roomCounts(user));
+  coldUser.push(await list());
+}
 const newer = message('room-0', PER_ROOM + 1);
 await store.writeBatch([{ type: 'message', message: newer }]);
 await svc.roomStates.record([newer]);
+// As the consumer does after a write (persist-consumer.ts onStored).
+await svc.history.recordStored(new Map([['room-0', { maxSeq: newer.seq, blocks: new Set([blockOf(newer.seq)]) }]]));
 const oneMoved = await list();
-const stateKey = messageServiceKeys(config.REDIS_KEY_PREFIX).roomState;
-await redis.del(...Array.from({ length: ROOMS }, (_, r) => stateKey(`room-${r}`)));
+await redis.del(...Array.from({ length: ROOMS }, (_, r) => keys.roomState(`room-${r}`)));
 const statesDropped = await list();
 warm.sort((a, b) => a - b);
+coldUser.sort((a, b) => a - b);
 console.log(
   JSON.stringify({
     rooms: ROOMS,
@@ -107,6 +120,7 @@ console.log(
     behind: BEHIND,
     coldMs: Math.round(cold),
     warmMedianMs: Math.round(warm[2]),
+    coldUserMs: coldUser.map((ms) => Math.round(ms)),
     oneRoomMovedMs: Math.round(oneMoved),
     stateCopiesDroppedMs: Math.round(statesDropped),
   }),
@@ -115,6 +129,6 @@ console.log(
 await closeServer(server);
 await mongo.db.dropDatabase();
 await mongo.close();
-const keys = await redis.keys(`${id}:*`);
-if (keys.length) await redis.del(...keys);
+const leftKeys = await redis.keys(`${id}:*`);
+if (leftKeys.length) await redis.del(...leftKeys);
 await closeRedis(redis);

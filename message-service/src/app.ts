@@ -193,6 +193,8 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
         log,
         timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
         ttlSec: ROOM_COUNTS_TTL_SEC,
+        summaryTtlSec: config.BLOCK_SUMMARY_TTL_SEC,
+        invalidationPending: (roomId) => history.invalidationPending(roomId),
       }),
       metrics,
       readLimiter,
@@ -262,7 +264,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       const consumer = new PersistConsumer({
         store,
         members: consumerMembers,
-        onStored: (storedMaxSeq) => history.recordStored(storedMaxSeq),
+        onStored: (stored) => history.recordStored(stored),
         afterStored: (events) => fileLifecycle.afterStored(events),
         metrics,
         log,

@@ -47,6 +47,11 @@ export const messageServiceConfigSchema = z.object({
   USER_SERVICE_TIMEOUT_MS: intVar(2_000, 100, 60_000),
   /** Lifetime of a cached history page; bounds staleness if an invalidation could not reach Redis. */
   HISTORY_CACHE_TTL_SEC: intVar(60, 1, 86_400),
+  /**
+   * Lifetime of a block summary in Redis (what the room list's unread counts need of a seq block's
+   * messages, block-summaries.ts): a block unchanged and unread for this long is read from MongoDB again.
+   */
+  BLOCK_SUMMARY_TTL_SEC: intVar(86_400, 60, 30 * 86_400),
   /** A cache command slower than this counts as Redis down and the read goes to MongoDB. */
   HISTORY_CACHE_TIMEOUT_MS: intVar(200, 10, 10_000),
   /** A search answers within this with what it found, `partial: true` when the scan was cut short (DESIGN.md §2). */

@@ -1,6 +1,7 @@
 import type { HistoryResponse, Message } from '@chat/contracts';
 import type { Logger } from '@chat/service-kit';
 import type { Redis } from 'ioredis';
+import { recordBlockWrites } from './block-summaries.js';
 import type { MessageServiceKeys } from './keys.js';
 import type { MessageStore, PageQuery } from './message-store.js';
 import type { MessageServiceMetrics } from './metrics.js';
@@ -17,6 +18,12 @@ export interface CachedHistoryOptions {
   ttlSec: number;
   /** Bound on each Redis command; slower counts as Redis down. */
   timeoutMs: number;
+}
+
+/** What the consumer stored in a room with one write: the highest seq now stored, and the seq blocks of the messages it wrote. */
+export interface StoredInRoom {
+  maxSeq: number;
+  blocks: ReadonlySet<number>;
 }
 
 /** One history page as the JSON text of a HistoryResponse (what Redis holds and the client gets), and where it came from. */
@@ -38,10 +45,10 @@ export interface PageJson {
 export class CachedHistory {
   private readonly inFlight = new Map<string, Promise<PageJson>>();
   /**
-   * Rooms whose invalidation did not reach Redis, with the stored-max mark it carried: read
-   * around the cache and retry on reconnect.
+   * Rooms whose invalidation did not reach Redis, with the stored-max mark and the blocks it
+   * carried: read around the cache and retry on reconnect.
    */
-  private readonly pendingInvalidation = new Map<string, number>();
+  private readonly pendingInvalidation = new Map<string, StoredInRoom>();
   private readonly onRedisReady = () => void this.recordStored(new Map());
 
   constructor(private readonly opts: CachedHistoryOptions) {
@@ -87,19 +94,29 @@ export class CachedHistory {
   }
 
   /**
-   * After a write, per room with the highest seq it stored: raise its stored-max mark (never
-   * lowered) and bump the room's version so every cached page of it stops being read, in one
-   * round trip.
+   * After a write, per room: raise its stored-max mark (never lowered) to the highest seq it
+   * stored, bump the generation of every block it wrote to (block-summaries.ts), and bump the
+   * room's version so every cached page of it stops being read, in one round trip.
    */
-  async recordStored(storedMaxSeq: Map<string, number>): Promise<void> {
-    const rooms = new Map(this.pendingInvalidation);
-    for (const [room, seq] of storedMaxSeq) rooms.set(room, Math.max(seq, rooms.get(room) ?? -1));
+  async recordStored(stored: Map<string, StoredInRoom>): Promise<void> {
+    const rooms = new Map<string, StoredInRoom>();
+    for (const source of [this.pendingInvalidation, stored])
+      for (const [room, { maxSeq, blocks }] of source) {
+        const held = rooms.get(room);
+        rooms.set(room, {
+          maxSeq: Math.max(maxSeq, held?.maxSeq ?? -1),
+          blocks: new Set([...(held?.blocks ?? []), ...blocks]),
+        });
+      }
     if (rooms.size === 0) return;
+    const { keys } = this.opts;
     const pipeline = this.opts.redis.pipeline();
-    for (const [room, seq] of rooms) {
-      // Mark first: a reader that sees the new version sees the new mark too.
-      pipeline.eval(RAISE_SCRIPT, 1, this.opts.keys.roomStoredMax(room), seq);
-      pipeline.incr(this.opts.keys.historyVersion(room));
+    for (const [room, { maxSeq, blocks }] of rooms) {
+      // Mark and generations first: a reader that sees the new version (and recounts the room's
+      // unread messages under it) sees the new mark and generations too.
+      pipeline.eval(RAISE_SCRIPT, 1, keys.roomStoredMax(room), maxSeq);
+      recordBlockWrites(pipeline, keys, room, blocks);
+      pipeline.incr(keys.historyVersion(room));
     }
     try {
       const results = (await this.redisCall(pipeline.exec())) ?? [];
@@ -108,8 +125,13 @@ export class CachedHistory {
     } catch (err) {
       if (this.pendingInvalidation.size === 0)
         this.opts.log.warn({ err: (err as Error).message }, 'cache invalidation failed; will retry');
-      for (const [room, seq] of rooms) this.pendingInvalidation.set(room, seq);
+      for (const [room, held] of rooms) this.pendingInvalidation.set(room, held);
     }
+  }
+
+  /** Whether a write to the room has not reached Redis yet: its cached pages and block summaries are not trusted. */
+  invalidationPending(roomId: string): boolean {
+    return this.pendingInvalidation.has(roomId);
   }
 
   /** One message in its current state, from MongoDB (the cache holds pages only). */

@@ -26,6 +26,15 @@ export function messageServiceKeys(prefix: string) {
      * valid while the marker and the room's cache version (or state `rev`) are those (room-list.ts). Expires after a day unused.
      */
     roomCounts: (userId: string) => `${prefix}room-counts:${userId}`,
+    /**
+     * Per room, a hash: seq block → generation, bumped by the consumer after every write to a
+     * message of the block; `writes`, bumped with them; `floor`, the block of the room's floor
+     * (block-summaries.ts). No TTL, as the history version: were it to restart from 0, a summary
+     * tagged with a reused generation could come back.
+     */
+    blockGens: (roomId: string) => `${prefix}room:${roomId}:block-gens`,
+    /** What counting needs of one block's messages, tagged with the block's generation when read (block-summaries.ts). */
+    blockSummary: (roomId: string, block: number) => `${prefix}room:${roomId}:block-summary:${block}`,
     /** A user's reads in the current one-second window (history, room list, members; search later). */
     readRate: (userId: string) => `${prefix}rate:read:${userId}`,
     /** A user's uploads in the current one-minute window. */

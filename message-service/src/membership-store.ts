@@ -4,7 +4,8 @@ import type { Connection, Model } from 'mongoose';
 import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
 import { messageModel, type MessageDoc } from './message-model.js';
 import { rethrowUnavailable } from './message-store.js';
-import { blockOf, SEQ_BLOCK_SIZE, seqBlocksOf, type SeqBlocks } from './seq-blocks.js';
+import { blockOf, SEQ_BLOCK_SIZE, seqBlocksOf, walkBlocksDown, type SeqBlocks } from './seq-blocks.js';
+import { countUnreadIn, isEmptyBlock, summarise, SUMMARISED_FIELDS, type BlockSummaries } from './block-summaries.js';
 import { membershipId, membershipModel, roomModel, type MembershipDoc, type RoomDoc } from './membership-model.js';
 
 /** Memberships, read markers and room state (DESIGN.md §3.3): written by the consumer, read by the routes. */
@@ -29,9 +30,15 @@ export interface MembershipStore {
    * Per room, the messages from others than `userId` after `after` that are not deleted, and
    * how many of them mention `username`. A room with `top` (a seq at or above everything
    * stored in it, the stored-max mark) is counted block by block down to `after` once seq blocks
-   * are complete (seq-blocks.ts); the others in one aggregation, whatever their number.
+   * are complete (seq-blocks.ts), each block from its summary in `summaries` when current
+   * (block-summaries.ts); the others in one aggregation, whatever their number.
    */
-  countUnread(userId: string, username: string, rooms: UnreadQuery[]): Promise<Map<string, UnreadCounts>>;
+  countUnread(
+    userId: string,
+    username: string,
+    rooms: UnreadQuery[],
+    summaries?: BlockSummaries,
+  ): Promise<Map<string, UnreadCounts>>;
   isMember(roomId: string, userId: string): Promise<boolean>;
   /** The room's members, longest-standing first, at most MEMBERS_MAX. */
   membersOf(roomId: string): Promise<MembershipDoc[]>;
@@ -58,8 +65,8 @@ export function createMongoMembershipStore(conn: Connection): MembershipStore {
         .find({ _id: { $in: roomIds } })
         .lean<RoomDoc[]>()
         .catch(rethrowUnavailable),
-    countUnread: (userId, username, behind) =>
-      countUnread(messages, seqBlocksOf(conn), userId, username, behind).catch(rethrowUnavailable),
+    countUnread: (userId, username, behind, summaries) =>
+      countUnread(messages, seqBlocksOf(conn), summaries, userId, username, behind).catch(rethrowUnavailable),
     isMember: async (roomId, userId) =>
       (await memberships.exists({ _id: membershipId(roomId, userId), member: true }).catch(rethrowUnavailable)) !==
       null,
@@ -234,38 +241,75 @@ interface UnreadGroup {
 
 /** Rooms counted by block at once (each walk reads up to 8 blocks at once). */
 const ROOMS_COUNTED_AT_ONCE = 4;
+/**
+ * Blocks of a room, from its last, whose summaries are looked up in Redis: 8,192 seqs, more
+ * unread than a room list shows (999). Blocks below are read from MongoDB, not summarised.
+ */
+const SUMMARISED_BLOCKS_MAX = 128;
 
 /**
  * Rooms with a `top` block by block while blocks are complete (on FerretDB a room's blocks are
  * GIN probes of at most 64 documents, where a range count reads the whole room into Go), down to
- * the room's floor or `after`; the rest, and what lies below a seq jump, in one aggregation.
+ * the room's floor or `after`, each block from its summary in Redis when `summaries` holds a
+ * current one (block-summaries.ts), else from MongoDB and then summarised; the rest, and what lies
+ * below a seq jump, in one aggregation.
  */
 async function countUnread(
   model: Model<MessageDoc>,
   blocks: SeqBlocks,
+  summaries: BlockSummaries | undefined,
   userId: string,
   username: string,
   rooms: UnreadQuery[],
 ): Promise<Map<string, UnreadCounts>> {
   const counts = new Map<string, UnreadCounts>();
-  const byBlock: UnreadQuery[] = [];
+  const byBlock: (UnreadQuery & { top: number })[] = [];
   const byRange: UnreadRange[] = [];
-  for (const r of rooms) (blocks.ready && r.top !== undefined ? byBlock : byRange).push(r);
+  for (const r of rooms) {
+    if (blocks.ready && r.top !== undefined) byBlock.push({ ...r, top: r.top });
+    else byRange.push(r);
+  }
+  // The blocks a walk may read, from the last seq's down to the marker's: the room's floor, which
+  // may stop it higher, comes with them (or from MongoDB when Redis has no copy of it).
+  const loaded = await summaries?.load(
+    byBlock.map(({ roomId, after, top }) => ({
+      roomId,
+      blocks: Array.from(
+        { length: Math.min(blockOf(top) - blockOf(after + 1) + 1, SUMMARISED_BLOCKS_MAX) },
+        (_, i) => blockOf(top) - i,
+      ),
+    })),
+  );
+  /** Each room's blocks to walk, from its last seq's down to its floor's or its marker's. */
+  const walks: { roomId: string; after: number; from: number; lowest: number }[] = [];
   await forEachInFlight(byBlock, ROOMS_COUNTED_AT_ONCE, async ({ roomId, after, top }) => {
-    const floor = await blocks.floors.of(roomId);
-    if (floor === null) return;
+    let floorBlock = loaded?.floorBlock(roomId);
+    if (floorBlock === undefined) {
+      const floor = await blocks.floors.of(roomId);
+      if (floor === null) return;
+      floorBlock = blockOf(floor);
+      loaded?.putFloorBlock(roomId, floorBlock);
+    }
+    walks.push({ roomId, after, from: blockOf(top), lowest: Math.max(blockOf(after + 1), floorBlock) });
+  });
+  await forEachInFlight(walks, ROOMS_COUNTED_AT_ONCE, async ({ roomId, after, from, lowest }) => {
+    const reader = { userId, username, after };
     const room = { unread: 0, mentions: 0 };
-    const gap = await blocks.walkDown(roomId, blockOf(top!), blockOf(Math.max(after + 1, floor)), (docs) => {
-      for (const d of docs) {
-        if (d.seq <= after || d.senderId === userId || d.deletedAt) continue;
-        room.unread += 1;
-        if (d.mentions?.includes(username)) room.mentions += 1;
-      }
+    const summaryOf = async (block: number) => {
+      const cached = loaded?.get(roomId, block);
+      if (cached) return cached;
+      const summary = summarise(block, await blocks.readBlock(roomId, block, SUMMARISED_FIELDS));
+      loaded?.put(roomId, block, summary);
+      return summary;
+    };
+    const gap = await walkBlocksDown(from, lowest, summaryOf, isEmptyBlock, (summary, block) => {
+      countUnreadIn(block, summary, reader, room);
       return false;
     });
     if (room.unread > 0) counts.set(roomId, room);
     if (gap !== null) byRange.push({ roomId, after, below: (gap + 1) * SEQ_BLOCK_SIZE });
   });
+  await loaded?.save();
   for (const [roomId, c] of await countUnreadByRange(model, userId, username, byRange)) {
     const room = counts.get(roomId) ?? { unread: 0, mentions: 0 };
     counts.set(roomId, { unread: room.unread + c.unread, mentions: room.mentions + c.mentions });

@@ -43,6 +43,9 @@ const messageSchema = new Schema<MessageDoc>(
       default: undefined,
     },
     reactions: { type: [{ _id: false, emoji: String, userIds: [String] }], default: undefined },
+    // Declared so a change (replaceOne, cast by this schema) keeps them: undeclared, an edit or a
+    // reaction dropped them, and with them the message's mention counts.
+    mentions: { type: [String], default: undefined },
     /** Only on messages from chat-service's internal publish API. */
     system: { type: Boolean },
   },

@@ -17,9 +17,11 @@ import { backoffDelay, invalidFromZod, sleep, type AmqpConnection, type Logger }
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Counter } from 'prom-client';
 import { judgeDuplicate, type DuplicateVerdict } from './duplicates.js';
+import type { StoredInRoom } from './history-cache.js';
 import type { MembershipStore } from './membership-store.js';
 import type { InsertOutcome, MessageStore, StoredKeys } from './message-store.js';
 import type { MessageServiceMetrics } from './metrics.js';
+import { blockOf } from './seq-blocks.js';
 import { declareTopology } from './topology.js';
 import { classifyWriteError, messageOf, type WriteFailureKind } from './write-errors.js';
 
@@ -33,10 +35,11 @@ export interface PersistConsumerOptions {
   store: MessageStore;
   members: ConsumerMembers;
   /**
-   * Called after each write with the highest seq now stored per room, before the acks
-   * (cache invalidation and the stored-max mark).
+   * Called after each write, before the acks, with what it stored per room: the highest seq now
+   * stored and the seq blocks of the messages written (cache invalidation, the stored-max mark,
+   * block generations).
    */
-  onStored: (storedMaxSeq: Map<string, number>) => Promise<void>;
+  onStored: (stored: Map<string, StoredInRoom>) => Promise<void>;
   /** Told what each write stored, before the acks (files carried or released: file-lifecycle.ts); never throws. */
   afterStored?: (events: Pick<RoomEvent, 'type' | 'message'>[]) => Promise<void>;
   metrics: MessageServiceMetrics;
@@ -317,9 +320,19 @@ export class PersistConsumer {
     const { metrics } = this.opts;
     const refusedAt = new Map(outcome.rejected.map((r) => [r.index, r]));
     const duplicateAt = new Set(outcome.duplicates);
-    /** Room → highest seq (of a message or a change) now known stored, for the stored-max mark and the cache. */
-    const marks = new Map<string, number>();
-    const mark = (roomId: string, seq: number) => marks.set(roomId, Math.max(seq, marks.get(roomId) ?? -1));
+    /**
+     * Room → highest seq (of a message or a change) now known stored, for the stored-max mark and
+     * the cache, and the blocks of the messages written. Every change counts, reactions too: a
+     * change is the message's whole state, so one may carry an edit's mentions or a deletion that
+     * it overtook.
+     */
+    const marks = new Map<string, { maxSeq: number; blocks: Set<number> }>();
+    const mark = (roomId: string, seq: number, ...written: number[]) => {
+      const held = marks.get(roomId) ?? { maxSeq: -1, blocks: new Set<number>() };
+      held.maxSeq = Math.max(seq, held.maxSeq);
+      for (const messageSeq of written) held.blocks.add(blockOf(messageSeq));
+      marks.set(roomId, held);
+    };
     const done: Pending[] = [];
     const retry: Pending[] = [];
     /** Messages now stored under their own id: the rooms' state is raised from them. */
@@ -342,7 +355,7 @@ export class PersistConsumer {
       }
       const verdict = verdicts.get(p);
       if (!verdict) {
-        mark(p.message.roomId, p.message.version);
+        mark(p.message.roomId, p.message.version, p.message.seq);
         stored.push(p.message);
         done.push(p);
         continue;
@@ -350,6 +363,8 @@ export class PersistConsumer {
       switch (verdict.kind) {
         case 'same':
           duplicates += 1;
+          // The stored copy's block, whatever the move below does: a move that failed may have been written.
+          mark(p.message.roomId, verdict.storedSeq, verdict.storedSeq);
           if (p.type === 'message' && p.message.seq > verdict.storedSeq) {
             // A resend admitted again after its dedupe record was lost: acked and broadcast at
             // the newer seq, so that is where it is kept (acked means stored as acked).
@@ -359,7 +374,7 @@ export class PersistConsumer {
               break;
             }
           }
-          mark(p.message.roomId, Math.max(verdict.storedSeq, p.type === 'message' ? p.message.seq : 0));
+          mark(p.message.roomId, Math.max(verdict.storedSeq, p.type === 'message' ? p.message.seq : 0), p.message.seq);
           stored.push(p.message);
           done.push(p);
           break;

@@ -1,6 +1,7 @@
 import { dmMembers, UNREAD_MAX, type RoomSummary } from '@chat/contracts';
 import type { Logger } from '@chat/service-kit';
 import type { Redis } from 'ioredis';
+import { BlockSummaries } from './block-summaries.js';
 import type { MessageServiceKeys } from './keys.js';
 import type { RoomDoc } from './membership-model.js';
 import type { MembershipStore, UnreadCounts } from './membership-store.js';
@@ -20,6 +21,10 @@ export interface RoomListOptions {
   timeoutMs: number;
   /** Lifetime of a user's cached counts after their last list. */
   ttlSec: number;
+  /** Lifetime of a block summary (block-summaries.ts). */
+  summaryTtlSec: number;
+  /** Whether a write to the room has not reached Redis yet (history-cache.ts): its block summaries are not trusted. */
+  invalidationPending: (roomId: string) => boolean;
 }
 
 /**
@@ -28,12 +33,23 @@ export interface RoomListOptions {
  * for the rooms whose last seq is past the marker. A room's counts are cached in Redis under the
  * marker and the room's cache version (bumped by every stored batch) they were computed at, so
  * only rooms written to (or read) since the caller's last list are counted again, all in one
- * aggregation. At most three MongoDB queries and four Redis commands, whatever the number of rooms.
+ * aggregation. At most three MongoDB queries and four Redis commands, whatever the number of rooms,
+ * when counting by range; by seq block, one pipeline reads the counted rooms' block summaries and
+ * floors, and one stores those read from MongoDB (block-summaries.ts).
  */
 export class RoomList {
   private cacheFailing = false;
+  private readonly summaries: BlockSummaries;
 
-  constructor(private readonly opts: RoomListOptions) {}
+  constructor(private readonly opts: RoomListOptions) {
+    this.summaries = new BlockSummaries({
+      redis: opts.redis,
+      keys: opts.keys,
+      guarded: (command) => this.redis(command),
+      ttlSec: opts.summaryTtlSec,
+      invalidationPending: opts.invalidationPending,
+    });
+  }
 
   async of(userId: string, username: string): Promise<RoomSummary[]> {
     const { store } = this.opts;
@@ -72,6 +88,7 @@ export class RoomList {
         // since Redis began) has its state's, flushed within ROOM_STATE_FLUSH_MS of its last write.
         // Redis failing (no marks): counted by range, exactly.
         stale.map((m) => ({ roomId: m.roomId, after: m.lastReadSeq, top: marks ? lastSeqOf(m.roomId) : undefined })),
+        this.summaries,
       );
       const zero = { unread: 0, mentions: 0 };
       for (const m of stale) counts.set(m.roomId, fresh.get(m.roomId) ?? zero);

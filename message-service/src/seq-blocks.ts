@@ -1,5 +1,5 @@
 import type { Logger } from '@chat/service-kit';
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection, type Model, type ProjectionType } from 'mongoose';
 import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
 import { messageModel, type MessageDoc } from './message-model.js';
 
@@ -182,40 +182,63 @@ export class SeqBlocks {
   }
 
   /**
-   * Reads the room's blocks from `from` down to `lowest`, a few at once, and hands each block's
-   * documents (highest seq first) to `take`, block after block, until it returns true. Resolves
-   * with null when `take` was satisfied or every block was read, or with the highest block not
-   * read when EMPTY_BLOCKS_MAX blocks in a row were empty: the caller reads the rest by range.
+   * Reads the room's blocks from `from` down to `lowest` (walkBlocksDown) and hands each block's
+   * documents (highest seq first) to `take`, block after block, until it returns true.
    */
-  async walkDown(
+  walkDown(
     roomId: string,
     from: number,
     lowest: number,
     take: (docs: MessageDoc[]) => boolean,
   ): Promise<number | null> {
-    let block = from;
-    let width = FIRST_BLOCKS;
-    let emptyInRow = 0;
-    while (block >= lowest) {
-      if (emptyInRow >= EMPTY_BLOCKS_MAX) return block;
-      const blocks = Array.from({ length: Math.min(width, block - lowest + 1) }, (_, i) => block - i);
-      const found = await Promise.all(
-        blocks.map((b) =>
-          this.messages
-            .find({ seqBlock: seqBlockKey(roomId, b) }, { _id: 0 })
-            .lean<MessageDoc[]>()
-            .exec(),
-        ),
-      );
-      for (const docs of found) {
-        emptyInRow = docs.length === 0 ? emptyInRow + 1 : 0;
-        if (take(docs.sort((x, y) => y.seq - x.seq))) return null;
-      }
-      block -= blocks.length;
-      width = Math.min(width * 2, MOST_BLOCKS);
-    }
-    return null;
+    return walkBlocksDown(
+      from,
+      lowest,
+      async (block) => (await this.readBlock(roomId, block)).sort((x, y) => y.seq - x.seq),
+      (docs) => docs.length === 0,
+      take,
+    );
   }
+
+  /** The documents of one block (unsorted), with `projection`'s fields. */
+  readBlock(roomId: string, block: number, projection: ProjectionType<MessageDoc> = { _id: 0 }): Promise<MessageDoc[]> {
+    return this.messages
+      .find({ seqBlock: seqBlockKey(roomId, block) }, projection)
+      .lean<MessageDoc[]>()
+      .exec();
+  }
+}
+
+/**
+ * Reads blocks from `from` down to `lowest` with `read`, a few at once, and hands each block's
+ * contents and number to `take`, block after block, until it returns true. Resolves with null when `take`
+ * was satisfied or every block was read, or with the highest block not read when
+ * EMPTY_BLOCKS_MAX blocks in a row were empty: the caller reads the rest by range. Where the
+ * blocks come from (MongoDB, or summaries of them: block-summaries.ts) changes nothing of where
+ * a walk stops.
+ */
+export async function walkBlocksDown<T>(
+  from: number,
+  lowest: number,
+  read: (block: number) => Promise<T>,
+  isEmpty: (contents: T) => boolean,
+  take: (contents: T, block: number) => boolean,
+): Promise<number | null> {
+  let block = from;
+  let width = FIRST_BLOCKS;
+  let emptyInRow = 0;
+  while (block >= lowest) {
+    if (emptyInRow >= EMPTY_BLOCKS_MAX) return block;
+    const blocks = Array.from({ length: Math.min(width, block - lowest + 1) }, (_, i) => block - i);
+    const found = await Promise.all(blocks.map(read));
+    for (const [i, contents] of found.entries()) {
+      emptyInRow = isEmpty(contents) ? emptyInRow + 1 : 0;
+      if (take(contents, blocks[i]!)) return null;
+    }
+    block -= blocks.length;
+    width = Math.min(width * 2, MOST_BLOCKS);
+  }
+  return null;
 }
 
 const perConnection = new WeakMap<Connection, SeqBlocks>();

@@ -24,7 +24,9 @@ import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { createApp, type MessageServiceApp } from '../src/app.js';
+import { BlockSummaries } from '../src/block-summaries.js';
 import { messageServiceConfigSchema, type MessageServiceConfig } from '../src/config.js';
+import { messageServiceKeys } from '../src/keys.js';
 import { messageModel } from '../src/message-model.js';
 import { createMongoMembershipStore, type MembershipStore } from '../src/membership-store.js';
 import {
@@ -34,6 +36,7 @@ import {
   type PageQuery,
   type StoredKeys,
 } from '../src/message-store.js';
+import { redisWithin } from '../src/redis-timeout.js';
 import { declareTopology } from '../src/topology.js';
 
 export const log = createLogger('message-service-test', 'silent');
@@ -303,6 +306,23 @@ export async function persistThroughQueue(
   );
 }
 
+/** Room events (`{v:1, type, message}`) through the queue, as chat-service publishes them; resolves once each is stored. */
+export async function publishRoomEvents(
+  service: RunningService,
+  publisher: { publish(body: Buffer, routingKey?: string): void; confirmed(): Promise<void> },
+  ...events: Pick<RoomEvent, 'type' | 'message'>[]
+): Promise<void> {
+  const before = await metricValue(service.svc, 'persist_messages_stored_total');
+  for (const e of events)
+    publisher.publish(Buffer.from(JSON.stringify({ v: 1, ...e })), messageRoutingKey(e.message.roomId));
+  await publisher.confirmed();
+  await waitFor(
+    async () => (await metricValue(service.svc, 'persist_messages_stored_total')) === before + events.length,
+    20_000,
+    'room events stored',
+  );
+}
+
 /** The seqs stored for a room, ascending. */
 export async function storedSeqs(mongo: Connection, roomId: string): Promise<number[]> {
   const docs = await messageModel(mongo).find({ roomId }, { seq: 1 }).sort({ seq: 1 }).lean();
@@ -364,4 +384,33 @@ export async function getJson<T = unknown>(
     body: (await res.json()) as T & { error?: ErrorDetail },
     retryAfter: res.headers.get('retry-after'),
   };
+}
+
+/** Block summaries on `redis` as the room list makes them (block-summaries.ts), Redis failing or slow counting as none. */
+export function blockSummaries(
+  redis: Redis,
+  redisPrefix: string,
+  invalidationPending: (roomId: string) => boolean = () => false,
+): BlockSummaries {
+  return new BlockSummaries({
+    redis,
+    keys: messageServiceKeys(redisPrefix),
+    guarded: (command) => redisWithin(500, command()).catch(() => null),
+    ttlSec: 3_600,
+    invalidationPending,
+  });
+}
+
+/** What `run` returned, and the MongoDB commands it sent as `<collection>.<method>` (mongoose's per-connection debug hook). */
+export async function mongoCommands<T>(
+  mongo: Connection,
+  run: () => Promise<T>,
+): Promise<{ result: T; commands: string[] }> {
+  const commands: string[] = [];
+  mongo.set('debug', (collection: string, method: string) => commands.push(`${collection}.${method}`));
+  try {
+    return { result: await run(), commands };
+  } finally {
+    mongo.set('debug', false);
+  }
 }

@@ -8,6 +8,7 @@ import {
   asEvents,
   getJson,
   joined,
+  log,
   makeMessage,
   read,
   startService,
@@ -136,4 +137,20 @@ it('three queries for 20 rooms and for 200 rooms, some of them unread; states th
   const one = await commandsFor(few);
   expect(one.counted).toBe(1);
   expect(one.unread.filter((n) => n === 5)).toHaveLength(1);
+}, 120_000);
+
+it('by seq block: a second cold user (their counts gone, block summaries warm, nothing written) reads nothing but memberships from MongoDB', async () => {
+  const user = userId();
+  await seed(user, 200);
+  // As at a service start: counts go by block from here on (this connection's last test).
+  await createMongoMessageStore(service.mongo).backfillSeqBlocks(log);
+  const first = await commandsFor(user);
+  expect(first.commands.filter((c) => c === 'messages.find')).toHaveLength(133); // one block each
+  expect(first.unread.filter((n) => n === 3)).toHaveLength(133);
+
+  await service.redis.del(messageServiceKeys(iso().redisPrefix).roomCounts(user));
+  const cold = await commandsFor(user);
+  // Nor the rooms' floors: Redis holds copies of them beside the blocks' generations.
+  expect(cold.commands).toEqual(['memberships.find']);
+  expect(cold.unread).toEqual(first.unread);
 }, 120_000);

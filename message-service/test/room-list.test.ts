@@ -1,9 +1,9 @@
 import {
   dmRoomId,
-  messageRoutingKey,
   roomsResponseSchema,
   UNREAD_MAX,
   type Message,
+  type RoomEvent,
   type RoomSummary,
 } from '@chat/contracts';
 import { useIsolation } from '@chat/testing';
@@ -18,11 +18,11 @@ import {
   left,
   makeMessage,
   metricValue,
+  publishRoomEvents,
   read,
   startService,
   tokenFor,
   userId,
-  waitFor,
   type RunningService,
 } from './helpers.js';
 
@@ -44,18 +44,8 @@ const dm = dmRoomId(alice, bob);
 const msg = (roomId: string, seq: number, senderId: string, ms: number, text: string, mentions?: string[]): Message =>
   makeMessage({ roomId, seq, senderId, createdAt: at(ms), text, ...(mentions ? { mentions } : {}) });
 
-/** Room events (`{v:1, type, message}`) through the queue; resolves once each is stored. */
-async function publishEvents(...events: { type: 'message' | 'edit' | 'delete'; message: Message }[]) {
-  const before = await metricValue(service.svc, 'persist_messages_stored_total');
-  for (const e of events)
-    publisher.publish(Buffer.from(JSON.stringify({ v: 1, ...e })), messageRoutingKey(e.message.roomId));
-  await publisher.confirmed();
-  await waitFor(
-    async () => (await metricValue(service.svc, 'persist_messages_stored_total')) === before + events.length,
-    20_000,
-    'room events stored',
-  );
-}
+const publishEvents = (...events: Pick<RoomEvent, 'type' | 'message'>[]) =>
+  publishRoomEvents(service, publisher, ...events);
 
 async function roomsOf(token: string): Promise<RoomSummary[]> {
   const { status, body } = await getJson<{ rooms: RoomSummary[] }>(`${service.url}/messages/rooms`, token);

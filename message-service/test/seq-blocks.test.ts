@@ -13,7 +13,7 @@ import {
   SEQ_FLOOR_COLLECTION,
   seqBlockOf,
 } from '../src/seq-blocks.js';
-import { asEvents, makeMessage, startService, type RunningService } from './helpers.js';
+import { asEvents, blockSummaries, makeMessage, mongoCommands, startService, type RunningService } from './helpers.js';
 
 // On the real database (FerretDB here): pages read by block must equal pages read by range,
 // through gaps (seqs taken by edits and reactions), a seq jump (Redis restarted), the room's
@@ -174,21 +174,29 @@ describe('history pages by seq block', () => {
     }
     await byBlock.backfillSeqBlocks(log);
     const top = seqs[399]!;
+    const summaries = blockSummaries(service.redis, iso().redisPrefix);
+    const countBy = (how: 'range' | 'block' | 'summaries', after: number) =>
+      members.countUnread(
+        reader,
+        'reader',
+        rooms.map((roomId) => ({ roomId, after, ...(how === 'range' ? {} : { top }) })),
+        how === 'summaries' ? summaries : undefined,
+      );
     for (const after of [0, seqs[0]! - 1, seqs[0]!, seqs[100]!, seqs[250]!, seqs[251]!, seqs[398]!, top]) {
-      const byBlockCounts = await members.countUnread(
-        reader,
-        'reader',
-        rooms.map((roomId) => ({ roomId, after, top })),
-      );
-      const byRangeCounts = await members.countUnread(
-        reader,
-        'reader',
-        rooms.map((roomId) => ({ roomId, after })),
-      );
-      expect({ after, counts: Object.fromEntries(byBlockCounts) }).toEqual({
+      const byRangeCounts = Object.fromEntries(await countBy('range', after));
+      expect({ after, counts: Object.fromEntries(await countBy('block', after)) }).toEqual({
         after,
-        counts: Object.fromEntries(byRangeCounts),
+        counts: byRangeCounts,
       });
+      // Summaries cold for the blocks above this marker not walked before, then warm: the warm
+      // count reads no block from MongoDB (below the seq jump, the aggregation still counts).
+      expect({ after, counts: Object.fromEntries(await countBy('summaries', after)) }).toEqual({
+        after,
+        counts: byRangeCounts,
+      });
+      const warm = await mongoCommands(service.mongo, () => countBy('summaries', after));
+      expect({ after, counts: Object.fromEntries(warm.result) }).toEqual({ after, counts: byRangeCounts });
+      expect(warm.commands.filter((c) => c === 'messages.find')).toEqual([]);
     }
     // Not two equal wrong answers: the whole room, by hand.
     const all = await members.countUnread(reader, 'reader', [{ roomId: 'count-a', after: 0, top }]);
