@@ -19,6 +19,8 @@
 // (REDIS_URL, AMQP_URL, MONGO_URL, RABBITMQ_MANAGEMENT_URL; defaults are the local ones). Every
 // stack runs in its own vhost / key prefix / database, removed afterwards. --quick runs the same
 // scenarios at small sizes (at most 100 sockets and 200 msg/s) as a smoke test.
+// BENCH_CHAT_NODE_FLAGS: node flags added to every chat node (experiments: `--import <preload>`,
+// V8 heap flags), space-separated.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -331,6 +333,7 @@ function loadFigures(r) {
     ackErrors: m.errorsByCode,
     ackMs: m.ackMs,
     deliveryMs: d.latencyMs,
+    slowestBySecondMs: d.slowestBySecond,
     deliveriesPerSec: round(d.perSec, 0),
     expected: d.expected,
     received: d.received,
@@ -541,16 +544,17 @@ async function scenarioLived() {
 
 /** What each of roomListTimes' figures is. */
 const ROOM_LIST_CASES = {
-  first: 'no room state copied to Redis yet, cold counts',
-  cold: 'cold counts',
+  first: 'nothing in Redis yet (no room state copies, no block summaries), cold counts',
+  cold: "the user's cached counts deleted, block summaries warm",
   warm: 'warm counts',
 };
 
 /**
  * `GET /messages/rooms` through the gateway for seeded user 0, a member of LIST_USER_ROOMS rooms
- * (a quarter of them with unread messages): the stack's first (no room state copied to Redis yet:
- * every state read from the database), cold (the user's cached counts deleted first, so every
- * behind room is counted from the database) and warm, one request at a time.
+ * (a quarter of them with unread messages): the stack's first (nothing in Redis yet: every state
+ * and every unread message read from the database), cold (the user's cached counts deleted first,
+ * so every behind room is counted again, from the block summaries the first list left in Redis,
+ * shared by every reader of a room) and warm, one request at a time.
  */
 async function roomListTimes(stack) {
   const { token } = await registerOrLogin(stack.url, seedUsername(0), SEED_PASSWORD);

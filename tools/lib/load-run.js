@@ -508,6 +508,7 @@ export class LoadRun {
         notMember: tracker.notMember,
         latencyFallbacks: tracker.latencyFallbacks,
         latencyMs: summarizeHistogram(tracker.deliveryHist),
+        slowestBySecond: tracker.slowestBySecond(),
       };
       report.persistence = this.persistence;
       report.side = this.side.report();

@@ -49,6 +49,8 @@ export class RunTracker {
   recordSendFailure(k: number, code: string): void;
   recordDelivery(i: number, msg: DeliveredMessage, at: number): void;
   lastSeqSeen(i: number, j: number): number;
+  /** Per second of the send phase, the slowest last delivery of a message sent in it (ms). */
+  slowestBySecond(): number[];
   expectedDeliveries(): number;
   lostDeliveries(sampleMax?: number): {
     total: number;

@@ -180,6 +180,24 @@ export class RunTracker {
     this.windowHist.recordValue(us);
   }
 
+  /**
+   * Per second of the send phase (by send time), the slowest last delivery of a message sent in
+   * it, in ms: shows whether a tail is spread over the run or comes from a few stalls.
+   */
+  slowestBySecond() {
+    let first = Infinity;
+    for (let k = 0; k < this.sentCount; k++) if (this.sendAt[k] > 0 && this.sendAt[k] < first) first = this.sendAt[k];
+    const slowest = [];
+    for (let k = 0; k < this.sentCount; k++) {
+      if (!(this.sendAt[k] > 0) || !(this.lastDeliveryAt[k] > 0)) continue;
+      const second = Math.floor((this.sendAt[k] - first) / 1000);
+      const ms = Math.round(this.lastDeliveryAt[k] - this.sendAt[k]);
+      while (slowest.length <= second) slowest.push(0);
+      if (ms > slowest[second]) slowest[second] = ms;
+    }
+    return slowest;
+  }
+
   /** The highest seq client i has seen in room j (for rejoining with sinceSeq), or -1. */
   lastSeqSeen(i, j) {
     const slot = this.clientRoomSlot(i, j);

@@ -130,6 +130,7 @@ export async function startStack({
   logDir,
   mongoDb,
 }) {
+  chatNodeArgs = [...chatNodeArgs, ...(process.env.BENCH_CHAT_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   for (const svc of ['user-service', 'message-service', 'chat-service', 'api-gateway']) {
     if (!existsSync(join(root, svc, 'dist', 'main.js')))
       throw new Error(`${svc}/dist/main.js missing: run \`npm run build\` first`);
