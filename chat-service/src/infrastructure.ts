@@ -25,8 +25,12 @@ export function connectInfrastructure(config: InfraConfig, log: Logger, readines
   const name = `chat-service@${config.NODE_ID}`;
   const redisClient = (role: string, readinessName: string, options: RedisOptions = {}) =>
     createRedis({ url: config.REDIS_URL, name: `${name}:${role}`, log, readiness, readinessName, options });
-  const redis = redisClient('cmd', 'redis');
-  const adapterPub = redisClient('pub', 'redis_pub');
+  // Commands issued in one event-loop turn leave in one write: a burst of connects (leases,
+  // member rooms) or of confirmed sends costs Redis and this process fewer system calls
+  // (`node bench/run.mjs --only a`: 759 → 867 connects/s; Redis CPU at 500 msg/s 12–13 → 9–10%).
+  const pipelined = { enableAutoPipelining: true };
+  const redis = redisClient('cmd', 'redis', pipelined);
+  const adapterPub = redisClient('pub', 'redis_pub', pipelined);
   // The adapter subscribes before the connection is up; the INFO ready check would then fail
   // in subscriber mode and force a reconnect.
   const adapterSub = redisClient('sub', 'redis_sub', { enableReadyCheck: false });
