@@ -28,6 +28,9 @@ export function connectInfrastructure(config: InfraConfig, log: Logger, readines
   // Commands issued in one event-loop turn leave in one write: a burst of connects (leases,
   // member rooms) or of confirmed sends costs Redis and this process fewer system calls
   // (`node bench/run.mjs --only a`: 759 → 867 connects/s; Redis CPU at 500 msg/s 12–13 → 9–10%).
+  // Order holds among auto-pipelined commands only: an explicit pipeline()/multi() or a command
+  // ioredis never batches (info, script, quit) may overtake them. Nothing relies on more: the
+  // send path awaits admit, publish and record in turn, and the adapter only publishes.
   const pipelined = { enableAutoPipelining: true };
   const redis = redisClient('cmd', 'redis', pipelined);
   const adapterPub = redisClient('pub', 'redis_pub', pipelined);

@@ -48,6 +48,7 @@ import { FileRecords } from './file-records.js';
 import { fileRouter } from './file-routes.js';
 import type { FileStore } from './file-store.js';
 import { createGridFsFileStore } from './file-store_gridfs.js';
+import { blockGensTtlSec } from './block-summaries.js';
 import { CachedHistory } from './history-cache.js';
 import { historyRouter } from './history-routes.js';
 import { messageServiceKeys } from './keys.js';
@@ -138,6 +139,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
     metrics,
     log,
     ttlSec: config.HISTORY_CACHE_TTL_SEC,
+    blockGensTtlSec: blockGensTtlSec(config.BLOCK_SUMMARY_TTL_SEC),
     timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
   });
 
@@ -304,6 +306,14 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       await current.consumer.drain(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2));
       await roomActivity?.stop();
       redis.off('ready', retryRoomStates);
+      // The drained batches are acked: an invalidation still pending would otherwise be lost
+      // with this process, leaving cached pages and block summaries of those rooms in use.
+      await history.recordStored(new Map());
+      if (history.pendingRooms > 0)
+        log.error(
+          { rooms: history.pendingRooms },
+          "cache invalidations lost at shutdown; delete those rooms' cached pages and block summaries",
+        );
       await current.amqp.close();
     },
   };

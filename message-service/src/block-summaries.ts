@@ -15,7 +15,16 @@ import { SEQ_BLOCK_SIZE } from './seq-blocks.js';
  * tags the summary with it; a summary is used only while its tag is the block's generation. A
  * write that lands after the reader's generation read bumps the generation after it, so a
  * summary that may lack that write is never used.
+ *
+ * The generation hash expires (`blockGensTtlSec`, twice a summary's lifetime) once the room has
+ * had neither a write nor a stored summary for that long. Every write and every stored summary
+ * pushes its expiry out, and a summary is stored only while the hash holds the generation it
+ * was read at, so the hash outlives every summary tagged by it: a counter restarting from 0
+ * can never meet an old summary with the same number.
  */
+
+/** How long a room's generation hash lives after its last write or stored summary. */
+export const blockGensTtlSec = (summaryTtlSec: number): number => 2 * summaryTtlSec;
 
 /** A non-deleted message: its seq less the block's first, its sender's index, its mentions when it has some. */
 type SummarisedMessage = [offset: number, sender: number, mentions?: string[]];
@@ -131,12 +140,14 @@ const FLOOR_FIELD = 'floor';
 const WRITES_FIELD = 'writes';
 
 /**
- * After a write to the room (KEYS[1], its generation hash) of messages in blocks ARGV: bumps their
- * generations and the write count, and lowers the floor copy to the lowest of them when there is
- * one. One script, so a floor filled from an older read cannot slip in between.
+ * After a write to the room (KEYS[1], its generation hash) of messages in blocks ARGV[2..]: bumps
+ * their generations and the write count, lowers the floor copy to the lowest of them when there
+ * is one, and keeps the hash for ARGV[1] seconds more. One script, so a floor filled from an
+ * older read cannot slip in between.
  */
 const RECORD_WRITE_SCRIPT = `local lowest = nil
-for _, block in ipairs(ARGV) do
+for i = 2, #ARGV do
+  local block = ARGV[i]
   redis.call('HINCRBY', KEYS[1], block, 1)
   local b = tonumber(block)
   if lowest == nil or b < lowest then lowest = b end
@@ -144,6 +155,19 @@ end
 redis.call('HINCRBY', KEYS[1], '${WRITES_FIELD}', 1)
 local floor = tonumber(redis.call('HGET', KEYS[1], '${FLOOR_FIELD}'))
 if floor ~= nil and lowest < floor then redis.call('HSET', KEYS[1], '${FLOOR_FIELD}', lowest) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1`;
+
+/**
+ * Stores a summary (KEYS[2], ARGV[2] for ARGV[3] seconds) read at generation ARGV[1] of the
+ * room's generation hash KEYS[1], and keeps the hash ARGV[4] seconds more. A summary of a
+ * generation above 0 is stored only while the hash exists: had it expired since the read, a
+ * later write would restart that block's count and could meet this summary's number again.
+ */
+const SAVE_SUMMARY_SCRIPT = `local exists = redis.call('EXISTS', KEYS[1]) == 1
+if not exists and ARGV[1] ~= '0' then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+if exists then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
 return 1`;
 
 /** Copies the floor block ARGV[2] unless the hash has one already or a write was recorded since the count ARGV[1]. */
@@ -158,9 +182,10 @@ export function recordBlockWrites(
   keys: MessageServiceKeys,
   roomId: string,
   blocks: Iterable<number>,
+  gensTtlSec: number,
 ): void {
   const written = [...blocks].map(String);
-  if (written.length > 0) pipeline.eval(RECORD_WRITE_SCRIPT, 1, keys.blockGens(roomId), ...written);
+  if (written.length > 0) pipeline.eval(RECORD_WRITE_SCRIPT, 1, keys.blockGens(roomId), gensTtlSec, ...written);
 }
 
 export class BlockSummaries {
@@ -203,7 +228,17 @@ export class BlockSummaries {
       put: (roomId, block, summary) => {
         const at = loaded.get(`${roomId}:${block}`);
         if (!at || at.summary) return;
-        writes.set(keys.blockSummary(roomId, block), serialise(at.gen, summary), 'EX', this.opts.ttlSec);
+        const { ttlSec } = this.opts;
+        writes.eval(
+          SAVE_SUMMARY_SCRIPT,
+          2,
+          keys.blockGens(roomId),
+          keys.blockSummary(roomId, block),
+          at.gen,
+          serialise(at.gen, summary),
+          ttlSec,
+          blockGensTtlSec(ttlSec),
+        );
         writing = true;
       },
       floorBlock: (roomId) => {

@@ -16,6 +16,8 @@ export interface CachedHistoryOptions {
   metrics: MessageServiceMetrics;
   log: Logger;
   ttlSec: number;
+  /** Lifetime of a room's block generations after its last write (block-summaries.ts `blockGensTtlSec`). */
+  blockGensTtlSec: number;
   /** Bound on each Redis command; slower counts as Redis down. */
   timeoutMs: number;
 }
@@ -99,15 +101,11 @@ export class CachedHistory {
    * room's version so every cached page of it stops being read, in one round trip.
    */
   async recordStored(stored: Map<string, StoredInRoom>): Promise<void> {
+    // What is pending now: a call that fails meanwhile may add to it, and what it adds must stay.
+    const taken = new Map(this.pendingInvalidation);
     const rooms = new Map<string, StoredInRoom>();
-    for (const source of [this.pendingInvalidation, stored])
-      for (const [room, { maxSeq, blocks }] of source) {
-        const held = rooms.get(room);
-        rooms.set(room, {
-          maxSeq: Math.max(maxSeq, held?.maxSeq ?? -1),
-          blocks: new Set([...(held?.blocks ?? []), ...blocks]),
-        });
-      }
+    for (const source of [taken, stored])
+      for (const [room, written] of source) rooms.set(room, mergeStored(rooms.get(room), written));
     if (rooms.size === 0) return;
     const { keys } = this.opts;
     const pipeline = this.opts.redis.pipeline();
@@ -115,18 +113,25 @@ export class CachedHistory {
       // Mark and generations first: a reader that sees the new version (and recounts the room's
       // unread messages under it) sees the new mark and generations too.
       pipeline.eval(RAISE_SCRIPT, 1, keys.roomStoredMax(room), maxSeq);
-      recordBlockWrites(pipeline, keys, room, blocks);
+      recordBlockWrites(pipeline, keys, room, blocks, this.opts.blockGensTtlSec);
       pipeline.incr(keys.historyVersion(room));
     }
     try {
       const results = (await this.redisCall(pipeline.exec())) ?? [];
       if (results.some(([err]) => err)) throw new Error('INCR failed');
-      for (const room of rooms.keys()) this.pendingInvalidation.delete(room);
+      for (const room of rooms.keys())
+        if (this.pendingInvalidation.get(room) === taken.get(room)) this.pendingInvalidation.delete(room);
     } catch (err) {
       if (this.pendingInvalidation.size === 0)
         this.opts.log.warn({ err: (err as Error).message }, 'cache invalidation failed; will retry');
-      for (const [room, held] of rooms) this.pendingInvalidation.set(room, held);
+      for (const [room, held] of rooms)
+        this.pendingInvalidation.set(room, mergeStored(this.pendingInvalidation.get(room), held));
     }
+  }
+
+  /** Rooms whose invalidation has not reached Redis yet (retried at each write and on reconnect). */
+  get pendingRooms(): number {
+    return this.pendingInvalidation.size;
   }
 
   /** Whether a write to the room has not reached Redis yet: its cached pages and block summaries are not trusted. */
@@ -198,4 +203,10 @@ function describePage(query: PageQuery): string {
     query.before !== undefined ? `b${query.before}` : query.after !== undefined ? `a${query.after}` : 'newest';
   const changed = query.changedAfter !== undefined ? `c${query.changedAfter}:` : '';
   return `${changed}${cursor}:l${query.limit}`;
+}
+
+/** Two writes to one room as one: the higher mark, the blocks of both. */
+function mergeStored(held: StoredInRoom | undefined, written: StoredInRoom): StoredInRoom {
+  if (!held) return written;
+  return { maxSeq: Math.max(held.maxSeq, written.maxSeq), blocks: new Set([...held.blocks, ...written.blocks]) };
 }

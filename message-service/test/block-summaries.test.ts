@@ -2,7 +2,7 @@ import type { RoomEvent } from '@chat/contracts';
 import { freePort, useIsolation, waitFor } from '@chat/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summarise, SUMMARISED_FIELDS, type BlockSummaries } from '../src/block-summaries.js';
+import { blockGensTtlSec, summarise, SUMMARISED_FIELDS, type BlockSummaries } from '../src/block-summaries.js';
 import { messageServiceKeys } from '../src/keys.js';
 import { createMongoMembershipStore, type MembershipStore } from '../src/membership-store.js';
 import { createMongoMessageStore, type MessageStore } from '../src/message-store.js';
@@ -234,5 +234,42 @@ describe('unread counts from block summaries', () => {
         .filter((field) => /^\d+$/.test(field))
         .sort((a, b) => Number(a) - Number(b)),
     ).toEqual(Array.from({ length: 42 }, (_, b) => String(b)));
+  });
+
+  it('bounds the generation hash: it outlives every summary tagged by it, and expires after a quiet spell', async () => {
+    const roomId = 'sum-expiry';
+    const keys = messageServiceKeys(iso().redisPrefix);
+    const messages = roomMessages(roomId, 7 * SEQ_BLOCK_SIZE, 20);
+    await throughConsumer(...asEvents(messages));
+    const top = messages.at(-1)!.seq;
+    const serviceGensTtl = blockGensTtlSec(86_400); // the service's BLOCK_SUMMARY_TTL_SEC default
+    const ttl = await service.redis.ttl(keys.blockGens(roomId));
+    expect(ttl).toBeGreaterThan(serviceGensTtl - 60);
+    expect(ttl).toBeLessThanOrEqual(serviceGensTtl);
+
+    const docs = await service.mongo
+      .db!.collection('messages')
+      .find({ roomId }, { projection: SUMMARISED_FIELDS })
+      .toArray();
+    const summary = summarise(blockOf(top), docs as never);
+    const wanted = [{ roomId, blocks: [blockOf(top)] }];
+    // A stored summary pushes the hash's expiry out past its own (helpers: a summary lives 3,600 s).
+    await service.redis.expire(keys.blockGens(roomId), 100);
+    let loaded = (await summaries.load(wanted))!;
+    loaded.put(roomId, blockOf(top), summary);
+    await loaded.save();
+    expect(await service.redis.exists(keys.blockSummary(roomId, blockOf(top)))).toBe(1);
+    expect(await service.redis.ttl(keys.blockGens(roomId))).toBeGreaterThan(blockGensTtlSec(3_600) - 60);
+
+    // The hash expires between a count's load and its save: the summary (generation 1) is not
+    // stored, as a later write would count that block from 0 again and meet its number.
+    await service.redis.del(keys.blockSummary(roomId, blockOf(top)));
+    loaded = (await summaries.load(wanted))!;
+    await service.redis.del(keys.blockGens(roomId));
+    loaded.put(roomId, blockOf(top), summary);
+    await loaded.save();
+    expect(await service.redis.exists(keys.blockSummary(roomId, blockOf(top)))).toBe(0);
+    const counts = await countBoth(roomId, 0, top);
+    expect(counts.bySummaries).toEqual(counts.byRange);
   });
 });
