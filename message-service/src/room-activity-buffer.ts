@@ -7,19 +7,32 @@ interface RoomActivity {
   highest: Message;
 }
 
+/** Rooms written in one step of a round: each step is one burst of single-document updates. */
+export const ROOMS_PER_STEP = 4;
+
 /**
  * Coalesces the room-state writes of the consumer (`rooms`: last message, last seq, rev) and
  * writes them every `intervalMs`, one update per room that changed, instead of one per room per
  * batch. On FerretDB each update is a document read, rewritten in Go and written back; at 500
  * msg/s over 50 rooms the per-batch writes cost FerretDB and PostgreSQL more CPU than the
  * messages themselves. The price: the room list's `lastMessage`/`lastSeq` trail the stored
- * messages by up to `intervalMs`, and a process killed without its drain loses that much of
- * them (the room's next message repairs them). `stop()` writes what is held.
+ * messages by up to 1.5 × `intervalMs`, and a process killed without its drain loses that much
+ * of them (the room's next message repairs them). `stop()` writes what is held at once.
+ *
+ * A round is paced: ROOMS_PER_STEP rooms at a time, the steps spread over half the interval.
+ * Written all at once, 50 rooms' updates were a burst of ~200 ms of FerretDB CPU every round
+ * that took the cores from chat-service: a delivery-latency spike every `intervalMs` in the
+ * (b) bench (docs/performance-history.md). A round that takes longer than the interval (many
+ * rooms) delays the next, whose rooms keep coalescing meanwhile.
  */
 export class RoomActivityBuffer {
   private pending = new Map<string, RoomActivity>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** Set by stop(): the steps still to write go without pauses. */
+  private hurry = false;
+  /** Ends the pause between two steps early (stop()). */
+  private wake: (() => void) | null = null;
 
   constructor(
     private readonly write: (messages: Message[]) => Promise<void>,
@@ -46,17 +59,26 @@ export class RoomActivityBuffer {
     this.timer.unref();
   }
 
-  /** Writes what is held; a failed write keeps it for the next round (newer states merged in). */
+  /**
+   * Writes what is held, paced in steps; a failed step keeps its rooms for the next round
+   * (newer states merged in) and the round goes on with the others.
+   */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       if (this.pending.size === 0) return;
-      const held = this.pending;
+      const held = [...this.pending.values()];
       this.pending = new Map();
-      try {
-        await this.write([...held.values()].flatMap(({ newest, highest }) => [newest, highest]));
-      } catch (err) {
-        this.log.warn({ err }, 'room state not written; retried next round');
-        for (const { newest, highest } of held.values()) this.add([newest, highest]);
+      const steps = Math.ceil(held.length / ROOMS_PER_STEP);
+      const pauseMs = this.intervalMs / 2 / steps;
+      for (let step = 0; step < steps; step++) {
+        if (step > 0) await this.pause(pauseMs);
+        const rooms = held.slice(step * ROOMS_PER_STEP, (step + 1) * ROOMS_PER_STEP);
+        try {
+          await this.write(rooms.flatMap(({ newest, highest }) => [newest, highest]));
+        } catch (err) {
+          this.log.warn({ err }, 'room state not written; retried next round');
+          for (const { newest, highest } of rooms) this.add([newest, highest]);
+        }
       }
     });
     return this.flushing;
@@ -65,6 +87,20 @@ export class RoomActivityBuffer {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.hurry = true;
+    this.wake?.();
     await this.flush();
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.hurry) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
   }
 }

@@ -85,7 +85,7 @@ export class RoomList {
         username,
         // Counted by block below the room's last seq: the mark is raised before the version the
         // stamp holds, so it covers what was stored under it. A room without a mark (nothing stored
-        // since Redis began) has its state's, flushed within ROOM_STATE_FLUSH_MS of its last write.
+        // since Redis began) has its state's, flushed within 1.5 × ROOM_STATE_FLUSH_MS of its last write.
         // Redis failing (no marks): counted by range, exactly.
         stale.map((m) => ({ roomId: m.roomId, after: m.lastReadSeq, top: marks ? lastSeqOf(m.roomId) : undefined })),
         this.summaries,

@@ -2,7 +2,7 @@ import { messageRoutingKey, type Message, type RoomSummary } from '@chat/contrac
 import { createLogger } from '@chat/service-kit';
 import { useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoomActivityBuffer } from '../src/room-activity-buffer.js';
+import { RoomActivityBuffer, ROOMS_PER_STEP } from '../src/room-activity-buffer.js';
 import {
   applyThroughQueue,
   createPublisher,
@@ -51,6 +51,49 @@ describe('RoomActivityBuffer', () => {
     buffer.add([makeMessage({ roomId: 'a', seq: 2 })]);
     await buffer.stop();
     expect(writes.map((w) => w.map((m) => m.seq))).toEqual([[2, 2]]);
+  });
+});
+
+describe('RoomActivityBuffer pacing', () => {
+  const rooms = (n: number) => Array.from({ length: n }, (_, i) => makeMessage({ roomId: `r${i}`, seq: i + 1 }));
+
+  it('writes a round ROOMS_PER_STEP rooms at a time, the steps spread over half the interval', async () => {
+    const writes: { atMs: number; rooms: string[] }[] = [];
+    const intervalMs = 600;
+    const buffer = new RoomActivityBuffer(
+      async (m) => void writes.push({ atMs: performance.now(), rooms: [...new Set(m.map((x) => x.roomId))] }),
+      intervalMs,
+      log,
+    );
+    buffer.add(rooms(3 * ROOMS_PER_STEP));
+    await buffer.flush();
+    expect(writes.map((w) => w.rooms.length)).toEqual([ROOMS_PER_STEP, ROOMS_PER_STEP, ROOMS_PER_STEP]);
+    expect(new Set(writes.flatMap((w) => w.rooms)).size).toBe(3 * ROOMS_PER_STEP);
+    // Two pauses of intervalMs / 2 / 3 each (timers never fire early; allow the 1 ms rounding).
+    expect(writes[2]!.atMs - writes[0]!.atMs).toBeGreaterThanOrEqual(2 * (intervalMs / 6) - 2);
+  });
+
+  it('stop() writes the rest of a round without its pauses, and a failed step keeps only its rooms', async () => {
+    const written: string[] = [];
+    let calls = 0;
+    const buffer = new RoomActivityBuffer(
+      async (m) => {
+        if (++calls === 1) throw new Error('MongoDB away');
+        written.push(...new Set(m.map((x) => x.roomId)));
+      },
+      60_000, // a pause of 10 s between steps
+      log,
+    );
+    buffer.add(rooms(3 * ROOMS_PER_STEP));
+    const round = buffer.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    const startedMs = performance.now();
+    await buffer.stop();
+    await round;
+    expect(performance.now() - startedMs).toBeLessThan(5_000);
+    // Steps 2 and 3 in the round; step 1's rooms again by stop()'s own round.
+    const all = rooms(3 * ROOMS_PER_STEP).map((m) => m.roomId);
+    expect(written).toEqual([...all.slice(ROOMS_PER_STEP), ...all.slice(0, ROOMS_PER_STEP)]);
   });
 });
 
