@@ -77,8 +77,10 @@ export interface ChatDeps {
   readiness: Readiness;
   metrics: Registry;
   verifyToken: VerifyToken;
-  /** Commands: sequences, rate limits, dedupe records, recent buffers. */
+  /** Commands: connections, memberships, presence, limits (auto-pipelined, infrastructure.ts). */
   redis: Redis;
+  /** The send path's commands: sequences, send budgets, dedupe records, recent buffers. */
+  sendRedis: Redis;
   /** The Socket.IO adapter's publishing and subscribing connections. */
   adapterPub: Redis;
   adapterSub: Redis;
@@ -138,14 +140,14 @@ export function createApplication(httpServer: HttpServer, deps: ChatDeps): ChatA
   });
   io.use(memberRoomsMiddleware(memberships, refusals));
   const admission = createRedisAdmission({
-    redis: deps.redis,
+    redis: deps.sendRedis,
     keys,
     ratePerMinute: config.SEND_RATE_LIMIT_PER_MIN,
     dedupeTtlSec: config.DEDUPE_TTL_SEC,
     pendingTtlSec: Math.ceil(config.CONFIRM_TIMEOUT_MS / 1000) * 2 + 10,
   });
   const recent = createRedisRecentBuffer({
-    redis: deps.redis,
+    redis: deps.sendRedis,
     keys,
     size: config.RECENT_BUFFER_SIZE,
     recordTtlSec: config.DEDUPE_TTL_SEC,

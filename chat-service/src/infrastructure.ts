@@ -7,6 +7,7 @@ import { AmqpPublisher } from './adapters/publisher_amqp.js';
 
 export interface ChatInfrastructure {
   redis: Redis;
+  sendRedis: Redis;
   adapterPub: Redis;
   adapterSub: Redis;
   publisher: AmqpPublisher;
@@ -25,15 +26,18 @@ export function connectInfrastructure(config: InfraConfig, log: Logger, readines
   const name = `chat-service@${config.NODE_ID}`;
   const redisClient = (role: string, readinessName: string, options: RedisOptions = {}) =>
     createRedis({ url: config.REDIS_URL, name: `${name}:${role}`, log, readiness, readinessName, options });
-  // Commands issued in one event-loop turn leave in one write: a burst of connects (leases,
-  // member rooms) or of confirmed sends costs Redis and this process fewer system calls
-  // (`node bench/run.mjs --only a`: 759 → 867 connects/s; Redis CPU at 500 msg/s 12–13 → 9–10%).
-  // Order holds among auto-pipelined commands only: an explicit pipeline()/multi() or a command
-  // ioredis never batches (info, script, quit) may overtake them. Nothing relies on more: the
-  // send path awaits admit, publish and record in turn, and the adapter only publishes.
-  const pipelined = { enableAutoPipelining: true };
-  const redis = redisClient('cmd', 'redis', pipelined);
-  const adapterPub = redisClient('pub', 'redis_pub', pipelined);
+  // The connect path (socket leases, member rooms, presence) auto-pipelines: a burst of
+  // connects' commands issued in one event-loop turn leaves in one write (`node bench/run.mjs
+  // --only a`: 759 → 867 connects/s). Order holds among auto-pipelined commands only: an
+  // explicit pipeline()/multi() or a command ioredis never batches (info, script, quit) may
+  // overtake them; nothing relies on more.
+  const redis = redisClient('cmd', 'redis', { enableAutoPipelining: true });
+  // The send path has its own connection without it: its commands come one per await, so there
+  // is nothing to batch, and ioredis builds a Pipeline per turn that copies every defined script
+  // onto itself — under (b) that was 3 s of chat-service's CPU a minute (5.4 s → 2.0–3.3 s of
+  // ioredis in the profile), the tail latency on a machine without headroom.
+  const sendRedis = redisClient('send', 'redis_send');
+  const adapterPub = redisClient('pub', 'redis_pub');
   // The adapter subscribes before the connection is up; the INFO ready check would then fail
   // in subscriber mode and force a reconnect.
   const adapterSub = redisClient('sub', 'redis_sub', { enableReadyCheck: false });
@@ -46,13 +50,14 @@ export function connectInfrastructure(config: InfraConfig, log: Logger, readines
   });
   return {
     redis,
+    sendRedis,
     adapterPub,
     adapterSub,
     publisher,
     history: createHttpHistoryClient(config.MESSAGE_SERVICE_URL, config.HISTORY_TIMEOUT_MS),
     async close() {
       await publisher.close();
-      await Promise.all([redis, adapterPub, adapterSub].map(closeRedis));
+      await Promise.all([redis, sendRedis, adapterPub, adapterSub].map(closeRedis));
     },
   };
 }

@@ -45,7 +45,7 @@ describe('/health, /ready, /metrics on the socket server', () => {
     expect(ready).toEqual({
       status: 'ok',
       service: 'chat-service',
-      checks: { redis: true, redis_pub: true, redis_sub: true, rabbitmq: true },
+      checks: { redis: true, redis_send: true, redis_pub: true, redis_sub: true, rabbitmq: true },
     });
   });
 
