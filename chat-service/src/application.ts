@@ -77,7 +77,10 @@ export interface ChatDeps {
   readiness: Readiness;
   metrics: Registry;
   verifyToken: VerifyToken;
-  /** Commands: connections, memberships, presence, limits (auto-pipelined, infrastructure.ts). */
+  /**
+   * Everything but the send path: leases, memberships, presence, typing, message locks,
+   * attachments, limits (auto-pipelined, infrastructure.ts).
+   */
   redis: Redis;
   /** The send path's commands: sequences, send budgets, dedupe records, recent buffers. */
   sendRedis: Redis;

@@ -34,8 +34,8 @@ export function connectInfrastructure(config: InfraConfig, log: Logger, readines
   const redis = redisClient('cmd', 'redis', { enableAutoPipelining: true });
   // The send path has its own connection without it: its commands come one per await, so there
   // is nothing to batch, and ioredis builds a Pipeline per turn that copies every defined script
-  // onto itself — under (b) that was 3 s of chat-service's CPU a minute (5.4 s → 2.0–3.3 s of
-  // ioredis in the profile), the tail latency on a machine without headroom.
+  // onto itself — under (b) ioredis' self time in chat-service's profile went 5.0–5.9 s → 2.4 s
+  // per 65 s send phase, CPU that is tail latency on a machine without headroom.
   const sendRedis = redisClient('send', 'redis_send');
   const adapterPub = redisClient('pub', 'redis_pub');
   // The adapter subscribes before the connection is up; the INFO ready check would then fail

@@ -21,14 +21,17 @@ export const ROOMS_PER_STEP = 4;
  *
  * A round is paced: ROOMS_PER_STEP rooms at a time, the steps spread over half the interval.
  * Written all at once, 50 rooms' updates were a burst of ~200 ms of FerretDB CPU every round
- * that took the cores from chat-service: a delivery-latency spike every `intervalMs` in the
- * (b) bench (docs/performance-history.md). A round that takes longer than the interval (many
- * rooms) delays the next, whose rooms keep coalescing meanwhile.
+ * that took the cores from chat-service (README → Performance, issue 11). A timer tick that
+ * finds a round still running (many rooms, a slow store) is skipped: its rooms keep
+ * coalescing for the next. A failed step ends the round and keeps every room not yet
+ * written, so an outage costs one write's timeout per round, not one per step.
  */
 export class RoomActivityBuffer {
   private pending = new Map<string, RoomActivity>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** A round is being written (timer ticks meanwhile are skipped). */
+  private writing = false;
   /** Set by stop(): the steps still to write go without pauses. */
   private hurry = false;
   /** Ends the pause between two steps early (stop()). */
@@ -55,13 +58,16 @@ export class RoomActivityBuffer {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.flush(), this.intervalMs);
+    this.hurry = false;
+    this.timer = setInterval(() => {
+      if (!this.writing) void this.flush();
+    }, this.intervalMs);
     this.timer.unref();
   }
 
   /**
-   * Writes what is held, paced in steps; a failed step keeps its rooms for the next round
-   * (newer states merged in) and the round goes on with the others.
+   * Writes what is held, paced in steps; a failed step keeps the rooms not yet written for the
+   * next round (newer states merged in).
    */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
@@ -69,16 +75,23 @@ export class RoomActivityBuffer {
       const held = [...this.pending.values()];
       this.pending = new Map();
       const steps = Math.ceil(held.length / ROOMS_PER_STEP);
-      const pauseMs = this.intervalMs / 2 / steps;
-      for (let step = 0; step < steps; step++) {
-        if (step > 0) await this.pause(pauseMs);
-        const rooms = held.slice(step * ROOMS_PER_STEP, (step + 1) * ROOMS_PER_STEP);
-        try {
-          await this.write(rooms.flatMap(({ newest, highest }) => [newest, highest]));
-        } catch (err) {
-          this.log.warn({ err }, 'room state not written; retried next round');
-          for (const { newest, highest } of rooms) this.add([newest, highest]);
+      // Below a millisecond a timer would round each pause up: no pauses then.
+      const pauseMs = this.intervalMs / 2 / steps >= 1 ? this.intervalMs / 2 / steps : 0;
+      this.writing = true;
+      try {
+        for (let step = 0; step < steps; step++) {
+          if (step > 0 && pauseMs > 0) await this.pause(pauseMs);
+          const rooms = held.slice(step * ROOMS_PER_STEP, (step + 1) * ROOMS_PER_STEP);
+          try {
+            await this.write(rooms.flatMap(({ newest, highest }) => [newest, highest]));
+          } catch (err) {
+            this.log.warn({ err }, 'room state not written; retried next round');
+            for (const { newest, highest } of held.slice(step * ROOMS_PER_STEP)) this.add([newest, highest]);
+            return;
+          }
         }
+      } finally {
+        this.writing = false;
       }
     });
     return this.flushing;
@@ -95,11 +108,13 @@ export class RoomActivityBuffer {
   private pause(ms: number): Promise<void> {
     if (this.hurry) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wake = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
       this.wake = done;
     });
   }
