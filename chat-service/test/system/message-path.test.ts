@@ -77,7 +77,17 @@ describe('chat-service with message-service', () => {
     expect(clients.reduce((n, c) => n + c.reconnects, 0)).toBeGreaterThan(10);
 
     const allIds = new Set(sent.map((m) => m.id));
-    await waitFor(() => clients.every((c) => c.received().length === 500), 15_000, 'every client to hold all 500');
+    await waitFor(
+      () => clients.every((c) => c.received().length === 500),
+      15_000,
+      'every client to hold all 500',
+    ).catch((err: Error) => {
+      const missing = clients.map((c) => {
+        const held = new Set(c.received().map((m) => m.id));
+        return sent.filter((m) => !held.has(m.id)).map((m) => m.seq - first);
+      });
+      throw new Error(`${err.message}; missing per client (seq offsets): ${JSON.stringify(missing)}`);
+    });
     for (const c of clients) {
       const list = c.received();
       expect(c.conflicts).toBe(0);

@@ -16,6 +16,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class ResyncingClient {
   private socket!: ClientSocket;
   private readonly bySeq = new Map<number, Message>();
+  /**
+   * Held is everything up to here: raised by a join answered complete (and the history pages
+   * after it). Not the lowest seq held: a room's seqs start at a clock floor, not at 1, so a
+   * client that got its room's second message before the first (from the other node, through
+   * Redis) and dropped in between would take the second for the start and never ask for the first.
+   */
+  private provenTop = 0;
   /** Two different messages seen with one seq: must stay 0. */
   conflicts = 0;
   reconnects = 0;
@@ -70,12 +77,17 @@ export class ResyncingClient {
       hasMore = body.hasMore;
       after = body.messages.at(-1)?.seq ?? after;
     }
+    this.provenTop = Math.max(this.provenTop, after);
   }
 
+  /** The proven top, extended through the seqs held right after it (a room's seqs go up by one). */
   private watermark(): number {
-    const held = [...this.bySeq.keys()].sort((a, b) => a - b);
-    let top = held[0] ?? 0;
-    for (const seq of held) if (seq === top + 1) top = seq;
+    let top = this.provenTop;
+    for (const seq of [...this.bySeq.keys()].sort((a, b) => a - b)) {
+      if (seq <= top) continue;
+      if (seq !== top + 1) break;
+      top = seq;
+    }
     return top;
   }
 
