@@ -82,6 +82,7 @@ describe('chat-service with message-service', () => {
       15_000,
       'every client to hold all 500',
     ).catch((err: Error) => {
+      const first = Math.min(...sent.map((m) => m.seq));
       const missing = clients.map((c) => {
         const held = new Set(c.received().map((m) => m.id));
         return sent.filter((m) => !held.has(m.id)).map((m) => m.seq - first);
