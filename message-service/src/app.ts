@@ -55,7 +55,6 @@ import { messageServiceKeys } from './keys.js';
 import { membershipRouter } from './membership-routes.js';
 import { createMongoMembershipStore, type MembershipStore } from './membership-store.js';
 import { createMongoMemberRooms } from './member-rooms.js';
-import { messageModel } from './message-model.js';
 import { createMongoMessageStore, type MessageStore } from './message-store.js';
 import { createMessageServiceMetrics } from './metrics.js';
 import { PersistConsumer, type ConsumerMembers } from './persist-consumer.js';
@@ -144,7 +143,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
   });
 
   const files = deps.files ?? createGridFsFileStore(mongo);
-  const fileAccess = new FileAccess(messageModel(mongo));
+  const fileAccess = new FileAccess(mongo);
   const fileRecords = new FileRecords(redis, config.REDIS_KEY_PREFIX, config.FILE_RECORD_TTL_SEC);
   const fileLifecycle = new FileLifecycle({
     files,
@@ -259,10 +258,13 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       if (running) return;
       await store.ensureIndexes();
       await members.ensureIndexes();
-      // In the background: on a large collection it reads every message; pages wait for nothing.
-      store
+      // In the background, one after the other: on a large collection each reads every message;
+      // pages and file checks wait for nothing.
+      void store
         .backfillSeqBlocks(log)
-        .catch((err: unknown) => log.warn({ err }, 'seq block backfill failed; retried at the next start'));
+        .catch((err: unknown) => log.warn({ err }, 'seq block backfill failed; retried at the next start'))
+        .then(() => fileAccess.backfill(log))
+        .catch((err: unknown) => log.warn({ err }, 'attachment id backfill failed; retried at the next start'));
       const consumer = new PersistConsumer({
         store,
         members: consumerMembers,

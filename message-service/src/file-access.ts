@@ -1,17 +1,30 @@
 import { canAccessRoom } from '@chat/contracts';
-import type { Model } from 'mongoose';
+import { forEachInFlight, WRITES_IN_FLIGHT, type Logger } from '@chat/service-kit';
+import type { Connection, Model } from 'mongoose';
 import type { StoredFile } from './file-store.js';
-import type { MessageDoc } from './message-model.js';
+import { messageModel, type MessageDoc } from './message-model.js';
+import { markMigrated, migrated } from './migrations.js';
 
 /** Carrying messages looked at per check: a file is attached to a handful of messages at most. */
 const CARRIERS_CHECKED = 100;
 
+export const ATTACHMENT_IDS_MIGRATION = 'message-attachment-ids';
+
+type Carrier = { id: string; roomId: string };
+
 /**
- * Who may read which file, and which stored messages carry one. Index `attachments.id`
- * (message-model.ts); on FerretDB the equality filter is served by its GIN index.
+ * Who may read which file, and which stored messages carry one: `find({attachmentIds})`,
+ * indexed (message-model.ts), pushed down to PostgreSQL and served by its GIN twin on FerretDB.
+ * Until the backfill below has given every older message its `attachmentIds`, a lookup that
+ * finds nothing asks `attachments.id` too (a full read on FerretDB, once per miss).
  */
 export class FileAccess {
-  constructor(private readonly messages: Model<MessageDoc>) {}
+  private readonly messages: Model<MessageDoc>;
+  private backfilled = false;
+
+  constructor(private readonly conn: Connection) {
+    this.messages = messageModel(conn);
+  }
 
   /**
    * The uploader, or anyone who may read a room where a stored message carries the file.
@@ -25,11 +38,57 @@ export class FileAccess {
   }
 
   /** Stored messages that carry the file now (a deleted message carries nothing). */
-  carriers(fileId: string): Promise<{ id: string; roomId: string }[]> {
+  async carriers(fileId: string): Promise<Carrier[]> {
+    const found = await this.find({ attachmentIds: fileId });
+    if (found.length > 0 || (await this.complete())) return found;
+    return this.find({ 'attachments.id': fileId });
+  }
+
+  /**
+   * Gives every message stored before `attachmentIds` existed its copy, then records the
+   * migration as done. Reads the whole collection once (one unsorted cursor); run again after an
+   * interruption, it picks up where the data is. The write matches the attachments it read, so
+   * a message deleted or changed meanwhile (rewritten whole, with its own copy) is left alone.
+   * A message written by an older message-service still running would lack the copy: stop
+   * those before upgrading, as for seq blocks (docs/history-pages.md).
+   */
+  async backfill(log: Logger): Promise<void> {
+    if (await this.complete()) return;
+    let updated = 0;
+    const cursor = this.messages
+      .find({}, { _id: 1, attachments: 1, attachmentIds: 1 })
+      .lean<Pick<MessageDoc, '_id' | 'attachments' | 'attachmentIds'>[]>()
+      .cursor({ batchSize: 1000 });
+    let pending: Pick<MessageDoc, '_id' | 'attachments'>[] = [];
+    const flush = async () => {
+      await forEachInFlight(pending, WRITES_IN_FLIGHT, async ({ _id, attachments }) => {
+        const attachmentIds = attachments!.map((a) => a.id);
+        await this.messages.updateOne({ _id, attachments }, { $set: { attachmentIds } });
+      });
+      updated += pending.length;
+      pending = [];
+    };
+    for await (const doc of cursor) {
+      if (doc.attachments?.length && !doc.attachmentIds) pending.push(doc);
+      if (pending.length >= 1000) await flush();
+    }
+    await flush();
+    await markMigrated(this.conn, ATTACHMENT_IDS_MIGRATION);
+    this.backfilled = true;
+    log.info({ updated }, 'attachment ids backfilled: file checks read by index');
+  }
+
+  /** Whether every stored message has its `attachmentIds` (remembered once true). */
+  private async complete(): Promise<boolean> {
+    this.backfilled ||= await migrated(this.conn, ATTACHMENT_IDS_MIGRATION);
+    return this.backfilled;
+  }
+
+  private find(filter: Record<string, string>): Promise<Carrier[]> {
     return this.messages
-      .find({ 'attachments.id': fileId }, { _id: 0, id: 1, roomId: 1 })
+      .find(filter, { _id: 0, id: 1, roomId: 1 })
       .limit(CARRIERS_CHECKED)
-      .lean<{ id: string; roomId: string }[]>()
+      .lean<Carrier[]>()
       .exec();
   }
 }

@@ -1,7 +1,6 @@
 import { MEMBERS_MAX, type MembershipQueueEvent, type MemberQueueEvent, type Message } from '@chat/contracts';
-import { isDuplicateKeyError } from '@chat/service-kit';
+import { forEachInFlight, isDuplicateKeyError, WRITES_IN_FLIGHT } from '@chat/service-kit';
 import type { Connection, Model } from 'mongoose';
-import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
 import { messageModel, type MessageDoc } from './message-model.js';
 import { rethrowUnavailable } from './message-store.js';
 import { blockOf, SEQ_BLOCK_SIZE, seqBlocksOf, walkBlocksDown, type SeqBlocks } from './seq-blocks.js';

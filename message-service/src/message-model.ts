@@ -11,15 +11,24 @@ export interface MessageDoc extends Omit<Message, 'createdAt' | 'editedAt' | 'de
   _id: string;
   /** `<roomId>:<floor(seq / 64)>` (seq-blocks.ts); absent on a message stored before blocks, until backfilled. */
   seqBlock?: string;
+  /**
+   * The ids of `attachments`, absent when there are none: a top-level copy because FerretDB 1.x
+   * pushes no dotted path down to PostgreSQL, so `find({'attachments.id'})` read the whole
+   * collection for every file check. Absent on a message stored before it, until backfilled.
+   */
+  attachmentIds?: string[];
   version?: number;
   createdAt: Date;
   editedAt?: Date;
   deletedAt?: Date;
 }
 
-/** The unique (roomId, seq) index; it replaced a non-unique `roomId_1_seq_-1` that served pages only. */
+/**
+ * The unique (roomId, seq) index; it replaced a non-unique `roomId_1_seq_-1` that served pages
+ * only. `attachmentIds` replaced `attachments.id` (FerretDB could not use it).
+ */
 export const ROOM_SEQ_INDEX = 'roomId_1_seq_1_unique';
-export const SUPERSEDED_INDEXES = ['roomId_1_seq_-1'];
+export const SUPERSEDED_INDEXES = ['roomId_1_seq_-1', 'attachments.id_1'];
 
 const messageSchema = new Schema<MessageDoc>(
   {
@@ -42,6 +51,7 @@ const messageSchema = new Schema<MessageDoc>(
       type: [{ _id: false, id: String, name: String, size: Number, contentType: String }],
       default: undefined,
     },
+    attachmentIds: { type: [String], default: undefined },
     reactions: { type: [{ _id: false, emoji: String, userIds: [String] }], default: undefined },
     // Declared so a change (replaceOne, cast by this schema) keeps them: undeclared, an edit or a
     // reaction dropped them, and with them the message's mention counts.
@@ -73,8 +83,9 @@ messageSchema.index({ seqBlock: 1 });
 // Resync's changed messages of a room, find({roomId, version: {$gt}, seq: {$lte}}).sort({version: 1}).
 messageSchema.index({ roomId: 1, version: 1 });
 
-// Who may read a file, and whether any message still carries it (file-access.ts), find({'attachments.id'}).
-messageSchema.index({ 'attachments.id': 1 });
+// Who may read a file, and whether any message still carries it (file-access.ts),
+// find({attachmentIds}): a multikey index on MongoDB, the GIN twin on FerretDB.
+messageSchema.index({ attachmentIds: 1 });
 
 export const MESSAGE_COLLECTION = 'messages';
 

@@ -1,7 +1,13 @@
 import type { HistoryResponse, Message, RoomEvent } from '@chat/contracts';
-import { DUPLICATE_KEY, AppError, type Logger } from '@chat/service-kit';
+import {
+  AppError,
+  DUPLICATE_KEY,
+  forEachInFlight,
+  ID_LOOKUPS_IN_FLIGHT,
+  WRITES_IN_FLIGHT,
+  type Logger,
+} from '@chat/service-kit';
 import type { Connection, Model } from 'mongoose';
-import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
 import { messageModel, SUPERSEDED_INDEXES, type MessageDoc } from './message-model.js';
 import { blockOf, lowestSeqs, SEQ_BLOCK_SIZE, seqBlockOf, seqBlocksOf, type SeqBlocks } from './seq-blocks.js';
 import { classifyWriteErrorCode, isMongoUnavailable, type WriteFailureKind } from './write-errors.js';
@@ -250,6 +256,7 @@ export function toDoc(m: Message): MessageDoc {
   // Absent stays absent (the driver would store an undefined as null).
   if (editedAt !== undefined) doc.editedAt = new Date(editedAt);
   if (deletedAt !== undefined) doc.deletedAt = new Date(deletedAt);
+  if (m.attachments?.length) doc.attachmentIds = m.attachments.map((a) => a.id);
   return doc;
 }
 
@@ -392,9 +399,6 @@ async function findMessage(model: Model<MessageDoc>, roomId: string, messageId: 
   const [message] = await withCurrentQuotes(model, roomId, [toMessage(doc)]);
   return message!;
 }
-
-/** Point lookups by `_id` at once, per call. */
-const ID_LOOKUPS_IN_FLIGHT = 8;
 
 /**
  * The documents among `ids` that also match `filter`, one `_id` lookup each, a few at once.

@@ -1,7 +1,7 @@
-import type { Logger } from '@chat/service-kit';
+import { forEachInFlight, WRITES_IN_FLIGHT, type Logger } from '@chat/service-kit';
 import { Schema, type Connection, type Model, type ProjectionType } from 'mongoose';
-import { forEachInFlight, WRITES_IN_FLIGHT } from './in-flight.js';
 import { messageModel, type MessageDoc } from './message-model.js';
+import { markMigrated, migrated } from './migrations.js';
 
 /**
  * Seq blocks: every stored message carries `seqBlock` = `<roomId>:<floor(seq / 64)>`, so a
@@ -32,22 +32,12 @@ interface SeqFloorDoc {
   seq: number;
 }
 
-/** Records that a one-time migration finished: `_id` names it. */
-interface MigrationDoc {
-  _id: string;
-  completedAt: Date;
-}
 
 export const SEQ_FLOOR_COLLECTION = 'room_seq_floors';
-export const MIGRATION_COLLECTION = 'migrations';
 export const SEQ_BLOCKS_MIGRATION = 'message-seq-blocks';
 
 const floorSchema = new Schema<SeqFloorDoc>(
   { _id: { type: String }, seq: { type: Number, required: true } },
-  { versionKey: false, bufferCommands: false },
-);
-const migrationSchema = new Schema<MigrationDoc>(
-  { _id: { type: String }, completedAt: { type: Date, required: true } },
   { versionKey: false, bufferCommands: false },
 );
 
@@ -89,13 +79,9 @@ export function lowestSeqs(messages: readonly { roomId: string; seq: number }[])
   return lowest;
 }
 
-const migrationModel = (conn: Connection): Model<MigrationDoc> =>
-  (conn.models.Migration as Model<MigrationDoc> | undefined) ??
-  conn.model<MigrationDoc>('Migration', migrationSchema, MIGRATION_COLLECTION);
-
 /** Whether every stored message carries its block (the backfill below finished once). */
 export async function seqBlocksComplete(conn: Connection): Promise<boolean> {
-  return (await migrationModel(conn).exists({ _id: SEQ_BLOCKS_MIGRATION })) !== null;
+  return migrated(conn, SEQ_BLOCKS_MIGRATION);
 }
 
 /**
@@ -137,11 +123,7 @@ async function backfillSeqBlocks(
   }
   await flush();
   await floors.lower(lowest);
-  await migrationModel(conn).updateOne(
-    { _id: SEQ_BLOCKS_MIGRATION },
-    { $set: { completedAt: new Date() } },
-    { upsert: true },
-  );
+  await markMigrated(conn, SEQ_BLOCKS_MIGRATION);
   log.info({ updated, rooms: lowest.size }, 'seq blocks backfilled: history pages read by block');
 }
 

@@ -6,13 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageModel } from '../src/message-model.js';
 import { createMongoMembershipStore } from '../src/membership-store.js';
 import { createMongoMessageStore, toDoc, type MessageStore, type PageQuery } from '../src/message-store.js';
-import {
-  MIGRATION_COLLECTION,
-  SEQ_BLOCK_SIZE,
-  SEQ_BLOCKS_MIGRATION,
-  SEQ_FLOOR_COLLECTION,
-  seqBlockOf,
-} from '../src/seq-blocks.js';
+import { MIGRATION_COLLECTION } from '../src/migrations.js';
+import { SEQ_BLOCK_SIZE, SEQ_BLOCKS_MIGRATION, SEQ_FLOOR_COLLECTION, seqBlockOf } from '../src/seq-blocks.js';
 import { asEvents, blockSummaries, makeMessage, mongoCommands, startService, type RunningService } from './helpers.js';
 
 // On the real database (FerretDB here): pages read by block must equal pages read by range,

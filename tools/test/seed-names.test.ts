@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MEMBERSHIP_COLLECTION, ROOM_COLLECTION } from '../../message-service/src/membership-model.js';
+import { ATTACHMENT_IDS_MIGRATION } from '../../message-service/src/file-access.js';
+import { MIGRATION_COLLECTION } from '../../message-service/src/migrations.js';
 import * as service from '../../message-service/src/seq-blocks.js';
 import * as seed from '../lib/bench/seed.js';
 
@@ -11,12 +13,14 @@ describe('the bench seed writes what message-service reads', () => {
       floors: seed.SEQ_FLOOR_COLLECTION,
       migrations: seed.MIGRATION_COLLECTION,
       migration: seed.SEQ_BLOCKS_MIGRATION,
+      attachmentIdsMigration: seed.ATTACHMENT_IDS_MIGRATION,
       memberships: seed.MEMBERSHIP_COLLECTION,
       rooms: seed.ROOM_COLLECTION,
     }).toEqual({
       floors: service.SEQ_FLOOR_COLLECTION,
-      migrations: service.MIGRATION_COLLECTION,
+      migrations: MIGRATION_COLLECTION,
       migration: service.SEQ_BLOCKS_MIGRATION,
+      attachmentIdsMigration: ATTACHMENT_IDS_MIGRATION,
       memberships: MEMBERSHIP_COLLECTION,
       rooms: ROOM_COLLECTION,
     });

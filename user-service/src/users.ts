@@ -1,5 +1,5 @@
 import type { PublicUser } from '@chat/contracts';
-import { AppError, isDuplicateKeyError } from '@chat/service-kit';
+import { AppError, forEachInFlight, ID_LOOKUPS_IN_FLIGHT, isDuplicateKeyError } from '@chat/service-kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 interface UserDoc {
@@ -60,10 +60,17 @@ export class UserStore {
     return doc ? toPublic(doc) : null;
   }
 
-  /** One query by `_id` for all of them; unknown ids are left out. */
+  /**
+   * Unknown ids are left out. One `_id` lookup each, a few at once: FerretDB 1.x does not push
+   * `{_id: {$in}}` down and read every account for it; each `_id` equality is one index probe.
+   */
   async findByIds(ids: string[]): Promise<PublicUser[]> {
-    const docs = await this.query(this.model.find({ _id: { $in: ids } }, { passwordHash: 0 }).lean());
-    return docs.map(toPublic);
+    const found: PublicUser[] = [];
+    await forEachInFlight([...new Set(ids)], ID_LOOKUPS_IN_FLIGHT, async (id) => {
+      const user = await this.findById(id);
+      if (user) found.push(user);
+    });
+    return found;
   }
 
   async findCredentials(username: string): Promise<{ user: PublicUser; passwordHash: string } | null> {

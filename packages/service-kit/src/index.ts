@@ -4,6 +4,7 @@ export * from './config.js';
 export * from './errors.js';
 export * from './health.js';
 export * from './http.js';
+export * from './in-flight.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './mongo.js';

@@ -3,6 +3,7 @@ export * from './keys.js';
 export * from './private-rabbitmq.js';
 export * from './private-redis.js';
 export * from './process.js';
+export * from './query-plans.js';
 export * from './rabbit-management.js';
 export * from './services.js';
 export * from './vitest.js';

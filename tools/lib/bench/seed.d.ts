@@ -6,6 +6,7 @@ export interface SeedParams {
 export const SEQ_FLOOR_COLLECTION: string;
 export const MIGRATION_COLLECTION: string;
 export const SEQ_BLOCKS_MIGRATION: string;
+export const ATTACHMENT_IDS_MIGRATION: string;
 export const MEMBERSHIP_COLLECTION: string;
 export const ROOM_COLLECTION: string;
 export function seqBlockOf(roomId: string, seq: number): string;

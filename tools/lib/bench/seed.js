@@ -15,6 +15,7 @@ import { MongoClient, ObjectId } from 'mongodb';
 export const SEQ_FLOOR_COLLECTION = 'room_seq_floors';
 export const MIGRATION_COLLECTION = 'migrations';
 export const SEQ_BLOCKS_MIGRATION = 'message-seq-blocks';
+export const ATTACHMENT_IDS_MIGRATION = 'message-attachment-ids';
 export const MEMBERSHIP_COLLECTION = 'memberships';
 export const ROOM_COLLECTION = 'rooms';
 export const seqBlockOf = (roomId, seq) => `${roomId}:${Math.floor(seq / 64)}`;
@@ -76,6 +77,7 @@ export async function ensureSeed({ mongoUrl, dbName, params, log = () => undefin
       marker.users === params.users;
     if (same) {
       log(`seed: reusing ${dbName} (${marker.messages} messages in ${marker.rooms} rooms, ${marker.users} users)`);
+      await markMigrated(db); // a seed loaded before a migration existed is migrated all the same
       return { reused: true, ...marker };
     }
     log(`seed: loading ${params.messages} messages in ${params.rooms} rooms, ${params.users} users into ${dbName}`);
@@ -183,9 +185,18 @@ async function loadMessages(db, params, log) {
     sizes.map((_, r) => ({ _id: seedRoomId(r), seq: 1 })),
     { ordered: false },
   );
-  await db.collection(MIGRATION_COLLECTION).insertOne({ _id: SEQ_BLOCKS_MIGRATION, completedAt: new Date() });
+  await markMigrated(db);
   await loadRoomStates(db, lastOfRoom);
   await loadMemberships(db, sizes, lastOfRoom);
+}
+
+/**
+ * message-service's one-time backfills have nothing to do on a seed: every message carries its
+ * block, and none carries attachments. Marked done, so none reads the whole seed in a run.
+ */
+async function markMigrated(db) {
+  for (const _id of [SEQ_BLOCKS_MIGRATION, ATTACHMENT_IDS_MIGRATION])
+    await db.collection(MIGRATION_COLLECTION).updateOne({ _id }, { $set: { completedAt: new Date() } }, { upsert: true });
 }
 
 /** The consumer's room state (message-service membership-model.ts RoomDoc) from each room's last message. */

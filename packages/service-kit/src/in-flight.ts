@@ -1,9 +1,14 @@
 /** Single-document writes in flight at once (FerretDB holds a PostgreSQL connection per statement). */
 export const WRITES_IN_FLIGHT = 4;
 
+/** Point lookups by `_id` in flight at once, per call. */
+export const ID_LOOKUPS_IN_FLIGHT = 8;
+
 /**
  * Runs `fn` on every item, at most `limit` at a time. FerretDB holds a PostgreSQL connection
- * per statement in flight, so writes go one command each, a few at a time, never as one bulk.
+ * per statement in flight, so writes go one command each, a few at a time, never as one bulk;
+ * and it pushes neither `$in` nor `$or` down to PostgreSQL, so a lookup of many ids goes one
+ * `{_id}` each, a few at a time.
  */
 export async function forEachInFlight<T>(
   items: readonly T[],
