@@ -2,7 +2,7 @@ import { canAccessRoom } from '@chat/contracts';
 import { forEachInFlight, WRITES_IN_FLIGHT, type Logger } from '@chat/service-kit';
 import type { Connection, Model } from 'mongoose';
 import type { StoredFile } from './file-store.js';
-import { messageModel, type MessageDoc } from './message-model.js';
+import { ATTACHMENTS_ID_INDEX, messageModel, type MessageDoc } from './message-model.js';
 import { markMigrated, migrated } from './migrations.js';
 
 /** Carrying messages looked at per check: a file is attached to a handful of messages at most. */
@@ -53,7 +53,11 @@ export class FileAccess {
    * those before upgrading, as for seq blocks (docs/history-pages.md).
    */
   async backfill(log: Logger): Promise<void> {
-    if (await this.complete()) return;
+    if (!(await this.complete())) await this.copyAttachmentIds(log);
+    await this.dropOldIndex();
+  }
+
+  private async copyAttachmentIds(log: Logger): Promise<void> {
     let updated = 0;
     const cursor = this.messages
       .find({}, { _id: 1, attachments: 1, attachmentIds: 1 })
@@ -63,7 +67,9 @@ export class FileAccess {
     const flush = async () => {
       await forEachInFlight(pending, WRITES_IN_FLIGHT, async ({ _id, attachments }) => {
         const attachmentIds = attachments!.map((a) => a.id);
-        await this.messages.updateOne({ _id, attachments }, { $set: { attachmentIds } });
+        // The driver's own updateOne: mongoose would cast the filter to the schema (reordering
+        // and dropping attachment fields), and a stored array that differs would never match.
+        await this.messages.collection.updateOne({ _id: _id as never, attachments }, { $set: { attachmentIds } });
       });
       updated += pending.length;
       pending = [];
@@ -78,6 +84,13 @@ export class FileAccess {
     log.info({ updated }, 'attachment ids backfilled: file checks read by index');
   }
 
+  /** The `attachments.id` index served the fallback until the backfill was recorded; then it goes. */
+  private async dropOldIndex(): Promise<void> {
+    const indexes = await this.messages.collection.indexes();
+    if (indexes.some((index) => index.name === ATTACHMENTS_ID_INDEX))
+      await this.messages.collection.dropIndex(ATTACHMENTS_ID_INDEX);
+  }
+
   /** Whether every stored message has its `attachmentIds` (remembered once true). */
   private async complete(): Promise<boolean> {
     this.backfilled ||= await migrated(this.conn, ATTACHMENT_IDS_MIGRATION);
@@ -85,10 +98,6 @@ export class FileAccess {
   }
 
   private find(filter: Record<string, string>): Promise<Carrier[]> {
-    return this.messages
-      .find(filter, { _id: 0, id: 1, roomId: 1 })
-      .limit(CARRIERS_CHECKED)
-      .lean<Carrier[]>()
-      .exec();
+    return this.messages.find(filter, { _id: 0, id: 1, roomId: 1 }).limit(CARRIERS_CHECKED).lean<Carrier[]>().exec();
   }
 }

@@ -25,10 +25,12 @@ export interface MessageDoc extends Omit<Message, 'createdAt' | 'editedAt' | 'de
 
 /**
  * The unique (roomId, seq) index; it replaced a non-unique `roomId_1_seq_-1` that served pages
- * only. `attachmentIds` replaced `attachments.id` (FerretDB could not use it).
+ * only.
  */
 export const ROOM_SEQ_INDEX = 'roomId_1_seq_1_unique';
-export const SUPERSEDED_INDEXES = ['roomId_1_seq_-1', 'attachments.id_1'];
+export const SUPERSEDED_INDEXES = ['roomId_1_seq_-1'];
+/** Replaced by `attachmentIds_1`; dropped once the attachment-id backfill is recorded (file-access.ts). */
+export const ATTACHMENTS_ID_INDEX = 'attachments.id_1';
 
 const messageSchema = new Schema<MessageDoc>(
   {

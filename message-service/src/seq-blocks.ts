@@ -32,7 +32,6 @@ interface SeqFloorDoc {
   seq: number;
 }
 
-
 export const SEQ_FLOOR_COLLECTION = 'room_seq_floors';
 export const SEQ_BLOCKS_MIGRATION = 'message-seq-blocks';
 

@@ -39,7 +39,7 @@ beforeAll(async () => {
   byBlock = createMongoMessageStore(service.mongo);
   await byBlock.ensureIndexes();
   // Its own connection, never backfilled: every page by range.
-  rangeConn = await connectMongo({ url: process.env.MONGO_URL!, dbName: service.mongo.name, appName: 'range', log });
+  rangeConn = await connectMongo({ url: iso().mongoUrl, dbName: service.mongo.name, appName: 'range', log });
   byRange = createMongoMessageStore(rangeConn);
 });
 
@@ -111,7 +111,7 @@ describe('history pages by seq block', () => {
 
     // A process started on this database (its own connection): not migrated yet, so it reads by
     // range, and finds the legacy messages.
-    const conn = await connectMongo({ url: process.env.MONGO_URL!, dbName: service.mongo.name, appName: 'fresh', log });
+    const conn = await connectMongo({ url: iso().mongoUrl, dbName: service.mongo.name, appName: 'fresh', log });
     const fresh = createMongoMessageStore(conn);
     expect(seqsOf((await fresh.findPage(room, { before: 1_010, limit: 3 })).messages)).toEqual([1_007, 1_008, 1_009]);
     await fresh.backfillSeqBlocks(log);

@@ -40,6 +40,7 @@ describe('UserStore.findByIds', () => {
     expect(found).toHaveLength(2);
     expect(found).toEqual(expect.arrayContaining([created[0], created[2]]));
     expect(filters.length).toBeGreaterThan(0);
-    for (const filter of filters) expect(await readsWholeCollection(conn, 'users', filter), JSON.stringify(filter)).toBe(false);
+    for (const filter of filters)
+      expect(await readsWholeCollection(conn, 'users', filter), JSON.stringify(filter)).toBe(false);
   });
 });

@@ -196,7 +196,9 @@ async function loadMessages(db, params, log) {
  */
 async function markMigrated(db) {
   for (const _id of [SEQ_BLOCKS_MIGRATION, ATTACHMENT_IDS_MIGRATION])
-    await db.collection(MIGRATION_COLLECTION).updateOne({ _id }, { $set: { completedAt: new Date() } }, { upsert: true });
+    await db
+      .collection(MIGRATION_COLLECTION)
+      .updateOne({ _id }, { $set: { completedAt: new Date() } }, { upsert: true });
 }
 
 /** The consumer's room state (message-service membership-model.ts RoomDoc) from each room's last message. */
