@@ -27,7 +27,8 @@ export type Admission =
  */
 export interface SentRecord {
   seq: number;
-  createdAt: string;
+  /** The message's `createdAt`, in ms since the epoch (as stored). */
+  createdAtMs: number;
   textHash: string;
 }
 

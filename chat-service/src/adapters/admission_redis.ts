@@ -190,10 +190,10 @@ export function createRedisAdmission(opts: RedisAdmissionOptions): SendAdmission
 
 /** `<seq>:<createdAt ms>:<textHash>`: about 40 bytes instead of the whole message JSON. */
 function encodeRecord(r: SentRecord): string {
-  return `${r.seq}:${Date.parse(r.createdAt)}:${r.textHash}`;
+  return `${r.seq}:${r.createdAtMs}:${r.textHash}`;
 }
 
 function decodeRecord(value: string): SentRecord {
   const [seq, createdAtMs, textHash] = value.split(':');
-  return { seq: Number(seq), createdAt: new Date(Number(createdAtMs)).toISOString(), textHash: textHash ?? '' };
+  return { seq: Number(seq), createdAtMs: Number(createdAtMs), textHash: textHash ?? '' };
 }
