@@ -73,7 +73,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
    */
   const claimPrefix = randomUUID();
   let claims = 0;
-  // Bound once: a labelled inc() hashes its labels on every send.
+  // Bound once: no label object built per send (prom-client still hashes the labels).
   const acceptedSends = metrics.sends.labels('accepted');
   const duplicateSends = metrics.sends.labels('duplicate');
 
