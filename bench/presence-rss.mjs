@@ -14,14 +14,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { io as connectClient } from 'socket.io-client';
 import { SOCKET_PATH } from '@chat/contracts';
 import { signToken } from '@chat/service-kit';
-import { RabbitManagement, testKeyPair } from '@chat/testing';
+import { freePort, RabbitManagement, testKeyPair } from '@chat/testing';
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => {
@@ -43,14 +42,6 @@ const heapUsedMb = async (url) => {
   return Number(/^nodejs_heap_size_used_bytes\S* (\S+)$/m.exec(metrics)?.[1]) / 2 ** 20;
 };
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-
-async function freePort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function main() {
   const id = `bench_rss_${randomBytes(3).toString('hex')}`;

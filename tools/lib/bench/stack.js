@@ -4,7 +4,6 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, openSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heapLogBetween } from './heap-log-window.js';
@@ -14,15 +13,14 @@ const HEAP_LOG_PRELOAD = fileURLToPath(new URL('./heap-log.js', import.meta.url)
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
+/**
+ * @chat/testing's freePort: never a port this process handed out before, so the services of
+ * a stack get distinct ports. Imported when called: on a fresh clone it is built after this
+ * module is loaded (bench/run.mjs).
+ */
+export async function freePort() {
+  const { freePort: distinctFreePort } = await import('@chat/testing');
+  return distinctFreePort();
 }
 
 /** One sample of a Prometheus gauge from a service's /metrics (default Node metrics). */
