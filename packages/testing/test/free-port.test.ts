@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../src/wait.js';
 
 describe('freePort', () => {
-  // The kernel hands a port it just freed to a later bind(0) often enough that a stack's
+  // bind(0) picks a random free port, so a later pick may repeat an earlier one: a stack's
   // services, each given freePort(), once shared one (a benchmark's chat node failed to start
   // while its readiness probe reached message-service). 500 picks from the ephemeral range
-  // collide with near certainty unless freePort refuses repeats.
+  // repeat with near certainty unless freePort refuses repeats.
   it('never hands out the same port twice in one process', async () => {
     const ports: number[] = [];
     for (let i = 0; i < 500; i++) ports.push(await freePort());

@@ -13,14 +13,24 @@ const HEAP_LOG_PRELOAD = fileURLToPath(new URL('./heap-log.js', import.meta.url)
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Ports this process's stacks were given: see freePort. */
+const portsGiven = new Set();
+
 /**
- * @chat/testing's freePort: never a port this process handed out before, so the services of
- * a stack get distinct ports. Imported when called: on a fresh clone it is built after this
- * module is loaded (bench/run.mjs).
+ * A free port for one of a stack's services, never one given before in this process.
+ * @chat/testing's freePort already refuses repeats, but a before/after comparison runs this
+ * file against an older tree whose @chat/testing may not, so this checks again. Imported when
+ * called: on a fresh clone @chat/testing is built after this module is loaded (bench/run.mjs).
  */
 export async function freePort() {
-  const { freePort: distinctFreePort } = await import('@chat/testing');
-  return distinctFreePort();
+  const { freePort: pick } = await import('@chat/testing');
+  for (let tries = 0; tries < 1000; tries++) {
+    const port = await pick();
+    if (portsGiven.has(port)) continue;
+    portsGiven.add(port);
+    return port;
+  }
+  throw new Error('no free port that this process has not given to a stack');
 }
 
 /** One sample of a Prometheus gauge from a service's /metrics (default Node metrics). */
@@ -215,6 +225,10 @@ export async function startStack({
       [],
       ports.gatewayOperator,
     );
+    // A service that lost its port to another process exits at once, while its readiness probe
+    // may have been answered by that other process: by now (the gateway took a second) it is gone.
+    const exited = procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+    if (exited) throw new Error(`${exited.name} exited after it seemed ready (log: ${exited.logFile})`);
   } catch (err) {
     await stack.stop();
     throw err;
