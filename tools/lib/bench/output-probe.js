@@ -1,9 +1,11 @@
 // Preloaded into a chat node (`BENCH_CHAT_NODE_FLAGS="--import <this file>"` with bench/run.mjs
 // or bench/send-cost.mjs): every 50 ms it looks at each engine.io socket's output — packets
-// waiting in its write buffer, whether its transport is writable, what its websocket and TCP
-// socket hold unsent — and appends a one-second summary, with the event loop's delay, as a JSON
-// line to $OUTPUT_PROBE_FILE. It answers "do deliveries wait on the server?" without a heap
-// snapshot: engine.io's Socket is patched to register itself when it opens.
+// waiting in its write buffer, whether its transport is writable, what its websocket holds unsent
+// (ws's bufferedAmount, which includes what its Node socket holds: tcpBufferedBytes, shown apart,
+// not to be added) — and appends a one-second summary, with the event loop's delay, as a JSON
+// line (with the pid: several nodes may share the file) to $OUTPUT_PROBE_FILE. It answers "is
+// output queued in the server's socket buffers?" without a heap snapshot (the kernel's send
+// queue is not seen): engine.io's Socket is patched to register itself when it opens.
 import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -56,6 +58,7 @@ setInterval(() => {
   const n = sum.samples || 1;
   const line = {
     atMs: Date.now(),
+    pid: process.pid,
     sockets: sum.sockets / n,
     // Means over the samples, summed over sockets; maxima of one socket.
     writeBufferPackets: sum.packets / n,
