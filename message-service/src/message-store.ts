@@ -403,7 +403,7 @@ async function findMessage(model: Model<MessageDoc>, roomId: string, messageId: 
 /**
  * The documents among `ids` that also match `filter`, one `_id` lookup each, a few at once.
  * Not `{_id: {$in}}`: FerretDB 1.x does not push `$in` down and reads the whole collection
- * into Go for it (10.7 s for 5 ids among 200,000 messages, README → Performance), while each
+ * into Go for it (10.7 s for 5 ids among 200,000 messages, docs/performance-history.md), while each
  * `_id` equality is one index probe; MongoDB serves both from the `_id` index.
  */
 async function findByIds<T = { _id: string }>(

@@ -21,7 +21,7 @@ export const ROOMS_PER_STEP = 4;
  *
  * A round is paced: ROOMS_PER_STEP rooms at a time, the steps spread over half the interval.
  * Written all at once, 50 rooms' updates were a burst of ~200 ms of FerretDB CPU every round
- * that took the cores from chat-service (README → Performance, issue 11). A timer tick that
+ * that took the cores from chat-service (docs/performance-history.md, 2026-12-01 02:49; issue 11). A timer tick that
  * finds a round still running (many rooms, a slow store) is skipped: its rooms keep
  * coalescing for the next. A failed step ends the round and keeps every room not yet
  * written, so an outage costs one write's timeout per round, not one per step.

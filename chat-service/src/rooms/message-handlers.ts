@@ -82,7 +82,7 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     const { roomId, clientMsgId, text, attachmentIds, replyToId } = parseOrThrow(sendMessagePayloadSchema, payload);
     assertRoomAccess(caller.user.userId, roomId);
     // Each step is awaited only when the send needs it: most sends are plain text in a public
-    // room, and every await and object copy here is paid on each of them (README → Performance).
+    // room, and every await and object copy here is paid on each of them (docs/performance-history.md, 2026-12-02 02:09).
     const attachments = attachmentIds?.length
       ? await deps.attachments.resolve(caller.user.userId, attachmentIds)
       : undefined;

@@ -32,7 +32,7 @@ export interface AckDeps {
 /**
  * One event in this many of each kind is timed, starting with the first: a latency
  * distribution needs only a sample, and prom-client's labelled observe on every event was a
- * visible part of the send path's CPU (the (b) profile, README → Performance).
+ * visible part of the send path's CPU (the (b) profile, docs/performance-history.md).
  */
 export const ACK_TIMING_SAMPLE = 8;
 

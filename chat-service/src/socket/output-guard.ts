@@ -25,7 +25,7 @@ export const OUTPUT_CHECK_MS = 1000;
  *
  * A sweep rather than listeners on every packet: those ran on each of the node's deliveries
  * (three listener calls per packet) and cost the send path measurable latency under load
- * (README → Performance); a sweep costs O(sockets) a second, nothing per delivery.
+ * (docs/performance-history.md); a sweep costs O(sockets) a second, nothing per delivery.
  * Returns a stop function.
  */
 export function guardOutput(
