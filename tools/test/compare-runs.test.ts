@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { compareRuns, median } from '../lib/bench/compare-runs.js';
+
+describe('compareRuns (bench/interleave.mjs)', () => {
+  it('takes medians of odd and even counts', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it('finds a clear regression: ratio above 1, interval above 1, small p', () => {
+    const before = [10, 11, 9, 10.5, 9.5, 10.2, 10.8];
+    const after = [20, 21, 19, 20.5, 19.5, 20.2, 20.8];
+    const c = compareRuns(before, after);
+    expect(c.ratio).toBeCloseTo(20.2 / 10.2, 5);
+    expect(c.low).toBeGreaterThan(1.5);
+    expect(c.p).toBeLessThan(0.05);
+    expect(c.withinTolerance).toBe(false);
+  });
+
+  it('does not call noise a regression: same spread, interval spans 1, large p', () => {
+    const before = [4, 10, 10, 11, 19, 20, 23];
+    const after = [11, 12, 13, 15, 15, 17, 24];
+    const c = compareRuns(before, after);
+    expect(c.low).toBeLessThan(1);
+    expect(c.high).toBeGreaterThan(1);
+    expect(c.p).toBeGreaterThan(0.2);
+  });
+
+  it('rules out a regression beyond the tolerance only when the interval is tight enough', () => {
+    const before = [100, 101, 99, 100, 100.5, 99.5, 100.2, 99.8];
+    const same = [100.1, 100.9, 99.2, 100.3, 100.4, 99.6, 100, 99.9];
+    expect(compareRuns(before, same, { tolerance: 0.05 }).withinTolerance).toBe(true);
+    const slower = same.map((x) => x * 1.08);
+    expect(compareRuns(before, slower, { tolerance: 0.05 }).withinTolerance).toBe(false);
+  });
+
+  it('gives the same answer for the same runs (seeded)', () => {
+    const before = [5, 7, 6, 9, 8];
+    const after = [6, 8, 7, 10, 7];
+    expect(compareRuns(before, after)).toEqual(compareRuns(before, after));
+  });
+});
