@@ -9,67 +9,101 @@
 //
 //   node bench/interleave.mjs --before /work/wt/old --label af59db8 [--rounds 6]
 //        [--scenarios b,sweep] [--rate 600] [--tolerance 0.1]
+//   node bench/interleave.mjs --report bench/results/<stamp>-interleaved.json
 //
 // The before tree needs this tree's bench/ and tools/ (so both run the same load) and its
 // dist/ built; this tree is the after tree, run with --no-build too. Needs the local servers,
-// as bench/run.mjs. Written after every run, so an interrupted sitting keeps what it measured.
+// as bench/run.mjs. Written after every run, so an interrupted sitting keeps what it measured;
+// --report reads a sitting's run files again and rewrites its summary. Ctrl-C stops after the
+// current run.
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareRuns } from '../tools/lib/bench/compare-runs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench', 'results');
+const SCENARIOS = ['b', 'sweep'];
+const METRICS = [
+  ['p50', 'delivery p50 ms'],
+  ['p99', 'delivery p99 ms'],
+  ['confirmMs', 'publisher-confirm wait ms'],
+  ['chatCpuPct', 'chat-service CPU % of a core'],
+];
+const log = (m) => process.stderr.write(`[interleave ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const usage = (why) => {
+  process.stderr.write(
+    `${why}\nUsage: node bench/interleave.mjs --before <tree> --label <name> [--rounds 6] [--scenarios b,sweep] [--rate 600] [--tolerance 0.1]\n` +
+      '       node bench/interleave.mjs --report bench/results/<stamp>-interleaved.json\n',
+  );
+  process.exit(2);
+};
+
 const argv = process.argv.slice(2);
 const opt = (name, fallback) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : fallback;
 };
-const beforeRoot = opt('before');
-if (!beforeRoot) {
-  process.stderr.write(
-    'Usage: node bench/interleave.mjs --before <tree> --label <name> [--rounds 6] [--scenarios b,sweep] [--rate 600] [--tolerance 0.1]\n',
-  );
-  process.exit(2);
+const reportOf = opt('report');
+/** The sitting: its settings and, for --report, its runs so far. */
+const sitting = reportOf
+  ? JSON.parse(readFileSync(reportOf, 'utf8'))
+  : {
+      stamp: new Date().toISOString().slice(0, 19).replace(/:/g, '-'),
+      beforeRoot: opt('before'),
+      label: opt('label'),
+      rounds: Number(opt('rounds', 6)),
+      scenarios: opt('scenarios', SCENARIOS.join(',')).split(','),
+      rate: Number(opt('rate', 600)),
+      tolerance: Number(opt('tolerance', 0.1)),
+      runs: [],
+    };
+// Sittings written before the stamp was saved are named by their file.
+sitting.stamp ??= basename(reportOf ?? '', '.json').replace(/-interleaved$/, '');
+sitting.label ??= basename(resolve(sitting.beforeRoot ?? '.'));
+const { label, rounds, scenarios, rate, tolerance, runs } = sitting;
+if (!reportOf) {
+  if (!sitting.beforeRoot) usage('--before is required');
+  if (!existsSync(join(sitting.beforeRoot, 'bench', 'run.mjs'))) usage(`${sitting.beforeRoot} has no bench/run.mjs`);
+  if (label === 'main') usage('--label must name the before tree, not main');
+  if (!(Number.isInteger(rounds) && rounds >= 1)) usage('--rounds must be a whole number of rounds');
+  if (rounds % 2) log('an odd number of rounds runs one tree first once more than the other');
+  if (scenarios.some((s) => !SCENARIOS.includes(s))) usage(`--scenarios: ${SCENARIOS.join(', ')}`);
+  if (!(rate > 0) || !(tolerance > 0)) usage('--rate and --tolerance must be positive numbers');
 }
-const label = opt('label', basename(resolve(beforeRoot)));
-const rounds = Number(opt('rounds', 6));
-const scenarios = opt('scenarios', 'b,sweep').split(',');
-const rate = Number(opt('rate', 600));
-const tolerance = Number(opt('tolerance', 0.1));
-const trees = [
-  { name: label, root: resolve(beforeRoot), suffix: `-before-${label}` },
-  { name: 'main', root: ROOT, suffix: '' },
-];
-const stamp = new Date().toISOString().slice(0, 16).replace(/:/g, '-');
-const log = (m) => process.stderr.write(`[interleave ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
-/** One bench/run.mjs scenario in `tree`; resolves with the path of the results JSON it wrote. */
-function runOnce(tree, scenario) {
+/** One bench/run.mjs scenario in `root`; resolves with the path of the results JSON it wrote. */
+function runOnce(root, scenario) {
   const args = ['bench/run.mjs', '--no-build', '--only', scenario, '--seed', '0'];
   if (scenario === 'sweep') args.push('--rates', String(rate));
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd: tree.root, stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
     // The tail of its log: the last "wrote <base>.json" names the results file.
     let tail = '';
     child.stderr.on('data', (d) => {
       process.stderr.write(d);
       tail = (tail + String(d)).slice(-4096);
     });
-    child.on('exit', (code) => {
+    child.on('error', fail);
+    // 'close', not 'exit': the results line is among its last writes to stderr.
+    child.on('close', (code) => {
       const written = [...tail.matchAll(/wrote (\S+)\.json/g)].pop()?.[1];
-      if (written) done(`${written}.json`);
-      else fail(new Error(`bench/run.mjs ${scenario} in ${tree.root} exited ${code}, wrote nothing`));
+      if (written && code === 0) done(`${written}.json`);
+      else fail(new Error(`bench/run.mjs --only ${scenario} in ${root} exited ${code}, wrote ${written ?? 'nothing'}`));
     });
   });
 }
 
-/** What one run says: the scenario's row (the sweep's at `rate`). */
+/**
+ * What one run says: the scenario's row (the sweep's at `rate`). `ok` only for a run that
+ * measured the whole load: no scenario error, every socket connected, every send acked.
+ */
 function figures(file, scenario) {
   const json = JSON.parse(readFileSync(file, 'utf8'));
   const row = scenario === 'sweep' ? json.scenarios.sweep?.rows?.find((r) => r.rate === rate) : json.scenarios.b;
-  if (!row) throw new Error(`${file} has no ${scenario} result`);
+  const error = json.scenarios[`${scenario}Error`];
+  if (!row) return { ok: false, error: error ?? `no ${scenario} result` };
   const cpu = row.sendPhaseCpu ?? {};
   return {
     p50: row.deliveryMs?.p50,
@@ -81,23 +115,18 @@ function figures(file, scenario) {
     sent: row.sent,
     lost: row.lost,
     duplicates: row.duplicates,
+    // The sweep does not read history back (--no-verify-history): null there.
     persisted: row.persisted,
-    ok: row.verdict?.ok === true && row.connectFailures === 0,
+    ok: !error && row.verdict?.ok === true && row.connectFailures === 0 && row.acked === row.sent,
+    ...(error ? { error } : {}),
   };
 }
-
-const runs = [];
-const METRICS = [
-  ['p50', 'delivery p50 ms'],
-  ['p99', 'delivery p99 ms'],
-  ['confirmMs', 'publisher-confirm wait ms'],
-  ['chatCpuPct', 'chat-service CPU % of a core'],
-];
 
 function summary() {
   const out = {};
   for (const scenario of scenarios) {
-    const valid = runs.filter((r) => r.scenario === scenario && r.ok);
+    const all = runs.filter((r) => r.scenario === scenario);
+    const valid = all.filter((r) => r.ok);
     const of = (tree, key) =>
       valid
         .filter((r) => r.tree === tree)
@@ -107,61 +136,67 @@ function summary() {
       METRICS.map(([key]) => {
         const before = of(label, key);
         const after = of('main', key);
+        const runCounts = [before.length, after.length];
         return [
           key,
-          before.length >= 2 && after.length >= 2
-            ? { runs: [before.length, after.length], ...compareRuns(before, after, { tolerance }) }
-            : null,
+          Math.min(...runCounts) >= 2
+            ? { runs: runCounts, ...compareRuns(before, after, { tolerance }) }
+            : { runs: runCounts },
         ];
       }),
     );
-    out[scenario].lostOrDuplicated = valid.reduce((n, r) => n + (r.lost ?? 0) + (r.duplicates ?? 0), 0);
-    out[scenario].failedRuns = runs.filter((r) => r.scenario === scenario && !r.ok).length;
+    // Over every run, failed ones too: a loss is what makes a run fail.
+    out[scenario].lostOrDuplicated = all.reduce((n, r) => n + (r.lost ?? 0) + (r.duplicates ?? 0), 0);
+    out[scenario].failedRuns = all.length - valid.length;
   }
   return out;
 }
 
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+const pct = (x) => `${Number((x * 100).toPrecision(3))}%`;
+const fmtP = (p) => (p < 0.001 ? '< 0.001' : fmt(p, 3));
 
 function markdown(s) {
   const lines = [
-    `# Before (\`${label}\`) and after (\`main\`), interleaved (${stamp})`,
+    `# Before (\`${label}\`) and after (\`main\`), interleaved (${sitting.stamp})`,
     '',
-    `\`node bench/interleave.mjs --before ${beforeRoot} --label ${label} --rounds ${rounds} --scenarios ${scenarios.join(',')} --rate ${rate} --tolerance ${tolerance}\`: ` +
+    `\`node bench/interleave.mjs --before ${sitting.beforeRoot} --label ${label} --rounds ${rounds} --scenarios ${scenarios.join(',')} --rate ${rate} --tolerance ${tolerance}\`: ` +
       `each round runs every scenario in both trees, \`${label}\` first in odd rounds and \`main\` first in even ones ` +
       `(\`node bench/run.mjs --no-build --only <scenario> --seed 0\`, the sweep with \`--rates ${rate}\`). ` +
-      'Ratios are main over before; the interval is a 95% bootstrap of the ratio of medians, p a permutation test of the difference of medians. ' +
-      `"≤ ${tolerance * 100}%" says whether the interval rules out a regression larger than that.`,
+      'A run counts when it had no scenario error, every socket connected and every send was acked. ' +
+      'Ratios are main over before; the interval is a nominal 95% percentile bootstrap of the ratio of medians, ' +
+      'p a permutation test of the difference of medians (tools/lib/bench/compare-runs.js). ' +
+      `"Regression over ${pct(tolerance)} ruled out": yes when the interval's top is at most 1 + ${tolerance}; ` +
+      'no means it is not ruled out, not that it happened.',
     '',
   ];
   for (const scenario of scenarios) {
-    const title = scenario === 'sweep' ? `Sweep at ${rate} msg/s` : `(${scenario})`;
+    const title = scenario === 'sweep' ? `Sweep at ${rate} msg/s` : `(${scenario}) at 500 msg/s`;
     lines.push(
       `## ${title}`,
       '',
-      '| metric | runs (before, main) | before median | main median | ratio | 95% interval | p | ≤ ' +
-        `${tolerance * 100}% |`,
+      `| metric | runs (before, main) | before median | main median | ratio | 95% interval | p | regression over ${pct(tolerance)} ruled out |`,
       '|---|---|---|---|---|---|---|---|',
     );
     for (const [key, name] of METRICS) {
       const c = s[scenario][key];
-      if (!c) continue;
       lines.push(
-        `| ${name} | ${c.runs.join(', ')} | ${fmt(c.before)} | ${fmt(c.after)} | ${fmt(c.ratio, 2)} | ${fmt(c.low, 2)}–${fmt(c.high, 2)} | ${fmt(c.p, 3)} | ${c.withinTolerance ? 'yes' : 'no'} |`,
+        c.ratio === undefined
+          ? `| ${name} | ${c.runs.join(', ')} | too few runs to compare | | | | | |`
+          : `| ${name} | ${c.runs.join(', ')} | ${fmt(c.before)} | ${fmt(c.after)} | ${fmt(c.ratio, 2)} | ${fmt(c.low, 2)}–${fmt(c.high, 2)} | ${fmtP(c.p)} | ${c.withinTolerance ? 'yes' : 'no'} |`,
       );
     }
     lines.push(
       '',
-      `Lost or duplicated deliveries over all runs: ${s[scenario].lostOrDuplicated}; failed runs (left out): ${s[scenario].failedRuns}.`,
+      `Lost or duplicated deliveries over all runs: ${s[scenario].lostOrDuplicated}; runs left out: ${s[scenario].failedRuns}.`,
       '',
-    );
-    lines.push(
-      '| # | tree | results file | p50 / p99 ms | confirm ms | chat CPU | machine (unlisted) | sent | lost / dup | stored |',
+      '| round | tree | results file | p50 / p99 ms | confirm ms | chat CPU | machine (unlisted) | sent | lost / dup | stored once |',
       '|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const r of runs.filter((x) => x.scenario === scenario)) {
+      const left = r.ok ? '' : ` (left out: ${r.error ?? 'failed'})`;
       lines.push(
-        `| ${r.round} | \`${r.tree}\` | \`${r.file}\` | ${fmt(r.p50)} / ${fmt(r.p99)} | ${fmt(r.confirmMs, 2)} | ${fmt(r.chatCpuPct, 0)}% | ${fmt(r.machinePct, 0)}% (${fmt(r.unlistedPct, 0)}%) | ${r.sent ?? '–'} | ${r.lost ?? '–'} / ${r.duplicates ?? '–'} | ${r.persisted ?? '–'}${r.ok ? '' : ' (failed)'} |`,
+        `| ${r.round} | \`${r.tree}\` | \`${r.file}\` | ${fmt(r.p50)} / ${fmt(r.p99)} | ${fmt(r.confirmMs, 2)} | ${fmt(r.chatCpuPct, 0)}% | ${fmt(r.machinePct, 0)}% (${fmt(r.unlistedPct, 0)}%) | ${r.sent ?? '–'} | ${r.lost ?? '–'} / ${r.duplicates ?? '–'} | ${r.persisted ?? '–'}${left} |`,
       );
     }
     lines.push('');
@@ -171,35 +206,49 @@ function markdown(s) {
 
 function save() {
   const s = summary();
-  const base = join(RESULTS, `${stamp}-interleaved`);
-  writeFileSync(
-    `${base}.json`,
-    JSON.stringify({ label, beforeRoot, rounds, scenarios, rate, tolerance, runs, summary: s }, null, 2) + '\n',
-  );
+  const base = join(RESULTS, `${sitting.stamp}-interleaved`);
+  writeFileSync(`${base}.json`, JSON.stringify({ ...sitting, summary: s }, null, 2) + '\n');
   writeFileSync(`${base}.md`, markdown(s));
   log(`wrote ${base}.md`);
 }
 
-for (let round = 1; round <= rounds; round++) {
-  const order = round % 2 ? trees : [...trees].reverse();
-  for (const scenario of scenarios) {
-    for (const tree of order) {
-      log(`round ${round}/${rounds}: ${scenario} in ${tree.name}`);
-      try {
-        const file = await runOnce(tree, scenario);
-        // The before tree's files come here under a name that says which tree made them.
-        const name = `${basename(file, '.json')}${tree.suffix}`;
-        if (tree.suffix)
-          for (const ext of ['json', 'md'])
-            copyFileSync(file.replace(/\.json$/, `.${ext}`), join(RESULTS, `${name}.${ext}`));
-        runs.push({ round, scenario, tree: tree.name, file: `${name}.md`, ...figures(file, scenario) });
-      } catch (err) {
-        // A run that wrote nothing is kept as failed; the sitting goes on.
-        log(`run failed: ${err.message}`);
-        runs.push({ round, scenario, tree: tree.name, file: '–', ok: false, error: err.message });
+if (reportOf) {
+  // Each run's figures read again from its results file (copied here for the before tree).
+  for (const r of runs)
+    if (r.file !== '–') Object.assign(r, figures(join(RESULTS, r.file.replace(/\.md$/, '.json')), r.scenario));
+  save();
+} else {
+  let stopping = false;
+  process.on('SIGINT', () => {
+    stopping = true;
+    log('stopping after this run');
+  });
+  const trees = [
+    { name: label, root: resolve(sitting.beforeRoot), suffix: `-before-${label}` },
+    { name: 'main', root: ROOT, suffix: '' },
+  ];
+  for (let round = 1; round <= rounds && !stopping; round++) {
+    const order = round % 2 ? trees : [...trees].reverse();
+    for (const scenario of scenarios) {
+      for (const tree of order) {
+        if (stopping) break;
+        log(`round ${round}/${rounds}: ${scenario} in ${tree.name}`);
+        try {
+          const file = await runOnce(tree.root, scenario);
+          // The before tree's files come here under a name that says which tree made them.
+          const name = `${basename(file, '.json')}${tree.suffix}`;
+          if (tree.suffix)
+            for (const ext of ['json', 'md'])
+              copyFileSync(file.replace(/\.json$/, `.${ext}`), join(RESULTS, `${name}.${ext}`));
+          runs.push({ round, scenario, tree: tree.name, file: `${name}.md`, ...figures(file, scenario) });
+        } catch (err) {
+          // A run that wrote nothing is kept as left out; the sitting goes on.
+          log(`run failed: ${err.message}`);
+          runs.push({ round, scenario, tree: tree.name, file: '–', ok: false, error: err.message });
+        }
+        save();
       }
-      save();
     }
   }
+  log('done');
 }
-log('done');

@@ -18,6 +18,15 @@ describe('compareRuns (bench/interleave.mjs)', () => {
     expect(c.withinTolerance).toBe(false);
   });
 
+  it('gives the permutation p-value of the difference of medians', () => {
+    // Of the 20 ways to split six runs in two threes, four have medians 3 apart ({1,2,3} or
+    // {1,2,4} against the rest, either way round): p = 4/20.
+    const c = compareRuns([1, 2, 3], [4, 5, 6]);
+    expect(Math.abs(c.p - 0.2)).toBeLessThan(0.015);
+    // Identical runs: every relabelling is as different as they are.
+    expect(compareRuns([5, 6, 7], [5, 6, 7]).p).toBe(1);
+  });
+
   it('does not call noise a regression: same spread, interval spans 1, large p', () => {
     const before = [4, 10, 10, 11, 19, 20, 23];
     const after = [11, 12, 13, 15, 15, 17, 24];
@@ -27,12 +36,30 @@ describe('compareRuns (bench/interleave.mjs)', () => {
     expect(c.p).toBeGreaterThan(0.2);
   });
 
-  it('rules out a regression beyond the tolerance only when the interval is tight enough', () => {
+  it('puts the ratio inside its interval', () => {
+    const c = compareRuns([12, 9, 15, 11, 30, 10], [14, 13, 9, 16, 40, 12]);
+    expect(c.low).toBeLessThanOrEqual(c.ratio);
+    expect(c.ratio).toBeLessThanOrEqual(c.high);
+  });
+
+  it('rules out a regression beyond the tolerance from the interval, not from the ratio alone', () => {
     const before = [100, 101, 99, 100, 100.5, 99.5, 100.2, 99.8];
     const same = [100.1, 100.9, 99.2, 100.3, 100.4, 99.6, 100, 99.9];
     expect(compareRuns(before, same, { tolerance: 0.05 }).withinTolerance).toBe(true);
     const slower = same.map((x) => x * 1.08);
     expect(compareRuns(before, slower, { tolerance: 0.05 }).withinTolerance).toBe(false);
+    // The same median as before, but so widely spread that a 5% regression is not ruled out.
+    const noisy = [60, 70, 80, 100, 100.2, 120, 140, 160];
+    const c = compareRuns(before, noisy, { tolerance: 0.05 });
+    expect(c.ratio).toBeLessThanOrEqual(1.05);
+    expect(c.withinTolerance).toBe(false);
+  });
+
+  it('refuses too few runs and figures that are not positive numbers', () => {
+    expect(() => compareRuns([1], [1, 2])).toThrow(RangeError);
+    expect(() => compareRuns([1, 2], [])).toThrow(RangeError);
+    expect(() => compareRuns([1, NaN], [1, 2])).toThrow(RangeError);
+    expect(() => compareRuns([1, 2], [0, 2])).toThrow(RangeError);
   });
 
   it('gives the same answer for the same runs (seeded)', () => {

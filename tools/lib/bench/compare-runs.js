@@ -24,16 +24,30 @@ function seeded(seed) {
 }
 
 const resample = (xs, random) => xs.map(() => xs[Math.floor(random() * xs.length)]);
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * sorted.length)))];
+/** The order statistic at `q` of an ascending list (the ⌈q·n⌉-th value). */
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+
+/** Both sides need at least two runs, each a positive finite figure (a ratio of medians). */
+function checkRuns(name, xs) {
+  if (xs.length < 2) throw new RangeError(`${name}: at least two runs needed, got ${xs.length}`);
+  const bad = xs.find((x) => !(Number.isFinite(x) && x > 0));
+  if (bad !== undefined) throw new RangeError(`${name}: every figure must be a positive number, got ${bad}`);
+}
 
 /**
  * `after` against `before` (each a list of one metric's values, one per run; lower is
- * better): the ratio of medians, its 95% bootstrap interval (each side resampled with
- * replacement), and a two-sided permutation p-value for the difference of medians (how often
- * relabelling the pooled runs at random gives a difference at least as large). Also says
- * whether the interval rules out a regression of more than `tolerance` (e.g. 0.1 for 10%).
+ * better): the ratio of medians, its nominal 95% percentile-bootstrap interval (each side
+ * resampled with replacement; with a handful of runs a median's bootstrap is coarse and its
+ * real coverage below 95%, so take more runs rather than trust a tight interval from few),
+ * and a two-sided permutation p-value for the difference of medians (how often relabelling
+ * the pooled runs at random gives a difference at least as large; with n runs a side it can
+ * be no smaller than about 2 / C(2n, n)). Also says whether the interval rules out a
+ * regression of more than `tolerance` (e.g. 0.1 for 10%). Throws on fewer than two runs a
+ * side or a figure that is not a positive number.
  */
 export function compareRuns(before, after, { resamples = 10_000, seed = 1, tolerance = 0.1 } = {}) {
+  checkRuns('before', before);
+  checkRuns('after', after);
   const random = seeded(seed);
   const ratio = median(after) / median(before);
   const ratios = [];
@@ -49,7 +63,8 @@ export function compareRuns(before, after, { resamples = 10_000, seed = 1, toler
       [pooled[j], pooled[k]] = [pooled[k], pooled[j]];
     }
     const diff = Math.abs(median(pooled.slice(before.length)) - median(pooled.slice(0, before.length)));
-    if (diff >= observed - 1e-12) asLarge++;
+    // Equal up to rounding counts as "as large" (ties are the null hypothesis's own outcomes).
+    if (diff >= observed * (1 - 1e-12)) asLarge++;
   }
   const low = quantile(ratios, 0.025);
   const high = quantile(ratios, 0.975);
