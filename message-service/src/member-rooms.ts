@@ -1,4 +1,5 @@
 import { canAccessRoom } from '@chat/contracts';
+import { findEachId } from '@chat/service-kit';
 import type { Connection } from 'mongoose';
 import { MEMBERSHIP_COLLECTION, membershipId, ROOM_COLLECTION } from './membership-model.js';
 
@@ -49,9 +50,8 @@ export function createMongoMemberRooms(conn: Connection): MemberRooms {
         .toArray();
       const roomIds = [...new Set(docs.map((d) => d.roomId))].filter((roomId) => canAccessRoom(userId, roomId));
       if (roomIds.length === 0) return [];
-      const states = await roomStates()
-        .find({ _id: { $in: roomIds } }, { projection: { lastAt: 1 } })
-        .toArray();
+      // One `_id` lookup per room: FerretDB would read every room of the system for a `$in`.
+      const states = await findEachId(roomIds, (_id) => roomStates().findOne({ _id }, { projection: { lastAt: 1 } }));
       const lastAt = new Map(states.flatMap((s) => (s.lastAt instanceof Date ? [[s._id, s.lastAt.getTime()]] : [])));
       return roomIds
         .map((roomId) => (lastAt.has(roomId) ? { roomId, lastAt: lastAt.get(roomId)! } : { roomId }))

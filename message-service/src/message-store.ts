@@ -1,12 +1,5 @@
 import type { HistoryResponse, Message, RoomEvent } from '@chat/contracts';
-import {
-  AppError,
-  DUPLICATE_KEY,
-  forEachInFlight,
-  ID_LOOKUPS_IN_FLIGHT,
-  WRITES_IN_FLIGHT,
-  type Logger,
-} from '@chat/service-kit';
+import { AppError, DUPLICATE_KEY, findEachId, forEachInFlight, WRITES_IN_FLIGHT, type Logger } from '@chat/service-kit';
 import type { Connection, Model } from 'mongoose';
 import { messageModel, SUPERSEDED_INDEXES, type MessageDoc } from './message-model.js';
 import { blockOf, lowestSeqs, SEQ_BLOCK_SIZE, seqBlockOf, seqBlocksOf, type SeqBlocks } from './seq-blocks.js';
@@ -400,24 +393,14 @@ async function findMessage(model: Model<MessageDoc>, roomId: string, messageId: 
   return message!;
 }
 
-/**
- * The documents among `ids` that also match `filter`, one `_id` lookup each, a few at once.
- * Not `{_id: {$in}}`: FerretDB 1.x does not push `$in` down and reads the whole collection
- * into Go for it (10.7 s for 5 ids among 200,000 messages, docs/performance-history.md), while each
- * `_id` equality is one index probe; MongoDB serves both from the `_id` index.
- */
-async function findByIds<T = { _id: string }>(
+/** The documents among `ids` that also match `filter`, one `_id` lookup each (findEachId). */
+function findByIds<T = { _id: string }>(
   model: Model<MessageDoc>,
   ids: readonly string[],
   filter: Record<string, unknown>,
   projection: Record<string, 0 | 1>,
 ): Promise<T[]> {
-  const found: T[] = [];
-  await forEachInFlight([...new Set(ids)], ID_LOOKUPS_IN_FLIGHT, async (_id) => {
-    const doc = await model.findOne({ ...filter, _id }, projection).lean<T>();
-    if (doc) found.push(doc);
-  });
-  return found;
+  return findEachId(ids, (_id) => model.findOne({ ...filter, _id }, projection).lean<T>());
 }
 
 /**

@@ -21,3 +21,18 @@ export async function forEachInFlight<T>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
+
+/**
+ * What `find` returns for each distinct id, dropping the ids it finds nothing for; one lookup
+ * per id, ID_LOOKUPS_IN_FLIGHT at a time. For documents by `_id`: FerretDB serves each `{_id}`
+ * equality from the primary key, while a `{_id: {$in}}` reads the whole collection (see
+ * forEachInFlight); MongoDB serves both from the `_id` index. In no particular order.
+ */
+export async function findEachId<T>(ids: readonly string[], find: (id: string) => Promise<T | null>): Promise<T[]> {
+  const found: T[] = [];
+  await forEachInFlight([...new Set(ids)], ID_LOOKUPS_IN_FLIGHT, async (id) => {
+    const doc = await find(id);
+    if (doc !== null) found.push(doc);
+  });
+  return found;
+}
