@@ -78,7 +78,9 @@ function runOnce(root, scenario) {
   const args = ['bench/run.mjs', '--no-build', '--only', scenario, '--seed', '0'];
   if (scenario === 'sweep') args.push('--rates', String(rate));
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
+    // Its own process group: a Ctrl-C in the terminal reaches only this script, which lets the
+    // run finish (and clean up its stack) before stopping.
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'], detached: true });
     // The tail of its log: the last "wrote <base>.json" names the results file.
     let tail = '';
     child.stderr.on('data', (d) => {

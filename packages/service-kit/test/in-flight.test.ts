@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findEachId, ID_LOOKUPS_IN_FLIGHT } from '../src/in-flight.js';
+import { findEachId, forEachInFlight, ID_LOOKUPS_IN_FLIGHT } from '../src/in-flight.js';
 
 describe('findEachId', () => {
   it('looks each distinct id up once, a bounded number at a time, and keeps what it finds', async () => {
@@ -26,5 +26,22 @@ describe('findEachId', () => {
         return id;
       }),
     ).rejects.toThrow('down');
+  });
+});
+
+describe('forEachInFlight', () => {
+  it('takes no further item once one has failed', async () => {
+    const started: number[] = [];
+    const items = Array.from({ length: 100 }, (_, i) => i);
+    await expect(
+      forEachInFlight(items, 4, async (i) => {
+        started.push(i);
+        await new Promise((r) => setTimeout(r, 1));
+        if (i === 5) throw new Error('down');
+      }),
+    ).rejects.toThrow('down');
+    // Let the workers still awaiting their item finish; none may start another.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(started.length).toBeLessThan(12);
   });
 });
