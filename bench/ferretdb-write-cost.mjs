@@ -2,8 +2,8 @@
 // What one write costs the database's own processes: CPU of the processes named --procs
 // (default FerretDB and PostgreSQL, read from /proc, so Linux and the same machine only) per
 // room-state write (the consumer's findOneAndUpdate, membership-store.ts recordActivity) and
-// per message stored in an insertMany of --batch (with message-service's seqBlock and unique
-// (roomId, seq) indexes, and without any), in a scratch database dropped afterwards. Run it on
+// per message stored in an insertMany of --batch (with message-model.ts's indexes, and without
+// any), in a scratch database dropped afterwards. Run it on
 // an otherwise idle stack: other work on those processes counts too. No bulkWrite: FerretDB 1.x
 // holds a pool connection per statement of one and hangs with ~50 (message-store.ts).
 //
@@ -84,42 +84,44 @@ try {
       lastAt: new Date(),
     })),
   );
-  // The consumer's conditional write, as in recordActivity.
+  // The consumer's conditional write, as in recordActivity; both commands make this same change.
+  const roomStateChange = (k) => {
+    const s = seq++;
+    const room = k % ROOMS;
+    return [
+      {
+        _id: `room-${room}`,
+        $or: [{ lastMessageSeq: { $lt: s } }, { lastMessageSeq: s, lastMessageVersion: { $lt: s } }],
+      },
+      {
+        $set: { lastMessage: message(room, s), lastMessageSeq: s, lastMessageVersion: s, lastAt: new Date() },
+        $max: { lastSeq: s },
+        $inc: { rev: 1 },
+      },
+    ];
+  };
   results.push(
     await measure('room state: findOneAndUpdate, returns the doc', WRITES, 1, async (k) => {
-      const s = seq++;
-      const room = k % ROOMS;
-      await rooms.findOneAndUpdate(
-        {
-          _id: `room-${room}`,
-          $or: [{ lastMessageSeq: { $lt: s } }, { lastMessageSeq: s, lastMessageVersion: { $lt: s } }],
-        },
-        {
-          $set: { lastMessage: message(room, s), lastMessageSeq: s, lastMessageVersion: s, lastAt: new Date() },
-          $max: { lastSeq: s },
-          $inc: { rev: 1 },
-        },
-        { returnDocument: 'after' },
-      );
+      const [filter, update] = roomStateChange(k);
+      await rooms.findOneAndUpdate(filter, update, { returnDocument: 'after' });
     }),
   );
   results.push(
-    await measure('room state: updateOne, same change', WRITES, 1, async (k) => {
-      const s = seq++;
-      const room = k % ROOMS;
-      await rooms.updateOne(
-        { _id: `room-${room}`, lastMessageSeq: { $lt: s } },
-        { $set: { lastMessage: message(room, s), lastMessageSeq: s }, $max: { lastSeq: s }, $inc: { rev: 1 } },
-      );
+    await measure('room state: updateOne, the same change', WRITES, 1, async (k) => {
+      const [filter, update] = roomStateChange(k);
+      await rooms.updateOne(filter, update);
     }),
   );
   for (const [name, indexes] of [
     ['message in an insertMany, no index', []],
     [
-      'message in an insertMany, seqBlock + unique (roomId, seq)',
+      "message in an insertMany, message-model.ts's indexes",
       [
-        [{ seqBlock: 1 }, {}],
+        [{ roomId: 1, senderId: 1, clientMsgId: 1 }, { unique: true }],
         [{ roomId: 1, seq: 1 }, { unique: true }],
+        [{ seqBlock: 1 }, {}],
+        [{ roomId: 1, version: 1 }, {}],
+        [{ attachmentIds: 1 }, {}],
       ],
     ],
   ]) {
@@ -130,7 +132,12 @@ try {
       await measure(name, BATCHES, BATCH, async () => {
         const docs = Array.from({ length: BATCH }, (_, j) => {
           const s = seq++;
-          return { _id: `m${s}`, ...message(j % ROOMS, s), seqBlock: `room-${j % ROOMS}:${Math.floor(s / 64)}` };
+          return {
+            _id: `m${s}`,
+            ...message(j % ROOMS, s),
+            clientMsgId: `c${s}`,
+            seqBlock: `room-${j % ROOMS}:${Math.floor(s / 64)}`,
+          };
         });
         await messages.insertMany(docs, { ordered: false });
       }),
