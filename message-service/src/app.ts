@@ -122,14 +122,25 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
     timeoutMs: config.HISTORY_CACHE_TIMEOUT_MS,
   });
   const retryRoomStates = () => void roomStates.retry();
-  // The consumer's room-state writes, coalesced per room (0: written with each batch).
-  const roomActivity =
+  // The consumer's room-state writes, coalesced per room: the Redis copies often, MongoDB seldom
+  // (0: with each batch). A copy round is one pipeline, so it is not paced.
+  const roomCopies =
     config.ROOM_STATE_FLUSH_MS > 0
-      ? new RoomActivityBuffer((stored) => roomStates.record(stored), config.ROOM_STATE_FLUSH_MS, log)
+      ? new RoomActivityBuffer((stored) => roomStates.copy(stored), config.ROOM_STATE_FLUSH_MS, log, Infinity)
       : undefined;
+  const roomRecords =
+    config.ROOM_STATE_PERSIST_MS > 0
+      ? new RoomActivityBuffer((stored) => roomStates.record(stored), config.ROOM_STATE_PERSIST_MS, log)
+      : undefined;
+  const roomActivity = [roomCopies, roomRecords].flatMap((buffer) => (buffer ? [buffer] : []));
   const consumerMembers: ConsumerMembers = {
     applyMemberEvents: (events) => members.applyMemberEvents(events),
-    recordActivity: roomActivity ? async (stored) => roomActivity.add(stored) : (stored) => roomStates.record(stored),
+    async recordActivity(stored) {
+      if (!roomRecords) return roomStates.record(stored);
+      roomRecords.add(stored);
+      if (roomCopies) roomCopies.add(stored);
+      else await roomStates.copy(stored);
+    },
   };
   const history = new CachedHistory({
     redis,
@@ -287,7 +298,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
         setup: (conn) => consumer.attach(conn),
       });
       running = { amqp, consumer };
-      roomActivity?.start();
+      for (const buffer of roomActivity) buffer.start();
       // Copies the consumer could not write to Redis, written once it is back.
       redis.on('ready', retryRoomStates);
       if (config.FILE_SWEEP_INTERVAL_SEC > 0) {
@@ -306,7 +317,7 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       sweepTimer = null;
       // Half the shutdown budget: with MongoDB down the drain cannot finish, and closing must still run.
       await current.consumer.drain(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2));
-      await roomActivity?.stop();
+      await Promise.all(roomActivity.map((buffer) => buffer.stop()));
       redis.off('ready', retryRoomStates);
       // The drained batches are acked: an invalidation still pending would otherwise be lost
       // with this process, leaving cached pages and block summaries of those rooms in use.

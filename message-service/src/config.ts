@@ -35,10 +35,16 @@ export const messageServiceConfigSchema = z.object({
   /** A delivery unacked for longer than this marks the consumer stuck: /ready fails, `persist_consumer_stuck` is 1. */
   PERSIST_STUCK_AFTER_SEC: intVar(60, 1, 86_400),
   /**
-   * The room list's state (last message, last seq) is written every this many ms, once per room
-   * that changed, instead of with each batch before its acks (0: with each batch). See room-activity-buffer.ts.
+   * The room list's state (last message, last seq) is copied to Redis every this many ms, once
+   * per room that changed, instead of with each batch before its acks (0: with each batch). See
+   * room-activity-buffer.ts and room-states.ts.
    */
   ROOM_STATE_FLUSH_MS: intVar(5_000, 0, 60_000),
+  /**
+   * ... and written to MongoDB every this many ms (0: with each batch, before its acks, and
+   * copied to Redis with it). MongoDB's is read only for rooms whose copy Redis lost or let expire.
+   */
+  ROOM_STATE_PERSIST_MS: intVar(60_000, 0, 600_000),
   /** History, search and member reads (one budget) per user per second, across replicas (DESIGN.md §4.1). */
   READ_RATE_LIMIT_PER_SEC: intVar(20, 1, 100_000),
   /** Where member names missing from the membership documents are asked (`GET /auth/users?ids=`). */

@@ -40,8 +40,6 @@ export interface RoomDoc {
   lastMessageVersion: number;
   /** `lastMessage.createdAt`: the room's last activity, the list's order. */
   lastAt: Date;
-  /** Raised by every write from stored messages (any message or change, late ones too): stamps cached unread counts. */
-  rev: number;
 }
 
 const membershipSchema = new Schema<MembershipDoc>(
@@ -70,7 +68,6 @@ const roomSchema = new Schema<RoomDoc>(
     lastMessageSeq: { type: Number, required: true },
     lastMessageVersion: { type: Number, required: true },
     lastAt: { type: Date, required: true },
-    rev: { type: Number, required: true },
   },
   { versionKey: false, bufferCommands: false },
 );

@@ -1,4 +1,4 @@
-import { MEMBERS_MAX, type MembershipQueueEvent, type MemberQueueEvent, type Message } from '@chat/contracts';
+import { MEMBERS_MAX, type MembershipQueueEvent, type MemberQueueEvent } from '@chat/contracts';
 import { forEachInFlight, isDuplicateKeyError, WRITES_IN_FLIGHT } from '@chat/service-kit';
 import type { Connection, Model } from 'mongoose';
 import { messageModel, type MessageDoc } from './message-model.js';
@@ -16,11 +16,8 @@ export interface MembershipStore {
    * the error (write-errors.ts) whether to retry or to isolate the event. Writing again is harmless.
    */
   applyMemberEvents(events: MemberQueueEvent[]): Promise<void>;
-  /**
-   * Raises each room's state (lastSeq, lastMessage) to the newest of these stored messages; never
-   * lowers it. Resolves with each room's state as this write left it (room-states.ts copies it to Redis).
-   */
-  recordActivity(messages: Message[]): Promise<RoomDoc[]>;
+  /** Raises each room's state (lastSeq, lastMessage) to the given one (room-states.ts `statesFrom`); never lowers it. */
+  recordActivity(states: RoomDoc[]): Promise<void>;
   /** The caller's memberships (one query, whatever their number). */
   joinedRooms(userId: string): Promise<JoinedRoom[]>;
   /** The state of these rooms that have one (one query). */
@@ -53,7 +50,7 @@ export function createMongoMembershipStore(conn: Connection): MembershipStore {
       await rooms.init();
     },
     applyMemberEvents: (events) => applyMemberEvents(memberships, events),
-    recordActivity: (stored) => recordActivity(rooms, stored),
+    recordActivity: (states) => recordActivity(rooms, states),
     joinedRooms: (userId) =>
       memberships
         .find({ userId, member: true }, { _id: 0, roomId: 1, lastReadSeq: 1, joinedAt: 1 })
@@ -160,61 +157,29 @@ async function applyReadMarker(model: Model<MembershipDoc>, roomId: string, user
 }
 
 /**
- * Per room, one conditional update in the usual case: the newest message (highest seq, then
- * version) replaces `lastMessage` only when it is newer than the stored one, and `lastSeq`
+ * Per room, one conditional update in the usual case: the state's message replaces
+ * `lastMessage` only when it is newer (seq, then version) than the stored one, and `lastSeq`
  * only rises. A stale or first write takes a second command (an upsert that keeps what is stored).
- * Each returns the document it left: its `rev`, raised by every write, orders the copies in Redis.
+ * `updateOne`, not `findOneAndUpdate`: nothing is read back (on FerretDB the latter costs more).
  */
-async function recordActivity(model: Model<RoomDoc>, stored: Message[]): Promise<RoomDoc[]> {
-  const byRoom = new Map<string, { newest: Message; lastSeq: number }>();
-  for (const m of stored) {
-    const held = byRoom.get(m.roomId);
-    if (!held) {
-      byRoom.set(m.roomId, { newest: m, lastSeq: m.version });
-      continue;
-    }
-    held.lastSeq = Math.max(held.lastSeq, m.version);
-    if (m.seq > held.newest.seq || (m.seq === held.newest.seq && m.version > held.newest.version)) held.newest = m;
-  }
-  const written: RoomDoc[] = [];
-  await forEachInFlight([...byRoom.entries()], WRITES_IN_FLIGHT, async ([roomId, { newest, lastSeq }]) => {
-    const state = {
-      lastMessage: newest,
-      lastMessageSeq: newest.seq,
-      lastMessageVersion: newest.version,
-      lastAt: new Date(newest.createdAt),
-    };
+async function recordActivity(model: Model<RoomDoc>, states: RoomDoc[]): Promise<void> {
+  await forEachInFlight(states, WRITES_IN_FLIGHT, async ({ _id, lastSeq, ...message }) => {
     const newer = {
-      _id: roomId,
+      _id,
       $or: [
-        { lastMessageSeq: { $lt: newest.seq } },
-        { lastMessageSeq: newest.seq, lastMessageVersion: { $lt: newest.version } },
+        { lastMessageSeq: { $lt: message.lastMessageSeq } },
+        { lastMessageSeq: message.lastMessageSeq, lastMessageVersion: { $lt: message.lastMessageVersion } },
       ],
     };
-    const after = { returnDocument: 'after' } as const;
-    // `rev` moves with every write: cached unread counts of the room are stale from then on.
-    const raised = await model
-      .findOneAndUpdate(newer, { $set: state, $max: { lastSeq }, $inc: { rev: 1 } }, after)
-      .lean<RoomDoc>();
-    if (raised) return void written.push(raised);
-    const keep = () =>
-      model
-        .findOneAndUpdate(
-          { _id: roomId },
-          { $max: { lastSeq }, $inc: { rev: 1 }, $setOnInsert: state },
-          { ...after, upsert: true },
-        )
-        .lean<RoomDoc>();
-    let kept: RoomDoc | null;
+    if ((await model.updateOne(newer, { $set: message, $max: { lastSeq } })).matchedCount > 0) return;
+    const keep = () => model.updateOne({ _id }, { $max: { lastSeq }, $setOnInsert: message }, { upsert: true });
     try {
-      kept = await keep();
+      await keep();
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      kept = await keep();
+      await keep();
     }
-    if (kept) written.push(kept);
   });
-  return written;
 }
 
 // ---- the room list ----

@@ -7,19 +7,19 @@ interface RoomActivity {
   highest: Message;
 }
 
-/** Rooms written in one step of a round: each step is one burst of single-document updates. */
+/** Rooms written to MongoDB in one step of a round: each step is one burst of single-document updates. */
 export const ROOMS_PER_STEP = 4;
 
 /**
- * Coalesces the room-state writes of the consumer (`rooms`: last message, last seq, rev) and
- * writes them every `intervalMs`, one update per room that changed, instead of one per room per
+ * Coalesces the room-state writes of the consumer (last message, last seq: room-states.ts) and
+ * writes them every `intervalMs`, one per room that changed, instead of one per room per
  * batch. On FerretDB each update is a document read, rewritten in Go and written back; at 500
  * msg/s over 50 rooms the per-batch writes cost FerretDB and PostgreSQL more CPU than the
- * messages themselves. The price: the room list's `lastMessage`/`lastSeq` trail the stored
- * messages by up to 1.5 × `intervalMs`, and a process killed without its drain loses that much
- * of them (the room's next message repairs them). `stop()` writes what is held at once.
+ * messages themselves. The price: what is written trails the stored messages by up to
+ * 1.5 × `intervalMs`, and a process killed without its drain loses that much of it (the room's
+ * next message repairs it). `stop()` writes what is held at once.
  *
- * A round is paced: ROOMS_PER_STEP rooms at a time, the steps spread over half the interval.
+ * A round is paced: `roomsPerStep` rooms at a time, the steps spread over half the interval.
  * Written all at once, 50 rooms' updates were a burst of ~200 ms of FerretDB CPU every round
  * that took the cores from chat-service (docs/performance-history.md, 2026-12-01 02:49; issue 11). A timer tick that
  * finds a round still running (many rooms, a slow store) is skipped: its rooms keep
@@ -41,6 +41,7 @@ export class RoomActivityBuffer {
     private readonly write: (messages: Message[]) => Promise<void>,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    private readonly roomsPerStep = ROOMS_PER_STEP,
   ) {}
 
   /** Holds the rooms' newest state from messages just stored. */
@@ -74,19 +75,20 @@ export class RoomActivityBuffer {
       if (this.pending.size === 0) return;
       const held = [...this.pending.values()];
       this.pending = new Map();
-      const steps = Math.ceil(held.length / ROOMS_PER_STEP);
+      const perStep = Math.min(this.roomsPerStep, held.length);
+      const steps = Math.ceil(held.length / perStep);
       // Below a millisecond a timer would round each pause up: no pauses then.
       const pauseMs = this.intervalMs / 2 / steps >= 1 ? this.intervalMs / 2 / steps : 0;
       this.writing = true;
       try {
         for (let step = 0; step < steps; step++) {
           if (step > 0 && pauseMs > 0) await this.pause(pauseMs);
-          const rooms = held.slice(step * ROOMS_PER_STEP, (step + 1) * ROOMS_PER_STEP);
+          const rooms = held.slice(step * perStep, (step + 1) * perStep);
           try {
             await this.write(rooms.flatMap(({ newest, highest }) => [newest, highest]));
           } catch (err) {
             this.log.warn({ err }, 'room state not written; retried next round');
-            for (const { newest, highest } of held.slice(step * ROOMS_PER_STEP)) this.add([newest, highest]);
+            for (const { newest, highest } of held.slice(step * perStep)) this.add([newest, highest]);
             return;
           }
         }

@@ -61,12 +61,15 @@ export class RoomList {
     const states = await this.statesOf(roomIds, cached?.states);
     const lastSeqOf = (roomId: string) =>
       Math.max(states.get(roomId)?.lastSeq ?? 0, marks?.get(roomId)?.storedMax ?? 0);
-    /** The room's cache version, or (Redis failing or without it) its state's write count. */
+    /**
+     * The room's cache version, or (Redis failing or without it) its state's last seq: every
+     * message and change of the room raises it.
+     */
     const revOf = (roomId: string) => {
       const version = marks?.get(roomId)?.version;
       if (version !== undefined) return `v${version}`;
       const state = states.get(roomId);
-      return state ? `r${state.rev}` : undefined;
+      return state ? `r${state.lastSeq}` : undefined;
     };
     /** What a room's counts depend on: the caller's marker and every write to the room. */
     const stamps = new Map(
@@ -85,7 +88,8 @@ export class RoomList {
         username,
         // Counted by block below the room's last seq: the mark is raised before the version the
         // stamp holds, so it covers what was stored under it. A room without a mark (nothing stored
-        // since Redis began) has its state's, flushed within 1.5 × ROOM_STATE_FLUSH_MS of its last write.
+        // since Redis began) has its state's: its copy trails its last write by up to
+        // 1.5 × ROOM_STATE_FLUSH_MS; where Redis lost that too, MongoDB's by 1.5 × ROOM_STATE_PERSIST_MS.
         // Redis failing (no marks): counted by range, exactly.
         stale.map((m) => ({ roomId: m.roomId, after: m.lastReadSeq, top: marks ? lastSeqOf(m.roomId) : undefined })),
         this.summaries,
@@ -122,7 +126,7 @@ export class RoomList {
   /**
    * One MGET. Per room, the consumer's marks, raised after every stored batch (history-cache.ts
    * `recordStored`): the highest seq stored and the cache version. They run ahead of the
-   * coalesced room state (ROOM_STATE_FLUSH_MS), so counts and `lastSeq` are exact at once while
+   * coalesced room-state copy (ROOM_STATE_FLUSH_MS), so counts and `lastSeq` are exact at once while
    * `lastMessage` may trail. And the copy of the room's state (null: it has none), where Redis
    * holds one. Null while Redis fails: the room state alone then.
    */
@@ -142,7 +146,7 @@ export class RoomList {
     roomIds.forEach((roomId, i) => {
       const [storedMax, version, state] = values.slice(3 * i, 3 * i + 3);
       if (version) marks.set(roomId, { storedMax: Number(storedMax ?? 0), version });
-      const copy = RoomStates.parse(state ?? null);
+      const copy = RoomStates.parse(roomId, state ?? null);
       if (copy !== undefined) states.set(roomId, copy);
     });
     return { marks, states };

@@ -54,6 +54,7 @@ export function testConfig(iso: Isolation, env: Record<string, string> = {}): Me
     SHUTDOWN_TIMEOUT_MS: '5000',
     // The room list's state with each batch, so a test reads it once the messages are stored.
     ROOM_STATE_FLUSH_MS: '0',
+    ROOM_STATE_PERSIST_MS: '0',
     ...env,
   });
 }

@@ -10,6 +10,7 @@ import { useIsolation } from '@chat/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageServiceKeys } from '../src/keys.js';
 import { roomModel, type RoomDoc } from '../src/membership-model.js';
+import { RoomStates } from '../src/room-states.js';
 import {
   applyThroughQueue,
   createPublisher,
@@ -165,49 +166,57 @@ describe('the list', () => {
 
 describe('room states in Redis', () => {
   const stateKey = (roomId: string) => messageServiceKeys(iso().redisPrefix).roomState(roomId);
+  const copyOf = async (roomId: string) => RoomStates.parse(roomId, await service.redis.get(stateKey(roomId)));
   const fromMongo = () => metricValue(service.svc, 'room_list_states_total', 'source="mongo"');
   const mongoState = (roomId: string) => roomModel(service.mongo).findById(roomId).lean<RoomDoc>();
 
   it('without copies in Redis (cold) the list is the same, read from MongoDB, and the copies are written for the next', async () => {
     const warm = await roomsOf(tokens.alice);
     await service.redis.del(...warm.map((r) => stateKey(r.roomId)));
+    // A copy in the format before this one counts as none, and is replaced.
+    await service.redis.set(stateKey('lounge'), JSON.stringify({ rev: 3 }));
     const read = await fromMongo();
     expect(await roomsOf(tokens.alice)).toEqual(warm);
     expect(await fromMongo()).toBe(read + warm.length);
     // 'quiet' has no state in MongoDB: that is remembered too, so no list asks again.
     expect(await roomsOf(tokens.alice)).toEqual(warm);
     expect(await fromMongo()).toBe(read + warm.length);
-    expect(JSON.parse((await service.redis.get(stateKey('quiet')))!)).toEqual({ rev: 0 });
+    expect(await copyOf('quiet')).toBeNull();
+    expect(await copyOf('lounge')).toEqual(await mongoState('lounge'));
     expect(await service.redis.ttl(stateKey('lounge'))).toBeGreaterThan(6 * 86_400);
   });
 
   it('the list shows the copy Redis holds, and the consumer keeps it fresh', async () => {
     const held = (await mongoState('lounge'))!;
-    const copy = { ...held, lastMessage: { ...held.lastMessage, text: 'only in Redis' } };
-    await service.redis.set(stateKey('lounge'), JSON.stringify(copy));
+    const body = JSON.stringify({ lastMessage: { ...held.lastMessage, text: 'only in Redis' }, lastAt: held.lastAt });
+    await service.redis.set(
+      stateKey('lounge'),
+      `${held.lastSeq}|${held.lastMessageSeq}|${held.lastMessageVersion}|${body}`,
+    );
     expect((await roomsOf(tokens.alice)).find((r) => r.roomId === 'lounge')?.lastMessage?.text).toBe('only in Redis');
-    // A new message: MongoDB's rev passes the copy's, and the consumer replaces it.
+    // A new message, newer than the copy's: the consumer's write replaces it.
     const m11 = msg('lounge', 11, bob, 11_000, 'after the copy');
     await publishEvents({ type: 'message', message: m11 });
     expect((await roomsOf(tokens.alice)).find((r) => r.roomId === 'lounge')).toMatchObject({
       lastSeq: 11,
       lastMessage: m11,
     });
-    expect(JSON.parse((await service.redis.get(stateKey('lounge')))!)).toEqual(
-      JSON.parse(JSON.stringify(await mongoState('lounge'))),
-    );
+    expect(await copyOf('lounge')).toEqual(await mongoState('lounge'));
   });
 
-  it('a copy is never replaced by an older state, whatever order the writers come in', async () => {
+  it('a copy is only ever merged with: the newer message, the higher last seq, whatever order the writers come in', async () => {
     const newest = (await mongoState('lounge'))!;
-    const older: RoomDoc = { ...newest, rev: newest.rev - 1, lastMessage: lounge.m7, lastSeq: 7 };
+    const m7 = { lastMessage: lounge.m7, lastMessageSeq: 7, lastMessageVersion: 7 };
     // A list that read MongoDB before the consumer's last write fills late; so does one that found no state.
-    await service.svc.roomStates.fill(['lounge', 'busy'], [older]);
+    await service.svc.roomStates.fill(['lounge', 'busy'], [{ ...newest, ...m7, lastSeq: 7 }]);
     const lounged = (await roomsOf(tokens.alice)).find((r) => r.roomId === 'lounge');
     expect(lounged).toMatchObject({ lastSeq: 11, lastMessage: newest.lastMessage });
     expect((await roomsOf(tokens.alice)).find((r) => r.roomId === 'busy')?.lastMessage?.seq).toBe(UNREAD_MAX + 6);
-    // The same rev written twice (a fill of what the consumer just wrote) keeps the first.
+    // The same (seq, version) written again with another body (a fill of what the consumer just wrote) keeps the first.
     await service.svc.roomStates.fill(['lounge'], [{ ...newest, lastMessage: lounge.m1 }]);
-    expect(JSON.parse((await service.redis.get(stateKey('lounge')))!).lastMessage).toEqual(newest.lastMessage);
+    expect((await copyOf('lounge'))?.lastMessage).toEqual(newest.lastMessage);
+    // An older message with a higher last seq (a late edit of it): each field from the newer side.
+    await service.svc.roomStates.fill(['lounge'], [{ ...newest, ...m7, lastSeq: 40 }]);
+    expect(await copyOf('lounge')).toEqual({ ...newest, lastSeq: 40 });
   });
 });
