@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // What one write costs the database's own processes: CPU of the processes named --procs
 // (default FerretDB and PostgreSQL, read from /proc, so Linux and the same machine only) per
-// room-state write (the consumer's findOneAndUpdate, membership-store.ts recordActivity) and
+// room-state write (membership-store.ts recordActivity: a findOneAndUpdate until 2026-12-02,
+// an updateOne making the same change since) and
 // per message stored in an insertMany of --batch (with message-model.ts's indexes, and without
 // any), in a scratch database dropped afterwards. Run it on
 // an otherwise idle stack: other work on those processes counts too. No bulkWrite: FerretDB 1.x

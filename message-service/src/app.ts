@@ -123,14 +123,14 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
   });
   const retryRoomStates = () => void roomStates.retry();
   // The consumer's room-state writes, coalesced per room: the Redis copies often, MongoDB seldom
-  // (0: with each batch). A copy round is one pipeline, so it is not paced.
-  const roomCopies =
-    config.ROOM_STATE_FLUSH_MS > 0
-      ? new RoomActivityBuffer((stored) => roomStates.copy(stored), config.ROOM_STATE_FLUSH_MS, log, Infinity)
-      : undefined;
+  // (0: with each batch, copied with it). A copy round is one pipeline, so it is not paced.
   const roomRecords =
     config.ROOM_STATE_PERSIST_MS > 0
       ? new RoomActivityBuffer((stored) => roomStates.record(stored), config.ROOM_STATE_PERSIST_MS, log)
+      : undefined;
+  const roomCopies =
+    roomRecords && config.ROOM_STATE_FLUSH_MS > 0
+      ? new RoomActivityBuffer((stored) => roomStates.copy(stored), config.ROOM_STATE_FLUSH_MS, log, Infinity)
       : undefined;
   const roomActivity = [roomCopies, roomRecords].flatMap((buffer) => (buffer ? [buffer] : []));
   const consumerMembers: ConsumerMembers = {
@@ -317,7 +317,8 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       sweepTimer = null;
       // Half the shutdown budget: with MongoDB down the drain cannot finish, and closing must still run.
       await current.consumer.drain(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2));
-      await Promise.all(roomActivity.map((buffer) => buffer.stop()));
+      // A quarter of the budget: a minute of changed rooms, written four at a time, may take longer.
+      await Promise.all(roomActivity.map((buffer) => buffer.stop(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4))));
       redis.off('ready', retryRoomStates);
       // The drained batches are acked: an invalidation still pending would otherwise be lost
       // with this process, leaving cached pages and block summaries of those rooms in use.

@@ -16,14 +16,16 @@ export function messageServiceKeys(prefix: string) {
      */
     roomStoredMax: (roomId: string) => `${prefix}room:${roomId}:stored-max`,
     /**
-     * A copy of the room's state document (RoomDoc JSON, membership-model.ts) for the room list;
-     * `{"rev":0}` for a room MongoDB holds no state of. Only replaced by a higher `rev` (room-states.ts);
-     * MongoDB stays the source. Expires a week after its last write or fill.
+     * The room's state for the room list (RoomDoc, membership-model.ts), in room-states.ts's
+     * format, only ever merged with a newer one; `0|0|0|` for a room MongoDB holds no state of.
+     * Ahead of MongoDB's by up to 1.5 × ROOM_STATE_PERSIST_MS. Expires a week after its last
+     * write or fill. `state2`: the JSON copies before 2026-12-02, under `state`, are left to
+     * expire, so replicas of either version never read the other's.
      */
-    roomState: (roomId: string) => `${prefix}room:${roomId}:state`,
+    roomState: (roomId: string) => `${prefix}room:${roomId}:state2`,
     /**
-     * A user's unread counts per room: a hash `roomId` → `<lastReadSeq>:<v version|r rev>|<unread>|<mentions>`,
-     * valid while the marker and the room's cache version (or state `rev`) are those (room-list.ts). Expires after a day unused.
+     * A user's unread counts per room: a hash `roomId` → `<lastReadSeq>:<v version|s lastSeq>|<unread>|<mentions>`,
+     * valid while the marker and the room's cache version (or state `lastSeq`) are those (room-list.ts). Expires after a day unused.
      */
     roomCounts: (userId: string) => `${prefix}room-counts:${userId}`,
     /**

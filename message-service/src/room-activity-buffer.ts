@@ -36,6 +36,8 @@ export class RoomActivityBuffer {
   private hurry = false;
   /** Ends the pause between two steps early (stop()). */
   private wake: (() => void) | null = null;
+  /** Set by stop(): when the steps still to write are given up (performance.now()). */
+  private deadline = Infinity;
 
   constructor(
     private readonly write: (messages: Message[]) => Promise<void>,
@@ -60,6 +62,7 @@ export class RoomActivityBuffer {
   start(): void {
     if (this.timer) return;
     this.hurry = false;
+    this.deadline = Infinity;
     this.timer = setInterval(() => {
       if (!this.writing) void this.flush();
     }, this.intervalMs);
@@ -83,6 +86,14 @@ export class RoomActivityBuffer {
       try {
         for (let step = 0; step < steps; step++) {
           if (step > 0 && pauseMs > 0) await this.pause(pauseMs);
+          if (performance.now() > this.deadline) {
+            this.log.warn(
+              { rooms: held.length - step * perStep },
+              "room state not written at stop; each room's next message writes it",
+            );
+            for (const { newest, highest } of held.slice(step * perStep)) this.add([newest, highest]);
+            return;
+          }
           const rooms = held.slice(step * perStep, (step + 1) * perStep);
           try {
             await this.write(rooms.flatMap(({ newest, highest }) => [newest, highest]));
@@ -99,10 +110,12 @@ export class RoomActivityBuffer {
     return this.flushing;
   }
 
-  async stop(): Promise<void> {
+  /** Writes what is held without pauses, giving up the steps not begun within `budgetMs`. */
+  async stop(budgetMs = Infinity): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.hurry = true;
+    this.deadline = performance.now() + budgetMs;
     this.wake?.();
     await this.flush();
   }

@@ -62,14 +62,15 @@ export class RoomList {
     const lastSeqOf = (roomId: string) =>
       Math.max(states.get(roomId)?.lastSeq ?? 0, marks?.get(roomId)?.storedMax ?? 0);
     /**
-     * The room's cache version, or (Redis failing or without it) its state's last seq: every
-     * message and change of the room raises it.
+     * The room's cache version, or (Redis failing or without it) its state's last seq. A write
+     * that does not raise the latter (a late arrival below it) raises the version, which is
+     * then there to stamp with, unless Redis fails — and then no count is cached.
      */
     const revOf = (roomId: string) => {
       const version = marks?.get(roomId)?.version;
       if (version !== undefined) return `v${version}`;
       const state = states.get(roomId);
-      return state ? `r${state.lastSeq}` : undefined;
+      return state ? `s${state.lastSeq}` : undefined;
     };
     /** What a room's counts depend on: the caller's marker and every write to the room. */
     const stamps = new Map(

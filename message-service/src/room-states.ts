@@ -65,11 +65,14 @@ export class RoomStates {
 
   constructor(private readonly opts: RoomStatesOptions) {}
 
-  /** The states raised by these stored messages into MongoDB (the caller retries its failures), then into the copies. */
+  /**
+   * The states raised by these stored messages into the copies, then into MongoDB (the caller
+   * retries its failures; copying again is harmless).
+   */
   async record(stored: Message[]): Promise<void> {
     const states = statesFrom(stored);
-    await this.opts.store.recordActivity(states);
     await this.copyStates(states);
+    await this.opts.store.recordActivity(states);
   }
 
   /** The states raised by these stored messages into the copies only. Never throws: a failed copy is retried. */

@@ -84,6 +84,25 @@ describe('RoomActivityBuffer pacing', () => {
     await buffer.stop();
   });
 
+  it('stop(budget) gives up the steps not begun within it, keeping their rooms for a restart', async () => {
+    const written: string[] = [];
+    const buffer = new RoomActivityBuffer(
+      async (m) => {
+        await new Promise((r) => setTimeout(r, 200));
+        written.push(...new Set(m.map((x) => x.roomId)));
+      },
+      60_000,
+      log,
+    );
+    const all = rooms(3 * ROOMS_PER_STEP).map((m) => m.roomId);
+    buffer.add(rooms(3 * ROOMS_PER_STEP));
+    await buffer.stop(100);
+    expect(written).toEqual(all.slice(0, ROOMS_PER_STEP));
+    buffer.start();
+    await buffer.stop();
+    expect(written).toEqual(all);
+  });
+
   it('with rooms per step unbounded (the Redis copies) writes a round at once', async () => {
     const writes: number[] = [];
     const buffer = new RoomActivityBuffer(
@@ -122,14 +141,17 @@ describe('RoomActivityBuffer pacing', () => {
   });
 });
 
-describe('the room list with coalesced room state (ROOM_STATE_FLUSH_MS, ROOM_STATE_PERSIST_MS)', () => {
+describe.each([
+  { copies: 'every 200 ms', ROOM_STATE_FLUSH_MS: '200' },
+  { copies: 'with each batch', ROOM_STATE_FLUSH_MS: '0' },
+])('the room list with room states copied $copies, written to MongoDB every minute', ({ ROOM_STATE_FLUSH_MS }) => {
   const iso = useIsolation('ms-room-activity');
   let service: RunningService;
   let publisher: Awaited<ReturnType<typeof createPublisher>>;
   const alice = userId();
   const bob = userId();
   beforeAll(async () => {
-    service = await startService(iso(), { env: { ROOM_STATE_FLUSH_MS: '200', ROOM_STATE_PERSIST_MS: '60000' } });
+    service = await startService(iso(), { env: { ROOM_STATE_FLUSH_MS, ROOM_STATE_PERSIST_MS: '60000' } });
     publisher = await createPublisher(iso().amqpUrl);
   });
   afterAll(async () => {

@@ -210,7 +210,6 @@ async function loadRoomStates(db, lastOfRoom) {
     lastMessageSeq: message.seq,
     lastMessageVersion: message.seq,
     lastAt: message.createdAt,
-    rev: 1,
   }));
   for (let i = 0; i < docs.length; i += BATCH)
     await db.collection(ROOM_COLLECTION).insertMany(docs.slice(i, i + BATCH), { ordered: false });
