@@ -317,17 +317,18 @@ export function createApp(deps: MessageServiceDeps): MessageServiceApp {
       sweepTimer = null;
       // Half the shutdown budget: with MongoDB down the drain cannot finish, and closing must still run.
       await current.consumer.drain(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2));
-      // A quarter of the budget: a minute of changed rooms, written four at a time, may take longer.
-      await Promise.all(roomActivity.map((buffer) => buffer.stop(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4))));
-      redis.off('ready', retryRoomStates);
       // The drained batches are acked: an invalidation still pending would otherwise be lost
       // with this process, leaving cached pages and block summaries of those rooms in use.
+      // Before the room states: a stale cached page misleads readers, a trailing state only the list.
       await history.recordStored(new Map());
       if (history.pendingRooms > 0)
         log.error(
           { rooms: history.pendingRooms },
           "cache invalidations lost at shutdown; delete those rooms' cached pages and block summaries",
         );
+      // A quarter of the budget: a minute of changed rooms, written four at a time, may take longer.
+      await Promise.all(roomActivity.map((buffer) => buffer.stop(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4))));
+      redis.off('ready', retryRoomStates);
       await current.amqp.close();
     },
   };

@@ -36,8 +36,8 @@ export const messageServiceConfigSchema = z.object({
   PERSIST_STUCK_AFTER_SEC: intVar(60, 1, 86_400),
   /**
    * The room list's state (last message, last seq) is copied to Redis every this many ms, once
-   * per room that changed, instead of with each batch before its acks (0: with each batch). See
-   * room-activity-buffer.ts and room-states.ts.
+   * per room that changed, instead of with each batch before its acks (0: with each batch;
+   * ignored when ROOM_STATE_PERSIST_MS is 0). See room-activity-buffer.ts and room-states.ts.
    */
   ROOM_STATE_FLUSH_MS: intVar(5_000, 0, 60_000),
   /**

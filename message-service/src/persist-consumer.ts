@@ -23,6 +23,7 @@ import type { InsertOutcome, MessageStore, StoredKeys } from './message-store.js
 import type { MessageServiceMetrics } from './metrics.js';
 import { blockOf } from './seq-blocks.js';
 import { declareTopology } from './topology.js';
+import { within } from './within.js';
 import { classifyWriteError, messageOf, type WriteFailureKind } from './write-errors.js';
 
 /** Membership and read events, and the room state the room list reads (kept from stored messages). */
@@ -157,13 +158,7 @@ export class PersistConsumer {
     if (channels && !this.closedChannels.has(channels.ch)) {
       await channels.ch.cancel(this.opts.consumerTag).catch(() => undefined);
     }
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    const outcome = await Promise.race([this.flushAll().then(() => 'done' as const), deadline]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') {
+    if ((await within(timeoutMs, this.flushAll())) === 'timeout') {
       this.abandoned = true;
       this.opts.log.warn({ unacked: this.buffer.length }, 'drain timed out; unacked messages return to the queue');
     }

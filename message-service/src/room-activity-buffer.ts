@@ -1,5 +1,6 @@
 import type { Logger } from '@chat/service-kit';
 import type { Message } from '@chat/contracts';
+import { within } from './within.js';
 
 /** Per room, the two messages the room state is raised from: the newest, and the highest version. */
 interface RoomActivity {
@@ -86,11 +87,8 @@ export class RoomActivityBuffer {
       try {
         for (let step = 0; step < steps; step++) {
           if (step > 0 && pauseMs > 0) await this.pause(pauseMs);
+          // Past stop()'s budget: kept for a restart, and stop() says so once.
           if (performance.now() > this.deadline) {
-            this.log.warn(
-              { rooms: held.length - step * perStep },
-              "room state not written at stop; each room's next message writes it",
-            );
             for (const { newest, highest } of held.slice(step * perStep)) this.add([newest, highest]);
             return;
           }
@@ -110,14 +108,28 @@ export class RoomActivityBuffer {
     return this.flushing;
   }
 
-  /** Writes what is held without pauses, giving up the steps not begun within `budgetMs`. */
+  /**
+   * Writes what is held without pauses, within `budgetMs`: the steps not begun by then are
+   * given up (their rooms kept), and a write still waiting then (MongoDB unreachable) is left
+   * to end on its own, so closing goes on.
+   */
   async stop(budgetMs = Infinity): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.hurry = true;
     this.deadline = performance.now() + budgetMs;
     this.wake?.();
-    await this.flush();
+    const flushed = this.flush();
+    // No timer for an unbounded stop: Node fires one of Infinity ms at once.
+    const outcome = Number.isFinite(budgetMs)
+      ? await within(budgetMs, flushed)
+      : await flushed.then(() => 'done' as const);
+    if (outcome === 'timeout' || this.pending.size > 0) {
+      this.log.warn(
+        { rooms: this.pending.size, writeRunning: outcome === 'timeout' },
+        "room state not written at stop; each room's next message writes it",
+      );
+    }
   }
 
   private pause(ms: number): Promise<void> {
