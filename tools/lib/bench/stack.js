@@ -3,7 +3,7 @@
 // Redis key prefix and MongoDB database), so a benchmark never touches anyone else's data.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, openSync } from 'node:fs';
+import { existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heapLogBetween } from './heap-log-window.js';
@@ -127,6 +127,11 @@ export async function launchProcess({ name, script, url, operatorUrl = url, env,
  * heap-log.js, read back by their heapBetween(); `chatEnv` adds to chat nodes only. Returns
  * the stack handle.
  */
+/** Whether `root`'s built gateway reads OPERATOR_PORT (trees before issue 11 do not). */
+function hasOperatorPort(root) {
+  return readFileSync(join(root, 'api-gateway', 'dist', 'config.js'), 'utf8').includes('OPERATOR_PORT');
+}
+
 export async function startStack({
   root,
   iso,
@@ -213,6 +218,8 @@ export async function startStack({
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     [stack.user, stack.message, ...stack.chat] = started.map((r) => r.value);
+    // A tree from before the gateway's operator port (issue 11) serves /ready on its public one.
+    const operatorPort = hasOperatorPort(root) ? ports.gatewayOperator : ports.gateway;
     stack.gateway = await launch(
       'api-gateway',
       'api-gateway',
@@ -223,7 +230,7 @@ export async function startStack({
         OPERATOR_PORT: String(ports.gatewayOperator),
       },
       [],
-      ports.gatewayOperator,
+      operatorPort,
     );
     // A service that lost its port to another process exits at once, while its readiness probe
     // may have been answered by that other process: by now (the gateway took a second) it is gone.
