@@ -159,7 +159,8 @@ async function applyReadMarker(model: Model<MembershipDoc>, roomId: string, user
 /**
  * Per room, one conditional update in the usual case: the state's message replaces
  * `lastMessage` only when it is newer (seq, then version) than the stored one, and `lastSeq`
- * only rises. A stale or first write takes a second command (an upsert that keeps what is stored).
+ * only rises. A stale or first write takes a second command (an upsert that keeps what is stored),
+ * and a third when the room appeared between the two (another writer's first write).
  * `updateOne`, not `findOneAndUpdate`: nothing is read back (on FerretDB the latter costs more).
  */
 async function recordActivity(model: Model<RoomDoc>, states: RoomDoc[]): Promise<void> {
@@ -171,14 +172,20 @@ async function recordActivity(model: Model<RoomDoc>, states: RoomDoc[]): Promise
         { lastMessageSeq: message.lastMessageSeq, lastMessageVersion: { $lt: message.lastMessageVersion } },
       ],
     };
-    if ((await model.updateOne(newer, { $set: message, $max: { lastSeq } })).matchedCount > 0) return;
+    const raise = () => model.updateOne(newer, { $set: message, $max: { lastSeq } });
+    if ((await raise()).matchedCount > 0) return;
+    // No room yet, or one at least as new: create it with ours, or keep its message.
     const keep = () => model.updateOne({ _id }, { $max: { lastSeq }, $setOnInsert: message }, { upsert: true });
+    let inserted: boolean;
     try {
-      await keep();
+      inserted = (await keep()).upsertedCount > 0;
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      await keep();
+      inserted = (await keep()).upsertedCount > 0;
     }
+    // Another writer created the room between our two updates (two consumers, a room's first
+    // messages): its message may be the older one, and ours must still win.
+    if (!inserted) await raise();
   });
 }
 
