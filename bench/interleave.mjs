@@ -4,7 +4,9 @@
 // every run and the comparison to bench/results/<stamp>-interleaved.{json,md} of this tree.
 // The other tree's result files are copied here as `<name>-before-<label>.*`.
 // Single runs spread widely on a shared machine, so the comparison is per metric over all
-// runs: medians, their ratio with a 95% bootstrap interval, and a permutation p-value
+// runs: medians, their ratio with a 95% bootstrap interval, and a permutation p-value; and
+// round by round, the two runs of a round being back to back, so that drift between rounds
+// cancels: the per-round ratios' centre, its interval and a signed-rank p-value
 // (tools/lib/bench/compare-runs.js).
 //
 //   node bench/interleave.mjs --before /work/wt/old --label af59db8 [--rounds 6]
@@ -20,7 +22,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareRuns } from '../tools/lib/bench/compare-runs.js';
+import { comparePairs, compareRuns } from '../tools/lib/bench/compare-runs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -134,16 +136,36 @@ function summary() {
         .filter((r) => r.tree === tree)
         .map((r) => r[key])
         .filter(Number.isFinite);
+    /** Per round, the figure of each tree's run, where both counted. */
+    const pairsOf = (key) => {
+      const pairs = [];
+      for (let round = 1; round <= rounds; round++) {
+        const [b, a] = [label, 'main'].map((tree) => valid.find((r) => r.round === round && r.tree === tree)?.[key]);
+        if (Number.isFinite(b) && Number.isFinite(a)) pairs.push([b, a]);
+      }
+      return pairs;
+    };
     out[scenario] = Object.fromEntries(
       METRICS.map(([key]) => {
         const before = of(label, key);
         const after = of('main', key);
         const runCounts = [before.length, after.length];
+        const pairs = pairsOf(key);
         return [
           key,
-          Math.min(...runCounts) >= 2
-            ? { runs: runCounts, ...compareRuns(before, after, { tolerance }) }
-            : { runs: runCounts },
+          {
+            runs: runCounts,
+            ...(Math.min(...runCounts) >= 2 ? compareRuns(before, after, { tolerance }) : {}),
+            ...(pairs.length >= 2
+              ? {
+                  paired: comparePairs(
+                    pairs.map(([b]) => b),
+                    pairs.map(([, a]) => a),
+                    { tolerance },
+                  ),
+                }
+              : {}),
+          },
         ];
       }),
     );
@@ -186,6 +208,22 @@ function markdown(s) {
         c.ratio === undefined
           ? `| ${name} | ${c.runs.join(', ')} | too few runs to compare | | | | | |`
           : `| ${name} | ${c.runs.join(', ')} | ${fmt(c.before)} | ${fmt(c.after)} | ${fmt(c.ratio, 2)} | ${fmt(c.low, 2)}–${fmt(c.high, 2)} | ${fmtP(c.p)} | ${c.withinTolerance ? 'yes' : 'no'} |`,
+      );
+    }
+    lines.push(
+      '',
+      `Round by round (each round's two runs back to back, so drift between rounds cancels): main over before per round, ` +
+        `their Hodges–Lehmann centre, a 95% bootstrap interval over rounds, p the Wilcoxon signed-rank test (comparePairs).`,
+      '',
+      `| metric | rounds | main lower in | ratio | 95% interval | p | regression over ${pct(tolerance)} ruled out |`,
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const [key, name] of METRICS) {
+      const c = s[scenario][key].paired;
+      lines.push(
+        c === undefined
+          ? `| ${name} | too few rounds with both runs | | | | | |`
+          : `| ${name} | ${c.pairs} | ${c.better} | ${fmt(c.ratio, 2)} | ${fmt(c.low, 2)}–${fmt(c.high, 2)} | ${fmtP(c.p)} | ${c.withinTolerance ? 'yes' : 'no'} |`,
       );
     }
     lines.push(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareRuns, median } from '../lib/bench/compare-runs.js';
+import { comparePairs, compareRuns, median } from '../lib/bench/compare-runs.js';
 
 describe('compareRuns (bench/interleave.mjs)', () => {
   it('takes medians of odd and even counts', () => {
@@ -66,5 +66,68 @@ describe('compareRuns (bench/interleave.mjs)', () => {
     const before = [5, 7, 6, 9, 8];
     const after = [6, 8, 7, 10, 7];
     expect(compareRuns(before, after)).toEqual(compareRuns(before, after));
+  });
+});
+
+describe('comparePairs (bench/interleave.mjs, round by round)', () => {
+  it('sees a steady 5% through drift between rounds that hides it from compareRuns', () => {
+    const before = [10, 20, 40, 80, 15, 30];
+    const after = before.map((x) => x * 1.05);
+    const c = comparePairs(before, after);
+    expect(c.ratio).toBeCloseTo(1.05, 10);
+    expect(c.low).toBeCloseTo(1.05, 10);
+    expect(c.high).toBeCloseTo(1.05, 10);
+    expect(c.withinTolerance).toBe(true);
+    expect(comparePairs(before, after, { tolerance: 0.04 }).withinTolerance).toBe(false);
+    // Of the 64 ways to swap runs within rounds, only "none" and "all" keep the mean this far from 0.
+    expect(c.p).toBeCloseTo(2 / 64, 10);
+    expect(c.better).toBe(0);
+    expect(compareRuns(before, after).withinTolerance).toBe(false);
+  });
+
+  it('is not carried off by one wild round', () => {
+    const before = [10, 10, 10, 10, 10, 10, 10, 10];
+    const after = [12, 12, 12, 12, 12, 12, 12, 0.1];
+    const c = comparePairs(before, after);
+    // The Hodges–Lehmann centre stays at the seven rounds' 1.2; a mean of logs would be below 1.
+    expect(c.ratio).toBeCloseTo(1.2, 10);
+    expect(c.better).toBe(1);
+    // Signed ranks: the seven share ranks 1-7 (4 each), the wild round has 8; W+ = 28, centre 18.
+    // As far out: W+ = 4a + 8b >= 28 or <= 8 (a of the seven, b the wild one, counted up):
+    // b = 0: a = 7 (1) or a <= 2 (1 + 7 + 21); b = 1: a >= 5 (21 + 7 + 1) or a = 0 (1) — 60 of 256.
+    expect(c.p).toBeCloseTo(60 / 256, 10);
+  });
+
+  it('leaves rounds with equal runs out of the test', () => {
+    const c = comparePairs([10, 10, 10], [12, 10, 12]);
+    // Two rounds left, both higher: only "neither" and "both" swapped are as far out, 2 of 4.
+    expect(c.p).toBe(0.5);
+  });
+
+  it('does not call noise a regression: interval spans 1, large p', () => {
+    const before = [12, 30, 8, 50, 20, 9, 40, 15];
+    const after = [14, 25, 9, 45, 24, 8, 44, 14];
+    const c = comparePairs(before, after);
+    expect(c.low).toBeLessThan(1);
+    expect(c.high).toBeGreaterThan(1);
+    expect(c.p).toBeGreaterThan(0.2);
+    expect(c.low).toBeLessThanOrEqual(c.ratio);
+    expect(c.ratio).toBeLessThanOrEqual(c.high);
+  });
+
+  it('samples sign flips beyond 16 rounds, still finding a steady regression', () => {
+    const before = Array.from({ length: 20 }, (_, i) => 10 + ((i * 7) % 11));
+    const after = before.map((x, i) => x * (1.2 + (i % 3) * 0.01));
+    const c = comparePairs(before, after);
+    expect(c.p).toBeLessThan(0.001);
+    expect(c.low).toBeGreaterThan(1.19);
+    expect(c.withinTolerance).toBe(false);
+    expect(comparePairs(before, after)).toEqual(c);
+  });
+
+  it('refuses lists of different lengths, too few pairs and figures that are not positive', () => {
+    expect(() => comparePairs([1, 2, 3], [1, 2])).toThrow(RangeError);
+    expect(() => comparePairs([1], [1])).toThrow(RangeError);
+    expect(() => comparePairs([1, 2], [1, -2])).toThrow(RangeError);
   });
 });

@@ -13,3 +13,17 @@ export function compareRuns(
   after: number[],
   options?: { resamples?: number; seed?: number; tolerance?: number },
 ): RunComparison;
+export interface PairComparison {
+  pairs: number;
+  ratio: number;
+  low: number;
+  high: number;
+  p: number;
+  better: number;
+  withinTolerance: boolean;
+}
+export function comparePairs(
+  before: number[],
+  after: number[],
+  options?: { resamples?: number; seed?: number; tolerance?: number },
+): PairComparison;
