@@ -160,7 +160,8 @@ async function applyReadMarker(model: Model<MembershipDoc>, roomId: string, user
  * Per room, one conditional update in the usual case: the state's message replaces
  * `lastMessage` only when it is newer (seq, then version) than the stored one, and `lastSeq`
  * only rises. A stale or first write takes a second command (an upsert that keeps what is stored),
- * and a third when the room appeared between the two (another writer's first write).
+ * and a stale one a third (the conditional update again, in case another writer created the room
+ * between the first two). Stale writes are rare: redelivery, an edit of an older message.
  * `updateOne`, not `findOneAndUpdate`: nothing is read back (on FerretDB the latter costs more).
  */
 async function recordActivity(model: Model<RoomDoc>, states: RoomDoc[]): Promise<void> {
@@ -183,8 +184,9 @@ async function recordActivity(model: Model<RoomDoc>, states: RoomDoc[]): Promise
       if (!isDuplicateKeyError(err)) throw err;
       inserted = (await keep()).upsertedCount > 0;
     }
-    // Another writer created the room between our two updates (two consumers, a room's first
-    // messages): its message may be the older one, and ours must still win.
+    // The room was there: it holds a newer message (the usual stale write), or another writer
+    // created it between our two updates (a room's first messages, two consumers) with an older
+    // one, which ours must still replace.
     if (!inserted) await raise();
   });
 }

@@ -79,7 +79,7 @@ describe('comparePairs (bench/interleave.mjs, round by round)', () => {
     expect(c.high).toBeCloseTo(1.05, 10);
     expect(c.withinTolerance).toBe(true);
     expect(comparePairs(before, after, { tolerance: 0.04 }).withinTolerance).toBe(false);
-    // Of the 64 ways to swap runs within rounds, only "none" and "all" keep the mean this far from 0.
+    // Of the 64 ways to swap runs within rounds, only "none" and "all" keep the signed-rank sum this far out.
     expect(c.p).toBeCloseTo(2 / 64, 10);
     expect(c.better).toBe(0);
     expect(compareRuns(before, after).withinTolerance).toBe(false);
@@ -99,9 +99,18 @@ describe('comparePairs (bench/interleave.mjs, round by round)', () => {
   });
 
   it('leaves rounds with equal runs out of the test', () => {
-    const c = comparePairs([10, 10, 10], [12, 10, 12]);
-    // Two rounds left, both higher: only "neither" and "both" swapped are as far out, 2 of 4.
-    expect(c.p).toBe(0.5);
+    const c = comparePairs([10, 10, 10, 10], [12, 12, 12, 10]);
+    // Three rounds left, all higher: only "none" and "all" swapped are as far out, 2 of 8 (kept,
+    // the equal round's zero would make it 10 of 16).
+    expect(c.p).toBe(0.25);
+  });
+
+  it('ties mirror-image rounds, as whole-percent figures give them', () => {
+    // 47 -> 46 and 46 -> 47: |log| equal but for the last bit (the rise is the larger). Tied, they
+    // share rank 1.5: W+ = 1.5 + 3 against a centre of 3, and 6 of the 8 sign patterns are as far
+    // out. Ranked 1 and 2 apart, W+ would be 2 + 3 and only 4 of 8 as far out.
+    const c = comparePairs([47, 46, 10], [46, 47, 11]);
+    expect(c.p).toBe(0.75);
   });
 
   it('does not call noise a regression: interval spans 1, large p', () => {

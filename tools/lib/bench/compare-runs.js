@@ -124,9 +124,11 @@ export function comparePairs(before, after, { resamples = 10_000, seed = 1, tole
   const centres = [];
   for (let i = 0; i < resamples; i++) centres.push(hodgesLehmann(resample(logs, random)));
   centres.sort((a, b) => a - b);
-  const nonzero = logs.filter((x) => x !== 0);
+  const nonzero = logs.filter((x) => Math.abs(x) > 1e-12);
   const n = nonzero.length;
-  const rank = ranks(nonzero.map(Math.abs));
+  // Rounded before ranking: log(a/b) and log(b/a) may differ in the last bit, and whole-percent
+  // figures give such mirror pairs often; they must tie.
+  const rank = ranks(nonzero.map((x) => Number(Math.abs(x).toPrecision(12))));
   const centre = rank.reduce((a, r) => a + r, 0) / 2;
   const signedSum = (negate) => rank.reduce((a, r, i) => a + (nonzero[i] > 0 !== negate(i) ? r : 0), 0);
   const observed = Math.abs(signedSum(() => false) - centre);

@@ -119,6 +119,11 @@ export async function launchProcess({ name, script, url, operatorUrl = url, env,
   return proc;
 }
 
+/** Whether `root`'s built gateway reads OPERATOR_PORT (trees before issue 11 do not). */
+function hasOperatorPort(root) {
+  return readFileSync(join(root, 'api-gateway', 'dist', 'config.js'), 'utf8').includes('OPERATOR_PORT');
+}
+
 /**
  * Start user-service, message-service, `chatNodes` chat-service nodes and the gateway over
  * `iso` (createIsolation of @chat/testing). `env` adds to every service, `chatNodeArgs` are
@@ -127,11 +132,6 @@ export async function launchProcess({ name, script, url, operatorUrl = url, env,
  * heap-log.js, read back by their heapBetween(); `chatEnv` adds to chat nodes only. Returns
  * the stack handle.
  */
-/** Whether `root`'s built gateway reads OPERATOR_PORT (trees before issue 11 do not). */
-function hasOperatorPort(root) {
-  return readFileSync(join(root, 'api-gateway', 'dist', 'config.js'), 'utf8').includes('OPERATOR_PORT');
-}
-
 export async function startStack({
   root,
   iso,
@@ -148,6 +148,8 @@ export async function startStack({
     if (!existsSync(join(root, svc, 'dist', 'main.js')))
       throw new Error(`${svc}/dist/main.js missing: run \`npm run build\` first`);
   }
+  // A tree from before the gateway's operator port (issue 11) serves /ready on its public one.
+  const gatewayHasOperatorPort = hasOperatorPort(root);
   const keys = generateKeyPairSync('ec', {
     namedCurve: 'P-256',
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -218,8 +220,6 @@ export async function startStack({
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     [stack.user, stack.message, ...stack.chat] = started.map((r) => r.value);
-    // A tree from before the gateway's operator port (issue 11) serves /ready on its public one.
-    const operatorPort = hasOperatorPort(root) ? ports.gatewayOperator : ports.gateway;
     stack.gateway = await launch(
       'api-gateway',
       'api-gateway',
@@ -230,7 +230,7 @@ export async function startStack({
         OPERATOR_PORT: String(ports.gatewayOperator),
       },
       [],
-      operatorPort,
+      gatewayHasOperatorPort ? ports.gatewayOperator : ports.gateway,
     );
     // A service that lost its port to another process exits at once, while its readiness probe
     // may have been answered by that other process: by now (the gateway took a second) it is gone.
