@@ -1,0 +1,202 @@
+#!/usr/bin/env node
+// What the storage side (message-service, FerretDB, PostgreSQL) costs the send path's
+// publisher-confirm wait, A/B between built trees, round after round (issue 11). On this
+// machine everything shares two cores and one disk, so message-service's writes can slow the
+// broker's confirms though no send waits for them. Each run starts a fresh stack from one
+// tree's dist/ and publishes bare Messages (a body every tree's consumer reads) straight to
+// chat_exchange at a fixed rate over `--rooms` rooms, as chat-service would, with no sockets:
+// chat-service idles, so what differs between trees is the consumer and what it writes. Per
+// run: confirm latency (mean, p50, p90, p99), the storage side's CPU ms per message, RabbitMQ's,
+// and PostgreSQL's WAL bytes per message (when `psql` reaches it); then each metric round by
+// round (comparePairs: the second tree over the first). Takes about 40 s per run.
+//
+//   node bench/storage-confirm.mjs --trees /work/wt/before,/work/wt/after [--rounds 6]
+//        [--rate 600] [--duration 20] [--rooms 50] > result.json
+//
+// Needs the trees built (npm run build) and the local servers, as bench/run.mjs.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import { CHAT_EXCHANGE, MESSAGE_PERSIST_DLQ, MESSAGE_PERSIST_QUEUE, messageRoutingKey } from '@chat/contracts';
+import { createIsolation } from '@chat/testing';
+import { comparePairs } from '../tools/lib/bench/compare-runs.js';
+import { startCpuSampler } from '../tools/lib/bench/cpu-sampler.js';
+import { startStack } from '../tools/lib/bench/stack.js';
+import { runSchedule } from '../tools/lib/scheduler.js';
+import { newHistogram, summarizeHistogram } from '../tools/lib/tracker.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const argv = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+const trees = opt('trees', ROOT)
+  .split(',')
+  .map((t) => resolve(t));
+const rounds = Number(opt('rounds', 6));
+const P = { rate: Number(opt('rate', 600)), duration: Number(opt('duration', 20)), rooms: Number(opt('rooms', 50)) };
+/** How long the queue may take to empty after the last confirm before the run is reported as not drained. */
+const DRAIN_TIMEOUT_MS = 60_000;
+const SENDER_ID = 'a'.repeat(24);
+const WORK = join(os.tmpdir(), `storage-confirm-${Date.now()}`);
+mkdirSync(WORK, { recursive: true });
+const log = (m) => process.stderr.write(`[storage-confirm] ${m}\n`);
+const SERVICES = {
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
+  rabbitManagementUrl: process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672',
+  source: 'env',
+};
+
+/** PostgreSQL's WAL position (bytes), or null without `psql` or a reachable server (MongoDB, another host). */
+function walPosition() {
+  try {
+    const sql = "select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')";
+    const out = execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-Atc', sql], { stdio: 'pipe' });
+    return Number(out.toString().trim());
+  } catch {
+    return null;
+  }
+}
+
+/** The nth message of run `runId`: a bare Message (no `version`), seq counted per room. */
+function messageBody(runId, n, seq, roomId) {
+  const message = {
+    id: `${runId}-${n}`,
+    roomId,
+    seq,
+    senderId: SENDER_ID,
+    senderName: 'storage-confirm',
+    text: `message ${n} of the storage-confirm bench, an ordinary line of chat`,
+    clientMsgId: `${runId}-c${n}`,
+    createdAt: new Date().toISOString(),
+  };
+  return Buffer.from(JSON.stringify(message));
+}
+
+/** Publish at the rate for the duration; resolves with the confirm latency histogram and the send window. */
+async function publishAll(ch, runId) {
+  const seqs = new Array(P.rooms).fill(0);
+  const hist = newHistogram();
+  const confirms = [];
+  const from = Date.now();
+  const schedule = runSchedule({
+    rate: P.rate,
+    rampMs: 0,
+    durationMs: P.duration * 1000,
+    now: () => performance.now(),
+    send: (n) => {
+      const room = n % P.rooms;
+      const roomId = `storage-confirm-${room}`;
+      const body = messageBody(runId, n, ++seqs[room], roomId);
+      const start = performance.now();
+      confirms.push(
+        new Promise((done, fail) =>
+          ch.publish(CHAT_EXCHANGE, messageRoutingKey(roomId), body, { persistent: true }, (err) => {
+            if (err) return fail(err);
+            hist.recordValue(Math.max(1, Math.round((performance.now() - start) * 1000)));
+            done();
+          }),
+        ),
+      );
+    },
+  });
+  await schedule.done;
+  await Promise.all(confirms);
+  return { hist, sent: schedule.total, from, to: Date.now() };
+}
+
+async function measure(tree, runId) {
+  const iso = await createIsolation(SERVICES, `bench storage-confirm ${runId}`);
+  let stack;
+  let conn;
+  try {
+    stack = await startStack({ root: tree, iso, logDir: WORK });
+    const cpu = startCpuSampler({ 'message-service': stack.message.pid });
+    conn = await amqp.connect(iso.amqpUrl);
+    const ch = await conn.createConfirmChannel();
+    const wal0 = walPosition();
+    let sent;
+    try {
+      sent = await publishAll(ch, runId);
+    } finally {
+      cpu.stop();
+    }
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    let left = (await ch.checkQueue(MESSAGE_PERSIST_QUEUE)).messageCount;
+    while (left > 0 && Date.now() < deadline) {
+      await sleep(250);
+      left = (await ch.checkQueue(MESSAGE_PERSIST_QUEUE)).messageCount;
+    }
+    const wal1 = walPosition();
+    const deadLettered = (await ch.checkQueue(MESSAGE_PERSIST_DLQ)).messageCount;
+    const window = cpu.between(sent.from, sent.to);
+    const perMessageMs = (...names) => {
+      const s = names.reduce((sum, name) => sum + (window?.cpuSeconds?.[name] ?? 0), 0);
+      return Math.round((s * 1e6) / sent.sent) / 1000;
+    };
+    const confirm = summarizeHistogram(sent.hist);
+    return {
+      tree,
+      sent: sent.sent,
+      leftInQueue: left,
+      deadLettered,
+      confirmMeanMs: confirm.mean,
+      confirmP50Ms: confirm.p50,
+      confirmP90Ms: confirm.p90,
+      confirmP99Ms: confirm.p99,
+      confirmMaxMs: confirm.max,
+      storageCpuMsPerMessage: perMessageMs('message-service', 'ferretdb', 'postgres'),
+      rabbitmqCpuMsPerMessage: perMessageMs('rabbitmq'),
+      redisCpuMsPerMessage: perMessageMs('redis'),
+      walBytesPerMessage: wal0 === null || wal1 === null ? null : Math.round((wal1 - wal0) / sent.sent),
+      machinePct: window?.machinePct ?? null,
+    };
+  } finally {
+    await conn?.close().catch(() => undefined);
+    await stack?.stop();
+    await iso.cleanup();
+  }
+}
+
+const runs = [];
+let n = 0;
+for (let r = 0; r < rounds; r++) {
+  // Alternating order, so neither tree always runs first in a round.
+  for (const tree of r % 2 === 0 ? trees : [...trees].reverse()) {
+    const row = { round: r + 1, ...(await measure(tree, `sc${Date.now().toString(36)}${++n}`)) };
+    log(JSON.stringify(row));
+    runs.push(row);
+  }
+}
+const METRICS = [
+  'confirmMeanMs',
+  'confirmP50Ms',
+  'confirmP90Ms',
+  'confirmP99Ms',
+  'storageCpuMsPerMessage',
+  'rabbitmqCpuMsPerMessage',
+  'walBytesPerMessage',
+];
+const ofTree = (tree, metric) =>
+  runs
+    .filter((run) => run.tree === tree)
+    .sort((a, b) => a.round - b.round)
+    .map((run) => run[metric]);
+const byRound =
+  trees.length === 2
+    ? Object.fromEntries(
+        METRICS.filter((m) => runs.every((run) => run[m] !== null)).map((m) => [
+          m,
+          comparePairs(ofTree(trees[0], m), ofTree(trees[1], m)),
+        ]),
+      )
+    : null;
+process.stdout.write(JSON.stringify({ parameters: { ...P, rounds, trees }, runs, byRound }, null, 2) + '\n');
