@@ -20,13 +20,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createIsolation } from '@chat/testing';
 import { metricValue, startStack } from '../tools/lib/bench/stack.js';
+import { SERVICES, opt } from '../tools/lib/bench/bench-env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
 const tree = resolve(opt('tree', ROOT));
 const P = {
   users: Number(opt('users', 1000)),
@@ -40,13 +37,6 @@ mkdirSync(WORK, { recursive: true });
 const PROFILE = join(WORK, 'chat-service.heapprofile');
 const log = (m) => process.stderr.write(`[alloc-profile] ${m}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const SERVICES = {
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
-  rabbitManagementUrl: process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672',
-  source: 'env',
-};
 
 const iso = await createIsolation(SERVICES, 'bench alloc-profile');
 let stack;

@@ -49,6 +49,7 @@ import { metricValue, startStack } from '../tools/lib/bench/stack.js';
 import { buildBackend } from '../tools/lib/build.js';
 import { joinRoom, openSocket } from '../tools/lib/clients.js';
 import { registerOrLogin } from '../tools/lib/http.js';
+import { SERVICES } from '../tools/lib/bench/bench-env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCRIPT = join(ROOT, 'tools', 'socket_test.js');
@@ -130,15 +131,6 @@ const TARGETS = {
   firstSendP99Ms: 50,
   historyUncachedP99Ms: 100,
   roomListP99Ms: 100,
-};
-
-/** The shared servers (DESIGN.md §6 names); each stack gets its own isolation on them. */
-const SERVICES = {
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
-  rabbitManagementUrl: process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672',
-  source: 'env',
 };
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);

@@ -22,13 +22,9 @@ import { fileURLToPath } from 'node:url';
 import { createIsolation } from '@chat/testing';
 import { startCpuSampler } from '../tools/lib/bench/cpu-sampler.js';
 import { startStack } from '../tools/lib/bench/stack.js';
+import { SERVICES, opt } from '../tools/lib/bench/bench-env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
 const trees = opt('trees', ROOT)
   .split(',')
   .map((t) => resolve(t));
@@ -49,13 +45,6 @@ process.on('SIGINT', () => {
   stopping = true;
   current?.kill('SIGINT');
 });
-const SERVICES = {
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
-  rabbitManagementUrl: process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672',
-  source: 'env',
-};
 
 /** One socket_test run against `url` (this tree's load tool, so both sides get the same load). */
 async function load(url, chatUrl, n) {

@@ -29,13 +29,9 @@ import { startCpuSampler } from '../tools/lib/bench/cpu-sampler.js';
 import { startStack } from '../tools/lib/bench/stack.js';
 import { runSchedule } from '../tools/lib/scheduler.js';
 import { newHistogram, summarizeHistogram } from '../tools/lib/tracker.js';
+import { SERVICES, opt } from '../tools/lib/bench/bench-env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
 const trees = opt('trees', ROOT)
   .split(',')
   .map((t) => resolve(t));
@@ -47,13 +43,6 @@ const SENDER_ID = 'a'.repeat(24);
 const WORK = join(os.tmpdir(), `storage-confirm-${Date.now()}`);
 mkdirSync(WORK, { recursive: true });
 const log = (m) => process.stderr.write(`[storage-confirm] ${m}\n`);
-const SERVICES = {
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
-  rabbitManagementUrl: process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672',
-  source: 'env',
-};
 
 /** PostgreSQL's WAL position (bytes), or null without `psql` or a reachable server (MongoDB, another host). */
 function walPosition() {
