@@ -4,11 +4,13 @@
 // machine everything shares two cores and one disk, so message-service's writes can slow the
 // broker's confirms though no send waits for them. Each run starts a fresh stack from one
 // tree's dist/ and publishes bare Messages (a body every tree's consumer reads) straight to
-// chat_exchange at a fixed rate over `--rooms` rooms, as chat-service would, with no sockets:
-// chat-service idles, so what differs between trees is the consumer and what it writes. Per
-// run: confirm latency (mean, p50, p90, p99), the storage side's CPU ms per message, RabbitMQ's,
-// and PostgreSQL's WAL bytes per message (when `psql` reaches it); then each metric round by
-// round (comparePairs: the second tree over the first). Takes about 40 s per run.
+// chat_exchange at a fixed rate over `--rooms` rooms, as chat-service publishes (its envelope
+// aside), with no sockets: chat-service idles, so what differs between trees is the consumer and
+// what it writes. Per run: confirm latency (mean, p50, p90, p99) from each message's scheduled
+// send, so a late tick counts; the storage side's CPU ms per message, RabbitMQ's and Redis's,
+// until the queue is drained (ready and unacked); PostgreSQL's WAL bytes per message (when
+// `psql` reaches it, PGHOST/PGUSER; the whole cluster's WAL, so run nothing else on it); then
+// each metric round by round (comparePairs: the second tree over the first). About 40 s a run.
 //
 //   node bench/storage-confirm.mjs --trees /work/wt/before,/work/wt/after [--rounds 6]
 //        [--rate 600] [--duration 20] [--rooms 50] > result.json
@@ -23,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { CHAT_EXCHANGE, MESSAGE_PERSIST_DLQ, MESSAGE_PERSIST_QUEUE, messageRoutingKey } from '@chat/contracts';
-import { createIsolation } from '@chat/testing';
+import { createIsolation, RabbitManagement } from '@chat/testing';
 import { comparePairs } from '../tools/lib/bench/compare-runs.js';
 import { startCpuSampler } from '../tools/lib/bench/cpu-sampler.js';
 import { startStack } from '../tools/lib/bench/stack.js';
@@ -35,6 +37,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const trees = opt('trees', ROOT)
   .split(',')
   .map((t) => resolve(t));
+// Runs are paired by tree and round: a tree named twice would pair with itself.
+if (new Set(trees).size !== trees.length) throw new Error('--trees names a tree twice');
 const rounds = Number(opt('rounds', 6));
 const P = { rate: Number(opt('rate', 600)), duration: Number(opt('duration', 20)), rooms: Number(opt('rooms', 50)) };
 /** How long the queue may take to empty after the last confirm before the run is reported as not drained. */
@@ -48,7 +52,9 @@ const log = (m) => process.stderr.write(`[storage-confirm] ${m}\n`);
 function walPosition() {
   try {
     const sql = "select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')";
-    const out = execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-Atc', sql], { stdio: 'pipe' });
+    const host = process.env.PGHOST ?? '127.0.0.1';
+    const user = process.env.PGUSER ?? 'postgres';
+    const out = execFileSync('psql', ['-h', host, '-U', user, '-Atc', sql], { stdio: 'pipe' });
     return Number(out.toString().trim());
   } catch {
     return null;
@@ -56,7 +62,7 @@ function walPosition() {
 }
 
 /** The nth message of run `runId`: a bare Message (no `version`), seq counted per room. */
-function messageBody(runId, n, seq, roomId) {
+function messageOf(runId, n, seq, roomId) {
   const message = {
     id: `${runId}-${n}`,
     roomId,
@@ -67,7 +73,7 @@ function messageBody(runId, n, seq, roomId) {
     clientMsgId: `${runId}-c${n}`,
     createdAt: new Date().toISOString(),
   };
-  return Buffer.from(JSON.stringify(message));
+  return { id: message.id, body: Buffer.from(JSON.stringify(message)) };
 }
 
 /** Publish at the rate for the duration; resolves with the confirm latency histogram and the send window. */
@@ -76,6 +82,9 @@ async function publishAll(ch, runId) {
   const hist = newHistogram();
   const confirms = [];
   const from = Date.now();
+  // runSchedule's own start, to within its first call: message n (from 0) is due (n + 1) / rate
+  // after it (dueCount).
+  const t0 = performance.now();
   const schedule = runSchedule({
     rate: P.rate,
     rampMs: 0,
@@ -84,11 +93,12 @@ async function publishAll(ch, runId) {
     send: (n) => {
       const room = n % P.rooms;
       const roomId = `storage-confirm-${room}`;
-      const body = messageBody(runId, n, ++seqs[room], roomId);
-      const start = performance.now();
+      const { id, body } = messageOf(runId, n, ++seqs[room], roomId);
+      const start = Math.min(performance.now(), t0 + ((n + 1) * 1000) / P.rate);
+      const options = { persistent: true, mandatory: true, contentType: 'application/json', messageId: id };
       confirms.push(
         new Promise((done, fail) =>
-          ch.publish(CHAT_EXCHANGE, messageRoutingKey(roomId), body, { persistent: true }, (err) => {
+          ch.publish(CHAT_EXCHANGE, messageRoutingKey(roomId), body, options, (err) => {
             if (err) return fail(err);
             hist.recordValue(Math.max(1, Math.round((performance.now() - start) * 1000)));
             done();
@@ -99,34 +109,46 @@ async function publishAll(ch, runId) {
   });
   await schedule.done;
   await Promise.all(confirms);
-  return { hist, sent: schedule.total, from, to: Date.now() };
+  return { hist, sent: schedule.total, from };
+}
+
+/**
+ * Waits until the persist queue holds nothing, ready or unacked (the management API's count,
+ * refreshed every few seconds); returns what is left at the deadline.
+ */
+async function drained(ch, iso) {
+  const management = new RabbitManagement(SERVICES.rabbitManagementUrl);
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  let left = (await ch.checkQueue(MESSAGE_PERSIST_QUEUE)).messageCount;
+  while (Date.now() < deadline) {
+    if (left === 0) left = (await management.queue(iso.vhost, MESSAGE_PERSIST_QUEUE)).messages;
+    if (left === 0) return 0;
+    await sleep(250);
+    left = (await ch.checkQueue(MESSAGE_PERSIST_QUEUE)).messageCount;
+  }
+  return left;
 }
 
 async function measure(tree, runId) {
   const iso = await createIsolation(SERVICES, `bench storage-confirm ${runId}`);
   let stack;
   let conn;
+  let cpu;
   try {
     stack = await startStack({ root: tree, iso, logDir: WORK });
-    const cpu = startCpuSampler({ 'message-service': stack.message.pid });
     conn = await amqp.connect(iso.amqpUrl);
+    conn.on('error', (err) => log(`amqp connection error: ${err.message}`));
     const ch = await conn.createConfirmChannel();
+    ch.on('error', (err) => log(`amqp channel error: ${err.message}`));
+    cpu = startCpuSampler({ 'message-service': stack.message.pid });
     const wal0 = walPosition();
-    let sent;
-    try {
-      sent = await publishAll(ch, runId);
-    } finally {
-      cpu.stop();
-    }
-    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-    let left = (await ch.checkQueue(MESSAGE_PERSIST_QUEUE)).messageCount;
-    while (left > 0 && Date.now() < deadline) {
-      await sleep(250);
-      left = (await ch.checkQueue(MESSAGE_PERSIST_QUEUE)).messageCount;
-    }
+    const sent = await publishAll(ch, runId);
+    const left = await drained(ch, iso);
+    cpu.stop(); // its last sample, taken now, closes the window
+    const drainedAt = Date.now();
     const wal1 = walPosition();
     const deadLettered = (await ch.checkQueue(MESSAGE_PERSIST_DLQ)).messageCount;
-    const window = cpu.between(sent.from, sent.to);
+    const window = cpu.between(sent.from, drainedAt);
     const perMessageMs = (...names) => {
       const s = names.reduce((sum, name) => sum + (window?.cpuSeconds?.[name] ?? 0), 0);
       return Math.round((s * 1e6) / sent.sent) / 1000;
@@ -149,9 +171,13 @@ async function measure(tree, runId) {
       machinePct: window?.machinePct ?? null,
     };
   } finally {
+    cpu?.stop();
     await conn?.close().catch(() => undefined);
-    await stack?.stop();
-    await iso.cleanup();
+    try {
+      await stack?.stop();
+    } finally {
+      await iso.cleanup();
+    }
   }
 }
 
