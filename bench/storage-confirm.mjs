@@ -3,21 +3,22 @@
 // publisher-confirm wait, A/B between built trees, round after round (issue 11). On this
 // machine everything shares two cores and one disk, so message-service's writes can slow the
 // broker's confirms though no send waits for them. Each run starts a fresh stack from one
-// tree's dist/ and publishes bare Messages (a body every tree's consumer reads) straight to
-// chat_exchange at a fixed rate over `--rooms` rooms, as chat-service publishes (its envelope
-// aside), with no sockets: chat-service idles, so what differs between trees is the consumer and
+// tree's dist/ and publishes Messages straight to chat_exchange at a fixed rate over `--rooms`
+// rooms, as that tree's chat-service publishes (in the queue envelope where its contracts have
+// one, else bare), with no sockets: chat-service idles, so what differs between trees is the consumer and
 // what it writes. Per run: confirm latency (mean, p50, p90, p99) from each message's scheduled
-// send, so a late tick counts; the storage side's CPU ms per message, RabbitMQ's and Redis's,
-// until the queue is drained (ready and unacked); PostgreSQL's WAL bytes per message (when
-// `psql` reaches it, PGHOST/PGUSER; the whole cluster's WAL, so run nothing else on it); then
-// each metric round by round (comparePairs: the second tree over the first). About 40 s a run.
+// send, so a late tick counts, and (p50, p90, p99) from its publish call; the storage side's
+// CPU ms per message, RabbitMQ's and Redis's, until the queue is drained (ready and unacked);
+// PostgreSQL's WAL bytes, records and syncs and its commits per message (when `psql` reaches
+// it, PGHOST/PGUSER; the whole cluster's, so run nothing else on it); then each metric round
+// by round (comparePairs: the second tree over the first). About 40 s a run.
 //
 //   node bench/storage-confirm.mjs --trees /work/wt/before,/work/wt/after [--rounds 6]
 //        [--rate 600] [--duration 20] [--rooms 50] > result.json
 //
 // Needs the trees built (npm run build) and the local servers, as bench/run.mjs.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -48,21 +49,46 @@ const WORK = join(os.tmpdir(), `storage-confirm-${Date.now()}`);
 mkdirSync(WORK, { recursive: true });
 const log = (m) => process.stderr.write(`[storage-confirm] ${m}\n`);
 
-/** PostgreSQL's WAL position (bytes), or null without `psql` or a reachable server (MongoDB, another host). */
-function walPosition() {
+/**
+ * PostgreSQL's cluster-wide counters: WAL bytes, WAL records, WAL syncs (fsyncs of the WAL) and
+ * committed transactions; null without `psql` or a reachable server (MongoDB, another host).
+ * Each fsync waits on the disk RabbitMQ's quorum log also syncs to, so syncs per message may
+ * matter more to the confirm tail than bytes.
+ */
+function pgCounters() {
   try {
-    const sql = "select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')";
+    const sql =
+      "select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0'), w.wal_records, w.wal_sync, " +
+      '(select sum(xact_commit) from pg_stat_database) from pg_stat_wal w';
     const host = process.env.PGHOST ?? '127.0.0.1';
     const user = process.env.PGUSER ?? 'postgres';
-    const out = execFileSync('psql', ['-h', host, '-U', user, '-Atc', sql], { stdio: 'pipe' });
-    return Number(out.toString().trim());
+    const out = execFileSync('psql', ['-h', host, '-U', user, '-AF,', '-tc', sql], { stdio: 'pipe' });
+    const [bytes, records, syncs, commits] = out.toString().trim().split(',').map(Number);
+    return { bytes, records, syncs, commits };
   } catch {
     return null;
   }
 }
 
-/** The nth message of run `runId`: a bare Message (no `version`), seq counted per room. */
-function messageOf(runId, n, seq, roomId) {
+/**
+ * Whether the tree's consumer reads the queue envelope (`{v, type, message}`, Message v2), as its
+ * chat-service publishes; older trees read only a bare Message. Each tree gets the body its
+ * own chat-service sends: a newer consumer still reads a bare one, but by a compatibility path
+ * it never takes in service.
+ */
+function readsEnvelope(tree) {
+  try {
+    return readFileSync(join(tree, 'packages', 'contracts', 'dist', 'queue.js'), 'utf8').includes('ROOM_EVENT_VERSION');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The nth message of run `runId`, seq counted per room: in the envelope (with `version`) or as a
+ * bare Message (without).
+ */
+function messageOf(runId, n, seq, roomId, envelope) {
   const message = {
     id: `${runId}-${n}`,
     roomId,
@@ -73,13 +99,19 @@ function messageOf(runId, n, seq, roomId) {
     clientMsgId: `${runId}-c${n}`,
     createdAt: new Date().toISOString(),
   };
-  return { id: message.id, body: Buffer.from(JSON.stringify(message)) };
+  const body = envelope ? { v: 1, type: 'message', message: { ...message, version: seq } } : message;
+  return { id: message.id, body: Buffer.from(JSON.stringify(body)) };
 }
 
-/** Publish at the rate for the duration; resolves with the confirm latency histogram and the send window. */
-async function publishAll(ch, runId) {
+/**
+ * Publish at the rate for the duration; resolves with the confirm latency histograms and the
+ * send window: `hist` from each message's scheduled send (a late tick counts), `brokerHist` from
+ * its publish call (the broker's and the storage side's part alone, without the ticks' jitter).
+ */
+async function publishAll(ch, runId, envelope) {
   const seqs = new Array(P.rooms).fill(0);
   const hist = newHistogram();
+  const brokerHist = newHistogram();
   const confirms = [];
   const from = Date.now();
   // runSchedule's own start, to within its first call: message n (from 0) is due (n + 1) / rate
@@ -93,14 +125,17 @@ async function publishAll(ch, runId) {
     send: (n) => {
       const room = n % P.rooms;
       const roomId = `storage-confirm-${room}`;
-      const { id, body } = messageOf(runId, n, ++seqs[room], roomId);
-      const start = Math.min(performance.now(), t0 + ((n + 1) * 1000) / P.rate);
+      const { id, body } = messageOf(runId, n, ++seqs[room], roomId, envelope);
+      const publishedAt = performance.now();
+      const start = Math.min(publishedAt, t0 + ((n + 1) * 1000) / P.rate);
       const options = { persistent: true, mandatory: true, contentType: 'application/json', messageId: id };
       confirms.push(
         new Promise((done, fail) =>
           ch.publish(CHAT_EXCHANGE, messageRoutingKey(roomId), body, options, (err) => {
             if (err) return fail(err);
-            hist.recordValue(Math.max(1, Math.round((performance.now() - start) * 1000)));
+            const confirmedAt = performance.now();
+            hist.recordValue(Math.max(1, Math.round((confirmedAt - start) * 1000)));
+            brokerHist.recordValue(Math.max(1, Math.round((confirmedAt - publishedAt) * 1000)));
             done();
           }),
         ),
@@ -109,7 +144,7 @@ async function publishAll(ch, runId) {
   });
   await schedule.done;
   await Promise.all(confirms);
-  return { hist, sent: schedule.total, from };
+  return { hist, brokerHist, sent: schedule.total, from };
 }
 
 /**
@@ -141,12 +176,16 @@ async function measure(tree, runId) {
     const ch = await conn.createConfirmChannel();
     ch.on('error', (err) => log(`amqp channel error: ${err.message}`));
     cpu = startCpuSampler({ 'message-service': stack.message.pid });
-    const wal0 = walPosition();
-    const sent = await publishAll(ch, runId);
+    const pg0 = pgCounters();
+    const sent = await publishAll(ch, runId, readsEnvelope(tree));
     const left = await drained(ch, iso);
     cpu.stop(); // its last sample, taken now, closes the window
     const drainedAt = Date.now();
-    const wal1 = walPosition();
+    // Backends flush their statistics at most once a second: wait for the last of them.
+    await sleep(1500);
+    const pg1 = pgCounters();
+    const pgPerMessage = (name, digits = 0) =>
+      pg0 === null || pg1 === null ? null : Number(((pg1[name] - pg0[name]) / sent.sent).toFixed(digits));
     const deadLettered = (await ch.checkQueue(MESSAGE_PERSIST_DLQ)).messageCount;
     const window = cpu.between(sent.from, drainedAt);
     const perMessageMs = (...names) => {
@@ -154,6 +193,7 @@ async function measure(tree, runId) {
       return Math.round((s * 1e6) / sent.sent) / 1000;
     };
     const confirm = summarizeHistogram(sent.hist);
+    const broker = summarizeHistogram(sent.brokerHist);
     return {
       tree,
       sent: sent.sent,
@@ -164,10 +204,19 @@ async function measure(tree, runId) {
       confirmP90Ms: confirm.p90,
       confirmP99Ms: confirm.p99,
       confirmMaxMs: confirm.max,
+      publishToConfirmP50Ms: broker.p50,
+      publishToConfirmP90Ms: broker.p90,
+      publishToConfirmP99Ms: broker.p99,
       storageCpuMsPerMessage: perMessageMs('message-service', 'ferretdb', 'postgres'),
+      messageServiceCpuMsPerMessage: perMessageMs('message-service'),
+      ferretdbCpuMsPerMessage: perMessageMs('ferretdb'),
+      postgresCpuMsPerMessage: perMessageMs('postgres'),
       rabbitmqCpuMsPerMessage: perMessageMs('rabbitmq'),
       redisCpuMsPerMessage: perMessageMs('redis'),
-      walBytesPerMessage: wal0 === null || wal1 === null ? null : Math.round((wal1 - wal0) / sent.sent),
+      walBytesPerMessage: pgPerMessage('bytes'),
+      walRecordsPerMessage: pgPerMessage('records', 2),
+      walSyncsPerMessage: pgPerMessage('syncs', 3),
+      pgCommitsPerMessage: pgPerMessage('commits', 3),
       machinePct: window?.machinePct ?? null,
     };
   } finally {
@@ -196,9 +245,18 @@ const METRICS = [
   'confirmP50Ms',
   'confirmP90Ms',
   'confirmP99Ms',
+  'publishToConfirmP50Ms',
+  'publishToConfirmP90Ms',
+  'publishToConfirmP99Ms',
   'storageCpuMsPerMessage',
+  'messageServiceCpuMsPerMessage',
+  'ferretdbCpuMsPerMessage',
+  'postgresCpuMsPerMessage',
   'rabbitmqCpuMsPerMessage',
   'walBytesPerMessage',
+  'walRecordsPerMessage',
+  'walSyncsPerMessage',
+  'pgCommitsPerMessage',
 ];
 const ofTree = (tree, metric) =>
   runs

@@ -124,6 +124,11 @@ function hasOperatorPort(root) {
   return readFileSync(join(root, 'api-gateway', 'dist', 'config.js'), 'utf8').includes('OPERATOR_PORT');
 }
 
+/** Node flags from the environment variable `name` (space-separated), e.g. --cpu-prof. */
+function nodeFlags(name) {
+  return (process.env[name] ?? '').split(' ').filter(Boolean);
+}
+
 /**
  * Start user-service, message-service, `chatNodes` chat-service nodes and the gateway over
  * `iso` (createIsolation of @chat/testing). `env` adds to every service, `chatNodeArgs` are
@@ -143,7 +148,7 @@ export async function startStack({
   logDir,
   mongoDb,
 }) {
-  chatNodeArgs = [...chatNodeArgs, ...(process.env.BENCH_CHAT_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  chatNodeArgs = [...chatNodeArgs, ...nodeFlags('BENCH_CHAT_NODE_FLAGS')];
   for (const svc of ['user-service', 'message-service', 'chat-service', 'api-gateway']) {
     if (!existsSync(join(root, svc, 'dist', 'main.js')))
       throw new Error(`${svc}/dist/main.js missing: run \`npm run build\` first`);
@@ -204,7 +209,7 @@ export async function startStack({
     // allSettled: when one fails, the others are still starting; stop() must see them all.
     const started = await Promise.allSettled([
       launch('user-service', 'user-service', ports.user, { JWT_PRIVATE_KEY: keys.privateKey }),
-      launch('message-service', 'message-service', ports.message, {}),
+      launch('message-service', 'message-service', ports.message, {}, nodeFlags('BENCH_MESSAGE_NODE_FLAGS')),
       ...ports.chat.map((port, n) => {
         const heapLogFile = heapLog ? join(logDir, `chat-service-${n + 1}.heap.jsonl`) : undefined;
         const proc = launch(
