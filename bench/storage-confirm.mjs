@@ -4,14 +4,15 @@
 // machine everything shares two cores and one disk, so message-service's writes can slow the
 // broker's confirms though no send waits for them. Each run starts a fresh stack from one
 // tree's dist/ and publishes Messages straight to chat_exchange at a fixed rate over `--rooms`
-// rooms, as that tree's chat-service publishes (in the queue envelope where its contracts have
-// one, else bare), with no sockets: chat-service idles, so what differs between trees is the consumer and
-// what it writes. Per run: confirm latency (mean, p50, p90, p99) from each message's scheduled
-// send, so a late tick counts, and (p50, p90, p99) from its publish call; the storage side's
-// CPU ms per message, RabbitMQ's and Redis's, until the queue is drained (ready and unacked);
-// PostgreSQL's WAL bytes, records and syncs and its commits per message (when `psql` reaches
-// it, PGHOST/PGUSER; the whole cluster's, so run nothing else on it); then each metric round
-// by round (comparePairs: the second tree over the first). About 40 s a run.
+// rooms, as that tree's chat-service publishes (in the queue envelope where its contracts
+// have one, else bare), with no sockets: chat-service idles, so what differs between trees is
+// the consumer and what it writes. Per run: confirm latency (mean, p50, p90, p99) from each
+// message's scheduled send, so a late tick counts, and (p50, p90, p99) from its publish call;
+// the storage side's CPU ms per message (message-service, FerretDB and PostgreSQL also apart),
+// RabbitMQ's and Redis's, until the queue is drained (ready and unacked); PostgreSQL's WAL
+// bytes, and approximately its WAL records and syncs and commits, per message (when `psql`
+// reaches it, PGHOST/PGUSER; the whole cluster's, so run nothing else on it); then each metric
+// round by round (comparePairs: the second tree over the first). About 40 s a run.
 //
 //   node bench/storage-confirm.mjs --trees /work/wt/before,/work/wt/after [--rounds 6]
 //        [--rate 600] [--duration 20] [--rooms 50] > result.json
@@ -49,25 +50,37 @@ const WORK = join(os.tmpdir(), `storage-confirm-${Date.now()}`);
 mkdirSync(WORK, { recursive: true });
 const log = (m) => process.stderr.write(`[storage-confirm] ${m}\n`);
 
-/**
- * PostgreSQL's cluster-wide counters: WAL bytes, WAL records, WAL syncs (fsyncs of the WAL) and
- * committed transactions; null without `psql` or a reachable server (MongoDB, another host).
- * Each fsync waits on the disk RabbitMQ's quorum log also syncs to, so syncs per message may
- * matter more to the confirm tail than bytes.
- */
-function pgCounters() {
+/** One row of `psql` output as numbers (NaN for an empty column), or null when the query fails. */
+function psqlRow(sql) {
   try {
-    const sql =
-      "select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0'), w.wal_records, w.wal_sync, " +
-      '(select sum(xact_commit) from pg_stat_database) from pg_stat_wal w';
     const host = process.env.PGHOST ?? '127.0.0.1';
     const user = process.env.PGUSER ?? 'postgres';
     const out = execFileSync('psql', ['-h', host, '-U', user, '-AF,', '-tc', sql], { stdio: 'pipe' });
-    const [bytes, records, syncs, commits] = out.toString().trim().split(',').map(Number);
-    return { bytes, records, syncs, commits };
+    return out
+      .toString()
+      .trim()
+      .split(',')
+      .map((v) => (v === '' ? NaN : Number(v)));
   } catch {
     return null;
   }
+}
+
+/**
+ * PostgreSQL's cluster-wide counters: WAL bytes (exact, from the WAL position), and WAL
+ * records, WAL syncs and committed transactions (approximate: a backend that goes idle keeps
+ * its statistics up to 10 s before flushing them, and background work counts too); null
+ * without `psql` or a reachable server, each apart (pg_stat_wal has wal_sync on PostgreSQL
+ * 14–17 only). Each sync waits on the disk RabbitMQ's quorum log also syncs to.
+ */
+function pgCounters() {
+  const position = psqlRow("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')");
+  if (position === null) return null;
+  const stats = psqlRow(
+    'select w.wal_records, w.wal_sync, (select sum(xact_commit) from pg_stat_database) from pg_stat_wal w',
+  );
+  const [records, syncs, commits] = stats ?? [NaN, NaN, NaN];
+  return { bytes: position[0], records, syncs, commits };
 }
 
 /**
@@ -181,11 +194,13 @@ async function measure(tree, runId) {
     const left = await drained(ch, iso);
     cpu.stop(); // its last sample, taken now, closes the window
     const drainedAt = Date.now();
-    // Backends flush their statistics at most once a second: wait for the last of them.
+    // Busy backends flush their statistics at most once a second (idle ones later: approximate).
     await sleep(1500);
     const pg1 = pgCounters();
-    const pgPerMessage = (name, digits = 0) =>
-      pg0 === null || pg1 === null ? null : Number(((pg1[name] - pg0[name]) / sent.sent).toFixed(digits));
+    const pgPerMessage = (name, digits = 0) => {
+      const delta = pg0 === null || pg1 === null ? NaN : pg1[name] - pg0[name];
+      return Number.isFinite(delta) ? Number((delta / sent.sent).toFixed(digits)) : null;
+    };
     const deadLettered = (await ch.checkQueue(MESSAGE_PERSIST_DLQ)).messageCount;
     const window = cpu.between(sent.from, drainedAt);
     const perMessageMs = (...names) => {

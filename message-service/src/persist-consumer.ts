@@ -203,7 +203,7 @@ export class PersistConsumer {
     const { event } = parsed;
     const receivedAt = Date.now();
     // Literals, not a spread of shared fields: the spread was most of this function's time
-    // in a CPU profile at 600 deliveries/s (README → Performance, issue 11).
+    // in a CPU profile at 600 deliveries/s (README → Performance → "Issue 11's before and after").
     const pending: Pending = isMemberQueueEvent(event)
       ? { kind: 'member', event, ch, msg, receivedAt, retries: 0, refusals: 0 }
       : { kind: 'room', type: event.type, message: event.message, ch, msg, receivedAt, retries: 0, refusals: 0 };
